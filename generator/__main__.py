@@ -1,0 +1,5 @@
+"""Allow ``python -m generator`` as well as the ``orgtrail-gen`` console script."""
+
+from generator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""The config model: what one organization's trail looks like, validated field by field.
+
+Why: everything the templates emit comes from here, so every value is checked against the
+rules AWS applies (aws-facts.md §8) before any Terraform exists. Unknown keys are errors,
+because a misspelt protection that silently falls back to its default is worse than no option.
+Rules that relate several fields live in :func:`cross_field_issues`, so that each message can
+name the key the user must change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from generator.regions import partition_of
+
+CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
+
+# botocore `logs` model `Days`, plus 0 (never expire), which Terraform accepts.
+RETENTION_DAYS = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653)  # fmt: skip
+
+_BUCKET_RE = re.compile(
+    r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)"
+    r"(?!.*\.\.)(?!.*(?:\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+)
+_TRAIL_RE = re.compile(r"^[A-Za-z0-9](?:[._-]?[A-Za-z0-9])+$")
+_PREFIX_SEGMENT_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+$")
+_TAG_PUNCTUATION = set(" _.:/=+-@")
+
+
+def _match(pattern: str, rule: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not valid: {rule}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _bucket_name(value: str) -> str:
+    if not _BUCKET_RE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid S3 bucket name: 3-63 characters from a-z 0-9 . -, starting"
+            " and ending with a letter or digit, no '..', '.-' or '-.', no reserved prefix"
+            " (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3,"
+            " --table-s3)"
+        )
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return value
+    raise ValueError(f"{value!r} is not a valid S3 bucket name: it is formatted as an IP address")
+
+
+def _trail_name(value: str) -> str:
+    if not (3 <= len(value) <= 128 and _TRAIL_RE.fullmatch(value)):
+        raise ValueError(
+            f"{value!r} is not a valid trail name: 3-128 ASCII letters, digits, '.', '_' or '-',"
+            " starting and ending with a letter or digit, no two separators in a row"
+        )
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", value):
+        raise ValueError(f"{value!r} is not a valid trail name: it is formatted as an IP address")
+    return value
+
+
+def _region(value: str) -> str:
+    if partition_of(value) is None:
+        raise ValueError(f"{value!r} is not a region where CloudTrail runs (botocore data)")
+    return value
+
+
+def _key_prefix(value: str) -> str:
+    if not 1 <= len(value) <= 200:
+        raise ValueError("must be 1-200 characters (CloudTrail API limit)")
+    if value.startswith("/") or value.endswith("/"):
+        raise ValueError(f"{value!r}: must not start or end with '/' (CloudTrail adds the '/')")
+    for segment in value.split("/"):
+        if segment in ("", ".", "..") or not _PREFIX_SEGMENT_RE.fullmatch(segment):
+            raise ValueError(
+                f"{value!r}: use S3-safe characters only (A-Z a-z 0-9 ! _ . ' ( ) -, '/' between"
+                " non-empty segments); '*' is refused because it would widen the bucket policy"
+            )
+    return value
+
+
+def _tag_text(value: str, *, is_key: bool) -> str:
+    limit = 128 if is_key else 256
+    if len(value) > limit or (is_key and not value):
+        raise ValueError(f"tag {'key' if is_key else 'value'} must be {int(is_key)}-{limit} chars")
+    bad = sorted({c for c in value if not (c.isalnum() or c in _TAG_PUNCTUATION)})
+    if bad:
+        raise ValueError(f"{value!r}: characters {''.join(bad)!r} are not allowed in AWS tags")
+    if is_key and value.lower().startswith("aws:"):
+        raise ValueError(f"{value!r}: the 'aws:' prefix is reserved for AWS")
+    return value
+
+
+def _service_principal(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com", value):
+        raise ValueError(f"{value!r} is not a service principal like 'sso.amazonaws.com'")
+    return value
+
+
+AccountId = Annotated[
+    StrictStr, _match(r"\d{12}", "an AWS account id is 12 digits, quoted in YAML ('012345678901')")
+]
+OrgId = Annotated[StrictStr, _match(r"o-[a-z0-9]{10,32}", "expected o- and 10-32 of a-z 0-9")]
+Region = Annotated[StrictStr, AfterValidator(_region)]
+BucketName = Annotated[StrictStr, AfterValidator(_bucket_name)]
+ServicePrincipal = Annotated[StrictStr, AfterValidator(_service_principal)]
+LogGroupName = Annotated[
+    StrictStr, _match(r"[.\-_/#A-Za-z0-9]{1,512}", "1-512 characters from a-z A-Z 0-9 _ - / . #")
+]
+IamRoleName = Annotated[StrictStr, _match(r"[\w+=,.@-]{1,64}", "1-64 characters [A-Za-z0-9+=,.@_-]")]
+
+
+class StrictModel(BaseModel):
+    """Base of every config section: unknown keys are errors, values are never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class TrustedAccess(StrictModel):
+    """Trusted access in AWS Organizations: the FULL list, because Terraform owns it."""
+
+    service_access_principals: list[ServicePrincipal] = Field(
+        min_length=1,
+        description=(
+            "Every service principal with trusted access in the organization. "
+            "aws_organizations_organization is authoritative: a principal missing here is "
+            "DISABLED at apply. Must include cloudtrail.amazonaws.com."
+        ),
+    )
+
+
+PolicyType = Literal[
+    "SERVICE_CONTROL_POLICY",
+    "RESOURCE_CONTROL_POLICY",
+    "TAG_POLICY",
+    "BACKUP_POLICY",
+    "AISERVICES_OPT_OUT_POLICY",
+    "CHATBOT_POLICY",
+    "DECLARATIVE_POLICY_EC2",
+    "SECURITYHUB_POLICY",
+]
+
+
+class Organization(StrictModel):
+    """The AWS Organization the trail covers."""
+
+    id: OrgId = Field(description="Organization id, o-xxxxxxxxxx.")
+    management_account_id: AccountId = Field(
+        description="The management account: it owns the trail, so every ARN carries its id."
+    )
+    trusted_access: TrustedAccess
+    enabled_policy_types: list[PolicyType] | None = Field(
+        default=None,
+        description=(
+            "Policy types enabled in the root. Omit to leave them alone (Terraform then ignores "
+            "them); list them to manage them - a type missing from the list is DISABLED."
+        ),
+    )
+
+
+class Trail(StrictModel):
+    """The organization trail."""
+
+    name: Annotated[StrictStr, AfterValidator(_trail_name)]
+    home_region: Region = Field(description="Region the trail is created in (its ARN's region).")
+    regions: list[Region] = Field(
+        min_length=1, description="Regions the organization uses; must include home_region."
+    )
+    s3_key_prefix: Annotated[StrictStr, AfterValidator(_key_prefix)] | None = Field(
+        default=None, description="Optional prefix in front of AWSLogs/ in the bucket."
+    )
+    is_multi_region: StrictBool = True
+    include_global_service_events: StrictBool = True
+    enable_log_file_validation: StrictBool = True
+
+
+class Bucket(StrictModel):
+    """The central log bucket."""
+
+    name: BucketName
+    create: StrictBool = Field(
+        default=True,
+        description="true: create and harden the bucket; false: it exists, emit only its policy.",
+    )
+    existing_policy: Literal["replace", "merge"] = Field(
+        default="replace",
+        description=(
+            "Only with create: false. aws_s3_bucket_policy REPLACES the bucket's whole policy; "
+            "'merge' reads the current policy and keeps its statements (CloudTrail's Sids win)."
+        ),
+    )
+
+
+class CloudWatchLogs(StrictModel):
+    """The central log group CloudTrail also delivers to, and its delivery role."""
+
+    log_group_name: LogGroupName
+    retention_in_days: StrictInt = Field(default=365, description="Allowed CloudWatch values.")
+    role_name: IamRoleName = Field(
+        default="CloudTrailCloudWatchLogsDelivery",
+        description="IAM role CloudTrail assumes to write to the log group.",
+    )
+
+
+def _tags(value: dict[str, str]) -> dict[str, str]:
+    for key, text in value.items():
+        _tag_text(key, is_key=True)
+        _tag_text(text, is_key=False)
+    return dict(sorted(value.items()))
+
+
+class Config(StrictModel):
+    """One organization: the whole input of one generated module."""
+
+    organization: Organization
+    trail: Trail
+    bucket: Bucket
+    cloudwatch_logs: CloudWatchLogs | None = Field(
+        default=None, description="Omit to deliver to S3 only."
+    )
+    tags: Annotated[dict[StrictStr, StrictStr], AfterValidator(_tags)] = Field(
+        default_factory=dict, description="Default tags for every resource (provider default_tags)."
+    )
+
+
+def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules that relate several fields, each as (path of the key to change, message)."""
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    org, trail, bucket = config.organization, config.trail, config.bucket
+    principals = org.trusted_access.service_access_principals
+    if CLOUDTRAIL_PRINCIPAL not in principals:
+        issues.append((
+            ("organization", "trusted_access", "service_access_principals"),
+            f"must include {CLOUDTRAIL_PRINCIPAL}: CreateTrail fails with "
+            "CloudTrailAccessNotEnabledException without trusted access",
+        ))
+    for i, principal in enumerate(principals):
+        if principal in principals[:i]:
+            issues.append((("organization", "trusted_access", "service_access_principals", i),
+                           f"{principal} is listed twice"))  # fmt: skip
+    if org.enabled_policy_types is not None and len(set(org.enabled_policy_types)) != len(
+        org.enabled_policy_types
+    ):
+        issues.append((("organization", "enabled_policy_types"), "a policy type is listed twice"))
+    if trail.home_region not in trail.regions:
+        issues.append((("trail", "regions"), f"must include the home region {trail.home_region}"))
+    for i, region in enumerate(trail.regions):
+        if region in trail.regions[:i]:
+            issues.append((("trail", "regions", i), f"{region} is listed twice"))
+    home = partition_of(trail.home_region)
+    for i, region in enumerate(trail.regions):
+        other = partition_of(region)
+        if home and other and other.name != home.name:
+            issues.append((
+                ("trail", "regions", i),
+                f"{region} is in partition {other.name}, the home region in {home.name}: an "
+                "organization trail covers only its own partition",
+            ))
+    if trail.is_multi_region and not trail.include_global_service_events:
+        issues.append((
+            ("trail", "include_global_service_events"),
+            "must be true for a multi-region trail (AWS rejects the combination with "
+            "InvalidParameterCombinationException)",
+        ))
+    if not trail.is_multi_region and trail.regions != [trail.home_region]:
+        issues.append((
+            ("trail", "regions"),
+            "a single-region trail logs only its home region; list only "
+            f"{trail.home_region} or set is_multi_region: true",
+        ))
+    if bucket.create and "." in bucket.name:
+        issues.append((
+            ("bucket", "name"),
+            "periods break virtual-hosted HTTPS to the bucket; choose a name without '.' for a "
+            "new bucket",
+        ))
+    if bucket.create and bucket.existing_policy != "replace":
+        issues.append((("bucket", "existing_policy"), "applies only to create: false"))
+    cwl = config.cloudwatch_logs
+    if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
+        issues.append((
+            ("cloudwatch_logs", "retention_in_days"),
+            f"{cwl.retention_in_days} is not allowed; use one of "
+            + ", ".join(map(str, RETENTION_DAYS)),
+        ))
+    return issues

@@ -1,0 +1,58 @@
+"""The error taxonomy: what a user sees, and with which exit code.
+
+Why: the CLI has exactly one error boundary. Everything a user can cause derives from
+``UserError`` and carries its exit code, so the boundary never guesses and never shows a
+traceback (unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # a preflight check, drift (--check) or a verification failed
+EXIT_BAD_INPUT = 2  # config or arguments
+EXIT_AWS = 3  # an AWS API error
+
+
+class UserError(Exception):
+    """An error the user can fix; printed without a traceback."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a config file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(UserError):
+    """The config is invalid; carries every issue found, not just the first."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+class OutputConflictError(UserError):
+    """Writing would overwrite a file that orgtrail-gen did not generate."""
+
+
+class PreflightError(UserError):
+    """Generated Terraform would fail at apply time (or does not re-parse)."""
+
+    exit_code = EXIT_FAILED
+
+
+class TemplateError(Exception):
+    """A bug in a template (not the user's fault): shown with the template's file and line."""

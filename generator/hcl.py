@@ -1,0 +1,88 @@
+"""The one way a value reaches HCL: Jinja filters that quote, escape or refuse.
+
+Why: generated Terraform must mean exactly what the config says, whatever characters a value
+holds. Terraform's quoted strings need ``\\``, ``\"``, control characters escaped and the
+template sequences ``${`` / ``%{`` doubled; ``json.dumps`` does not double them and emits
+``\\b``/``\\f``, which HCL does not know. Every template prints values only through these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+")
+
+
+def _escape_char(char: str) -> str:
+    if char in _SIMPLE:
+        return _SIMPLE[char]
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
+        return f"\\u{code:04x}"
+    return char
+
+
+def hcl_string(value: object) -> str:
+    """A quoted HCL string literal whose value is exactly ``value`` (no interpolation)."""
+    if not isinstance(value, str):
+        raise TypeError(f"hcl_string expects a str, got {type(value).__name__}")
+    body = "".join(_escape_char(char) for char in value)
+    return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+def hcl_bool(value: object) -> str:
+    """``true``/``false``; refuses anything that is not a real bool."""
+    if not isinstance(value, bool):
+        raise TypeError(f"hcl_bool expects a bool, got {type(value).__name__}")
+    return "true" if value else "false"
+
+
+def hcl_number(value: object) -> str:
+    """An integer literal; refuses bools and floats so that nothing is silently rounded."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"hcl_number expects an int, got {type(value).__name__}")
+    return str(value)
+
+
+def hcl_list(values: Iterable[object]) -> str:
+    """A one-line list of quoted strings."""
+    return "[" + ", ".join(hcl_string(value) for value in values) + "]"
+
+
+def hcl_reference(value: object) -> str:
+    """A bare reference such as ``aws_s3_bucket.logs.arn``; refuses anything else."""
+    if not isinstance(value, str) or not _REFERENCE.fullmatch(value):
+        raise ValueError(f"not a Terraform reference: {value!r}")
+    return value
+
+
+def hcl_references(values: Iterable[object]) -> str:
+    """A one-line list of bare references, e.g. for ``depends_on``."""
+    return "[" + ", ".join(hcl_reference(value) for value in values) + "]"
+
+
+def hcl_identifier(value: object) -> str:
+    """A block label or attribute name that Terraform accepts unquoted."""
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+        raise ValueError(f"not a Terraform identifier: {value!r}")
+    return value
+
+
+def hcl_map_lines(mapping: Mapping[str, str]) -> list[str]:
+    """``"key" = "value"`` lines for a map literal, keys sorted for stable output."""
+    return [f"{hcl_string(key)} = {hcl_string(mapping[key])}" for key in sorted(mapping)]
+
+
+FILTERS = {
+    "hcl_string": hcl_string,
+    "hcl_bool": hcl_bool,
+    "hcl_number": hcl_number,
+    "hcl_list": hcl_list,
+    "hcl_reference": hcl_reference,
+    "hcl_references": hcl_references,
+    "hcl_identifier": hcl_identifier,
+    "hcl_map_lines": hcl_map_lines,
+}

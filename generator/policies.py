@@ -1,0 +1,168 @@
+"""Every IAM, bucket and key policy, built once as Python data.
+
+Why: these policies are what CreateTrail checks, so they are the single source of truth. The
+templates only print them (as ``data "aws_iam_policy_document"`` blocks, which checkov can
+evaluate and reviewers can read), and the tests lint the very same data with parliament.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.arns import Arns
+from generator.config import CLOUDTRAIL_PRINCIPAL
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``condition`` block: test, variable, values."""
+
+    test: str
+    variable: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Principals:
+    """One ``principals`` block."""
+
+    type: str
+    identifiers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One policy statement; Sids are stable so that merges and reviews can name them."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    principals: tuple[Principals, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    effect: str = "Allow"
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """A named policy document (the label of its ``aws_iam_policy_document`` data block)."""
+
+    name: str
+    statements: tuple[Statement, ...]
+    source_documents: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The IAM JSON this document produces, as AWS will store it."""
+        return {"Version": "2012-10-17", "Statement": [_statement_json(s) for s in self.statements]}
+
+
+def _statement_json(statement: Statement) -> dict[str, Any]:
+    result: dict[str, Any] = {"Sid": statement.sid, "Effect": statement.effect}
+    principals: dict[str, Any] = {}
+    for block in statement.principals:
+        if block.type == "*":
+            principals = {"*": "*"}
+            break
+        principals.setdefault(block.type, []).extend(block.identifiers)
+    if principals:
+        result["Principal"] = "*" if "*" in principals else principals
+    result["Action"] = list(statement.actions)
+    result["Resource"] = list(statement.resources)
+    conditions: dict[str, dict[str, list[str]]] = {}
+    for condition in statement.conditions:
+        conditions.setdefault(condition.test, {})[condition.variable] = list(condition.values)
+    if conditions:
+        result["Condition"] = conditions
+    return result
+
+
+def _service(principal: str) -> tuple[Principals, ...]:
+    return (Principals("Service", (principal,)),)
+
+
+def _source_arn(arns: Arns) -> Condition:
+    return Condition("StringEquals", "aws:SourceArn", (arns.trail,))
+
+
+def bucket_policy(arns: Arns, *, source_documents: tuple[str, ...] = ()) -> PolicyDocument:
+    """The log bucket's policy: aws-facts.md §1.1 plus a TLS-only deny.
+
+    Both write grants are needed: ``AWSLogs/<org-id>/*`` is where an organization trail writes,
+    ``AWSLogs/<management>/*`` keeps delivery working if the trail ever becomes a single-account
+    trail. Each carries ``aws:SourceArn`` (confused-deputy protection) and the
+    ``bucket-owner-full-control`` ACL condition, which CloudTrail sets and an ACL-disabled bucket
+    still accepts.
+    """
+    acl = Condition("StringEquals", "s3:x-amz-acl", ("bucket-owner-full-control",))
+    cloudtrail = _service(CLOUDTRAIL_PRINCIPAL)
+    return PolicyDocument(
+        "cloudtrail_bucket",
+        (
+            Statement(
+                "AWSCloudTrailAclCheck20150319",
+                ("s3:GetBucketAcl",),
+                (arns.bucket,),
+                cloudtrail,
+                (_source_arn(arns),),
+            ),
+            Statement(
+                "AWSCloudTrailWrite20150319",
+                ("s3:PutObject",),
+                (arns.log_objects(arns.management_account_id),),
+                cloudtrail,
+                (acl, _source_arn(arns)),
+            ),
+            Statement(
+                "AWSCloudTrailOrganizationWrite20150319",
+                ("s3:PutObject",),
+                (arns.log_objects(arns.org_id),),
+                cloudtrail,
+                (acl, _source_arn(arns)),
+            ),
+            Statement(
+                "DenyInsecureTransport",
+                ("s3:*",),
+                (arns.bucket, f"{arns.bucket}/*"),
+                (Principals("*", ("*",)),),
+                (Condition("Bool", "aws:SecureTransport", ("false",)),),
+                effect="Deny",
+            ),
+        ),
+        source_documents,
+    )
+
+
+def cloudwatch_trust_policy() -> PolicyDocument:
+    """Who may assume the delivery role: CloudTrail (aws-facts.md §3.2)."""
+    return PolicyDocument(
+        "cloudtrail_cloudwatch_assume",
+        (
+            Statement(
+                "AllowCloudTrailAssumeRole",
+                ("sts:AssumeRole",),
+                (),
+                _service(CLOUDTRAIL_PRINCIPAL),
+            ),
+        ),
+    )
+
+
+def cloudwatch_delivery_policy(arns: Arns, log_group_name: str) -> PolicyDocument:
+    """What the delivery role may do: create streams and put events, both stream families.
+
+    ``<management>_CloudTrail_<home-region>*`` are the management account's own streams;
+    ``<org-id>_*`` are the organization's. Without the second, CreateTrail answers
+    InvalidCloudWatchLogsLogGroupArnException for an organization trail.
+    """
+    group = arns.log_group(log_group_name)
+    streams = (
+        f"{group}:log-stream:{arns.management_account_id}_CloudTrail_{arns.home_region}*",
+        f"{group}:log-stream:{arns.org_id}_*",
+    )
+    return PolicyDocument(
+        "cloudtrail_cloudwatch_delivery",
+        (
+            Statement("AWSCloudTrailCreateLogStream20141101", ("logs:CreateLogStream",), streams),
+            Statement("AWSCloudTrailPutLogEvents20141101", ("logs:PutLogEvents",), streams),
+        ),
+    )

@@ -1,0 +1,61 @@
+"""Shared look-ups for the rules: the trail, its ARN as AWS will see it, its bucket's policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.hcl_parse import Block, ParsedModule, expression, literal
+from generator.preflight import Facts
+
+
+def organization_trails(module: ParsedModule) -> list[Block]:
+    """Every ``aws_cloudtrail`` in the module (all generated trails are organization trails)."""
+    return module.of_type("resource", "aws_cloudtrail")
+
+
+def trail_region(module: ParsedModule, trail: Block) -> str | None:
+    """The trail's region: its own ``region`` argument, else the default provider's."""
+    own = literal(trail.body.get("region"))
+    if own:
+        return own
+    for provider in module.all("provider"):
+        if provider.labels == ("aws",) and "alias" not in provider.body:
+            return literal(provider.body.get("region"))
+    return None
+
+
+def trail_arn(module: ParsedModule, facts: Facts, trail: Block) -> str | None:
+    """The ARN AWS will give this trail: home region + MANAGEMENT account + name."""
+    name, region = literal(trail.body.get("name")), trail_region(module, trail)
+    if not name or not region:
+        return None
+    arns = facts.arns
+    return f"arn:{arns.partition}:cloudtrail:{region}:{arns.management_account_id}:trail/{name}"
+
+
+def bucket_name(module: ParsedModule, value: Any) -> str | None:
+    """A bucket argument's name: a literal, or the ``bucket`` of the aws_s3_bucket it references."""
+    text = literal(value)
+    if text is not None:
+        return text
+    ref = expression(value)
+    if ref and ref.startswith("aws_s3_bucket.") and ref.endswith((".id", ".bucket")):
+        bucket = module.get(ref.rsplit(".", 1)[0])
+        return literal(bucket.body.get("bucket")) if bucket else None
+    return None
+
+
+def bucket_policies(module: ParsedModule, name: str) -> list[tuple[Block, Block | None]]:
+    """(``aws_s3_bucket_policy``, its policy document or None) for every policy on ``name``."""
+    result = []
+    for policy in module.of_type("resource", "aws_s3_bucket_policy"):
+        if bucket_name(module, policy.body.get("bucket")) == name:
+            result.append((policy, module.resolve(policy.body.get("policy"), "json")))
+    return result
+
+
+def references(value: Any) -> list[str]:
+    """Every bare reference in a list attribute such as ``depends_on``."""
+    if not isinstance(value, list):
+        return []
+    return [text for item in value if (text := expression(item)) is not None]

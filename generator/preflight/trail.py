@@ -1,0 +1,223 @@
+"""Rules on the trail itself, its CloudWatch Logs wiring and its creation order."""
+
+from __future__ import annotations
+
+from generator.config import CLOUDTRAIL_PRINCIPAL
+from generator.hcl_parse import Block, ParsedModule, expression, template_source
+from generator.preflight import Facts, Finding, rule
+from generator.preflight.lookups import (
+    bucket_name,
+    bucket_policies,
+    organization_trails,
+    references,
+    trail_region,
+)
+from generator.preflight.policy_reading import statements
+
+
+def _finding(rule_id: str, trail: Block, problem: str, fix: str) -> Finding:
+    return Finding(rule_id, trail.file, trail.address, problem, fix)
+
+
+@rule("OTG010", "the trail is an organization trail")
+def organization_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Without is_organization_trail only the management account is logged."""
+    return [
+        _finding(
+            "OTG010",
+            trail,
+            "is_organization_trail is not true: only the management account would be logged",
+            "is_organization_trail = true",
+        )
+        for trail in organization_trails(module)
+        if trail.body.get("is_organization_trail") is not True
+    ]
+
+
+@rule("OTG011", "a multi-region trail includes global service events")
+def multi_region_global_events(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """AWS refuses a multi-region trail without global service events."""
+    return [
+        _finding(
+            "OTG011",
+            trail,
+            "is_multi_region_trail = true with include_global_service_events = false: CreateTrail "
+            "fails with InvalidParameterCombinationException",
+            "include_global_service_events = true (set trail.include_global_service_events)",
+        )
+        for trail in organization_trails(module)
+        if trail.body.get("is_multi_region_trail") is True
+        and trail.body.get("include_global_service_events") is False
+    ]
+
+
+def _log_group(module: ParsedModule, trail: Block) -> tuple[str | None, Block | None]:
+    source = template_source(trail.body.get("cloud_watch_logs_group_arn"))
+    if source is None:
+        return None, None
+    group = None
+    if source.startswith("${") and "}" in source:
+        reference = source[2 : source.index("}")]
+        if reference.endswith(".arn"):
+            group = module.get(reference.removesuffix(".arn"))
+    return source, group
+
+
+@rule("OTG012", "the CloudWatch Logs group ARN ends in ':*'")
+def log_group_wildcard(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """CloudTrail wants the log-stream wildcard after the group ARN."""
+    findings = []
+    for trail in organization_trails(module):
+        if "cloud_watch_logs_group_arn" not in trail.body:
+            continue
+        source, _ = _log_group(module, trail)
+        if source is None or not source.endswith(":*"):
+            findings.append(
+                _finding(
+                    "OTG012",
+                    trail,
+                    "cloud_watch_logs_group_arn lacks the ':*' suffix: CreateTrail fails with "
+                    "InvalidCloudWatchLogsLogGroupArnException",
+                    'cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.<name>.arn}:*"',
+                )
+            )
+    return findings
+
+
+def _role_documents(module: ParsedModule, trail: Block) -> tuple[Block | None, list[Block]]:
+    """(the role, the policy documents attached to it inline) for the trail's delivery role."""
+    reference = expression(trail.body.get("cloud_watch_logs_role_arn"))
+    role = module.get(reference.removesuffix(".arn")) if reference else None
+    if role is None:
+        return None, []
+    documents = []
+    for policy in module.of_type("resource", "aws_iam_role_policy"):
+        target = expression(policy.body.get("role"))
+        if target in (f"{role.address}.id", f"{role.address}.name"):
+            document = module.resolve(policy.body.get("policy"), "json")
+            if document is not None:
+                documents.append(document)
+    return role, documents
+
+
+@rule("OTG013", "the delivery role may write the organization's and the account's streams")
+def delivery_role_streams(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Organization streams are named <org-id>_*; without that grant CreateTrail fails."""
+    findings = []
+    arns = facts.arns
+    for trail in organization_trails(module):
+        if "cloud_watch_logs_group_arn" not in trail.body:
+            continue
+        _, group = _log_group(module, trail)
+        role, documents = _role_documents(module, trail)
+        region = trail_region(module, trail)
+        group_name = template_source(group.body.get("name")) if group else None
+        if role is None or group_name is None or region is None:
+            findings.append(
+                _finding(
+                    "OTG013",
+                    trail,
+                    "the CloudWatch Logs role or log group cannot be found in the module",
+                    "reference an aws_iam_role and an aws_cloudwatch_log_group of this module",
+                )
+            )
+            continue
+        base = (
+            f"arn:{arns.partition}:logs:{region}:{arns.management_account_id}:log-group:"
+            f"{group_name}:log-stream:"
+        )
+        needed = [
+            f"{base}{arns.org_id}_*",
+            f"{base}{arns.management_account_id}_CloudTrail_{region}*",
+        ]
+        granted = {
+            (action, resource)
+            for document in documents
+            for s in statements(document)
+            if s.effect == "Allow"
+            for action in s.actions
+            for resource in s.resources
+        }
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            for resource in needed:
+                if (action, resource) not in granted:
+                    findings.append(
+                        Finding(
+                            "OTG013",
+                            role.file,
+                            role.address,
+                            f"the delivery role lacks {action} on {resource}: CreateTrail fails "
+                            "with InvalidCloudWatchLogsLogGroupArnException",
+                            f"grant {action} on {resource}",
+                        )
+                    )
+    return findings
+
+
+@rule("OTG014", "CloudTrail may assume the delivery role")
+def delivery_role_trust(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """A role CloudTrail cannot assume is refused at CreateTrail."""
+    findings = []
+    for trail in organization_trails(module):
+        if "cloud_watch_logs_role_arn" not in trail.body:
+            continue
+        role, _ = _role_documents(module, trail)
+        trust = module.resolve(role.body.get("assume_role_policy"), "json") if role else None
+        if trust is None or not any(
+            s.effect == "Allow"
+            and "sts:AssumeRole" in s.actions
+            and s.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
+            for s in statements(trust)
+        ):
+            findings.append(
+                _finding(
+                    "OTG014",
+                    trail,
+                    f"the delivery role does not trust {CLOUDTRAIL_PRINCIPAL}: CreateTrail fails "
+                    "with InvalidCloudWatchLogsRoleArnException",
+                    f"allow sts:AssumeRole to the service principal {CLOUDTRAIL_PRINCIPAL}",
+                )
+            )
+    return findings
+
+
+@rule("OTG015", "the trail depends on everything CreateTrail validates")
+def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Without depends_on the first apply races the policies and fails; the second passes."""
+    findings = []
+    for trail in organization_trails(module):
+        wanted = [
+            block.address for block in module.of_type("resource", "aws_organizations_organization")
+        ]
+        name = bucket_name(module, trail.body.get("s3_bucket_name"))
+        wanted += [policy.address for policy, _ in bucket_policies(module, name or "")]
+        role, _ = _role_documents(module, trail)
+        if role is not None:
+            wanted += [
+                p.address
+                for p in module.of_type("resource", "aws_iam_role_policy")
+                if expression(p.body.get("role")) in (f"{role.address}.id", f"{role.address}.name")
+            ]
+        kms = expression(trail.body.get("kms_key_id"))
+        if kms and kms.startswith("aws_kms_key."):
+            key = kms.removesuffix(".arn")
+            wanted += [key]
+            wanted += [
+                p.address
+                for p in module.of_type("resource", "aws_kms_key_policy")
+                if expression(p.body.get("key_id")) in (f"{key}.id", f"{key}.key_id")
+            ]
+        present = set(references(trail.body.get("depends_on")))
+        missing = [address for address in wanted if address not in present]
+        if missing:
+            findings.append(
+                _finding(
+                    "OTG015",
+                    trail,
+                    f"depends_on lacks {', '.join(missing)}: CreateTrail may run before they exist "
+                    "(InsufficientS3BucketPolicyException, InsufficientEncryptionPolicyException, "
+                    "CloudTrailAccessNotEnabledException...) and the first apply fails",
+                    f"depends_on = [{', '.join(sorted(present | set(missing)))}]",
+                )
+            )
+    return findings

@@ -1,0 +1,117 @@
+"""Read a YAML config and remember where every key and value stands in the file.
+
+Why: a config error is only useful when it points at the line to change. PyYAML's composer
+keeps ``start_mark`` on every node; we walk the node tree once, build the plain data, and keep a
+``path -> (line, column)`` index that the validation layer uses to place each message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from generator.errors import ConfigError, ConfigIssue
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Located:
+    """A YAML document as plain data, plus the source position of each key and value."""
+
+    file: str
+    data: Any
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the node itself, else its nearest located ancestor."""
+        index = self.keys if key else self.values
+        probe = path
+        while probe:
+            if probe in index:
+                return index[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def issue(self, path: Path_, message: str, *, key: bool = False) -> ConfigIssue:
+        """A ConfigIssue for ``path`` placed at its position in this file."""
+        line, column = self.position(path, key=key)
+        dotted = ".".join(str(part) if isinstance(part, str) else f"[{part}]" for part in path)
+        return ConfigIssue(self.file, line, column, dotted.replace(".[", "["), message)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Walker:
+    """Turns composed nodes into data while recording positions and rejecting duplicates."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[Path_, tuple[int, int]] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+        self.issues: list[ConfigIssue] = []
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.values[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, (*path, "<key>"))
+                if not isinstance(key, str):
+                    key = str(key)
+                if key == "<<":
+                    self._issue(key_node, path, "YAML merge keys (<<) are not supported")
+                    continue
+                if key in result:
+                    self._issue(key_node, (*path, key), f"duplicate key {key!r}")
+                    continue
+                self.keys[(*path, key)] = _mark(key_node)
+                result[key] = self.build(value_node, (*path, key))
+            self.values.pop((*path, "<key>"), None)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalars.construct_object(node, deep=True)
+
+    def _issue(self, node: yaml.Node, path: Path_, message: str) -> None:
+        line, column = _mark(node)
+        dotted = ".".join(str(p) for p in path)
+        self.issues.append(ConfigIssue(self.file, line, column, dotted, message))
+
+
+def load_yaml(text: str, file: str) -> Located:
+    """Parse one YAML document; syntax errors and duplicate keys become ConfigErrors.
+
+    Args:
+        text: The YAML text.
+        file: The name shown in messages (as the user typed it).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise ConfigError([ConfigIssue(file, line, column, "", f"YAML syntax: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([ConfigIssue(file, 1, 1, "", f"YAML: {exc}")]) from None
+    if node is None:
+        raise ConfigError([ConfigIssue(file, 1, 1, "", "the file is empty")])
+    walker = _Walker(file)
+    try:
+        data = walker.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise ConfigError([ConfigIssue(file, line, column, "", f"YAML: {exc.problem}")]) from None
+    if walker.issues:
+        raise ConfigError(walker.issues)
+    return Located(file, data, walker.values, walker.keys)
