@@ -184,6 +184,57 @@ class Trail(StrictModel):
     enable_log_file_validation: StrictBool = True
 
 
+StorageClass = Literal[
+    "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
+]
+PositiveDays = Annotated[StrictInt, Field(ge=1, le=36500)]
+
+
+class Transition(StrictModel):
+    """Move log objects to a cheaper storage class after some days."""
+
+    days: Annotated[StrictInt, Field(ge=0, le=36500)]
+    storage_class: StorageClass
+
+
+class Lifecycle(StrictModel):
+    """Lifecycle of log objects. Nothing expires unless you say so."""
+
+    transitions: list[Transition] = Field(default_factory=list)
+    expiration_days: PositiveDays | None = Field(
+        default=None, description="Delete log objects this many days after delivery."
+    )
+    noncurrent_version_expiration_days: PositiveDays | None = Field(
+        default=None, description="Delete overwritten/deleted versions after this many days."
+    )
+    abort_incomplete_multipart_upload_days: PositiveDays = 7
+
+
+class ObjectLock(StrictModel):
+    """S3 Object Lock: log versions cannot be deleted or overwritten for ``days``."""
+
+    mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    days: PositiveDays
+
+
+class AccessLogging(StrictModel):
+    """S3 server access logging of the log bucket into another bucket."""
+
+    target_bucket: BucketName
+    target_prefix: Annotated[StrictStr, _match(r"[A-Za-z0-9!_.'()/-]{0,200}", "S3-safe, <= 200")] = (
+        ""
+    )
+
+
+Principal = Annotated[
+    StrictStr,
+    _match(
+        r"\d{12}|arn:aws[a-z-]*:iam::\d{12}:(?:root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})",
+        "an account id or an IAM role/user ARN",
+    ),
+]
+
+
 class Bucket(StrictModel):
     """The central log bucket."""
 
@@ -198,6 +249,48 @@ class Bucket(StrictModel):
             "Only with create: false. aws_s3_bucket_policy REPLACES the bucket's whole policy; "
             "'merge' reads the current policy and keeps its statements (CloudTrail's Sids win)."
         ),
+    )
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    object_lock: ObjectLock | None = Field(
+        default=None, description="Object Lock for immutable logs (new buckets only)."
+    )
+    access_logging: AccessLogging | None = Field(
+        default=None, description="Server access logging to another bucket."
+    )
+    readers: list[Principal] = Field(
+        default_factory=list,
+        description="Accounts or IAM roles/users that may read the logs (S3 read + KMS decrypt).",
+    )
+    versioning: StrictBool = Field(
+        default=True, description="Keep every version. Turning it off loses overwritten logs."
+    )
+
+
+class Kms(StrictModel):
+    """Encryption of logs, digests and the log group with a customer-managed KMS key."""
+
+    enabled: StrictBool = Field(
+        default=True, description="false falls back to SSE-S3 and an unencrypted log group."
+    )
+    key_arn: (
+        Annotated[
+            StrictStr,
+            _match(
+                r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})",
+                "a symmetric key's ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="Use this existing key instead of creating one.")
+    alias: Annotated[
+        StrictStr,
+        _match(r"alias/(?!aws/)[A-Za-z0-9/_-]{1,250}", "alias/<name>, not under alias/aws/"),
+    ] | None = Field(default=None, description="Alias of the created key (default alias/<trail>).")
+    deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = 30
+    administrators: list[Principal] = Field(
+        default_factory=list,
+        description="Who may administer the created key besides the management account's root.",
     )
 
 
@@ -228,6 +321,7 @@ class Config(StrictModel):
     cloudwatch_logs: CloudWatchLogs | None = Field(
         default=None, description="Omit to deliver to S3 only."
     )
+    kms: Kms = Field(default_factory=Kms)
     tags: Annotated[dict[StrictStr, StrictStr], AfterValidator(_tags)] = Field(
         default_factory=dict, description="Default tags for every resource (provider default_tags)."
     )
@@ -286,6 +380,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
         ))
     if bucket.create and bucket.existing_policy != "replace":
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
+    issues.extend(_hardening_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
         issues.append((
@@ -293,4 +388,59 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
             f"{cwl.retention_in_days} is not allowed; use one of "
             + ", ".join(map(str, RETENTION_DAYS)),
         ))
+    return issues
+
+
+def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules of the bucket's lifecycle, lock and key that relate several fields."""
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    bucket, kms, home = config.bucket, config.kms, config.trail.home_region
+    partition = partition_of(home)
+    life = bucket.lifecycle
+    for i, transition in enumerate(life.transitions):
+        if transition.storage_class in ("STANDARD_IA", "ONEZONE_IA") and transition.days < 30:
+            issues.append((("bucket", "lifecycle", "transitions", i, "days"),
+                           f"S3 requires at least 30 days before {transition.storage_class}"))  # fmt: skip
+        if i and transition.days <= life.transitions[i - 1].days:
+            issues.append((("bucket", "lifecycle", "transitions", i, "days"),
+                           "transitions must be in increasing order of days"))  # fmt: skip
+    last = max((t.days for t in life.transitions), default=0)
+    if life.expiration_days is not None and life.expiration_days <= last:
+        issues.append((("bucket", "lifecycle", "expiration_days"),
+                       f"must be later than the last transition (day {last})"))  # fmt: skip
+    lock = bucket.object_lock
+    if lock is not None and not bucket.versioning:
+        issues.append((("bucket", "versioning"), "Object Lock requires versioning"))
+    if lock is not None and life.expiration_days is not None and life.expiration_days < lock.days:
+        issues.append((("bucket", "lifecycle", "expiration_days"),
+                       f"shorter than the Object Lock retention ({lock.days} days)"))  # fmt: skip
+    if not bucket.create:
+        for name in ("object_lock", "access_logging"):
+            if getattr(bucket, name) is not None:
+                issues.append((("bucket", name), "applies only to a bucket created here"))
+        if bucket.readers:
+            issues.append((("bucket", "readers"), "applies only to a bucket created here"))
+    if bucket.access_logging and bucket.access_logging.target_bucket == bucket.name:
+        issues.append((("bucket", "access_logging", "target_bucket"),
+                       "must be another bucket: logging a bucket into itself loops"))  # fmt: skip
+    for field_path, principals in (
+        (("bucket", "readers"), bucket.readers),
+        (("kms", "administrators"), kms.administrators),
+    ):
+        for i, principal in enumerate(principals):
+            if partition and principal.startswith("arn:") and principal.split(":")[1] != partition.name:
+                issues.append(((*field_path, i), f"not in the trail's partition {partition.name}"))
+    if kms.key_arn is not None:
+        _, arn_partition, _, region, *_ = kms.key_arn.split(":")
+        if region != home:
+            issues.append((("kms", "key_arn"),
+                           f"the key is in {region}, the bucket in {home}: CloudTrail needs a key "
+                           "in the bucket's region (KmsKeyNotFoundException)"))  # fmt: skip
+        if partition and arn_partition != partition.name:
+            issues.append((("kms", "key_arn"), f"not in the trail's partition {partition.name}"))
+        for name in ("alias", "administrators"):
+            if getattr(kms, name):
+                issues.append((("kms", name), "applies only to a key created here (no key_arn)"))
+    if not kms.enabled and (kms.key_arn or kms.alias or kms.administrators):
+        issues.append((("kms", "enabled"), "kms.enabled is false but other kms keys are set"))
     return issues

@@ -35,10 +35,14 @@ def format_hcl(text: str) -> str:
         line = raw.rstrip()
         if not line:
             _flush(group, out)
-            if not previous_blank:
+            if not previous_blank and not out[-1].endswith("{"):
                 out.append("")
             previous_blank = True
             continue
+        if line.strip() in ("}", "]", ")"):
+            _flush(group, out)
+            if out and not out[-1]:
+                out.pop()
         previous_blank = False
         match = _ATTRIBUTE.match(line)
         if match and _single_line(match["value"]):

@@ -67,7 +67,8 @@ def _statement_json(statement: Statement) -> dict[str, Any]:
     if principals:
         result["Principal"] = "*" if "*" in principals else principals
     result["Action"] = list(statement.actions)
-    result["Resource"] = list(statement.resources)
+    if statement.resources:
+        result["Resource"] = list(statement.resources)
     conditions: dict[str, dict[str, list[str]]] = {}
     for condition in statement.conditions:
         conditions.setdefault(condition.test, {})[condition.variable] = list(condition.values)
@@ -84,7 +85,14 @@ def _source_arn(arns: Arns) -> Condition:
     return Condition("StringEquals", "aws:SourceArn", (arns.trail,))
 
 
-def bucket_policy(arns: Arns, *, source_documents: tuple[str, ...] = ()) -> PolicyDocument:
+def principal_arns(arns: Arns, principals: list[str]) -> tuple[str, ...]:
+    """IAM principal ARNs from config entries (an account id means that account's root)."""
+    return tuple(sorted({arns.root(p) if p.isdigit() else p for p in principals}))
+
+
+def bucket_policy(
+    arns: Arns, *, readers: tuple[str, ...] = (), source_documents: tuple[str, ...] = ()
+) -> PolicyDocument:
     """The log bucket's policy: aws-facts.md §1.1 plus a TLS-only deny.
 
     Both write grants are needed: ``AWSLogs/<org-id>/*`` is where an organization trail writes,
@@ -118,6 +126,18 @@ def bucket_policy(arns: Arns, *, source_documents: tuple[str, ...] = ()) -> Poli
                 (arns.log_objects(arns.org_id),),
                 cloudtrail,
                 (acl, _source_arn(arns)),
+            ),
+            *(
+                (
+                    Statement(
+                        "AllowLogReaders",
+                        ("s3:GetObject", "s3:ListBucket"),
+                        (arns.bucket, f"{arns.bucket}/*"),
+                        (Principals("AWS", readers),),
+                    ),
+                )
+                if readers
+                else ()
             ),
             Statement(
                 "DenyInsecureTransport",
@@ -166,3 +186,84 @@ def cloudwatch_delivery_policy(arns: Arns, log_group_name: str) -> PolicyDocumen
             Statement("AWSCloudTrailPutLogEvents20141101", ("logs:PutLogEvents",), streams),
         ),
     )
+
+
+def key_policy(
+    arns: Arns,
+    *,
+    administrators: tuple[str, ...],
+    readers: tuple[str, ...],
+    log_group_name: str | None,
+) -> PolicyDocument:
+    """The trail key's policy: aws-facts.md §4.1 (CloudTrail) and §4.2 (CloudWatch Logs).
+
+    CloudTrail may generate data keys only in the context of this organization's trails
+    (encryption context) and only for this trail (aws:SourceArn). Readers may decrypt only
+    CloudTrail-encrypted data. In a key policy, Resource "*" means "this key".
+    """
+    trail_context = Condition(
+        "StringLike",
+        "kms:EncryptionContext:aws:cloudtrail:arn",
+        (f"arn:{arns.partition}:cloudtrail:*:{arns.management_account_id}:trail/*",),
+    )
+    cloudtrail = _service(CLOUDTRAIL_PRINCIPAL)
+    statements = [
+        Statement(
+            "EnableKeyAdministration",
+            ("kms:*",),
+            ("*",),
+            (Principals("AWS", administrators),),
+        ),
+        Statement(
+            "AllowCloudTrailEncryptLogs",
+            ("kms:GenerateDataKey*",),
+            ("*",),
+            cloudtrail,
+            (trail_context, _source_arn(arns)),
+        ),
+        Statement(
+            "AllowCloudTrailDescribeKey",
+            ("kms:DescribeKey",),
+            ("*",),
+            cloudtrail,
+            (_source_arn(arns),),
+        ),
+        Statement(
+            # Needed to create or update a trail whose bucket uses an S3 Bucket Key (CT-UG).
+            "AllowCloudTrailDecryptWithBucketKey",
+            ("kms:Decrypt",),
+            ("*",),
+            cloudtrail,
+            (_source_arn(arns),),
+        ),
+        Statement(
+            "AllowLogReadersDecrypt",
+            ("kms:Decrypt", "kms:ReEncryptFrom"),
+            ("*",),
+            (Principals("AWS", readers),),
+            (Condition("Null", "kms:EncryptionContext:aws:cloudtrail:arn", ("false",)),),
+        ),
+    ]
+    if log_group_name is not None:
+        statements.append(
+            Statement(
+                "AllowCloudWatchLogsEncryptLogGroup",
+                (
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ),
+                ("*",),
+                _service(f"logs.{arns.home_region}.{arns.dns_suffix}"),
+                (
+                    Condition(
+                        "ArnEquals",
+                        "kms:EncryptionContext:aws:logs:arn",
+                        (arns.log_group(log_group_name),),
+                    ),
+                ),
+            )
+        )
+    return PolicyDocument("cloudtrail_kms", tuple(statements))

@@ -23,6 +23,34 @@ LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
 ROLE = "aws_iam_role.cloudtrail_cloudwatch"
 ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
 EXISTING_BUCKET_POLICY = "data.aws_s3_bucket_policy.existing"
+KEY = "aws_kms_key.cloudtrail"
+KEY_ALIAS = "aws_kms_alias.cloudtrail"
+
+# checkov checks that do not fit an organization's log archive, each with the reason a
+# reviewer reads next to it. tests/test_checkov.py lists the same ids: none appears silently.
+SKIP_REPLICATION = (
+    "CKV_AWS_144",
+    "Cross-region replication is a separate DR decision; the bucket is versioned and locked "
+    "against deletion",
+)
+SKIP_NOTIFICATIONS = (
+    "CKV2_AWS_62",
+    "Nothing consumes object events from the log archive; alerting runs on the log group",
+)
+SKIP_TRAIL_SNS = (
+    "CKV_AWS_252",
+    "Per-file delivery notifications are noise at organization scale; alarms use the log group",
+)
+SKIP_KEY_POLICY_STAR = (
+    ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
+    ("CKV_AWS_111", "In a key policy, Resource * means this key only; writes need SourceArn"),
+    ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
+)
+
+
+def _off(check: str, setting: str) -> tuple[str, str]:
+    """A checkov skip for a protection the config switched off on purpose, naming the key."""
+    return (check, f"switched off on purpose in the config ({setting})")
 
 
 def _label(address: str) -> str:
@@ -37,6 +65,19 @@ class ModuleView:
     arns: Arns
 
     @property
+    def has_created_key(self) -> bool:
+        """Whether this module creates the KMS key (rather than using an existing one)."""
+        return self.config.kms.enabled and self.config.kms.key_arn is None
+
+    @property
+    def key_reference(self) -> str | None:
+        """How templates name the key's ARN: a reference, a literal ARN, or None (no KMS)."""
+        kms = self.config.kms
+        if not kms.enabled:
+            return None
+        return f"{KEY}.arn" if kms.key_arn is None else kms.key_arn
+
+    @property
     def has_cloudwatch(self) -> bool:
         """Whether the trail also delivers to CloudWatch Logs."""
         return self.config.cloudwatch_logs is not None
@@ -44,6 +85,8 @@ class ModuleView:
     def files(self) -> list[str]:
         """Which templates this config renders, in output order."""
         names = ["versions", "providers", "organizations", "cloudtrail", "s3"]
+        if self.has_created_key:
+            names.append("kms")
         if self.has_cloudwatch:
             names.append("logs")
         names.append("outputs")
@@ -57,6 +100,7 @@ class ModuleView:
             "trail": self.trail(),
             "bucket": self.bucket(),
             "logs": self.logs(),
+            "kms": self.kms(),
             "outputs": self.outputs(),
         }
 
@@ -86,6 +130,8 @@ class ModuleView:
         depends_on = [BUCKET_POLICY, ORGANIZATION]
         if self.has_cloudwatch:
             depends_on.append(ROLE_POLICY)
+        if self.has_created_key:
+            depends_on.append(KEY)
         return {
             "label": _label(TRAIL),
             "name": trail.name,
@@ -99,6 +145,15 @@ class ModuleView:
             "role": ROLE if self.has_cloudwatch else None,
             "depends_on": sorted(depends_on),
             "arn": self.arns.trail,
+            "kms_key": self.key_reference,
+            "kms_key_is_reference": self.has_created_key,
+            "skips": [SKIP_TRAIL_SNS]
+            + ([] if trail.enable_log_file_validation else
+               [_off("CKV_AWS_36", "trail.enable_log_file_validation: false")])
+            + ([] if self.config.kms.enabled else [_off("CKV_AWS_35", "kms.enabled: false")])
+            + ([] if self.has_cloudwatch else
+               [_off("CKV2_AWS_10", "no cloudwatch_logs section")]),
+            "validation_off": not trail.enable_log_file_validation,
         }
 
     def bucket(self) -> dict[str, Any]:
@@ -106,12 +161,33 @@ class ModuleView:
         bucket = self.config.bucket
         merge = not bucket.create and bucket.existing_policy == "merge"
         source = (f"{EXISTING_BUCKET_POLICY}.policy",) if merge else ()
+        readers = policies.principal_arns(self.arns, bucket.readers)
+        life = bucket.lifecycle
         return {
+            "readers": readers,
+            "versioning": bucket.versioning,
+            "kms_key": self.key_reference,
+            "kms_key_is_reference": self.has_created_key,
+            "object_lock": bucket.object_lock.model_dump() if bucket.object_lock else None,
+            "access_logging": bucket.access_logging.model_dump()
+            if bucket.access_logging
+            else None,
+            "lifecycle": {
+                "transitions": [t.model_dump() for t in life.transitions],
+                "expiration_days": life.expiration_days,
+                "noncurrent_version_expiration_days": life.noncurrent_version_expiration_days,
+                "abort_days": life.abort_incomplete_multipart_upload_days,
+            },
+            "skips": [SKIP_REPLICATION, SKIP_NOTIFICATIONS]
+            + ([] if bucket.access_logging else
+               [_off("CKV_AWS_18", "no bucket.access_logging target bucket")])
+            + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
+            + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
             "label": _label(BUCKET),
             "create": bucket.create,
             "name": bucket.name,
             "policy_label": _label(BUCKET_POLICY),
-            "policy": policies.bucket_policy(self.arns, source_documents=source),
+            "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
             "existing_policy": bucket.existing_policy,
             "existing_label": _label(EXISTING_BUCKET_POLICY),
         }
@@ -125,11 +201,44 @@ class ModuleView:
             "group_label": _label(LOG_GROUP),
             "name": cwl.log_group_name,
             "retention_in_days": cwl.retention_in_days,
+            "kms_key": self.key_reference,
+            "kms_key_is_reference": self.has_created_key,
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
             "role_policy_label": _label(ROLE_POLICY),
+            "skips": ([] if self.config.kms.enabled else [_off("CKV_AWS_158", "kms.enabled: false")])
+            + ([] if cwl.retention_in_days == 0 or cwl.retention_in_days >= 365 else
+               [_off("CKV_AWS_338", f"cloudwatch_logs.retention_in_days: {cwl.retention_in_days}")]),
             "trust": policies.cloudwatch_trust_policy(),
             "delivery": policies.cloudwatch_delivery_policy(self.arns, cwl.log_group_name),
+        }
+
+    def kms(self) -> dict[str, Any] | None:
+        """The trail's key: rotation, alias, prevent_destroy, and its policy."""
+        kms = self.config.kms
+        if not self.has_created_key:
+            return None
+        cwl = self.config.cloudwatch_logs
+        root = self.arns.root(self.arns.management_account_id)
+        administrators = tuple(sorted({root, *policies.principal_arns(self.arns, kms.administrators)}))
+        readers = tuple(
+            sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
+        )
+        alias = kms.alias or "alias/" + self.config.trail.name.replace(".", "-")
+        return {
+            "label": _label(KEY),
+            "alias_label": _label(KEY_ALIAS),
+            "alias": alias,
+            "description": f"CloudTrail organization trail {self.config.trail.name}: log files, "
+            "digest files and the CloudWatch Logs log group",
+            "deletion_window_in_days": kms.deletion_window_in_days,
+            "policy": policies.key_policy(
+                self.arns,
+                administrators=administrators,
+                readers=readers,
+                log_group_name=cwl.log_group_name if cwl else None,
+            ),
+            "policy_skips": list(SKIP_KEY_POLICY_STAR),
         }
 
     def outputs(self) -> list[dict[str, str]]:
@@ -147,6 +256,12 @@ class ModuleView:
                 "name": "bucket_arn",
                 "value": f"{BUCKET}.arn",
                 "description": "The central log bucket.",
+            })
+        if self.has_created_key:
+            result.append({
+                "name": "kms_key_arn",
+                "value": f"{KEY}.arn",
+                "description": "Key that encrypts log files, digests and the log group.",
             })
         if self.has_cloudwatch:
             result += [

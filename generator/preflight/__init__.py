@@ -55,7 +55,7 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
 
 def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
-    from generator.preflight import bucket, organization, trail  # noqa: F401  (registration)
+    from generator.preflight import bucket, kms, organization, trail  # noqa: F401  (registration)
 
     findings: list[Finding] = []
     for rule_id in sorted(RULES):

@@ -6,6 +6,8 @@
 # (home region and management account, whoever applies this).
 
 resource "aws_cloudtrail" "org" {
+  #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group
+
   name                          = "org-trail"
   s3_bucket_name                = aws_s3_bucket.logs.id
   is_organization_trail         = true
@@ -13,6 +15,7 @@ resource "aws_cloudtrail" "org" {
   include_global_service_events = true
   enable_log_file_validation    = true
   enable_logging                = true
+  kms_key_id                    = aws_kms_key.cloudtrail.arn
 
   # CloudTrail requires the log-stream wildcard ":*" after the log group ARN.
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"
@@ -21,6 +24,7 @@ resource "aws_cloudtrail" "org" {
   # CreateTrail validates these at call time; without the explicit order the first apply fails.
   depends_on = [
     aws_iam_role_policy.cloudtrail_cloudwatch,
+    aws_kms_key.cloudtrail,
     aws_organizations_organization.this,
     aws_s3_bucket_policy.logs,
   ]

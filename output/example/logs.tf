@@ -7,6 +7,7 @@
 resource "aws_cloudwatch_log_group" "cloudtrail" {
   name              = "/aws/cloudtrail/org"
   retention_in_days = 365
+  kms_key_id        = aws_kms_key.cloudtrail.arn
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {
@@ -38,16 +39,22 @@ data "aws_iam_policy_document" "cloudtrail_cloudwatch_assume" {
 # (<org-id>_*); an organization trail needs both.
 data "aws_iam_policy_document" "cloudtrail_cloudwatch_delivery" {
   statement {
-    sid       = "AWSCloudTrailCreateLogStream20141101"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogStream"]
-    resources = ["arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:111111111111_CloudTrail_us-east-1*", "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:o-a1b2c3d4e5_*"]
+    sid     = "AWSCloudTrailCreateLogStream20141101"
+    effect  = "Allow"
+    actions = ["logs:CreateLogStream"]
+    resources = [
+      "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:111111111111_CloudTrail_us-east-1*",
+      "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:o-a1b2c3d4e5_*",
+    ]
   }
 
   statement {
-    sid       = "AWSCloudTrailPutLogEvents20141101"
-    effect    = "Allow"
-    actions   = ["logs:PutLogEvents"]
-    resources = ["arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:111111111111_CloudTrail_us-east-1*", "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:o-a1b2c3d4e5_*"]
+    sid     = "AWSCloudTrailPutLogEvents20141101"
+    effect  = "Allow"
+    actions = ["logs:PutLogEvents"]
+    resources = [
+      "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:111111111111_CloudTrail_us-east-1*",
+      "arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org:log-stream:o-a1b2c3d4e5_*",
+    ]
   }
 }

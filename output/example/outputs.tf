@@ -16,6 +16,11 @@ output "bucket_arn" {
   value       = aws_s3_bucket.logs.arn
 }
 
+output "kms_key_arn" {
+  description = "Key that encrypts log files, digests and the log group."
+  value       = aws_kms_key.cloudtrail.arn
+}
+
 output "log_group_arn" {
   description = "The central CloudWatch Logs log group."
   value       = aws_cloudwatch_log_group.cloudtrail.arn

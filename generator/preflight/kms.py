@@ -1,0 +1,153 @@
+"""Rules on the trail's KMS key (InsufficientEncryptionPolicyException, KmsKeyNotFoundException)."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from generator.config import CLOUDTRAIL_PRINCIPAL
+from generator.hcl_parse import Block, ParsedModule, expression, literal, template_source
+from generator.preflight import Facts, Finding, rule
+from generator.preflight.lookups import organization_trails, trail_arn, trail_region
+from generator.preflight.policy_reading import ParsedStatement, statements
+
+
+def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | None]:
+    """(the aws_kms_key a kms argument points at, or None; the key's region if known)."""
+    reference = expression(value)
+    if reference and reference.startswith("aws_kms_key.") and reference.endswith(".arn"):
+        key = module.get(reference.removesuffix(".arn"))
+        if key is None:
+            return None, None
+        return key, literal(key.body.get("region")) or trail_region_default(module)
+    text = literal(value)
+    if text and text.startswith("arn:"):
+        return None, text.split(":")[3]
+    return None, None
+
+
+def trail_region_default(module: ParsedModule) -> str | None:
+    """The default provider's region."""
+    for provider in module.all("provider"):
+        if provider.labels == ("aws",) and "alias" not in provider.body:
+            return literal(provider.body.get("region"))
+    return None
+
+
+def _allows(statement: ParsedStatement, principal: tuple[str, str], action: str) -> bool:
+    return (
+        statement.effect == "Allow"
+        and statement.has_principal(*principal)
+        and any(fnmatchcase(action, pattern) for pattern in statement.actions)
+    )
+
+
+def _conditions_admit(statement: ParsedStatement, context: dict[str, str]) -> bool:
+    """Whether every condition of the statement holds for a request with ``context`` keys."""
+    for test, variable, values in statement.conditions:
+        actual = context.get(variable)
+        if test == "Null":
+            if (actual is None) != (values == ("true",)):
+                return False
+        elif actual is None:
+            return False
+        elif test in ("StringEquals", "ArnEquals") and actual not in values:
+            return False
+        elif test in ("StringLike", "ArnLike") and not any(
+            fnmatchcase(actual, v) for v in values
+        ):
+            return False
+    return True
+
+
+@rule("OTG030", "the trail's key is in the bucket's region")
+def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """CloudTrail needs a key in the same region as the bucket."""
+    findings = []
+    for trail in organization_trails(module):
+        if "kms_key_id" not in trail.body:
+            continue
+        _, key_region_name = _key_of(module, trail.body.get("kms_key_id"))
+        bucket_region = trail_region(module, trail)
+        buckets = module.of_type("resource", "aws_s3_bucket")
+        if buckets:
+            bucket_region = literal(buckets[0].body.get("region")) or bucket_region
+        if key_region_name and bucket_region and key_region_name != bucket_region:
+            findings.append(
+                Finding(
+                    "OTG030",
+                    trail.file,
+                    trail.address,
+                    f"the KMS key is in {key_region_name}, the bucket in {bucket_region}: "
+                    "CreateTrail fails with KmsKeyNotFoundException",
+                    f"use a key in {bucket_region} (kms.key_arn), or let orgtrail-gen create one",
+                )
+            )
+    return findings
+
+
+@rule("OTG031", "the key policy admits CloudTrail for this trail")
+def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """GenerateDataKey* with this trail's encryption context and DescribeKey must be allowed."""
+    findings = []
+    for trail in organization_trails(module):
+        key, _ = _key_of(module, trail.body.get("kms_key_id"))
+        arn = trail_arn(module, facts, trail)
+        if key is None or arn is None:
+            continue
+        document = module.resolve(key.body.get("policy"), "json")
+        stmts = statements(document) if document else []
+        context = {
+            "kms:EncryptionContext:aws:cloudtrail:arn": arn,
+            "aws:SourceArn": arn,
+            "aws:SourceAccount": facts.arns.management_account_id,
+        }
+        service = ("Service", CLOUDTRAIL_PRINCIPAL)
+        for action in ("kms:GenerateDataKey", "kms:DescribeKey"):
+            if not any(_allows(s, service, action) and _conditions_admit(s, context) for s in stmts):
+                findings.append(
+                    Finding(
+                        "OTG031",
+                        (document or key).file,
+                        (document or key).address,
+                        f"the key policy does not allow {CLOUDTRAIL_PRINCIPAL} {action} for "
+                        f"{arn}: CreateTrail fails with InsufficientEncryptionPolicyException",
+                        f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
+                        f"arn:{facts.arns.partition}:cloudtrail:*:"
+                        f"{facts.arns.management_account_id}:trail/* and aws:SourceArn {arn}",
+                    )
+                )
+    return findings
+
+
+@rule("OTG032", "the key policy admits CloudWatch Logs for the log group")
+def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """An encrypted log group needs logs.<region> in the key policy, or creation is refused."""
+    findings = []
+    for group in module.of_type("resource", "aws_cloudwatch_log_group"):
+        key, _ = _key_of(module, group.body.get("kms_key_id"))
+        name = template_source(group.body.get("name"))
+        region = literal(group.body.get("region")) or trail_region_default(module)
+        if key is None or name is None or region is None:
+            continue
+        document = module.resolve(key.body.get("policy"), "json")
+        arns = facts.arns
+        group_arn = f"arn:{arns.partition}:logs:{region}:{arns.management_account_id}:log-group:{name}"
+        service = ("Service", f"logs.{region}.{arns.dns_suffix}")
+        context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
+        stmts = statements(document) if document else []
+        if not any(
+            _allows(s, service, "kms:GenerateDataKey") and _conditions_admit(s, context)
+            for s in stmts
+        ):
+            findings.append(
+                Finding(
+                    "OTG032",
+                    group.file,
+                    group.address,
+                    f"the key policy does not admit {service[1]} for {group_arn}: creating the "
+                    "log group fails with AccessDeniedException (KMS)",
+                    f"allow {service[1]} kms:GenerateDataKey*, kms:Decrypt* ... with "
+                    f"kms:EncryptionContext:aws:logs:arn = {group_arn}",
+                )
+            )
+    return findings
