@@ -117,7 +117,9 @@ ServicePrincipal = Annotated[StrictStr, AfterValidator(_service_principal)]
 LogGroupName = Annotated[
     StrictStr, _match(r"[.\-_/#A-Za-z0-9]{1,512}", "1-512 characters from a-z A-Z 0-9 _ - / . #")
 ]
-IamRoleName = Annotated[StrictStr, _match(r"[\w+=,.@-]{1,64}", "1-64 characters [A-Za-z0-9+=,.@_-]")]
+IamRoleName = Annotated[
+    StrictStr, _match(r"[\w+=,.@-]{1,64}", "1-64 characters [A-Za-z0-9+=,.@_-]")
+]
 
 
 class StrictModel(BaseModel):
@@ -221,9 +223,9 @@ class AccessLogging(StrictModel):
     """S3 server access logging of the log bucket into another bucket."""
 
     target_bucket: BucketName
-    target_prefix: Annotated[StrictStr, _match(r"[A-Za-z0-9!_.'()/-]{0,200}", "S3-safe, <= 200")] = (
-        ""
-    )
+    target_prefix: Annotated[
+        StrictStr, _match(r"[A-Za-z0-9!_.'()/-]{0,200}", "S3-safe, <= 200")
+    ] = ""
 
 
 Principal = Annotated[
@@ -283,10 +285,13 @@ class Kms(StrictModel):
         ]
         | None
     ) = Field(default=None, description="Use this existing key instead of creating one.")
-    alias: Annotated[
-        StrictStr,
-        _match(r"alias/(?!aws/)[A-Za-z0-9/_-]{1,250}", "alias/<name>, not under alias/aws/"),
-    ] | None = Field(default=None, description="Alias of the created key (default alias/<trail>).")
+    alias: (
+        Annotated[
+            StrictStr,
+            _match(r"alias/(?!aws/)[A-Za-z0-9/_-]{1,250}", "alias/<name>, not under alias/aws/"),
+        ]
+        | None
+    ) = Field(default=None, description="Alias of the created key (default alias/<trail>).")
     deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = 30
     administrators: list[Principal] = Field(
         default_factory=list,
@@ -333,11 +338,13 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     org, trail, bucket = config.organization, config.trail, config.bucket
     principals = org.trusted_access.service_access_principals
     if CLOUDTRAIL_PRINCIPAL not in principals:
-        issues.append((
-            ("organization", "trusted_access", "service_access_principals"),
-            f"must include {CLOUDTRAIL_PRINCIPAL}: CreateTrail fails with "
-            "CloudTrailAccessNotEnabledException without trusted access",
-        ))
+        issues.append(
+            (
+                ("organization", "trusted_access", "service_access_principals"),
+                f"must include {CLOUDTRAIL_PRINCIPAL}: CreateTrail fails with "
+                "CloudTrailAccessNotEnabledException without trusted access",
+            )
+        )
     for i, principal in enumerate(principals):
         if principal in principals[:i]:
             issues.append((("organization", "trusted_access", "service_access_principals", i),
@@ -355,39 +362,49 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     for i, region in enumerate(trail.regions):
         other = partition_of(region)
         if home and other and other.name != home.name:
-            issues.append((
-                ("trail", "regions", i),
-                f"{region} is in partition {other.name}, the home region in {home.name}: an "
-                "organization trail covers only its own partition",
-            ))
+            issues.append(
+                (
+                    ("trail", "regions", i),
+                    f"{region} is in partition {other.name}, the home region in {home.name}: an "
+                    "organization trail covers only its own partition",
+                )
+            )
     if trail.is_multi_region and not trail.include_global_service_events:
-        issues.append((
-            ("trail", "include_global_service_events"),
-            "must be true for a multi-region trail (AWS rejects the combination with "
-            "InvalidParameterCombinationException)",
-        ))
+        issues.append(
+            (
+                ("trail", "include_global_service_events"),
+                "must be true for a multi-region trail (AWS rejects the combination with "
+                "InvalidParameterCombinationException)",
+            )
+        )
     if not trail.is_multi_region and trail.regions != [trail.home_region]:
-        issues.append((
-            ("trail", "regions"),
-            "a single-region trail logs only its home region; list only "
-            f"{trail.home_region} or set is_multi_region: true",
-        ))
+        issues.append(
+            (
+                ("trail", "regions"),
+                "a single-region trail logs only its home region; list only "
+                f"{trail.home_region} or set is_multi_region: true",
+            )
+        )
     if bucket.create and "." in bucket.name:
-        issues.append((
-            ("bucket", "name"),
-            "periods break virtual-hosted HTTPS to the bucket; choose a name without '.' for a "
-            "new bucket",
-        ))
+        issues.append(
+            (
+                ("bucket", "name"),
+                "periods break virtual-hosted HTTPS to the bucket; choose a name without '.' for a "
+                "new bucket",
+            )
+        )
     if bucket.create and bucket.existing_policy != "replace":
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
     issues.extend(_hardening_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
-        issues.append((
-            ("cloudwatch_logs", "retention_in_days"),
-            f"{cwl.retention_in_days} is not allowed; use one of "
-            + ", ".join(map(str, RETENTION_DAYS)),
-        ))
+        issues.append(
+            (
+                ("cloudwatch_logs", "retention_in_days"),
+                f"{cwl.retention_in_days} is not allowed; use one of "
+                + ", ".join(map(str, RETENTION_DAYS)),
+            )
+        )
     return issues
 
 
@@ -399,8 +416,12 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     life = bucket.lifecycle
     for i, transition in enumerate(life.transitions):
         if transition.storage_class in ("STANDARD_IA", "ONEZONE_IA") and transition.days < 30:
-            issues.append((("bucket", "lifecycle", "transitions", i, "days"),
-                           f"S3 requires at least 30 days before {transition.storage_class}"))  # fmt: skip
+            issues.append(
+                (
+                    ("bucket", "lifecycle", "transitions", i, "days"),
+                    f"S3 requires at least 30 days before {transition.storage_class}",
+                )
+            )
         if i and transition.days <= life.transitions[i - 1].days:
             issues.append((("bucket", "lifecycle", "transitions", i, "days"),
                            "transitions must be in increasing order of days"))  # fmt: skip
@@ -428,7 +449,11 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
         (("kms", "administrators"), kms.administrators),
     ):
         for i, principal in enumerate(principals):
-            if partition and principal.startswith("arn:") and principal.split(":")[1] != partition.name:
+            if (
+                partition
+                and principal.startswith("arn:")
+                and principal.split(":")[1] != partition.name
+            ):
                 issues.append(((*field_path, i), f"not in the trail's partition {partition.name}"))
     if kms.key_arn is not None:
         _, arn_partition, _, region, *_ = kms.key_arn.split(":")

@@ -1,4 +1,4 @@
-"""The one way a value reaches HCL: Jinja filters that quote, escape or refuse.
+r"""The one way a value reaches HCL: Jinja filters that quote, escape or refuse.
 
 Why: generated Terraform must mean exactly what the config says, whatever characters a value
 holds. Terraform's quoted strings need ``\\``, ``\"``, control characters escaped and the

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-_ATTRIBUTE = re.compile(r'^(?P<indent> *)(?P<key>[A-Za-z_][\w-]*|"(?:[^"\\]|\\.)*") = (?P<value>.*)$')
+_ATTRIBUTE = re.compile(
+    r'^(?P<indent> *)(?P<key>[A-Za-z_][\w-]*|"(?:[^"\\]|\\.)*") = (?P<value>.*)$'
+)
 _OPENERS = ("{", "[", "(")
 
 

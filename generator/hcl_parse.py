@@ -41,9 +41,8 @@ def _parser() -> Any:
     own = Path(hcl2_parser.PARSER_FILE)
     if own.exists() or os.access(own.parent, os.W_OK):
         return hcl2_parser.parser()
-    from lark import Lark
-
     from hcl2.postlexer import PostLexer
+    from lark import Lark
 
     target = _cache_file()
     target.parent.mkdir(parents=True, exist_ok=True)

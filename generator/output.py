@@ -39,9 +39,7 @@ class Plan:
 def plan(directory: Path, files: dict[str, str]) -> Plan:
     """Compare ``files`` with ``directory``; refuse if a foreign file would be overwritten."""
     conflicts = [
-        name
-        for name in files
-        if (directory / name).exists() and not is_generated(directory / name)
+        name for name in files if (directory / name).exists() and not is_generated(directory / name)
     ]
     if conflicts:
         raise OutputConflictError(
@@ -70,8 +68,8 @@ def _atomic_write(target: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        Path(temporary).chmod(0o644)
+        Path(temporary).replace(target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -92,7 +90,9 @@ def diff(directory: Path, files: dict[str, str]) -> str:
     chunks = []
     for name in sorted(change.write):
         target = directory / name
-        old = target.read_text(encoding="utf-8").splitlines(keepends=True) if target.exists() else []
+        old = (
+            target.read_text(encoding="utf-8").splitlines(keepends=True) if target.exists() else []
+        )
         new = change.write[name].splitlines(keepends=True)
         chunks.extend(difflib.unified_diff(old, new, f"a/{target}", f"b/{target}"))
     for name in change.delete:

@@ -30,14 +30,22 @@ class Module:
     @property
     def warnings(self) -> list[str]:
         """Things the user should know before applying, though nothing is wrong."""
-        bucket = self.config.bucket
-        if bucket.create or bucket.existing_policy != "replace":
-            return []
-        return [
-            f"bucket {bucket.name} exists and its policy will be REPLACED by aws_s3_bucket_policy: "
-            "statements not generated here are removed at apply (set bucket.existing_policy: "
-            "merge to keep them)"
-        ]
+        bucket, kms = self.config.bucket, self.config.kms
+        result = []
+        if not bucket.create and bucket.existing_policy == "replace":
+            result.append(
+                f"bucket {bucket.name} exists and its policy will be REPLACED by "
+                "aws_s3_bucket_policy: statements not generated here are removed at apply (set "
+                "bucket.existing_policy: merge to keep them)"
+            )
+        if kms.enabled and kms.key_arn:
+            result.append(
+                f"kms.key_arn {kms.key_arn} is not managed here: its key policy must admit "
+                "cloudtrail.amazonaws.com for this trail (GenerateDataKey*, DescribeKey)"
+                + (" and logs.<region> for the log group" if self.config.cloudwatch_logs else "")
+                + ", or CreateTrail fails with InsufficientEncryptionPolicyException"
+            )
+        return result
 
     @property
     def resource_count(self) -> int:

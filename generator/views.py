@@ -148,11 +148,13 @@ class ModuleView:
             "kms_key": self.key_reference,
             "kms_key_is_reference": self.has_created_key,
             "skips": [SKIP_TRAIL_SNS]
-            + ([] if trail.enable_log_file_validation else
-               [_off("CKV_AWS_36", "trail.enable_log_file_validation: false")])
+            + (
+                []
+                if trail.enable_log_file_validation
+                else [_off("CKV_AWS_36", "trail.enable_log_file_validation: false")]
+            )
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_35", "kms.enabled: false")])
-            + ([] if self.has_cloudwatch else
-               [_off("CKV2_AWS_10", "no cloudwatch_logs section")]),
+            + ([] if self.has_cloudwatch else [_off("CKV2_AWS_10", "no cloudwatch_logs section")]),
             "validation_off": not trail.enable_log_file_validation,
         }
 
@@ -169,9 +171,7 @@ class ModuleView:
             "kms_key": self.key_reference,
             "kms_key_is_reference": self.has_created_key,
             "object_lock": bucket.object_lock.model_dump() if bucket.object_lock else None,
-            "access_logging": bucket.access_logging.model_dump()
-            if bucket.access_logging
-            else None,
+            "access_logging": bucket.access_logging.model_dump() if bucket.access_logging else None,
             "lifecycle": {
                 "transitions": [t.model_dump() for t in life.transitions],
                 "expiration_days": life.expiration_days,
@@ -179,8 +179,11 @@ class ModuleView:
                 "abort_days": life.abort_incomplete_multipart_upload_days,
             },
             "skips": [SKIP_REPLICATION, SKIP_NOTIFICATIONS]
-            + ([] if bucket.access_logging else
-               [_off("CKV_AWS_18", "no bucket.access_logging target bucket")])
+            + (
+                []
+                if bucket.access_logging
+                else [_off("CKV_AWS_18", "no bucket.access_logging target bucket")]
+            )
             + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
             "label": _label(BUCKET),
@@ -206,9 +209,18 @@ class ModuleView:
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
             "role_policy_label": _label(ROLE_POLICY),
-            "skips": ([] if self.config.kms.enabled else [_off("CKV_AWS_158", "kms.enabled: false")])
-            + ([] if cwl.retention_in_days == 0 or cwl.retention_in_days >= 365 else
-               [_off("CKV_AWS_338", f"cloudwatch_logs.retention_in_days: {cwl.retention_in_days}")]),
+            "skips": (
+                [] if self.config.kms.enabled else [_off("CKV_AWS_158", "kms.enabled: false")]
+            )
+            + (
+                []
+                if cwl.retention_in_days == 0 or cwl.retention_in_days >= 365
+                else [
+                    _off(
+                        "CKV_AWS_338", f"cloudwatch_logs.retention_in_days: {cwl.retention_in_days}"
+                    )
+                ]
+            ),
             "trust": policies.cloudwatch_trust_policy(),
             "delivery": policies.cloudwatch_delivery_policy(self.arns, cwl.log_group_name),
         }
@@ -220,7 +232,9 @@ class ModuleView:
             return None
         cwl = self.config.cloudwatch_logs
         root = self.arns.root(self.arns.management_account_id)
-        administrators = tuple(sorted({root, *policies.principal_arns(self.arns, kms.administrators)}))
+        administrators = tuple(
+            sorted({root, *policies.principal_arns(self.arns, kms.administrators)})
+        )
         readers = tuple(
             sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
         )
@@ -252,17 +266,21 @@ class ModuleView:
             },
         ]
         if self.config.bucket.create:
-            result.append({
-                "name": "bucket_arn",
-                "value": f"{BUCKET}.arn",
-                "description": "The central log bucket.",
-            })
+            result.append(
+                {
+                    "name": "bucket_arn",
+                    "value": f"{BUCKET}.arn",
+                    "description": "The central log bucket.",
+                }
+            )
         if self.has_created_key:
-            result.append({
-                "name": "kms_key_arn",
-                "value": f"{KEY}.arn",
-                "description": "Key that encrypts log files, digests and the log group.",
-            })
+            result.append(
+                {
+                    "name": "kms_key_arn",
+                    "value": f"{KEY}.arn",
+                    "description": "Key that encrypts log files, digests and the log group.",
+                }
+            )
         if self.has_cloudwatch:
             result += [
                 {

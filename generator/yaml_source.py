@@ -100,7 +100,9 @@ def load_yaml(text: str, file: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ConfigError([ConfigIssue(file, line, column, "", f"YAML syntax: {problem}")]) from None
+        raise ConfigError(
+            [ConfigIssue(file, line, column, "", f"YAML syntax: {problem}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigIssue(file, 1, 1, "", f"YAML: {exc}")]) from None
     if node is None:

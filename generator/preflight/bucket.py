@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from generator.config import CLOUDTRAIL_PRINCIPAL
 from generator.hcl_parse import ParsedModule, literal
 from generator.preflight import Facts, Finding, rule
@@ -27,10 +29,12 @@ def _cloudtrail_statements(module: ParsedModule, facts: Facts) -> list[
         if not name or not arn:
             continue
         prefix = literal(trail.body.get("s3_key_prefix"))
-        for policy, document in bucket_policies(module, name):
+        for _policy, document in bucket_policies(module, name):
             if document is None:
                 continue
-            result.append((document.file, document.address, name, prefix, statements(document), arn))
+            result.append(
+                (document.file, document.address, name, prefix, statements(document), arn)
+            )
     return result
 
 
@@ -56,14 +60,17 @@ def _missing_grant(module: ParsedModule, facts: Facts, rule_id: str, owner: str,
         wanted = _objects(facts, bucket, prefix, owner)
         if any(_writes_to(s, wanted) for s in stmts):
             continue
-        near = [r for s in stmts for r in s.resources if f"AWSLogs/{owner}/" in r]
-        hint = f" (found {', '.join(near)}: its key prefix differs from the trail's)" if near else ""
+        near = [r for s in stmts for r in s.resources if f"AWSLogs/{owner}/" in r and r != wanted]
+        hint = (
+            f" (found {', '.join(near)}: its key prefix differs from the trail's)" if near else ""
+        )
         findings.append(
             Finding(
                 rule_id,
                 file,
                 address,
-                f"no s3:PutObject for {CLOUDTRAIL_PRINCIPAL} on {wanted}{hint}; {what}: {_INSUFFICIENT}",
+                f"no s3:PutObject for {CLOUDTRAIL_PRINCIPAL} on {wanted}{hint}; {what}: "
+                + _INSUFFICIENT,
                 f"allow s3:PutObject on {wanted} (the trail's s3_key_prefix must match)",
             )
         )
@@ -100,15 +107,22 @@ def source_arn(module: ParsedModule, facts: Facts) -> list[Finding]:
                 "Service", CLOUDTRAIL_PRINCIPAL
             ):
                 continue
-            values = statement.condition("StringEquals", "aws:SourceArn")
-            if values is None or arn not in values:
+            exact = [
+                *(statement.condition("StringEquals", "aws:SourceArn") or ()),
+                *(statement.condition("ArnEquals", "aws:SourceArn") or ()),
+            ]
+            patterns = [
+                *(statement.condition("StringLike", "aws:SourceArn") or ()),
+                *(statement.condition("ArnLike", "aws:SourceArn") or ()),
+            ]
+            values = exact + patterns
+            if arn not in exact and not any(fnmatchcase(arn, p) for p in patterns):
                 findings.append(
                     Finding(
                         "OTG003",
                         file,
                         f"{address} statement {statement.sid or '(no sid)'}",
-                        f"aws:SourceArn is {list(values or [])}, not the trail's ARN {arn}: "
-                        f"{_INSUFFICIENT}",
+                        f"aws:SourceArn is {values}, not the trail's ARN {arn}: {_INSUFFICIENT}",
                         f'condition StringEquals "aws:SourceArn" = ["{arn}"] (management account, '
                         "home region, trail name)",
                     )
@@ -134,7 +148,8 @@ def acl_check(module: ParsedModule, facts: Facts) -> list[Finding]:
                     "OTG004",
                     file,
                     address,
-                    f"no s3:GetBucketAcl for {CLOUDTRAIL_PRINCIPAL} on {bucket_arn}: {_INSUFFICIENT}",
+                    f"no s3:GetBucketAcl for {CLOUDTRAIL_PRINCIPAL} on {bucket_arn}: "
+                    + _INSUFFICIENT,
                     "add the AWSCloudTrailAclCheck20150319 statement",
                 )
             )
@@ -153,7 +168,9 @@ def owner_full_control(module: ParsedModule, facts: Facts) -> list[Finding]:
                 and statement.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
             ):
                 continue
-            if statement.condition("StringEquals", "s3:x-amz-acl") != ("bucket-owner-full-control",):
+            if statement.condition("StringEquals", "s3:x-amz-acl") != (
+                "bucket-owner-full-control",
+            ):
                 findings.append(
                     Finding(
                         "OTG005",

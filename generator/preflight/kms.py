@@ -50,11 +50,13 @@ def _conditions_admit(statement: ParsedStatement, context: dict[str, str]) -> bo
                 return False
         elif actual is None:
             return False
-        elif test in ("StringEquals", "ArnEquals") and actual not in values:
-            return False
-        elif test in ("StringLike", "ArnLike") and not any(
-            fnmatchcase(actual, v) for v in values
-        ):
+        elif test in ("StringEquals", "ArnEquals"):
+            if actual not in values:
+                return False
+        elif test in ("StringLike", "ArnLike"):
+            if not any(fnmatchcase(actual, value) for value in values):
+                return False
+        else:  # a condition we cannot evaluate offline: do not claim it admits the request
             return False
     return True
 
@@ -103,7 +105,9 @@ def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
         }
         service = ("Service", CLOUDTRAIL_PRINCIPAL)
         for action in ("kms:GenerateDataKey", "kms:DescribeKey"):
-            if not any(_allows(s, service, action) and _conditions_admit(s, context) for s in stmts):
+            if not any(
+                _allows(s, service, action) and _conditions_admit(s, context) for s in stmts
+            ):
                 findings.append(
                     Finding(
                         "OTG031",
@@ -131,7 +135,9 @@ def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         document = module.resolve(key.body.get("policy"), "json")
         arns = facts.arns
-        group_arn = f"arn:{arns.partition}:logs:{region}:{arns.management_account_id}:log-group:{name}"
+        group_arn = (
+            f"arn:{arns.partition}:logs:{region}:{arns.management_account_id}:log-group:{name}"
+        )
         service = ("Service", f"logs.{region}.{arns.dns_suffix}")
         context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
         stmts = statements(document) if document else []

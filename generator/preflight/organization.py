@@ -52,7 +52,8 @@ def organization_guarded(module: ParsedModule, facts: Facts) -> list[Finding]:
                     "OTG021",
                     org.file,
                     org.address,
-                    "no lifecycle { prevent_destroy = true }: a destroy would delete the organization",
+                    "no lifecycle { prevent_destroy = true }: a destroy would delete the "
+                    "organization",
                     "lifecycle { prevent_destroy = true }",
                 )
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from generator.config import CLOUDTRAIL_PRINCIPAL
 from generator.hcl_parse import Block, ParsedModule, expression, template_source
 from generator.preflight import Facts, Finding, rule
@@ -13,6 +15,14 @@ from generator.preflight.lookups import (
     trail_region,
 )
 from generator.preflight.policy_reading import statements
+
+_ANSWERS = {
+    "aws_s3_bucket_policy": "InsufficientS3BucketPolicyException",
+    "aws_kms_key": "InsufficientEncryptionPolicyException",
+    "aws_kms_key_policy": "InsufficientEncryptionPolicyException",
+    "aws_iam_role_policy": "InvalidCloudWatchLogsRoleArnException",
+    "aws_organizations_organization": "CloudTrailAccessNotEnabledException",
+}
 
 
 def _finding(rule_id: str, trail: Block, problem: str, fix: str) -> Finding:
@@ -52,9 +62,13 @@ def multi_region_global_events(module: ParsedModule, facts: Facts) -> list[Findi
 
 
 def _log_group(module: ParsedModule, trail: Block) -> tuple[str | None, Block | None]:
-    source = template_source(trail.body.get("cloud_watch_logs_group_arn"))
+    value = trail.body.get("cloud_watch_logs_group_arn")
+    source = template_source(value)
     if source is None:
-        return None, None
+        bare = expression(value)
+        if bare is None:
+            return None, None
+        source = "${" + bare + "}"
     group = None
     if source.startswith("${") and "}" in source:
         reference = source[2 : source.index("}")]
@@ -130,17 +144,18 @@ def delivery_role_streams(module: ParsedModule, facts: Facts) -> list[Finding]:
             f"{base}{arns.org_id}_*",
             f"{base}{arns.management_account_id}_CloudTrail_{region}*",
         ]
-        granted = {
+        granted = [
             (action, resource)
             for document in documents
             for s in statements(document)
             if s.effect == "Allow"
             for action in s.actions
             for resource in s.resources
-        }
+        ]
         for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
             for resource in needed:
-                if (action, resource) not in granted:
+                # A wider grant (log-stream:*) is accepted by AWS too: match as IAM would.
+                if not any(fnmatchcase(action, a) and fnmatchcase(resource, r) for a, r in granted):
                     findings.append(
                         Finding(
                             "OTG013",
@@ -210,13 +225,15 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
         present = set(references(trail.body.get("depends_on")))
         missing = [address for address in wanted if address not in present]
         if missing:
+            answers = sorted(
+                {_ANSWERS[a.split(".")[0]] for a in missing if a.split(".")[0] in _ANSWERS}
+            )
             findings.append(
                 _finding(
                     "OTG015",
                     trail,
                     f"depends_on lacks {', '.join(missing)}: CreateTrail may run before they exist "
-                    "(InsufficientS3BucketPolicyException, InsufficientEncryptionPolicyException, "
-                    "CloudTrailAccessNotEnabledException...) and the first apply fails",
+                    f"and the first apply fails ({', '.join(answers)})",
                     f"depends_on = [{', '.join(sorted(present | set(missing)))}]",
                 )
             )

@@ -1,0 +1,551 @@
+"""Config variants and one-invariant breaks of the rendered example, for test_preflight.py.
+
+A break is a text edit of ONE generated file - the way a hand edit or a template bug would
+change it - plus the exact findings the preflight rules must report for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Edit = Callable[[str], str]
+
+# Names in configs/example.yaml and the addresses of generator/views.py, spelled out on purpose:
+# a test that imported them would not notice when they drift.
+ORG_ID = "o-a1b2c3d4e5"
+MGMT = "111111111111"
+MEMBER = "222222222222"
+LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{MGMT}:log-group:/aws/cloudtrail/org"
+TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org-trail"
+TRAIL = "aws_cloudtrail.org"
+ORGANIZATION = "aws_organizations_organization.this"
+BUCKET_POLICY = "aws_s3_bucket_policy.logs"
+BUCKET_DOC = "data.aws_iam_policy_document.cloudtrail_bucket"
+ROLE = "aws_iam_role.cloudtrail_cloudwatch"
+ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
+KMS_KEY = "aws_kms_key.cloudtrail"
+KEY_DOC = "data.aws_iam_policy_document.cloudtrail_kms"
+LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
+ACL_SID = "AWSCloudTrailAclCheck20150319"
+MGMT_WRITE_SID = "AWSCloudTrailWrite20150319"
+ORG_WRITE_SID = "AWSCloudTrailOrganizationWrite20150319"
+TLS_SID = "DenyInsecureTransport"
+CLOUDTRAIL_SIDS = (ACL_SID, MGMT_WRITE_SID, ORG_WRITE_SID)
+PREFIX = "cloudtrail/org"
+
+# --- config variants: a function of the example's YAML data -----------------------------------
+
+
+def _prefix(data: dict[str, Any]) -> None:
+    data["trail"]["s3_key_prefix"] = PREFIX
+
+
+def _no_cloudwatch(data: dict[str, Any]) -> None:
+    del data["cloudwatch_logs"]
+
+
+def _existing(policy: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["bucket"].update(create=False, existing_policy=policy)
+
+    return change
+
+
+def _home(region: str, other: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["trail"].update(home_region=region, regions=[region, other])
+
+    return change
+
+
+VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "example": lambda data: None,
+    "s3_key_prefix": _prefix,
+    "no_cloudwatch_logs": _no_cloudwatch,
+    "existing_bucket_replace": _existing("replace"),
+    "existing_bucket_merge": _existing("merge"),
+    "aws_cn": _home("cn-north-1", "cn-northwest-1"),
+    "aws_us_gov": _home("us-gov-west-1", "us-gov-east-1"),
+}
+PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
+
+# --- edits -------------------------------------------------------------------------------------
+
+
+def replace(old: str, new: str, count: int | None = None) -> Edit:
+    """Replace ``old`` (which must occur, ``count`` times if given) by ``new``."""
+
+    def edit(text: str) -> str:
+        found = text.count(old)
+        assert found and (count is None or found == count), f"{old!r} occurs {found} times"
+        return text.replace(old, new)
+
+    return edit
+
+
+def set_attribute(name: str, old: str, new: str) -> Edit:
+    """Change the one ``name = old`` (whatever its alignment) to ``name = new``."""
+    pattern = re.compile(rf"\b{re.escape(name)}\s*=\s*{re.escape(old)}")
+
+    def edit(text: str) -> str:
+        assert len(pattern.findall(text)) == 1, f"{name} = {old} must occur exactly once"
+        return pattern.sub(lambda _: f"{name} = {new}", text)
+
+    return edit
+
+
+def replace_first(old: str, new: str) -> Edit:
+    """Replace only the first occurrence of ``old``."""
+
+    def edit(text: str) -> str:
+        assert old in text, f"{old!r} not found"
+        return text.replace(old, new, 1)
+
+    return edit
+
+
+def _block_span(text: str, start: int) -> tuple[int, int]:
+    """(start of line, end incl. newline) of the block whose header line holds ``start``."""
+    begin = text.rfind("\n", 0, start) + 1
+    depth, i = 0, text.index("{", start)
+    while True:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            break
+        i += 1
+    end = text.find("\n", i)
+    return begin, len(text) if end < 0 else end + 1
+
+
+def _header_before(text: str, position: int, header: str) -> int:
+    start = text.rfind(header, 0, position)
+    assert start >= 0, f"no {header!r} before offset {position}"
+    return start
+
+
+def _statement_span(text: str, sid: str) -> tuple[int, int]:
+    match = re.search(rf'\bsid\s*=\s*"{re.escape(sid)}"', text)
+    assert match, f"no statement with sid {sid}"
+    return _block_span(text, _header_before(text, match.start(), "statement {"))
+
+
+def drop_statement(sid: str) -> Edit:
+    """Remove the policy statement with this Sid."""
+
+    def edit(text: str) -> str:
+        begin, end = _statement_span(text, sid)
+        return text[:begin] + text[end:]
+
+    return edit
+
+
+def drop_condition(sid: str, variable: str) -> Edit:
+    """Remove one ``condition`` block from the statement with this Sid."""
+
+    def edit(text: str) -> str:
+        first, last = _statement_span(text, sid)
+        match = re.compile(rf'\bvariable\s*=\s*"{re.escape(variable)}"').search(text, first, last)
+        assert match, f"statement {sid} has no condition on {variable}"
+        begin, end = _block_span(text, _header_before(text, match.start(), "condition {"))
+        return text[:begin] + text[end:]
+
+    return edit
+
+
+def drop_block(header: str) -> Edit:
+    """Remove the top-level or nested block that starts with ``header`` (e.g. ``import {``)."""
+
+    def edit(text: str) -> str:
+        assert text.count(header) == 1, f"{header!r} must occur exactly once"
+        begin, end = _block_span(text, text.index(header))
+        return text[:begin] + text[end:]
+
+    return edit
+
+
+def drop_list_item(item: str, count: int) -> Edit:
+    """Remove the quoted string ``item`` from every list it is in (inline or one per line)."""
+    quoted = re.escape(f'"{item}"')
+
+    def edit(text: str) -> str:
+        result, found = re.subn(rf",\s*{quoted}|{quoted}\s*,?\s*", "", text)
+        assert found == count, f"{item!r} is in {found} lists"
+        return result
+
+    return edit
+
+
+def add_depends_on(header: str, address: str) -> Edit:
+    """Make the block that starts with ``header`` depend on ``address`` too."""
+
+    def edit(text: str) -> str:
+        assert text.count(header) == 1, f"{header!r} must occur exactly once"
+        begin, end = _block_span(text, text.index(header))
+        block = text[begin:end]
+        if "depends_on = [" in block:
+            block = block.replace("depends_on = [", f"depends_on = [{address}, ", 1)
+        else:
+            block = block.replace("{\n", f"{{\n  depends_on = [{address}]\n", 1)
+        return text[:begin] + block + text[end:]
+
+    return edit
+
+
+def drop_line(fragment: str) -> Edit:
+    """Remove the one line that contains ``fragment``."""
+
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        hits = [line for line in lines if fragment in line]
+        assert len(hits) == 1, f"{fragment!r} is on {len(hits)} lines"
+        return "".join(line for line in lines if fragment not in line)
+
+    return edit
+
+
+# --- breaks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    """One invariant broken in one file, and exactly what the rules must say about it."""
+
+    id: str
+    file: str
+    edit: Edit
+    expected: tuple[tuple[str, str, str], ...]  # (rule, file, address), with repeats
+    problem: tuple[str, ...]  # every finding's problem contains each of these
+    fix: str  # every finding's fix contains this
+    variant: str = "example"
+    why: str = ""  # why more than one rule fires, when it does
+    message_rules: tuple[str, ...] = ()  # whose messages `problem`/`fix` describe; default: all
+
+    @property
+    def described(self) -> set[str]:
+        """The rules whose findings must carry ``problem`` and ``fix``."""
+        return set(self.message_rules or (rule for rule, _, _ in self.expected))
+
+
+def _doc(rule: str) -> tuple[str, str, str]:
+    return (rule, "s3.tf", BUCKET_DOC)
+
+
+def _statement(rule: str, sid: str) -> tuple[str, str, str]:
+    return (rule, "s3.tf", f"{BUCKET_DOC} statement {sid}")
+
+
+def _key_doc(rule: str) -> tuple[str, str, str]:
+    return (rule, "kms.tf", KEY_DOC)
+
+
+def _trail(rule: str, file: str = "cloudtrail.tf") -> tuple[str, str, str]:
+    return (rule, file, TRAIL)
+
+
+INSUFFICIENT = "InsufficientS3BucketPolicyException"
+_PREFIX_HINT = "its key prefix differs from the trail's"
+
+BUCKET_BREAKS = [
+    Break(
+        "org_id_write_grant_removed",
+        "s3.tf",
+        drop_statement(ORG_WRITE_SID),
+        (_doc("OTG001"),),
+        (INSUFFICIENT, f"AWSLogs/{ORG_ID}/*"),
+        "allow s3:PutObject",
+    ),
+    Break(
+        "management_write_grant_removed",
+        "s3.tf",
+        drop_statement(MGMT_WRITE_SID),
+        (_doc("OTG002"),),
+        (INSUFFICIENT, f"AWSLogs/{MGMT}/*"),
+        "allow s3:PutObject",
+    ),
+    Break(
+        "trail_prefix_differs_from_policy",
+        "cloudtrail.tf",
+        set_attribute("s3_key_prefix", f'"{PREFIX}"', '"cloudtrail/other"'),
+        (_doc("OTG001"), _doc("OTG002")),
+        (INSUFFICIENT, _PREFIX_HINT, "cloudtrail/other/AWSLogs/"),
+        "s3_key_prefix must match",
+        variant="s3_key_prefix",
+        why="one prefix feeds both write grants: both are for the wrong key",
+    ),
+    Break(
+        "trail_prefix_dropped_policy_keeps_it",
+        "cloudtrail.tf",
+        drop_line("s3_key_prefix"),
+        (_doc("OTG001"), _doc("OTG002")),
+        (INSUFFICIENT, _PREFIX_HINT),
+        "s3_key_prefix must match",
+        variant="s3_key_prefix",
+        why="one prefix feeds both write grants: both are for the wrong key",
+    ),
+    Break(
+        "trail_prefix_added_policy_lacks_it",
+        "cloudtrail.tf",
+        set_attribute("name", '"org-trail"', '"org-trail"\n  s3_key_prefix = "logs"'),
+        (_doc("OTG001"), _doc("OTG002")),
+        (INSUFFICIENT, _PREFIX_HINT, "logs/AWSLogs/"),
+        "s3_key_prefix must match",
+        why="one prefix feeds both write grants: both are for the wrong key",
+    ),
+    *[
+        Break(
+            f"source_arn_names_{name}",
+            "s3.tf",
+            replace(TRAIL_ARN, wrong, count=3),
+            tuple(_statement("OTG003", sid) for sid in CLOUDTRAIL_SIDS),
+            (INSUFFICIENT, wrong, f"not the trail's ARN {TRAIL_ARN}"),
+            f'"aws:SourceArn" = ["{TRAIL_ARN}"]',
+            why="all three CloudTrail statements carry the same SourceArn",
+        )
+        for name, wrong in [
+            ("another_trail", f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/other-trail"),
+            ("another_region", f"arn:aws:cloudtrail:eu-west-1:{MGMT}:trail/org-trail"),
+            ("member_account", f"arn:aws:cloudtrail:us-east-1:{MEMBER}:trail/org-trail"),
+        ]
+    ],
+    Break(
+        "trail_renamed_policy_not",
+        "cloudtrail.tf",
+        set_attribute("name", '"org-trail"', '"renamed-trail"'),
+        (
+            *(_statement("OTG003", sid) for sid in CLOUDTRAIL_SIDS),
+            _key_doc("OTG031"),
+            _key_doc("OTG031"),
+        ),
+        (f"{TRAIL_ARN[:-9]}renamed-trail",),
+        "trail/renamed-trail",
+        why="the bucket policy (3 statements) and the key policy (GenerateDataKey, DescribeKey) "
+        "both pin the old trail ARN",
+    ),
+    Break(
+        "cloudtrail_statement_without_source_arn",
+        "s3.tf",
+        drop_condition(ACL_SID, "aws:SourceArn"),
+        (_statement("OTG003", ACL_SID),),
+        (INSUFFICIENT, "aws:SourceArn is []"),
+        '"aws:SourceArn"',
+    ),
+    Break(
+        "get_bucket_acl_missing",
+        "s3.tf",
+        drop_statement(ACL_SID),
+        (_doc("OTG004"),),
+        (INSUFFICIENT, "s3:GetBucketAcl"),
+        ACL_SID,
+    ),
+    # Not something CreateTrail refuses (it is a narrowing AWS documents), hence no exception.
+    Break(
+        "acl_condition_missing",
+        "s3.tf",
+        drop_condition(ORG_WRITE_SID, "s3:x-amz-acl"),
+        (_statement("OTG005", ORG_WRITE_SID),),
+        ("bucket-owner-full-control", "organization-trail policy"),
+        '"s3:x-amz-acl" = ["bucket-owner-full-control"]',
+    ),
+    Break(
+        "tls_deny_missing",
+        "s3.tf",
+        drop_statement(TLS_SID),
+        (_doc("OTG006"),),
+        ("aws:SecureTransport = false", "plain HTTP"),
+        "DenyInsecureTransport",
+    ),
+    Break(
+        "source_arn_from_trail_attribute",
+        "s3.tf",
+        replace_first(f'["{TRAIL_ARN}"]', f"[{TRAIL}.arn]"),
+        (_doc("OTG007"), _statement("OTG003", ACL_SID)),
+        ("dependency cycle",),
+        "spell the trail ARN out",
+        why="OTG003 reads only literal ARNs, so the reference is not the trail's ARN to it either",
+        message_rules=("OTG007",),
+    ),
+    Break(
+        "bucket_policy_depends_on_trail",
+        "s3.tf",
+        add_depends_on('resource "aws_s3_bucket_policy" "logs" {', TRAIL),
+        (("OTG007", "s3.tf", BUCKET_POLICY),),
+        ("dependency cycle",),
+        "spell the trail ARN out",
+    ),
+    Break(
+        "no_bucket_policy",
+        "s3.tf",
+        drop_block('resource "aws_s3_bucket_policy" "logs" {'),
+        (_trail("OTG007"),),
+        (INSUFFICIENT, "no aws_s3_bucket_policy", "example-org-cloudtrail-logs"),
+        "attach the CloudTrail bucket policy",
+    ),
+    Break(
+        "existing_bucket_policy_on_another_bucket",
+        "s3.tf",
+        replace(
+            'bucket = "example-org-cloudtrail-logs"\n  policy',
+            'bucket = "some-other-bucket"\n  policy',
+            count=1,
+        ),
+        (_trail("OTG007"),),
+        (INSUFFICIENT, "no aws_s3_bucket_policy"),
+        "attach the CloudTrail bucket policy",
+        variant="existing_bucket_replace",
+    ),
+]
+
+# Every depends_on entry of the example's trail, and what CreateTrail answers without it.
+DEPENDENCIES = {
+    BUCKET_POLICY: INSUFFICIENT,
+    KMS_KEY: "InsufficientEncryptionPolicyException",
+    ORGANIZATION: "CloudTrailAccessNotEnabledException",
+    ROLE_POLICY: "CreateTrail may run before",  # see the xfail test for its exception
+}
+
+TRAIL_BREAKS = [
+    Break(
+        "not_an_organization_trail",
+        "cloudtrail.tf",
+        set_attribute("is_organization_trail", "true", "false"),
+        (_trail("OTG010"),),
+        ("only the management account would be logged",),
+        "is_organization_trail = true",
+    ),
+    Break(
+        "multi_region_without_global_events",
+        "cloudtrail.tf",
+        set_attribute("include_global_service_events", "true", "false"),
+        (_trail("OTG011"),),
+        ("InvalidParameterCombinationException",),
+        "include_global_service_events = true",
+    ),
+    Break(
+        "log_group_arn_without_wildcard",
+        "cloudtrail.tf",
+        replace('.arn}:*"', '.arn}"', count=1),
+        (_trail("OTG012"),),
+        ("InvalidCloudWatchLogsLogGroupArnException", "':*'"),
+        ':*"',
+    ),
+    Break(
+        "delivery_role_without_org_stream_grant",
+        "logs.tf",
+        drop_list_item(f"{LOG_GROUP_ARN}:log-stream:{ORG_ID}_*", count=2),
+        (("OTG013", "logs.tf", ROLE), ("OTG013", "logs.tf", ROLE)),
+        ("InvalidCloudWatchLogsLogGroupArnException", f"log-stream:{ORG_ID}_*"),
+        f"log-stream:{ORG_ID}_*",
+        why="one finding per action: logs:CreateLogStream and logs:PutLogEvents",
+    ),
+    Break(
+        "delivery_role_trusts_another_principal",
+        "logs.tf",
+        replace(
+            'identifiers = ["cloudtrail.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]'
+        ),
+        (_trail("OTG014"),),
+        ("InvalidCloudWatchLogsRoleArnException",),
+        "sts:AssumeRole",
+    ),
+    *[
+        Break(
+            f"depends_on_without_{address.split('.')[0]}",
+            "cloudtrail.tf",
+            drop_line(f"    {address},"),
+            (_trail("OTG015"),),
+            (f"depends_on lacks {address}:", exception, "the first apply fails"),
+            address,
+        )
+        for address, exception in DEPENDENCIES.items()
+    ],
+]
+
+ORGANIZATION_BREAKS = [
+    Break(
+        "trusted_access_without_cloudtrail",
+        "organizations.tf",
+        drop_line('"cloudtrail.amazonaws.com",'),
+        (("OTG020", "organizations.tf", ORGANIZATION),),
+        ("CloudTrailAccessNotEnabledException",),
+        "add cloudtrail.amazonaws.com",
+    ),
+    Break(
+        "organization_without_prevent_destroy",
+        "organizations.tf",
+        drop_line("prevent_destroy = true"),
+        (("OTG021", "organizations.tf", ORGANIZATION),),
+        ("would delete the organization",),
+        "prevent_destroy = true",
+    ),
+    Break(
+        "organization_not_imported",
+        "organizations.tf",
+        drop_block("import {"),
+        (("OTG021", "organizations.tf", ORGANIZATION),),
+        ("AlreadyInOrganizationException", ORG_ID),
+        f'id = "{ORG_ID}"',
+    ),
+    Break(
+        "organization_imported_with_another_id",
+        "organizations.tf",
+        set_attribute("id", f'"{ORG_ID}"', '"o-zzzzzzzzzz"'),
+        (("OTG021", "organizations.tf", ORGANIZATION),),
+        ("AlreadyInOrganizationException", ORG_ID),
+        f'id = "{ORG_ID}"',
+    ),
+]
+
+_ENCRYPTION = "InsufficientEncryptionPolicyException"
+
+KMS_BREAKS = [
+    Break(
+        "trail_key_in_another_region",
+        "cloudtrail.tf",
+        set_attribute(
+            "kms_key_id",
+            f"{KMS_KEY}.arn",
+            f'"arn:aws:kms:eu-west-1:{MGMT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
+        ),
+        (_trail("OTG030"),),
+        ("KmsKeyNotFoundException", "eu-west-1", "us-east-1"),
+        "us-east-1",
+    ),
+    Break(
+        "key_policy_without_encrypt_for_cloudtrail",
+        "kms.tf",
+        drop_statement("AllowCloudTrailEncryptLogs"),
+        (_key_doc("OTG031"),),
+        (_ENCRYPTION, "kms:GenerateDataKey", TRAIL_ARN),
+        "kms:GenerateDataKey",
+    ),
+    Break(
+        "key_policy_without_describe_key",
+        "kms.tf",
+        drop_statement("AllowCloudTrailDescribeKey"),
+        (_key_doc("OTG031"),),
+        (_ENCRYPTION, "kms:DescribeKey"),
+        "kms:DescribeKey",
+    ),
+    Break(
+        "key_policy_source_arn_names_another_trail",
+        "kms.tf",
+        replace(TRAIL_ARN, f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/other-trail", count=3),
+        (_key_doc("OTG031"), _key_doc("OTG031")),
+        (_ENCRYPTION, TRAIL_ARN),
+        f"aws:SourceArn {TRAIL_ARN}",
+        why="one finding per action CloudTrail needs: GenerateDataKey and DescribeKey",
+    ),
+    Break(
+        "key_policy_without_cloudwatch_logs",
+        "kms.tf",
+        drop_statement("AllowCloudWatchLogsEncryptLogGroup"),
+        (("OTG032", "logs.tf", LOG_GROUP),),
+        ("AccessDeniedException", "logs.us-east-1.amazonaws.com", LOG_GROUP_ARN),
+        f"kms:EncryptionContext:aws:logs:arn = {LOG_GROUP_ARN}",
+    ),
+]
+
+BREAKS = BUCKET_BREAKS + TRAIL_BREAKS + ORGANIZATION_BREAKS + KMS_BREAKS

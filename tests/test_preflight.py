@@ -1,0 +1,234 @@
+"""Preflight rules: each one catches exactly the break it exists for, and nothing fires on a
+correct module.
+
+Every break edits the TEXT of one correctly rendered file, as a hand edit or a template bug
+would, then re-checks the module with ``check_module`` (see preflight_cases.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from preflight_cases import (
+    BREAKS,
+    BUCKET_DOC,
+    DEPENDENCIES,
+    MGMT,
+    ORG_WRITE_SID,
+    PARTITIONS,
+    ROLE,
+    ROLE_POLICY,
+    TRAIL,
+    VARIANTS,
+    Break,
+    drop_line,
+    drop_statement,
+    replace,
+)
+
+import generator.pipeline
+import generator.preflight
+from generator.cli import main
+from generator.config import Config
+from generator.config_loader import load_config
+from generator.errors import EXIT_FAILED, PreflightError
+from generator.hcl_parse import ParsedModule
+from generator.pipeline import build, check_module
+from generator.preflight import RULES, Finding
+from generator.preflight.lookups import references
+from generator.preflight.policy_reading import statements
+from generator.render import render_module
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "configs" / "example.yaml"
+
+# Every rule id some passing test below expects to fire; the meta-test compares it with RULES.
+DECLARED_RULES = {rule for case in BREAKS for rule, _, _ in case.expected}
+
+Rendered = tuple[Config, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Rendered]:
+    """Render a config variant once per module: ``rendered("aws_cn")`` -> (config, files)."""
+    cache: dict[str, Rendered] = {}
+
+    def get(variant: str) -> Rendered:
+        if variant not in cache:
+            path = EXAMPLE
+            if variant != "example":
+                data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+                VARIANTS[variant](data)
+                path = tmp_path_factory.mktemp("configs") / f"{variant}.yaml"
+                path.write_text(yaml.safe_dump(data), encoding="utf-8")
+            config = load_config(path)
+            cache[variant] = (config, render_module(config, "configs/example.yaml"))
+        return cache[variant]
+
+    return get
+
+
+def broken(rendered: Callable[[str], Rendered], case: Break) -> tuple[Config, list[Finding]]:
+    config, files = rendered(case.variant)
+    edited = {**files, case.file: case.edit(files[case.file])}
+    assert edited[case.file] != files[case.file]
+    return config, check_module(config, edited)[1]
+
+
+def where(findings: list[Finding]) -> list[tuple[str, str, str]]:
+    return sorted((f.rule, f.file, f.address) for f in findings)
+
+
+# --- a correct module is silent ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_correct_module_has_no_findings(rendered: Callable[[str], Rendered], variant: str) -> None:
+    config, files = rendered(variant)
+    assert check_module(config, files)[1] == []
+
+
+@pytest.mark.parametrize("variant", ["example", *PARTITIONS])
+def test_arns_carry_the_home_regions_partition(
+    rendered: Callable[[str], Rendered], variant: str
+) -> None:
+    config, files = rendered(variant)
+    partition = PARTITIONS.get(variant, "aws")
+    region = config.trail.home_region
+    assert {m for text in files.values() for m in re.findall(r"\barn:([\w-]+):", text)} == {
+        partition
+    }
+    document = ParsedModule.parse(files).get(BUCKET_DOC)
+    assert document is not None
+    for statement in statements(document):
+        for resource in statement.resources:
+            assert resource.startswith(f"arn:{partition}:s3:::example-org-cloudtrail-logs")
+        for _test, variable, values in statement.conditions:
+            if variable == "aws:SourceArn":
+                assert values == (f"arn:{partition}:cloudtrail:{region}:{MGMT}:trail/org-trail",)
+
+
+# --- each break fires exactly its rule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", BREAKS, ids=lambda case: case.id)
+def test_break_fires_exactly_its_rule(rendered: Callable[[str], Rendered], case: Break) -> None:
+    _, findings = broken(rendered, case)
+    # Several rules only when case.why explains it.
+    assert where(findings) == sorted(case.expected), case.why
+    for finding in findings:
+        if finding.rule in case.described:
+            for phrase in case.problem:
+                assert phrase in finding.problem, finding
+            assert case.fix in finding.fix, finding
+
+
+def test_every_trail_dependency_has_a_break(rendered: Callable[[str], Rendered]) -> None:
+    trail = ParsedModule.parse(rendered("example")[1]).get(TRAIL)
+    assert trail is not None
+    assert sorted(references(trail.body["depends_on"])) == sorted(DEPENDENCIES)
+
+
+def test_bare_log_group_reference_is_only_a_missing_wildcard(
+    rendered: Callable[[str], Rendered],
+) -> None:
+    case = Break(
+        "bare_log_group_reference",
+        "cloudtrail.tf",
+        replace(
+            '"${aws_cloudwatch_log_group.cloudtrail.arn}:*"',
+            "aws_cloudwatch_log_group.cloudtrail.arn",
+            count=1,
+        ),
+        (("OTG012", "cloudtrail.tf", TRAIL),),
+        ("InvalidCloudWatchLogsLogGroupArnException",),
+        ':*"',
+    )
+    assert where(broken(rendered, case)[1]) == sorted(case.expected)
+
+
+def test_missing_role_policy_dependency_names_the_cloudwatch_exception(
+    rendered: Callable[[str], Rendered],
+) -> None:
+    case = Break(
+        "depends_on_without_role_policy",
+        "cloudtrail.tf",
+        drop_line(f"    {ROLE_POLICY},"),
+        (("OTG015", "cloudtrail.tf", TRAIL),),
+        ("InvalidCloudWatchLogs",),
+        "depends_on",
+    )
+    (finding,) = broken(rendered, case)[1]
+    assert "InvalidCloudWatchLogs" in finding.problem
+
+
+def test_denied_org_grant_is_not_called_a_prefix_mismatch(
+    rendered: Callable[[str], Rendered],
+) -> None:
+    def flip_org_write_to_deny(text: str) -> str:
+        begin = text.index(f'"{ORG_WRITE_SID}"')
+        return text[:begin] + text[begin:].replace('"Allow"', '"Deny"', 1)
+
+    case = Break(
+        "org_write_grant_denied",
+        "s3.tf",
+        flip_org_write_to_deny,
+        (("OTG001", "s3.tf", BUCKET_DOC),),
+        ("InsufficientS3BucketPolicyException",),
+        "allow s3:PutObject",
+    )
+    (finding,) = broken(rendered, case)[1]
+    assert finding.rule == "OTG001"
+    assert "prefix differs" not in finding.problem
+
+
+def test_delivery_role_finding_names_the_role(rendered: Callable[[str], Rendered]) -> None:
+    """The role, not the trail, is what the user must fix when a stream grant is missing."""
+    case = next(c for c in BREAKS if c.id == "delivery_role_without_org_stream_grant")
+    actions = sorted(f.problem.split(" on ")[0].split()[-1] for f in broken(rendered, case)[1])
+    assert actions == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert case.expected[0][2] == ROLE
+
+
+# --- the pipeline refuses to write a broken module ---------------------------------------------
+
+
+def _render_without_org_grant(config: Config, source: str) -> dict[str, str]:
+    files = render_module(config, source)
+    return {**files, "s3.tf": drop_statement(ORG_WRITE_SID)(files["s3.tf"])}
+
+
+def test_build_raises_on_a_broken_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(generator.pipeline, "render_module", _render_without_org_grant)
+    with pytest.raises(PreflightError) as raised:
+        build(EXAMPLE)
+    assert raised.value.exit_code == EXIT_FAILED == 1
+    message = str(raised.value)
+    assert "1 preflight check(s) failed; nothing was written" in message
+    assert f"OTG001 s3.tf: {BUCKET_DOC}" in message
+
+
+def test_cli_writes_nothing_for_a_broken_rendering(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(generator.pipeline, "render_module", _render_without_org_grant)
+    assert main([str(EXAMPLE), "--output-dir", str(tmp_path)]) == EXIT_FAILED
+    assert list(tmp_path.iterdir()) == []
+    assert "OTG001" in capsys.readouterr().err
+
+
+# --- a new rule without a test fails the suite -------------------------------------------------
+
+
+def test_every_rule_has_a_break_test(rendered: Callable[[str], Rendered]) -> None:
+    for info in pkgutil.iter_modules(generator.preflight.__path__):
+        importlib.import_module(f"generator.preflight.{info.name}")
+    check_module(*rendered("example"))  # run_rules imports the modules it registers from
+    assert sorted(set(RULES) - DECLARED_RULES) == [], "rules without a break test"
+    assert sorted(DECLARED_RULES - set(RULES)) == [], "tests expect rules that do not exist"
