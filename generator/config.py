@@ -9,7 +9,6 @@ name the key the user must change.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -33,7 +32,7 @@ _TAG_PUNCTUATION = set(" _.:/=+-@")
 
 
 def _match(pattern: str, rule: str) -> AfterValidator:
-    compiled = re.compile(pattern)
+    compiled = re.compile(pattern, re.ASCII)  # AWS identifiers are ASCII: \d is [0-9] only
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
@@ -51,11 +50,11 @@ def _bucket_name(value: str) -> str:
             " (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3,"
             " --table-s3)"
         )
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return value
-    raise ValueError(f"{value!r} is not a valid S3 bucket name: it is formatted as an IP address")
+    if re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", value):
+        raise ValueError(
+            f"{value!r} is not a valid S3 bucket name: it is formatted as an IP address"
+        )
+    return value
 
 
 def _trail_name(value: str) -> str:

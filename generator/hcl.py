@@ -30,7 +30,10 @@ def hcl_string(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"hcl_string expects a str, got {type(value).__name__}")
     body = "".join(_escape_char(char) for char in value)
-    return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
+    # A literal "${" or "%{" keeps its "{" as the escape \u007b: Terraform never starts a
+    # template sequence there, and unlike "$${" it cannot confuse python-hcl2 8.1.4's lexer,
+    # which scans "$${" on to the next "}" in the file.
+    return '"' + body.replace("${", "$\\u007b").replace("%{", "%\\u007b") + '"'
 
 
 def hcl_bool(value: object) -> str:
@@ -48,7 +51,9 @@ def hcl_number(value: object) -> str:
 
 
 def hcl_list(values: Iterable[object]) -> str:
-    """A one-line list of quoted strings."""
+    """A one-line list of quoted strings; refuses a bare string or a mapping."""
+    if isinstance(values, str | bytes | Mapping):
+        raise TypeError(f"hcl_list expects a list of strings, got {type(values).__name__}")
     return "[" + ", ".join(hcl_string(value) for value in values) + "]"
 
 

@@ -245,25 +245,25 @@ def key_policy(
         ),
     ]
     if log_group_name is not None:
-        statements.append(
+        logs = _service(f"logs.{arns.home_region}.{arns.dns_suffix}")
+        # AWS's example also lists kms:Describe* under the encryption-context condition, but
+        # DescribeKey carries no encryption context, so that grant can never match: it gets
+        # its own statement. StringEquals on the full ARN is exact, like the documented
+        # ArnEquals, and matches the key's declared type (String).
+        statements += [
             Statement(
                 "AllowCloudWatchLogsEncryptLogGroup",
-                (
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ),
+                ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
                 ("*",),
-                _service(f"logs.{arns.home_region}.{arns.dns_suffix}"),
+                logs,
                 (
                     Condition(
-                        "ArnEquals",
+                        "StringEquals",
                         "kms:EncryptionContext:aws:logs:arn",
                         (arns.log_group(log_group_name),),
                     ),
                 ),
-            )
-        )
+            ),
+            Statement("AllowCloudWatchLogsDescribeKey", ("kms:DescribeKey",), ("*",), logs),
+        ]
     return PolicyDocument("cloudtrail_kms", tuple(statements))

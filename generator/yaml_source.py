@@ -64,12 +64,12 @@ class _Walker:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self._issue(key_node, path, "YAML merge keys (<<) are not supported")
+                    continue
                 key = self.build(key_node, (*path, "<key>"))
                 if not isinstance(key, str):
                     key = str(key)
-                if key == "<<":
-                    self._issue(key_node, path, "YAML merge keys (<<) are not supported")
-                    continue
                 if key in result:
                     self._issue(key_node, (*path, key), f"duplicate key {key!r}")
                     continue
@@ -79,12 +79,18 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalars.construct_object(node, deep=True)
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError) as exc:
+            self._issue(node, path, f"cannot read {node.tag} value {node.value!r}: {exc}")
+            return None
 
     def _issue(self, node: yaml.Node, path: Path_, message: str) -> None:
         line, column = _mark(node)
-        dotted = ".".join(str(p) for p in path)
-        self.issues.append(ConfigIssue(self.file, line, column, dotted, message))
+        issue = Located(self.file, None, {path: (line, column)}).issue(path, message)
+        self.issues.append(issue)
 
 
 def load_yaml(text: str, file: str) -> Located:
@@ -96,6 +102,11 @@ def load_yaml(text: str, file: str) -> Located:
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        problem = f"character {exc.character!r} is not allowed in YAML ({exc.reason})"
+        raise ConfigError([ConfigIssue(file, line, column, "", problem)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -129,7 +129,6 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
       "kms:Decrypt*",
       "kms:ReEncrypt*",
       "kms:GenerateDataKey*",
-      "kms:Describe*",
     ]
     resources = ["*"]
 
@@ -139,9 +138,21 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     }
 
     condition {
-      test     = "ArnEquals"
+      test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:aws:logs:us-east-1:111111111111:log-group:/aws/cloudtrail/org"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudWatchLogsDescribeKey"
+    effect    = "Allow"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.us-east-1.amazonaws.com"]
     }
   }
 }

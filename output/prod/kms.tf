@@ -136,7 +136,6 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
       "kms:Decrypt*",
       "kms:ReEncrypt*",
       "kms:GenerateDataKey*",
-      "kms:Describe*",
     ]
     resources = ["*"]
 
@@ -146,9 +145,21 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     }
 
     condition {
-      test     = "ArnEquals"
+      test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:aws:logs:eu-central-1:123456789012:log-group:/acme/cloudtrail/organization"]
+    }
+  }
+
+  statement {
+    sid       = "AllowCloudWatchLogsDescribeKey"
+    effect    = "Allow"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.eu-central-1.amazonaws.com"]
     }
   }
 }

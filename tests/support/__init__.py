@@ -1,0 +1,1 @@
+"""Test-side checkers that judge generated Terraform independently of the generator."""

@@ -1,0 +1,188 @@
+"""YAML reading: every key and value keeps its 1-based line:column, and every YAML problem a
+user can make becomes a ConfigError that names the file and the place, never a traceback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.errors import ConfigError, ConfigIssue
+from generator.yaml_source import load_yaml
+
+NESTED = """\
+# a comment line
+organization:
+  id: o-a1b2c3d4e5
+  trusted_access:
+    service_access_principals:
+      - cloudtrail.amazonaws.com
+      -   sso.amazonaws.com
+trail:
+  regions: [us-east-1, eu-west-1]
+  name: "org-trail"
+"""
+
+
+def _error(text: str, file: str = "cfg.yaml") -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(text, file)
+    return caught.value
+
+
+def _only_issue(text: str) -> ConfigIssue:
+    error = _error(text)
+    assert len(error.issues) == 1, error.issues
+    return error.issues[0]
+
+
+def test_data_is_plain_python() -> None:
+    located = load_yaml(NESTED, "cfg.yaml")
+    assert located.data == {
+        "organization": {
+            "id": "o-a1b2c3d4e5",
+            "trusted_access": {
+                "service_access_principals": ["cloudtrail.amazonaws.com", "sso.amazonaws.com"]
+            },
+        },
+        "trail": {"regions": ["us-east-1", "eu-west-1"], "name": "org-trail"},
+    }
+    assert located.file == "cfg.yaml"
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "expected"),
+    [
+        (("organization",), True, (2, 1)),
+        (("organization", "id"), True, (3, 3)),
+        (("organization", "id"), False, (3, 7)),
+        (("organization", "trusted_access", "service_access_principals"), True, (5, 5)),
+        # a block sequence starts at its first dash; each item at its own first character
+        (("organization", "trusted_access", "service_access_principals"), False, (6, 7)),
+        (("organization", "trusted_access", "service_access_principals", 0), False, (6, 9)),
+        (("organization", "trusted_access", "service_access_principals", 1), False, (7, 11)),
+        (("trail", "regions"), False, (9, 12)),
+        (("trail", "regions", 0), False, (9, 13)),
+        (("trail", "regions", 1), False, (9, 24)),
+        # a quoted scalar starts at its opening quote
+        (("trail", "name"), False, (10, 9)),
+        (("trail", "name"), True, (10, 3)),
+    ],
+)
+def test_positions_are_one_based_line_and_column(
+    path: tuple[str | int, ...], key: bool, expected: tuple[int, int]
+) -> None:
+    assert load_yaml(NESTED, "cfg.yaml").position(path, key=key) == expected
+
+
+def test_position_of_an_absent_path_falls_back_to_its_nearest_ancestor() -> None:
+    located = load_yaml(NESTED, "cfg.yaml")
+    assert located.position(("trail", "home_region")) == located.position(("trail",))
+    assert located.position(("trail", "regions", 7)) == (9, 12)
+
+
+def test_issue_formats_list_indices_in_brackets() -> None:
+    located = load_yaml(NESTED, "cfg.yaml")
+    issue = located.issue(("trail", "regions", 1), "bad")
+    assert str(issue) == "cfg.yaml:9:24: trail.regions[1]: bad"
+
+
+def test_crlf_line_endings_do_not_shift_positions() -> None:
+    located = load_yaml(NESTED.replace("\n", "\r\n"), "cfg.yaml")
+    assert located.position(("trail", "name")) == (10, 9)
+
+
+def test_duplicate_top_level_key_is_rejected_at_the_second_occurrence() -> None:
+    issue = _only_issue("a: 1\nb: 2\na: 3\n")
+    assert (issue.file, issue.line, issue.column, issue.path) == ("cfg.yaml", 3, 1, "a")
+    assert "duplicate key 'a'" in issue.message
+
+
+def test_duplicate_nested_key_is_rejected_with_its_path() -> None:
+    issue = _only_issue("trail:\n  name: x\n  home_region: y\n  name: z\n")
+    assert (issue.line, issue.column, issue.path) == (4, 3, "trail.name")
+    assert "duplicate" in issue.message
+
+
+def test_every_duplicate_is_reported_together() -> None:
+    error = _error("a: 1\na: 2\nb:\n  c: 1\n  c: 2\n")
+    assert [(i.line, i.path) for i in error.issues] == [(2, "a"), (5, "b.c")]
+
+
+def test_duplicate_keys_in_flow_mapping_are_rejected() -> None:
+    issue = _only_issue("tags: {Owner: a, Owner: b}\n")
+    assert (issue.line, issue.column, issue.path) == (1, 18, "tags.Owner")
+
+
+def test_duplicate_key_inside_a_list_item_uses_bracket_path() -> None:
+    issue = _only_issue("a:\n  - b: 1\n    b: 2\n")
+    assert issue.path == "a[0].b"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("a: [1,\n", 2, 1),  # unclosed flow sequence
+        ("a: b: c\n", 1, 5),  # mapping value in a plain scalar
+        ("a: 1\n  b: 2\n", 2, 4),  # bad indentation
+        ("a:\n\tb: 1\n", 2, 1),  # tab indentation
+        ("a: 'unterminated\n", 2, 1),
+        ("a: *nowhere\n", 1, 4),  # undefined alias
+        ("a: 1\n---\nb: 2\n", 2, 1),  # two documents
+    ],
+)
+def test_syntax_errors_become_located_config_errors(text: str, line: int, column: int) -> None:
+    issue = _only_issue(text)
+    assert (issue.file, issue.line, issue.column) == ("cfg.yaml", line, column)
+    assert issue.message.startswith("YAML")
+    text_shown = str(issue)
+    assert text_shown.startswith(f"cfg.yaml:{line}:{column}: YAML")
+    assert "Traceback" not in text_shown
+    assert "\n" not in text_shown
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_file_is_a_config_error(text: str) -> None:
+    issue = _only_issue(text)
+    assert (issue.line, issue.column) == (1, 1)
+    assert "empty" in issue.message
+
+
+def test_merge_keys_are_refused_where_they_stand() -> None:
+    issue = _only_issue("base: &b {id: o-a1b2c3d4e5}\norganization:\n  <<: *b\n")
+    assert (issue.line, issue.column) == (3, 3)
+    assert "merge" in issue.message
+
+
+def test_merge_keys_are_refused_with_a_plain_message() -> None:
+    issue = _only_issue("base: &b {id: x}\norganization:\n  <<: *b\n")
+    assert "merge keys (<<) are not supported" in issue.message
+
+
+def test_python_tags_are_refused_not_executed() -> None:
+    issue = _only_issue("a: !!python/name:os.system\n")
+    assert (issue.line, issue.column) == (1, 4)
+    # a tag on a collection is ignored: the data stays plain lists/dicts/strings
+    data = load_yaml("a: !!python/object/apply:os.system [echo hi]\n", "cfg.yaml").data
+    assert data == {"a": ["echo hi"]}
+
+
+@pytest.mark.parametrize("value", ["!!int xx", "!!float xx", "!!timestamp xx"])
+def test_bad_explicitly_tagged_scalar_is_a_located_config_error(value: str) -> None:
+    issue = _only_issue(f"trail:\n  name: {value}\n")
+    assert (issue.line, issue.column) == (2, 9)
+
+
+def test_control_character_is_reported_on_its_own_line() -> None:
+    issue = _only_issue("a: 1\nb: 2\nc: x\x07y\n")
+    assert issue.line == 3
+    assert "\n" not in str(issue)
+
+
+def test_non_string_keys_become_strings() -> None:
+    # so that "unknown key" can name them instead of failing on a non-str key
+    assert load_yaml("1: a\ntrue: b\n", "cfg.yaml").data == {"1": "a", "True": "b"}
+
+
+def test_yaml_scalar_types_are_kept_for_strict_validation() -> None:
+    data = load_yaml("a: 011\nb: '011'\nc: yes\nd: 1.5\ne: null\n", "cfg.yaml").data
+    assert data == {"a": 9, "b": "011", "c": True, "d": 1.5, "e": None}
