@@ -45,7 +45,8 @@ def main() -> int:
             text=True,
         )
     print(f"orgtrail-gen {args.config}: {args.runs} runs")
-    print(f"  median {statistics.median(times):.3f} s  min {min(times):.3f} s  max {max(times):.3f} s")
+    median = statistics.median(times)
+    print(f"  median {median:.3f} s  min {min(times):.3f} s  max {max(times):.3f} s")
     print(f"  boto3/botocore imported: {probe.stderr.strip().splitlines()[-1]}")
     return 0
 

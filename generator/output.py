@@ -87,7 +87,7 @@ def apply(directory: Path, change: Plan) -> None:
 def diff(directory: Path, files: dict[str, str]) -> str:
     """A unified diff from what is on disk to what would be written ("" when up to date)."""
     change = plan(directory, files)
-    chunks = []
+    chunks: list[str] = []
     for name in sorted(change.write):
         target = directory / name
         old = (

@@ -17,9 +17,9 @@ from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
 from support.terraform import fmt_diff, load_diagnostics
 
+from generator.arns import Arns
 from generator.config_loader import load_config
 from generator.views import ModuleView
-from generator.arns import Arns
 
 MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
     ROOT / "tests" / "golden" / c.stem for c in CASE_CONFIGS
