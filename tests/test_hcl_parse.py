@@ -1,0 +1,84 @@
+"""The re-parser: shape normalisation, and the grammar cache on a read-only install."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hcl2 import parser as hcl2_parser
+
+from generator import hcl_parse
+from generator.errors import PreflightError
+from generator.hcl_parse import ParsedModule, decode_string, expression, literal
+
+TEXT = """
+resource "aws_s3_bucket" "logs" {
+  bucket = "a\\"b$${c}"
+  tags   = { "K" = "V" }
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  bucket     = aws_s3_bucket.logs.id
+  depends_on = [aws_s3_bucket.logs]
+}
+"""
+
+
+def test_blocks_are_addressed_and_values_decoded() -> None:
+    module = ParsedModule.parse({"s3.tf": TEXT})
+    bucket = module.get("aws_s3_bucket.logs")
+    assert bucket is not None and bucket.file == "s3.tf"
+    assert literal(bucket.body["bucket"]) == 'a"b${c}'
+    policy = module.get("aws_s3_bucket_policy.logs")
+    assert policy is not None
+    assert expression(policy.body["bucket"]) == "aws_s3_bucket.logs.id"
+    assert module.resolve(policy.body["bucket"], "id") is bucket
+
+
+def test_syntax_error_names_file_and_line() -> None:
+    with pytest.raises(PreflightError, match=r"broken\.tf:3:"):
+        ParsedModule.parse({"broken.tf": 'resource "a" "b" {\n  x = 1\n  = 2\n}\n'})
+
+
+def test_decode_string_handles_every_escape() -> None:
+    assert decode_string('"\\n\\t\\r\\\\\\"\\u00e9\\U0001F600$${x}%%{y}"') == (
+        '\n\t\r\\"é😀${x}%{y}'
+    )
+
+
+def test_read_only_install_caches_the_grammar_in_the_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where python-hcl2's own folder is read-only, the ~2 s grammar build happens once."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "absent" / ".lark_cache.bin")
+    monkeypatch.setattr(hcl_parse.os, "access", lambda path, mode: False)
+    hcl_parse._parser.cache_clear()
+    try:
+        ParsedModule.parse({"s3.tf": TEXT})
+        cached = list((tmp_path / "orgtrail-gen").glob("*.grammar.bin"))
+        assert len(cached) == 1 and cached[0].stat().st_size > 10_000
+        stamp = cached[0].stat().st_mtime_ns
+        hcl_parse._parser.cache_clear()
+        ParsedModule.parse({"s3.tf": TEXT})  # a second run loads it rather than rebuilding
+        assert cached[0].stat().st_mtime_ns == stamp
+        assert not (tmp_path / "absent").exists()
+    finally:
+        hcl_parse._parser.cache_clear()
+
+
+def test_main_job_does_not_import_boto3(tmp_path: Path) -> None:
+    """boto3 is for discover/verify only; the main job must never pay for importing it."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    probe = (
+        "import sys; from generator.cli import main; "
+        f"code = main([{str(root / 'configs' / 'example.yaml')!r}, '--output-dir', "
+        f"{str(tmp_path)!r}]); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "example" / "cloudtrail.tf").is_file()
