@@ -43,12 +43,17 @@ def _generate(args: argparse.Namespace) -> int:
     from generator.pipeline import build, rule_count
 
     modules = [build(path) for path in args.configs]  # every config checked before any write
+    stems = [module.stem for module in modules]
+    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if clashes:
+        raise UserError(
+            f"several configs would write {', '.join(clashes)}: each config needs its own "
+            "file name, because it names its output folder"
+        )
     status = EXIT_OK
-    for module in modules:
-        directory = args.output_dir / module.stem
-        for warning in module.warnings:
-            print(f"warning: {module.stem}: {warning}", file=sys.stderr)
-        if args.check:
+    if args.check:
+        for module in modules:
+            directory = args.output_dir / module.stem
             text = output.diff(directory, module.files)
             if text:
                 sys.stdout.write(text)
@@ -56,8 +61,15 @@ def _generate(args: argparse.Namespace) -> int:
                 status = EXIT_FAILED
             else:
                 print(f"{directory}: up to date")
-            continue
-        change = output.plan(directory, module.files)
+        return status
+    # Plan every folder first: a foreign file anywhere means nothing is written anywhere.
+    plans = [
+        (module, output.plan(args.output_dir / module.stem, module.files)) for module in modules
+    ]
+    for module, change in plans:
+        directory = args.output_dir / module.stem
+        for warning in module.warnings:
+            print(f"warning: {module.stem}: {warning}", file=sys.stderr)
         output.apply(directory, change)
         print(
             f"{directory}: {len(module.files)} files ({len(change.write)} written, "

@@ -49,7 +49,7 @@ def plan(directory: Path, files: dict[str, str]) -> Plan:
     write, unchanged = {}, []
     for name, text in files.items():
         target = directory / name
-        if target.exists() and target.read_text(encoding="utf-8") == text:
+        if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
             unchanged.append(name)
         else:
             write[name] = text
@@ -91,12 +91,14 @@ def diff(directory: Path, files: dict[str, str]) -> str:
     for name in sorted(change.write):
         target = directory / name
         old = (
-            target.read_text(encoding="utf-8").splitlines(keepends=True) if target.exists() else []
+            target.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+            if target.exists()
+            else []
         )
         new = change.write[name].splitlines(keepends=True)
         chunks.extend(difflib.unified_diff(old, new, f"a/{target}", f"b/{target}"))
     for name in change.delete:
         target = directory / name
-        old = target.read_text(encoding="utf-8").splitlines(keepends=True)
+        old = target.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
         chunks.extend(difflib.unified_diff(old, [], f"a/{target}", "/dev/null"))
     return "".join(chunks)

