@@ -186,3 +186,16 @@ def test_non_string_keys_become_strings() -> None:
 def test_yaml_scalar_types_are_kept_for_strict_validation() -> None:
     data = load_yaml("a: 011\nb: '011'\nc: yes\nd: 1.5\ne: null\n", "cfg.yaml").data
     assert data == {"a": 9, "b": "011", "c": True, "d": 1.5, "e": None}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=(RecursionError, AssertionError),
+    reason="bug: a recursive alias (an anchor used inside its own node) sends _Walker.build "
+    "into infinite recursion; RecursionError reaches the CLI as 'internal error' (exit 1) "
+    "instead of a located config error (exit 2)",
+)
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "organization: &a\n  id: *a\n"])
+def test_recursive_alias_is_a_located_config_error(text: str) -> None:
+    issue = _only_issue(text)
+    assert issue.line in (1, 2)
