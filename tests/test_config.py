@@ -541,6 +541,8 @@ def test_several_cross_field_errors_are_reported_together() -> None:
         ("trail",),
         ("bucket",),
         ("cloudwatch_logs",),
+        ("kms",),
+        ("bucket", "lifecycle"),
     ],
     ids=lambda s: ".".join(s) or "top",
 )

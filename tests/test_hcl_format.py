@@ -204,11 +204,15 @@ SNIPPETS["provider_tags_unicode"] = _provider(
 
 def _random_body(rng: random.Random, depth: int, indent: str) -> list[str]:
     lines: list[str] = []
+    used: set[str] = set()  # an argument may be set only once per body
     for _ in range(rng.randint(1, 6)):
         kind = rng.choice(["attr", "attr", "attr", "map", "list", "block", "blank", "comment"])
         key = rng.choice("abcdefgh_") + "".join(
             rng.choice("abcdefghijklmnopqrstuvwxyz_-0123456789") for _ in range(rng.randint(0, 14))
         )
+        while key in used:
+            key += rng.choice("xyz")
+        used.add(key)
         value = rng.choice(['"v"', "true", "42", "aws_s3_bucket.logs.id", '["a", "b"]', "{}"])
         if kind == "attr":
             lines.append(f"{indent}{key} = {value}")
