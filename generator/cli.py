@@ -51,6 +51,9 @@ def _generate(args: argparse.Namespace) -> int:
             "file name, because it names its output folder"
         )
     status = EXIT_OK
+    for module in modules:
+        for warning in module.warnings:
+            print(f"warning: {module.stem}: {warning}", file=sys.stderr)
     if args.check:
         for module in modules:
             directory = args.output_dir / module.stem

@@ -10,6 +10,7 @@ name the key the user must change.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
@@ -89,6 +90,10 @@ def _key_prefix(value: str) -> str:
 
 
 def _tag_text(value: str, *, is_key: bool) -> str:
+    if unicodedata.normalize("NFC", value) != value:
+        raise ValueError(
+            f"{value!r} is not in Unicode NFC form; Terraform would send AWS a different string"
+        )
     limit = 128 if is_key else 256
     if len(value) > limit or (is_key and not value):
         raise ValueError(f"tag {'key' if is_key else 'value'} must be {int(is_key)}-{limit} chars")
@@ -309,11 +314,12 @@ class CloudWatchLogs(StrictModel):
     )
 
 
-def _tags(value: dict[str, str]) -> dict[str, str]:
-    for key, text in value.items():
-        _tag_text(key, is_key=True)
-        _tag_text(text, is_key=False)
+def _sorted_tags(value: dict[str, str]) -> dict[str, str]:
     return dict(sorted(value.items()))
+
+
+TagKey = Annotated[StrictStr, AfterValidator(lambda v: _tag_text(v, is_key=True))]
+TagValue = Annotated[StrictStr, AfterValidator(lambda v: _tag_text(v, is_key=False))]
 
 
 class Config(StrictModel):
@@ -326,7 +332,7 @@ class Config(StrictModel):
         default=None, description="Omit to deliver to S3 only."
     )
     kms: Kms = Field(default_factory=Kms)
-    tags: Annotated[dict[StrictStr, StrictStr], AfterValidator(_tags)] = Field(
+    tags: Annotated[dict[TagKey, TagValue], AfterValidator(_sorted_tags)] = Field(
         default_factory=dict, description="Default tags for every resource (provider default_tags)."
     )
 

@@ -24,7 +24,7 @@ def display_name(path: Path) -> str:
     return str(path)
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: ErrorDetails, written: str | None = None) -> str:
     kind = error["type"]
     message = error["msg"]
     for prefix in _PREFIXES:
@@ -34,7 +34,8 @@ def _message(error: ErrorDetails) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "string_type" and isinstance(error.get("input"), int | float):
-        return f"{message}; quote it in YAML ('{error['input']}') - unquoted numbers lose zeros"
+        text = written if written is not None else str(error["input"])
+        return f"{message}; quote it in YAML ('{text}'): unquoted, YAML reads it as a number"
     return message
 
 
@@ -49,7 +50,8 @@ def _issues(located: Located, exc: ValidationError) -> list[ConfigIssue]:
                 issue.file, issue.line, issue.column, ".".join(map(str, path)), issue.message
             )
         else:
-            issue = located.issue(path, _message(error), key=kind == "extra_forbidden")
+            message = _message(error, located.written(path))
+            issue = located.issue(path, message, key=kind == "extra_forbidden")
         issues.append(issue)
     return sorted(set(issues), key=lambda i: (i.line, i.column, i.path, i.message))
 

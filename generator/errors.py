@@ -48,6 +48,10 @@ class OutputConflictError(UserError):
     """Writing would overwrite a file that orgtrail-gen did not generate."""
 
 
+class OutputError(UserError):
+    """The output folder cannot be created or written (a file in the way, permissions)."""
+
+
 class PreflightError(UserError):
     """Generated Terraform would fail at apply time (or does not re-parse)."""
 

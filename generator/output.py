@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import OutputConflictError
+from generator.errors import OutputConflictError, OutputError
 from generator.render import HEADER_MARK
 
 
@@ -38,6 +38,8 @@ class Plan:
 
 def plan(directory: Path, files: dict[str, str]) -> Plan:
     """Compare ``files`` with ``directory``; refuse if a foreign file would be overwritten."""
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory} is a file, not a folder")
     conflicts = [
         name for name in files if (directory / name).exists() and not is_generated(directory / name)
     ]
@@ -49,7 +51,8 @@ def plan(directory: Path, files: dict[str, str]) -> Plan:
     write, unchanged = {}, []
     for name, text in files.items():
         target = directory / name
-        if target.exists() and target.read_text(encoding="utf-8", errors="replace") == text:
+        # Bytes, not text: a file whose line endings were changed to CRLF is rewritten.
+        if target.exists() and target.read_bytes() == text.encode("utf-8"):
             unchanged.append(name)
         else:
             write[name] = text
@@ -77,11 +80,25 @@ def _atomic_write(target: Path, text: str) -> None:
 
 def apply(directory: Path, change: Plan) -> None:
     """Carry out a plan: atomic replace of each changed file, removal of our stale ones."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in change.write.items():
-        _atomic_write(directory / name, text)
-    for name in change.delete:
-        (directory / name).unlink()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in change.write.items():
+            _atomic_write(directory / name, text)
+        for name in change.delete:
+            (directory / name).unlink()
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot write: {exc.strerror or exc}") from None
+
+
+def check_writable(directory: Path) -> None:
+    """Refuse an output folder that cannot be created or written, before anything is written."""
+    probe = directory
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"{directory}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{directory}: {probe} is not writable")
 
 
 def diff(directory: Path, files: dict[str, str]) -> str:

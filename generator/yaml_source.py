@@ -25,6 +25,11 @@ class Located:
     data: Any
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    source_text: dict[Path_, str] = field(default_factory=dict)
+
+    def written(self, path: Path_) -> str | None:
+        """A plain scalar exactly as written in the file (``011111111111``, not its int)."""
+        return self.source_text.get(path)
 
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the node itself, else its nearest located ancestor."""
@@ -49,6 +54,14 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# A config has a few hundred nodes; aliases can multiply that exponentially ("billion laughs").
+MAX_NODES = 20_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
 class _Walker:
     """Turns composed nodes into data while recording positions and rejecting duplicates."""
 
@@ -56,11 +69,37 @@ class _Walker:
         self.file = file
         self.values: dict[Path_, tuple[int, int]] = {}
         self.keys: dict[Path_, tuple[int, int]] = {}
+        self.source_text: dict[Path_, str] = {}
         self.issues: list[ConfigIssue] = []
         self._scalars = yaml.SafeLoader("")
+        self._open: set[int] = set()
+        self._count = 0
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
+        self._count += 1
+        if self._count > MAX_NODES:
+            raise _TooLarge
         self.values[path] = _mark(node)
+        if id(node) in self._open:
+            self._issue(node, path, "this alias refers to the node that contains it (recursion)")
+            return None
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        if isinstance(node, yaml.ScalarNode) and not node.style:
+            self.source_text[path] = node.value
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, AttributeError) as exc:
+            self._issue(node, path, f"cannot read {node.tag} value {node.value!r}: {exc}")
+            return None
+
+    def _collection(self, node: yaml.Node, path: Path_) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -76,16 +115,9 @@ class _Walker:
                 self.keys[(*path, key)] = _mark(key_node)
                 result[key] = self.build(value_node, (*path, key))
             self.values.pop((*path, "<key>"), None)
+            self.source_text.pop((*path, "<key>"), None)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        try:
-            return self._scalars.construct_object(node, deep=True)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, AttributeError) as exc:
-            self._issue(node, path, f"cannot read {node.tag} value {node.value!r}: {exc}")
-            return None
+        return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def _issue(self, node: yaml.Node, path: Path_, message: str) -> None:
         line, column = _mark(node)
@@ -121,10 +153,14 @@ def load_yaml(text: str, file: str) -> Located:
     walker = _Walker(file)
     try:
         data = walker.build(node, ())
+    except _TooLarge:
+        raise ConfigError(
+            [ConfigIssue(file, 1, 1, "", f"more than {MAX_NODES} values (aliases expanding?)")]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ConfigError([ConfigIssue(file, line, column, "", f"YAML: {exc.problem}")]) from None
     if walker.issues:
         raise ConfigError(walker.issues)
-    return Located(file, data, walker.values, walker.keys)
+    return Located(file, data, walker.values, walker.keys, walker.source_text)

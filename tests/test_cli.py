@@ -322,12 +322,6 @@ def test_a_file_no_longer_produced_is_removed_only_if_ours(
     assert (folder / "logs.tf").read_text(encoding="utf-8") == "# my log group\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an --output-dir that is a file (or not writable) raises NotADirectoryError / "
-    "PermissionError inside output.apply; the CLI reports 'internal error ... this is a bug' "
-    "and exits 1 instead of a clean message with exit 2 (bad arguments)",
-)
 def test_unusable_output_dir_is_a_clean_error(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -294,12 +294,6 @@ def test_unquoted_account_id_in_yaml_text_is_refused_with_advice() -> None:
     assert "quote" in issue.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an unquoted account id with a leading zero (011111111111) is a YAML 1.1 octal "
-    "int; config_loader._message then advises quoting '1227133513', a different number - it "
-    "should quote the text as written",
-)
 def test_unquoted_account_id_with_leading_zero_advises_the_digits_as_written() -> None:
     text = yaml.safe_dump(BASE, sort_keys=False).replace(
         "management_account_id: '111111111111'", "management_account_id: 011111111111"

@@ -127,12 +127,6 @@ def test_tag_errors_name_the_tags_section() -> None:
     assert '"' in issue.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tag rules run as one AfterValidator over the whole dict, so every tag error "
-    "points at the first tag (tags, line 18) instead of the offending one (tags.Team, line 19), "
-    "and length errors ('tag value must be 0-256 chars') do not name the tag at all",
-)
 def test_tag_error_points_at_the_offending_tag() -> None:
     (issue,) = errors(edit("  Team: platform\n", f"  Team: {'v' * 257}\n"))
     assert (issue.line, issue.path) == (19, "tags.Team")

