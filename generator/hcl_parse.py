@@ -5,9 +5,9 @@ checks read what was *generated*, not what we meant to generate. python-hcl2 8.x
 on strings and labels and marks blocks with ``__is_block__``; this module is the only place
 that knows that shape.
 
-python-hcl2 compiles its grammar on first use (about 2 s) and caches it inside its own package
-folder. When that folder is read-only (a system or container install), the cache goes to the
-user's cache directory instead, so only the first run ever pays.
+python-hcl2 compiles its grammar on first use (about 2 s) and would cache it inside its own
+package folder, which is read-only in a system or container install. We build the same grammar
+ourselves and cache it in the user's cache folder, so only the first run ever pays.
 """
 
 from __future__ import annotations
@@ -28,30 +28,37 @@ _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _EXPRESSION = re.compile(r"^\$\{(?P<body>.*)\}$", re.S)
 
 
-def _cache_file() -> Path:
+def cache_dir() -> Path:
+    """orgtrail-gen's cache folder: ``$XDG_CACHE_HOME/orgtrail-gen`` (default ``~/.cache``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    tag = f"hcl2-{version('python-hcl2')}-lark-{version('lark')}"
-    return Path(base) / "orgtrail-gen" / f"{tag}.grammar.bin"
+    return Path(base) / "orgtrail-gen"
 
 
 @cache
 def _parser() -> Any:
-    from hcl2 import parser as hcl2_parser
+    """python-hcl2's grammar and post-lexer, built without position tracking.
 
-    own = Path(hcl2_parser.PARSER_FILE)
-    if own.exists() or os.access(own.parent, os.W_OK):
-        return hcl2_parser.parser()
+    Nothing here reads positions (a syntax error carries its own line and column), and
+    skipping them makes parsing about a third faster. The compiled grammar is cached in the
+    user's cache folder, so a read-only installation builds it only once.
+    """
+    from hcl2 import parser as hcl2_parser
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
-    target = _cache_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"hcl2-{version('python-hcl2')}-lark-{version('lark')}-nopos"
+    target = cache_dir() / f"{tag}.grammar.bin"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cache_file: str | bool = str(target)
+    except OSError:  # no writable home: build in memory every time rather than fail
+        cache_file = False
     return Lark.open(
         "hcl2.lark",
         parser="lalr",
-        cache=str(target),
+        cache=cache_file,
         rel_to=hcl2_parser.__file__,
-        propagate_positions=True,
+        propagate_positions=False,
         postlex=PostLexer(),
     )
 

@@ -46,13 +46,13 @@ def test_decode_string_handles_every_escape() -> None:
     )
 
 
-def test_read_only_install_caches_the_grammar_in_the_user_cache(
+def test_grammar_is_cached_in_the_user_cache_not_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where python-hcl2's own folder is read-only, the ~2 s grammar build happens once."""
+    """The ~2 s grammar build happens once per user, even where site-packages is read-only."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "absent" / ".lark_cache.bin")
-    monkeypatch.setattr(hcl_parse.os, "access", lambda path, mode: False)
+    package_cache = tmp_path / "site-packages" / "hcl2" / ".lark_cache.bin"
+    monkeypatch.setattr(hcl2_parser, "PARSER_FILE", package_cache)
     hcl_parse._parser.cache_clear()
     try:
         ParsedModule.parse({"s3.tf": TEXT})
@@ -62,7 +62,21 @@ def test_read_only_install_caches_the_grammar_in_the_user_cache(
         hcl_parse._parser.cache_clear()
         ParsedModule.parse({"s3.tf": TEXT})  # a second run loads it rather than rebuilding
         assert cached[0].stat().st_mtime_ns == stamp
-        assert not (tmp_path / "absent").exists()
+        assert not package_cache.exists()
+    finally:
+        hcl_parse._parser.cache_clear()
+
+
+def test_parsing_works_without_a_writable_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    hcl_parse._parser.cache_clear()
+    try:
+        module = ParsedModule.parse({"s3.tf": TEXT})
+        assert module.get("aws_s3_bucket.logs") is not None
     finally:
         hcl_parse._parser.cache_clear()
 
