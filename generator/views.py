@@ -27,7 +27,8 @@ KEY = "aws_kms_key.cloudtrail"
 KEY_ALIAS = "aws_kms_alias.cloudtrail"
 
 # checkov checks that do not fit an organization's log archive, each with the reason a
-# reviewer reads next to it. tests/test_checkov.py lists the same ids: none appears silently.
+# reviewer reads next to it. tests/test_terraform_checkers.py lists the same ids, so that
+# none appears silently.
 SKIP_REPLICATION = (
     "CKV_AWS_144",
     "Cross-region replication is a separate DR decision; the bucket is versioned and locked "

@@ -192,3 +192,11 @@ def test_yaml_scalar_types_are_kept_for_strict_validation() -> None:
 def test_recursive_alias_is_a_located_config_error(text: str) -> None:
     issue = _only_issue(text)
     assert issue.line in (1, 2)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    """Aliases are expanded while reading; an exponential document must stop with a message."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(ConfigError, match="more than"):
+        load_yaml("\n".join(lines) + "\n", "bomb.yaml")

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from generator.config import CLOUDTRAIL_PRINCIPAL
 from generator.hcl_parse import Block, ParsedModule, expression, literal, template_source
 from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import organization_trails, trail_arn, trail_region
+from generator.preflight.lookups import organization_trails, region_of, trail_arn, trail_region
 from generator.preflight.policy_reading import ParsedStatement, statements
 
 
@@ -18,19 +18,11 @@ def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | No
         key = module.get(reference.removesuffix(".arn"))
         if key is None:
             return None, None
-        return key, literal(key.body.get("region")) or trail_region_default(module)
+        return key, region_of(module, key)
     text = literal(value)
     if text and text.startswith("arn:"):
         return None, text.split(":")[3]
     return None, None
-
-
-def trail_region_default(module: ParsedModule) -> str | None:
-    """The default provider's region."""
-    for provider in module.all("provider"):
-        if provider.labels == ("aws",) and "alias" not in provider.body:
-            return literal(provider.body.get("region"))
-    return None
 
 
 def _allows(statement: ParsedStatement, principal: tuple[str, str], action: str) -> bool:
@@ -69,10 +61,8 @@ def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
         if "kms_key_id" not in trail.body:
             continue
         _, key_region_name = _key_of(module, trail.body.get("kms_key_id"))
-        bucket_region = trail_region(module, trail)
         buckets = module.of_type("resource", "aws_s3_bucket")
-        if buckets:
-            bucket_region = literal(buckets[0].body.get("region")) or bucket_region
+        bucket_region = region_of(module, buckets[0]) if buckets else trail_region(module, trail)
         if key_region_name and bucket_region and key_region_name != bucket_region:
             findings.append(
                 Finding(
@@ -130,7 +120,7 @@ def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     for group in module.of_type("resource", "aws_cloudwatch_log_group"):
         key, _ = _key_of(module, group.body.get("kms_key_id"))
         name = template_source(group.body.get("name"))
-        region = literal(group.body.get("region")) or trail_region_default(module)
+        region = region_of(module, group)
         if key is None or name is None or region is None:
             continue
         document = module.resolve(key.body.get("policy"), "json")

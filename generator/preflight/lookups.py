@@ -13,15 +13,22 @@ def organization_trails(module: ParsedModule) -> list[Block]:
     return module.of_type("resource", "aws_cloudtrail")
 
 
-def trail_region(module: ParsedModule, trail: Block) -> str | None:
-    """The trail's region: its own ``region`` argument, else the default provider's."""
-    own = literal(trail.body.get("region"))
-    if own:
-        return own
+def default_region(module: ParsedModule) -> str | None:
+    """The region of the default (un-aliased) aws provider."""
     for provider in module.all("provider"):
         if provider.labels == ("aws",) and "alias" not in provider.body:
             return literal(provider.body.get("region"))
     return None
+
+
+def region_of(module: ParsedModule, block: Block) -> str | None:
+    """A resource's region: its own ``region`` argument (provider v6), else the provider's."""
+    return literal(block.body.get("region")) or default_region(module)
+
+
+def trail_region(module: ParsedModule, trail: Block) -> str | None:
+    """The trail's region, which is its home region and part of its ARN."""
+    return region_of(module, trail)
 
 
 def trail_arn(module: ParsedModule, facts: Facts, trail: Block) -> str | None:
