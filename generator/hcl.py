@@ -64,6 +64,17 @@ def hcl_reference(value: object) -> str:
     return value
 
 
+class Ref(str):
+    """A Terraform reference such as ``aws_kms_key.x.arn``: printed bare, never quoted."""
+
+    __slots__ = ()
+
+
+def hcl_value(value: object) -> str:
+    """A value that is either a reference (:class:`Ref`, printed bare) or a quoted literal."""
+    return hcl_reference(value) if isinstance(value, Ref) else hcl_string(value)
+
+
 def hcl_references(values: Iterable[object]) -> str:
     """A one-line list of bare references, e.g. for ``depends_on``."""
     return "[" + ", ".join(hcl_reference(value) for value in values) + "]"
@@ -88,6 +99,7 @@ FILTERS = {
     "hcl_list": hcl_list,
     "hcl_reference": hcl_reference,
     "hcl_references": hcl_references,
+    "hcl_value": hcl_value,
     "hcl_identifier": hcl_identifier,
     "hcl_map_lines": hcl_map_lines,
 }

@@ -61,7 +61,7 @@ def source_name(path: Path) -> str:
 def check_module(config: Config, files: dict[str, str]) -> tuple[ParsedModule, list[Finding]]:
     """Re-parse rendered files and run every preflight rule on them."""
     parsed = ParsedModule.parse(files)
-    facts = Facts(Arns.of(config), has_cloudwatch=config.cloudwatch_logs is not None)
+    facts = Facts(Arns.of(config))
     return parsed, run_rules(parsed, facts)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from generator import policies
 from generator.arns import Arns
 from generator.config import Config
+from generator.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
 ORGANIZATION = "aws_organizations_organization.this"
@@ -76,7 +77,7 @@ class ModuleView:
         kms = self.config.kms
         if not kms.enabled:
             return None
-        return f"{KEY}.arn" if kms.key_arn is None else kms.key_arn
+        return Ref(f"{KEY}.arn") if kms.key_arn is None else kms.key_arn
 
     @property
     def has_cloudwatch(self) -> bool:
@@ -136,8 +137,7 @@ class ModuleView:
         return {
             "label": _label(TRAIL),
             "name": trail.name,
-            "bucket": f"{BUCKET}.id" if self.config.bucket.create else self.config.bucket.name,
-            "bucket_is_reference": self.config.bucket.create,
+            "bucket": Ref(f"{BUCKET}.id") if self.config.bucket.create else self.config.bucket.name,
             "s3_key_prefix": trail.s3_key_prefix,
             "is_multi_region": trail.is_multi_region,
             "include_global_service_events": trail.include_global_service_events,
@@ -147,7 +147,6 @@ class ModuleView:
             "depends_on": sorted(depends_on),
             "arn": self.arns.trail,
             "kms_key": self.key_reference,
-            "kms_key_is_reference": self.has_created_key,
             "skips": [SKIP_TRAIL_SNS]
             + (
                 []
@@ -170,7 +169,6 @@ class ModuleView:
             "readers": readers,
             "versioning": bucket.versioning,
             "kms_key": self.key_reference,
-            "kms_key_is_reference": self.has_created_key,
             "object_lock": bucket.object_lock.model_dump() if bucket.object_lock else None,
             "access_logging": bucket.access_logging.model_dump() if bucket.access_logging else None,
             "lifecycle": {
@@ -206,7 +204,6 @@ class ModuleView:
             "name": cwl.log_group_name,
             "retention_in_days": cwl.retention_in_days,
             "kms_key": self.key_reference,
-            "kms_key_is_reference": self.has_created_key,
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
             "role_policy_label": _label(ROLE_POLICY),

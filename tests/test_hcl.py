@@ -393,3 +393,12 @@ def test_hcl_map_lines_sorts_and_quotes() -> None:
         '"a" = "\\""',
         '"b" = "2"',
     ]
+
+
+def test_hcl_value_prints_references_bare_and_everything_else_quoted() -> None:
+    from generator.hcl import Ref, hcl_value
+
+    assert hcl_value(Ref("aws_kms_key.cloudtrail.arn")) == "aws_kms_key.cloudtrail.arn"
+    assert hcl_value("aws_kms_key.cloudtrail.arn") == '"aws_kms_key.cloudtrail.arn"'
+    with pytest.raises(ValueError):
+        hcl_value(Ref('x.y"\nresource "a" "b" {'))

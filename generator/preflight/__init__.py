@@ -34,7 +34,6 @@ class Facts:
     """What the rules know besides the HCL: the organization's identity and partition."""
 
     arns: Arns
-    has_cloudwatch: bool
 
 
 Rule = Callable[[ParsedModule, Facts], list[Finding]]
