@@ -105,19 +105,12 @@ def _tag_text(value: str, *, is_key: bool) -> str:
     return value
 
 
-def _service_principal(value: str) -> str:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com", value):
-        raise ValueError(f"{value!r} is not a service principal like 'sso.amazonaws.com'")
-    return value
-
-
 AccountId = Annotated[
     StrictStr, _match(r"\d{12}", "an AWS account id is 12 digits, quoted in YAML ('012345678901')")
 ]
 OrgId = Annotated[StrictStr, _match(r"o-[a-z0-9]{10,32}", "expected o- and 10-32 of a-z 0-9")]
 Region = Annotated[StrictStr, AfterValidator(_region)]
 BucketName = Annotated[StrictStr, AfterValidator(_bucket_name)]
-ServicePrincipal = Annotated[StrictStr, AfterValidator(_service_principal)]
 LogGroupName = Annotated[
     StrictStr, _match(r"[.\-_/#A-Za-z0-9]{1,512}", "1-512 characters from a-z A-Z 0-9 _ - / . #")
 ]
@@ -132,44 +125,50 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class TrustedAccess(StrictModel):
-    """Trusted access in AWS Organizations: the FULL list, because Terraform owns it."""
-
-    service_access_principals: list[ServicePrincipal] = Field(
-        min_length=1,
-        description=(
-            "Every service principal with trusted access in the organization. "
-            "aws_organizations_organization is authoritative: a principal missing here is "
-            "DISABLED at apply. Must include cloudtrail.amazonaws.com."
-        ),
-    )
+TRUSTED_ACCESS_HINT = (
+    "find out with `aws organizations list-aws-service-access-for-organization` in the "
+    "management account: 'already_enabled' if cloudtrail.amazonaws.com is listed, else 'enable'"
+)
 
 
-PolicyType = Literal[
-    "SERVICE_CONTROL_POLICY",
-    "RESOURCE_CONTROL_POLICY",
-    "TAG_POLICY",
-    "BACKUP_POLICY",
-    "AISERVICES_OPT_OUT_POLICY",
-    "CHATBOT_POLICY",
-    "DECLARATIVE_POLICY_EC2",
-    "SECURITYHUB_POLICY",
-]
+_NOT_MANAGED = (
+    "orgtrail-gen no longer manages aws_organizations_organization, which is authoritative over "
+    "every trusted service and the root's policy types (a service missing from its list lost "
+    "trusted access at apply; a missing policy type was disabled and its policies detached)"
+)
+
+# Keys of earlier versions: a config that still has them is told why they went, not "unknown".
+RETIRED_KEYS: dict[tuple[str, ...], str] = {
+    ("organization", "trusted_access"): (
+        f"no longer needed: {_NOT_MANAGED}. Delete this key and set "
+        "organization.cloudtrail_trusted_access instead; the other services keep their access"
+    ),
+    ("organization", "enabled_policy_types"): (
+        f"no longer needed: {_NOT_MANAGED}. Delete this key; the root's policy types are left as "
+        "they are in AWS"
+    ),
+}
+
+# Extra advice for required keys that have no safe default.
+MISSING_HINTS: dict[tuple[str, ...], str] = {
+    ("organization", "cloudtrail_trusted_access"): TRUSTED_ACCESS_HINT,
+}
 
 
 class Organization(StrictModel):
-    """The AWS Organization the trail covers."""
+    """The AWS Organization the trail covers. It is read and asserted, never managed."""
 
     id: OrgId = Field(description="Organization id, o-xxxxxxxxxx.")
     management_account_id: AccountId = Field(
         description="The management account: it owns the trail, so every ARN carries its id."
     )
-    trusted_access: TrustedAccess
-    enabled_policy_types: list[PolicyType] | None = Field(
-        default=None,
+    cloudtrail_trusted_access: Literal["already_enabled", "enable"] = Field(
         description=(
-            "Policy types enabled in the root. Omit to leave them alone (Terraform then ignores "
-            "them); list them to manage them - a type missing from the list is DISABLED."
+            "Whether CloudTrail's trusted access in AWS Organizations is already on. "
+            "'already_enabled': it is only asserted at plan (other organization trails, e.g. "
+            "Control Tower's, depend on it, so this module must never disable it). 'enable': "
+            "this module enables it with aws_organizations_aws_service_access, and a destroy "
+            "disables only that. No default: " + TRUSTED_ACCESS_HINT + "."
         ),
     )
 
@@ -179,8 +178,14 @@ class Trail(StrictModel):
 
     name: Annotated[StrictStr, AfterValidator(_trail_name)]
     home_region: Region = Field(description="Region the trail is created in (its ARN's region).")
-    regions: list[Region] = Field(
-        min_length=1, description="Regions the organization uses; must include home_region."
+    regions: list[Region] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Regions whose delivery the organization expects (verify and monitoring check them); "
+            "must include home_region. Default: the home region only. The trail itself records "
+            "every enabled region when is_multi_region is true."
+        ),
     )
     s3_key_prefix: Annotated[StrictStr, AfterValidator(_key_prefix)] | None = Field(
         default=None, description="Optional prefix in front of AWSLogs/ in the bucket."
@@ -188,6 +193,11 @@ class Trail(StrictModel):
     is_multi_region: StrictBool = True
     include_global_service_events: StrictBool = True
     enable_log_file_validation: StrictBool = True
+
+    @property
+    def expected_regions(self) -> list[str]:
+        """The regions whose delivery is expected: ``regions``, or the home region alone."""
+        return list(self.regions) if self.regions else [self.home_region]
 
 
 StorageClass = Literal[
@@ -314,6 +324,13 @@ class CloudWatchLogs(StrictModel):
     )
 
 
+def _principal_key(principal: str) -> str:
+    """A principal as an account id or ARN, normalised so that '1234' and its root ARN compare."""
+    if principal.endswith(":root"):
+        return principal.split(":")[4]
+    return principal
+
+
 def _sorted_tags(value: dict[str, str]) -> dict[str, str]:
     return dict(sorted(value.items()))
 
@@ -340,31 +357,15 @@ class Config(StrictModel):
 def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     """Rules that relate several fields, each as (path of the key to change, message)."""
     issues: list[tuple[tuple[str | int, ...], str]] = []
-    org, trail, bucket = config.organization, config.trail, config.bucket
-    principals = org.trusted_access.service_access_principals
-    if CLOUDTRAIL_PRINCIPAL not in principals:
-        issues.append(
-            (
-                ("organization", "trusted_access", "service_access_principals"),
-                f"must include {CLOUDTRAIL_PRINCIPAL}: CreateTrail fails with "
-                "CloudTrailAccessNotEnabledException without trusted access",
-            )
-        )
-    for i, principal in enumerate(principals):
-        if principal in principals[:i]:
-            issues.append((("organization", "trusted_access", "service_access_principals", i),
-                           f"{principal} is listed twice"))  # fmt: skip
-    if org.enabled_policy_types is not None and len(set(org.enabled_policy_types)) != len(
-        org.enabled_policy_types
-    ):
-        issues.append((("organization", "enabled_policy_types"), "a policy type is listed twice"))
-    if trail.home_region not in trail.regions:
+    trail, bucket = config.trail, config.bucket
+    regions = trail.regions or []
+    if regions and trail.home_region not in regions:
         issues.append((("trail", "regions"), f"must include the home region {trail.home_region}"))
-    for i, region in enumerate(trail.regions):
-        if region in trail.regions[:i]:
+    for i, region in enumerate(regions):
+        if region in regions[:i]:
             issues.append((("trail", "regions", i), f"{region} is listed twice"))
     home = partition_of(trail.home_region)
-    for i, region in enumerate(trail.regions):
+    for i, region in enumerate(regions):
         other = partition_of(region)
         if home and other and other.name != home.name:
             issues.append(
@@ -382,12 +383,28 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
                 "InvalidParameterCombinationException)",
             )
         )
-    if not trail.is_multi_region and trail.regions != [trail.home_region]:
+    if not trail.is_multi_region and regions and regions != [trail.home_region]:
         issues.append(
             (
                 ("trail", "regions"),
                 "a single-region trail logs only its home region; list only "
                 f"{trail.home_region} or set is_multi_region: true",
+            )
+        )
+    global_region = home.global_region if home else None
+    if (
+        not trail.is_multi_region
+        and trail.include_global_service_events
+        and global_region
+        and trail.home_region != global_region
+    ):
+        issues.append(
+            (
+                ("trail", "is_multi_region"),
+                f"a single-region trail in {trail.home_region} records NO global service events "
+                f"(IAM, STS, CloudFront): since 22 November 2021 they are recorded in "
+                f"{global_region} only. Set is_multi_region: true (recommended), or set "
+                "include_global_service_events: false to accept that they are not recorded",
             )
         )
     if bucket.create and "." in bucket.name:
@@ -471,6 +488,16 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
         for name in ("alias", "administrators"):
             if getattr(kms, name):
                 issues.append((("kms", name), "applies only to a key created here (no key_arn)"))
+    readers = {_principal_key(p) for p in bucket.readers}
+    for i, principal in enumerate(kms.administrators):
+        if _principal_key(principal) in readers:
+            issues.append(
+                (
+                    ("kms", "administrators", i),
+                    f"{principal} is also in bucket.readers: key administrators get no decrypt "
+                    "permission (separation of duties); list a different principal for each role",
+                )
+            )
     if not kms.enabled and (kms.key_arn or kms.alias or kms.administrators):
         issues.append((("kms", "enabled"), "kms.enabled is false but other kms keys are set"))
     return issues

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from generator.config import Config, cross_field_issues
+from generator.config import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
 from generator.errors import ConfigError, ConfigIssue
 from generator.yaml_source import Located, load_yaml
 
@@ -45,10 +45,14 @@ def _issues(located: Located, exc: ValidationError) -> list[ConfigIssue]:
         path = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
         kind = error["type"]
         if kind == "missing":
-            issue = located.issue(path[:-1], f"{_message(error)}: {path[-1]}", key=True)
+            message = f"{_message(error)}: {path[-1]}"
+            hint = MISSING_HINTS.get(tuple(map(str, path)))
+            issue = located.issue(path[:-1], f"{message}; {hint}" if hint else message, key=True)
             issue = ConfigIssue(
                 issue.file, issue.line, issue.column, ".".join(map(str, path)), issue.message
             )
+        elif kind == "extra_forbidden" and tuple(map(str, path)) in RETIRED_KEYS:
+            issue = located.issue(path, RETIRED_KEYS[tuple(map(str, path))], key=True)
         else:
             message = _message(error, located.written(path))
             issue = located.issue(path, message, key=kind == "extra_forbidden")

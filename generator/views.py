@@ -12,11 +12,14 @@ from typing import Any
 
 from generator import policies
 from generator.arns import Arns
-from generator.config import Config
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config
 from generator.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
-ORGANIZATION = "aws_organizations_organization.this"
+ORGANIZATION = "data.aws_organizations_organization.this"
+TRUSTED_ACCESS = "aws_organizations_aws_service_access.cloudtrail"
+# What orgtrail-gen 0.1 managed; its output carries a `removed` block for it (see organization()).
+LEGACY_ORGANIZATION = "aws_organizations_organization.this"
 TRAIL = "aws_cloudtrail.org"
 BUCKET = "aws_s3_bucket.logs"
 BUCKET_POLICY = "aws_s3_bucket_policy.logs"
@@ -114,22 +117,70 @@ class ModuleView:
             "tags": self.config.tags,
         }
 
+    @property
+    def enables_trusted_access(self) -> bool:
+        """Whether this module enables CloudTrail's trusted access (else it only asserts it)."""
+        return self.config.organization.cloudtrail_trusted_access == "enable"
+
     def organization(self) -> dict[str, Any]:
-        """Trusted access: the authoritative principal list, imported, never destroyed."""
+        """The organization, read and asserted; CloudTrail's trusted access enabled or asserted.
+
+        Each assertion is a postcondition on the data source, so ``terraform plan`` stops before
+        anything changes when the credentials reach another organization or the organization is
+        not in all-features mode. Asserting the trusted-access list needs the full data source
+        (it also lists every account); the identity checks alone need only DescribeOrganization.
+        """
         org = self.config.organization
+        assertions = [
+            {
+                "attribute": "id",
+                "equals": org.id,
+                "message": f"This module is for organization {org.id} (config: organization.id), "
+                "but the credentials reach another one. Use the management account of "
+                f"{org.id}, or fix organization.id in the config.",
+            },
+            {
+                "attribute": "master_account_id",
+                "equals": org.management_account_id,
+                "message": f"The management account of this organization is not "
+                f"{org.management_account_id} (config: organization.management_account_id). "
+                "Fix the config, then run orgtrail-gen again.",
+            },
+            {
+                "attribute": "feature_set",
+                "equals": "ALL",
+                "message": "The organization is not in all-features mode: organization trails "
+                "need it (OrganizationNotInAllFeaturesModeException). Enable all features in AWS "
+                "Organizations first.",
+            },
+        ]
+        if not self.enables_trusted_access:
+            assertions.append(
+                {
+                    "attribute": "aws_service_access_principals",
+                    "contains": CLOUDTRAIL_PRINCIPAL,
+                    "message": f"Trusted access for {CLOUDTRAIL_PRINCIPAL} is not enabled, but "
+                    "the config says organization.cloudtrail_trusted_access: already_enabled. "
+                    "Set it to 'enable' so that this module enables it, then run orgtrail-gen "
+                    "again.",
+                }
+            )
         return {
             "label": _label(ORGANIZATION),
-            "import_id": org.id,
-            "principals": sorted(org.trusted_access.service_access_principals),
-            "policy_types": None
-            if org.enabled_policy_types is None
-            else sorted(org.enabled_policy_types),
+            "organization_only": self.enables_trusted_access,
+            "assertions": assertions,
+            "enable": self.enables_trusted_access,
+            "trusted_access_label": _label(TRUSTED_ACCESS),
+            "principal": CLOUDTRAIL_PRINCIPAL,
+            "legacy": LEGACY_ORGANIZATION,
         }
 
     def trail(self) -> dict[str, Any]:
         """The trail and everything CreateTrail validates before it (its depends_on)."""
         trail = self.config.trail
         depends_on = [BUCKET_POLICY, ORGANIZATION]
+        if self.enables_trusted_access:
+            depends_on.append(TRUSTED_ACCESS)
         if self.has_cloudwatch:
             depends_on.append(ROLE_POLICY)
         if self.has_created_key:

@@ -21,7 +21,9 @@ MEMBER = "222222222222"
 LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{MGMT}:log-group:/aws/cloudtrail/org"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org-trail"
 TRAIL = "aws_cloudtrail.org"
-ORGANIZATION = "aws_organizations_organization.this"
+ORGANIZATION = "data.aws_organizations_organization.this"
+TRUSTED_ACCESS = "aws_organizations_aws_service_access.cloudtrail"
+LEGACY_ORGANIZATION = "aws_organizations_organization.this"
 BUCKET_POLICY = "aws_s3_bucket_policy.logs"
 BUCKET_DOC = "data.aws_iam_policy_document.cloudtrail_bucket"
 ROLE = "aws_iam_role.cloudtrail_cloudwatch"
@@ -61,8 +63,13 @@ def _home(region: str, other: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _already_enabled(data: dict[str, Any]) -> None:
+    data["organization"]["cloudtrail_trusted_access"] = "already_enabled"
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
+    "trusted_access_already_enabled": _already_enabled,
     "s3_key_prefix": _prefix,
     "no_cloudwatch_logs": _no_cloudwatch,
     "existing_bucket_replace": _existing("replace"),
@@ -403,6 +410,7 @@ DEPENDENCIES = {
     BUCKET_POLICY: INSUFFICIENT,
     KMS_KEY: "InsufficientEncryptionPolicyException",
     ORGANIZATION: "CloudTrailAccessNotEnabledException",
+    TRUSTED_ACCESS: "CloudTrailAccessNotEnabledException",
     ROLE_POLICY: "CreateTrail may run before",  # see the xfail test for its exception
 }
 
@@ -452,7 +460,7 @@ TRAIL_BREAKS = [
     ),
     *[
         Break(
-            f"depends_on_without_{address.split('.')[0]}",
+            f"depends_on_without_{address.split('.')[-2]}",
             "cloudtrail.tf",
             drop_line(f"    {address},"),
             (_trail("OTG015"),),
@@ -463,38 +471,81 @@ TRAIL_BREAKS = [
     ],
 ]
 
+_LEGACY_BLOCK = """
+resource "aws_organizations_organization" "this" {
+  feature_set                   = "ALL"
+  aws_service_access_principals = ["cloudtrail.amazonaws.com"]
+}
+"""
+
 ORGANIZATION_BREAKS = [
     Break(
-        "trusted_access_without_cloudtrail",
+        "trusted_access_neither_enabled_nor_asserted",
         "organizations.tf",
-        drop_line('"cloudtrail.amazonaws.com",'),
-        (("OTG020", "organizations.tf", ORGANIZATION),),
+        drop_block('resource "aws_organizations_aws_service_access"'),
+        (("OTG020", "organizations.tf", "aws_organizations_aws_service_access"),),
         ("CloudTrailAccessNotEnabledException",),
-        "add cloudtrail.amazonaws.com",
+        "cloudtrail_trusted_access",
     ),
     Break(
-        "organization_without_prevent_destroy",
+        "trusted_access_assertion_names_another_service",
         "organizations.tf",
-        drop_line("prevent_destroy = true"),
-        (("OTG021", "organizations.tf", ORGANIZATION),),
-        ("would delete the organization",),
-        "prevent_destroy = true",
+        replace(
+            'contains(self.aws_service_access_principals, "cloudtrail.amazonaws.com")',
+            'contains(self.aws_service_access_principals, "config.amazonaws.com")',
+        ),
+        (("OTG020", "organizations.tf", "aws_organizations_aws_service_access"),),
+        ("CloudTrailAccessNotEnabledException",),
+        "contains(self.aws_service_access_principals",
+        variant="trusted_access_already_enabled",
     ),
     Break(
-        "organization_not_imported",
+        "organization_managed",
         "organizations.tf",
-        drop_block("import {"),
-        (("OTG021", "organizations.tf", ORGANIZATION),),
-        ("AlreadyInOrganizationException", ORG_ID),
-        f'id = "{ORG_ID}"',
+        lambda text: text + _LEGACY_BLOCK,
+        (("OTG021", "organizations.tf", LEGACY_ORGANIZATION),),
+        ("disabled at apply", "deletes the organization"),
+        "destroy = false",
     ),
     Break(
-        "organization_imported_with_another_id",
+        "organization_not_forgotten",
         "organizations.tf",
-        set_attribute("id", f'"{ORG_ID}"', '"o-zzzzzzzzzz"'),
-        (("OTG021", "organizations.tf", ORGANIZATION),),
-        ("AlreadyInOrganizationException", ORG_ID),
-        f'id = "{ORG_ID}"',
+        drop_block("removed {"),
+        (("OTG021", "organizations.tf", "removed"),),
+        ("DeleteOrganization", "0.1"),
+        "destroy = false",
+    ),
+    Break(
+        "organization_forgotten_with_destroy",
+        "organizations.tf",
+        set_attribute("destroy", "false", "true"),
+        (("OTG021", "organizations.tf", f"removed {LEGACY_ORGANIZATION}"),),
+        ("DELETE the organization",),
+        "destroy = false",
+    ),
+    Break(
+        "organization_not_read",
+        "organizations.tf",
+        drop_block('data "aws_organizations_organization"'),
+        (("OTG022", "organizations.tf", "data.aws_organizations_organization"),),
+        ("another organization",),
+        f'self.id == "{ORG_ID}"',
+    ),
+    Break(
+        "organization_asserted_with_another_id",
+        "organizations.tf",
+        replace(f'self.id == "{ORG_ID}"', 'self.id == "o-zzzzzzzzzz"'),
+        (("OTG022", "organizations.tf", ORGANIZATION),),
+        (f'self.id == "{ORG_ID}"',),
+        f'self.id == "{ORG_ID}"',
+    ),
+    Break(
+        "organization_feature_set_not_asserted",
+        "organizations.tf",
+        replace('self.feature_set == "ALL"', 'self.feature_set != ""'),
+        (("OTG022", "organizations.tf", ORGANIZATION),),
+        ('self.feature_set == "ALL"',),
+        'self.feature_set == "ALL"',
     ),
 ]
 

@@ -21,9 +21,7 @@ BASE: dict[str, Any] = {
     "organization": {
         "id": "o-a1b2c3d4e5",
         "management_account_id": "111111111111",
-        "trusted_access": {
-            "service_access_principals": ["cloudtrail.amazonaws.com", "sso.amazonaws.com"]
-        },
+        "cloudtrail_trusted_access": "enable",
     },
     "trail": {
         "name": "org-trail",
@@ -205,18 +203,6 @@ ROLE_NAME = [
     ("a/b", False),
     ("a b", False),
 ]
-PRINCIPALS = ("organization", "trusted_access", "service_access_principals")
-# the second item of the principal list (the first is cloudtrail.amazonaws.com)
-PRINCIPAL = [
-    ("config.amazonaws.com", True),
-    ("guardduty.amazonaws.com", True),
-    ("evil", False),
-    ("*", False),
-    ("sso.amazonaws.com.evil.example", False),
-    ("SSO.amazonaws.com", False),
-    ("arn:aws:iam::111111111111:root", False),
-]
-
 SINGLE_FIELD = [
     *[(("organization", "id"), v, ok) for v, ok in ORG_ID],
     *[(("organization", "management_account_id"), v, ok) for v, ok in ACCOUNT_ID],
@@ -227,7 +213,10 @@ SINGLE_FIELD = [
     *[(("cloudwatch_logs", "role_name"), v, ok) for v, ok in ROLE_NAME],
     *[(("cloudwatch_logs", "retention_in_days"), v, True) for v in (0, 1, 365, 3653)],
     *[(("cloudwatch_logs", "retention_in_days"), v, False) for v in (2, 4, 3654, -1, 10000)],
-    *[((*PRINCIPALS, 1), v, ok) for v, ok in PRINCIPAL],
+    *[
+        (("organization", "cloudtrail_trusted_access"), v, ok)
+        for v, ok in (("enable", True), ("already_enabled", True), ("yes", False), (True, False))
+    ],
 ]
 
 
@@ -381,10 +370,6 @@ def test_empty_region_list_is_refused() -> None:
     assert_refused(build(**{"trail.regions": []}), "trail.regions")
 
 
-def test_empty_principal_list_is_refused() -> None:
-    assert_refused(with_(PRINCIPALS, []), dotted(PRINCIPALS))
-
-
 # ---------------------------------------------------------------- tags
 
 
@@ -437,19 +422,27 @@ def test_tag_values_must_be_strings(value: Any) -> None:
 # ---------------------------------------------------------------- cross-field rules
 
 
-def test_cloudtrail_principal_is_required() -> None:
-    data = with_(
-        ("organization", "trusted_access", "service_access_principals"), ["sso.amazonaws.com"]
-    )
-    assert_refused(
-        data, "organization.trusted_access.service_access_principals", "cloudtrail.amazonaws.com"
-    )
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("trusted_access", {"service_access_principals": ["cloudtrail.amazonaws.com"]}),
+        ("enabled_policy_types", ["SERVICE_CONTROL_POLICY"]),
+    ],
+)
+def test_retired_organization_keys_say_why_they_went(key: str, value: Any) -> None:
+    data = with_(("organization", key), value)
+    (issue,) = [i for i in issues_of(data) if i.path == f"organization.{key}"]
+    assert "no longer needed" in issue.message
+    assert "aws_organizations_organization" in issue.message
+    assert "unknown key" not in issue.message
 
 
-def test_duplicate_principal_is_refused_at_the_repeat() -> None:
-    principals = ["cloudtrail.amazonaws.com", "sso.amazonaws.com", "cloudtrail.amazonaws.com"]
-    data = with_(("organization", "trusted_access", "service_access_principals"), principals)
-    assert_refused(data, "organization.trusted_access.service_access_principals[2]", "twice")
+def test_trusted_access_has_no_default_and_says_how_to_find_out() -> None:
+    data = copy.deepcopy(BASE)
+    del data["organization"]["cloudtrail_trusted_access"]
+    (issue,) = issues_of(data)
+    assert issue.path == "organization.cloudtrail_trusted_access"
+    assert "list-aws-service-access-for-organization" in issue.message
 
 
 def test_duplicate_region_is_refused_at_the_repeat() -> None:
@@ -485,6 +478,41 @@ def test_single_region_trail_lists_only_its_home_region() -> None:
     assert config.trail.is_multi_region is False
 
 
+def test_regions_default_to_the_home_region() -> None:
+    data = copy.deepcopy(BASE)
+    del data["trail"]["regions"]
+    config = check(data)
+    assert config.trail.regions is None
+    assert config.trail.expected_regions == ["us-east-1"]
+
+
+@pytest.mark.parametrize(
+    ("home", "global_events", "refused"),
+    [
+        ("eu-west-1", True, True),  # records no global events at all: refused
+        ("eu-west-1", False, False),  # the same, said out loud: accepted (with a warning)
+        ("us-east-1", True, False),  # global events are recorded in us-east-1
+        ("us-gov-east-1", True, True),
+        ("us-gov-west-1", True, False),
+    ],
+)
+def test_single_region_trail_outside_the_global_region(
+    home: str, global_events: bool, refused: bool
+) -> None:
+    data = build(
+        **{
+            "trail.is_multi_region": False,
+            "trail.home_region": home,
+            "trail.regions": [home],
+            "trail.include_global_service_events": global_events,
+        }
+    )
+    if refused:
+        assert_refused(data, "trail.is_multi_region", "global service events")
+    else:
+        assert check(data).trail.is_multi_region is False
+
+
 def test_existing_policy_only_with_an_existing_bucket() -> None:
     for policy in ("merge", "replace"):
         config = check(build(**{"bucket.create": False, "bucket.existing_policy": policy}))
@@ -496,15 +524,6 @@ def test_existing_policy_only_with_an_existing_bucket() -> None:
         "bucket.existing_policy",
         "create: false",
     )
-
-
-def test_duplicate_policy_type_is_refused() -> None:
-    types = ["SERVICE_CONTROL_POLICY", "TAG_POLICY", "SERVICE_CONTROL_POLICY"]
-    assert_refused(
-        build(**{"organization.enabled_policy_types": types}), "organization.enabled_policy_types"
-    )
-    config = check(build(**{"organization.enabled_policy_types": types[:2]}))
-    assert config.organization.enabled_policy_types == types[:2]
 
 
 def test_several_cross_field_errors_are_reported_together() -> None:
@@ -531,7 +550,6 @@ def test_several_cross_field_errors_are_reported_together() -> None:
     [
         (),
         ("organization",),
-        ("organization", "trusted_access"),
         ("trail",),
         ("bucket",),
         ("cloudwatch_logs",),
@@ -554,10 +572,9 @@ def test_unknown_keys_are_refused_everywhere(section: Path_, key: str) -> None:
         ("bucket",),
         ("organization", "id"),
         ("organization", "management_account_id"),
-        ("organization", "trusted_access"),
+        ("organization", "cloudtrail_trusted_access"),
         ("trail", "name"),
         ("trail", "home_region"),
-        ("trail", "regions"),
         ("bucket", "name"),
         ("cloudwatch_logs", "log_group_name"),
     ],

@@ -17,10 +17,7 @@ VALID = """\
 organization:
   id: o-a1b2c3d4e5
   management_account_id: "111111111111"
-  trusted_access:
-    service_access_principals:
-      - cloudtrail.amazonaws.com
-      - sso.amazonaws.com
+  cloudtrail_trusted_access: enable
 trail:
   name: org-trail
   home_region: us-east-1
@@ -68,9 +65,9 @@ def test_four_independent_errors_are_reported_at_once_sorted_by_line() -> None:
     issues = errors(text)
     assert [where(i) for i in issues] == [
         (2, 7, "organization.id"),
-        (10, 3, "trail.nmae"),
-        (12, 24, "trail.regions[1]"),
-        (13, 1, "bucket.name"),
+        (7, 3, "trail.nmae"),
+        (9, 24, "trail.regions[1]"),
+        (10, 1, "bucket.name"),
     ]
     assert [i.line for i in issues] == sorted(i.line for i in issues)
     message = str(ConfigError(issues))
@@ -91,24 +88,25 @@ def test_each_issue_reads_file_line_col_path_message() -> None:
     ("old", "new", "expected", "words"),
     [
         # a bad value: at the value
-        ("  retention_in_days: 365\n", "  retention_in_days: 2\n", (16, 22, "cloudwatch_logs.retention_in_days"), ("3653",)),
-        ("  home_region: us-east-1\n", "  home_region: mars-1\n", (10, 16, "trail.home_region"), ("mars-1",)),
+        ("  retention_in_days: 365\n", "  retention_in_days: 2\n", (13, 22, "cloudwatch_logs.retention_in_days"), ("3653",)),
+        ("  home_region: us-east-1\n", "  home_region: mars-1\n", (7, 16, "trail.home_region"), ("mars-1",)),
         ('  management_account_id: "111111111111"\n', "  management_account_id: 111111111111\n", (3, 26, "organization.management_account_id"), ("quote",)),
         # an unknown key: at the key, not at its value
-        ("  Team: platform\n", "  Team: platform\nextra:\n  x: 1\n", (20, 1, "extra"), ("unknown key",)),
-        ("  log_group_name: /aws/cloudtrail/org\n", "  log_group_name: /aws/cloudtrail/org\n  retention: 30\n", (16, 3, "cloudwatch_logs.retention"), ("unknown key",)),
-        ("    service_access_principals:\n", "    principals: []\n    service_access_principals:\n", (5, 5, "organization.trusted_access.principals"), ("unknown key",)),
+        ("  Team: platform\n", "  Team: platform\nextra:\n  x: 1\n", (17, 1, "extra"), ("unknown key",)),
+        ("  log_group_name: /aws/cloudtrail/org\n", "  log_group_name: /aws/cloudtrail/org\n  retention: 30\n", (13, 3, "cloudwatch_logs.retention"), ("unknown key",)),
+        ("  cloudtrail_trusted_access: enable\n", "  cloudtrail_trusted_access: enable\n  principals: []\n", (5, 3, "organization.principals"), ("unknown key",)),
+        # a key of an earlier version: at the key, saying why it went
+        ("  cloudtrail_trusted_access: enable\n", "  cloudtrail_trusted_access: enable\n  enabled_policy_types: [SERVICE_CONTROL_POLICY]\n", (5, 3, "organization.enabled_policy_types"), ("no longer needed", "policy types")),
+        ("  cloudtrail_trusted_access: enable\n", "  cloudtrail_trusted_access: yes\n", (4, 30, "organization.cloudtrail_trusted_access"), ("enable",)),
         # a missing key: at its parent's key
-        ("  name: org-trail\n", "", (8, 1, "trail.name"), ("missing", "name")),
-        ("  log_group_name: /aws/cloudtrail/org\n", "", (14, 1, "cloudwatch_logs.log_group_name"), ("missing",)),
+        ("  name: org-trail\n", "", (5, 1, "trail.name"), ("missing", "name")),
+        ("  log_group_name: /aws/cloudtrail/org\n", "", (11, 1, "cloudwatch_logs.log_group_name"), ("missing",)),
         # a list item: at the item
-        ("      - sso.amazonaws.com\n", "      - sso\n", (7, 9, "organization.trusted_access.service_access_principals[1]"), ("sso",)),
-        ("[us-east-1, eu-west-1]", "[us-east-1, eu-west-1, us-east-7]", (11, 35, "trail.regions[2]"), ("us-east-7",)),
+        ("[us-east-1, eu-west-1]", "[us-east-1, eu-west-1, us-east-7]", (8, 35, "trail.regions[2]"), ("us-east-7",)),
         # a cross-field error: at the value of the key to change
-        ("  regions: [us-east-1, eu-west-1]\n", "  regions: [us-east-1, eu-west-1]\n  include_global_service_events: false\n", (12, 34, "trail.include_global_service_events"), ("multi-region",)),
-        ("  home_region: us-east-1\n", "  home_region: eu-central-1\n", (11, 12, "trail.regions"), ("eu-central-1",)),
-        ("      - sso.amazonaws.com\n", "      - cloudtrail.amazonaws.com\n", (7, 9, "organization.trusted_access.service_access_principals[1]"), ("twice",)),
-        ("  name: example-org-cloudtrail-logs\n", "  name: example.org.logs\n", (13, 9, "bucket.name"), ("period",)),
+        ("  regions: [us-east-1, eu-west-1]\n", "  regions: [us-east-1, eu-west-1]\n  include_global_service_events: false\n", (9, 34, "trail.include_global_service_events"), ("multi-region",)),
+        ("  home_region: us-east-1\n", "  home_region: eu-central-1\n", (8, 12, "trail.regions"), ("eu-central-1",)),
+        ("  name: example-org-cloudtrail-logs\n", "  name: example.org.logs\n", (10, 9, "bucket.name"), ("period",)),
     ],
 )  # fmt: skip
 def test_issue_points_at_the_right_line_and_column(
@@ -129,7 +127,7 @@ def test_tag_errors_name_the_tags_section() -> None:
 
 def test_tag_error_points_at_the_offending_tag() -> None:
     (issue,) = errors(edit("  Team: platform\n", f"  Team: {'v' * 257}\n"))
-    assert (issue.line, issue.path) == (19, "tags.Team")
+    assert (issue.line, issue.path) == (16, "tags.Team")
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", "---\n", "42\n", "~\n"])
@@ -143,7 +141,7 @@ def test_top_level_must_be_a_mapping(text: str) -> None:
 def test_a_section_of_the_wrong_type_is_reported_at_its_value() -> None:
     section = "cloudwatch_logs:\n  log_group_name: /aws/cloudtrail/org\n  retention_in_days: 365\n"
     (issue,) = errors(edit(section, "cloudwatch_logs: [a]\n"))
-    assert where(issue)[:2] == (14, 18)
+    assert where(issue)[:2] == (11, 18)
     assert issue.path == "cloudwatch_logs"
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
 from conftest import CASE_CONFIGS, ROOT, SHIPPED_CONFIGS
 from support.checkov import run_checkov
+from support.hcl import tf_files
 from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
-from support.terraform import fmt_diff, load_diagnostics
+from support.terraform import custom_condition_blocks, fmt_diff, load_diagnostics
 
 from generator.arns import Arns
 from generator.config_loader import load_config
@@ -37,6 +39,26 @@ def _id(path: Path) -> str:
 @pytest.mark.parametrize("module", MODULES, ids=_id)
 def test_terraform_loads_the_module_without_diagnostics(module: Path) -> None:
     assert load_diagnostics(module) == []
+
+
+@pytest.mark.parametrize("module", MODULES, ids=_id)
+def test_custom_conditions_are_well_formed(module: Path) -> None:
+    """The postconditions Terraform's loader cannot be shown (see support/terraform.py).
+
+    Each must hold exactly a condition on ``self`` and a literal error message that Terraform
+    prints as a sentence; the organization's identity is always asserted.
+    """
+    blocks = [b for path in tf_files(module) for b in custom_condition_blocks(path.read_text())]
+    assert len(blocks) >= 3, "the organization's id, management account and feature set"
+    for block in blocks:
+        body = hcl2.loads(block)
+        ((kind, (items,)),) = body.items()
+        assert kind in ("precondition", "postcondition")
+        assert set(items) - {"__is_block__"} == {"condition", "error_message"}, block
+        assert items["condition"].startswith("${") and "self." in items["condition"], block
+        message = items["error_message"]
+        assert message.startswith('"') and "${" not in message, block
+        assert message[1].isupper() and message.rstrip('"').endswith("."), block
 
 
 @pytest.mark.parametrize("module", MODULES, ids=_id)

@@ -1,71 +1,157 @@
-"""Rules on trusted access in AWS Organizations."""
+"""Rules on the organization: read and asserted, never owned; CloudTrail's trusted access."""
 
 from __future__ import annotations
 
+import re
+
 from generator.config import CLOUDTRAIL_PRINCIPAL
-from generator.hcl_parse import ParsedModule, expression, literal, literals, nested
+from generator.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.preflight import Facts, Finding, rule
 
+_ORGANIZATION = "aws_organizations_organization"
+_EQUALS = re.compile(r'^self\.(?P<attribute>\w+)\s*==\s*"(?P<value>[^"\\]*)"$')
+_CONTAINS = re.compile(r'^contains\(\s*self\.(?P<attribute>\w+)\s*,\s*"(?P<value>[^"\\]*)"\s*\)$')
 
-@rule("OTG020", "trusted access is enabled for CloudTrail")
-def trusted_access(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """An organization trail needs cloudtrail.amazonaws.com among the trusted services."""
-    organizations = module.of_type("resource", "aws_organizations_organization")
-    if not organizations:
-        return [
-            Finding(
-                "OTG020",
-                "organizations.tf",
-                "aws_organizations_organization",
-                "trusted access for CloudTrail is not managed: CreateTrail fails with "
-                "CloudTrailAccessNotEnabledException",
-                "emit aws_organizations_organization with the full principal list",
-            )
-        ]
+
+def _conditions(block: Block) -> list[tuple[str, str, str]]:
+    """(kind, attribute, value) of each postcondition: kind is ``==`` or ``contains``."""
+    result = []
+    for lifecycle in nested(block.body, "lifecycle"):
+        for check in nested(lifecycle, "postcondition"):
+            text = (expression(check.get("condition")) or "").strip()
+            if match := _EQUALS.match(text):
+                result.append(("==", match["attribute"], match["value"]))
+            elif match := _CONTAINS.match(text):
+                result.append(("contains", match["attribute"], match["value"]))
+    return result
+
+
+def _trusted_access_resources(module: ParsedModule) -> list[Block]:
     return [
-        Finding(
-            "OTG020",
-            org.file,
-            org.address,
-            f"{CLOUDTRAIL_PRINCIPAL} is not in aws_service_access_principals: CreateTrail fails "
-            "with CloudTrailAccessNotEnabledException",
-            f"add {CLOUDTRAIL_PRINCIPAL} to organization.trusted_access.service_access_principals",
-        )
-        for org in organizations
-        if CLOUDTRAIL_PRINCIPAL not in literals(org.body.get("aws_service_access_principals"))
+        block
+        for block in module.of_type("resource", "aws_organizations_aws_service_access")
+        if literal(block.body.get("service_principal")) == CLOUDTRAIL_PRINCIPAL
     ]
 
 
-@rule("OTG021", "the organization can be neither destroyed nor created")
-def organization_guarded(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """Destroying aws_organizations_organization deletes the organization; it must be imported."""
-    findings = []
-    imports = {
-        expression(block.body.get("to")): literal(block.body.get("id"))
-        for block in module.all("import")
-    }
-    for org in module.of_type("resource", "aws_organizations_organization"):
-        guarded = any(item.get("prevent_destroy") is True for item in nested(org.body, "lifecycle"))
-        if not guarded:
+def trusted_access_sources(module: ParsedModule) -> list[str]:
+    """Addresses that enable (resource) or assert (data source) CloudTrail's trusted access."""
+    asserted = [
+        block.address
+        for block in module.of_type("data", _ORGANIZATION)
+        if ("contains", "aws_service_access_principals", CLOUDTRAIL_PRINCIPAL) in _conditions(block)
+    ]
+    return [block.address for block in _trusted_access_resources(module)] + asserted
+
+
+@rule("OTG020", "trusted access for CloudTrail is enabled or asserted")
+def trusted_access(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """An organization trail needs CloudTrail's trusted access, enabled here or checked at plan."""
+    if trusted_access_sources(module):
+        return []
+    return [
+        Finding(
+            "OTG020",
+            "organizations.tf",
+            "aws_organizations_aws_service_access",
+            "CloudTrail's trusted access is neither enabled (aws_organizations_aws_service_access) "
+            "nor asserted at plan: CreateTrail fails with CloudTrailAccessNotEnabledException",
+            f'resource "aws_organizations_aws_service_access" with service_principal = '
+            f'"{CLOUDTRAIL_PRINCIPAL}", or a postcondition contains(self.'
+            f'aws_service_access_principals, "{CLOUDTRAIL_PRINCIPAL}") on '
+            f"data.{_ORGANIZATION} (organization.cloudtrail_trusted_access)",
+        )
+    ]
+
+
+@rule("OTG021", "the organization is never managed, and the old resource is forgotten")
+def organization_not_owned(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Owning aws_organizations_organization makes a trail module authoritative over the org.
+
+    Its trusted-service list and policy types are enforced at every apply, and removing it from
+    the code plans DeleteOrganization. Earlier output managed it, so a ``removed`` block with
+    ``destroy = false`` must make the next apply forget it instead.
+    """
+    findings = [
+        Finding(
+            "OTG021",
+            block.file,
+            block.address,
+            "the module manages the organization: every trusted service and policy type not "
+            "listed is disabled at apply, and removing the block deletes the organization",
+            f'read it with data "{_ORGANIZATION}" instead, and replace this block with '
+            f"removed {{ from = {block.address} lifecycle {{ destroy = false }} }}",
+        )
+        for block in module.of_type("resource", _ORGANIZATION)
+    ]
+    forgets = [
+        block
+        for block in module.all("removed")
+        if (expression(block.body.get("from")) or "").startswith(f"{_ORGANIZATION}.")
+    ]
+    if not forgets:
+        findings.append(
+            Finding(
+                "OTG021",
+                "organizations.tf",
+                "removed",
+                f"no removed block for {_ORGANIZATION}.this: a state written by orgtrail-gen 0.1 "
+                "would plan DeleteOrganization",
+                f"removed {{ from = {_ORGANIZATION}.this lifecycle {{ destroy = false }} }}",
+            )
+        )
+    for block in forgets:
+        destroy = [item.get("destroy") for item in nested(block.body, "lifecycle")]
+        if destroy != [False]:
             findings.append(
                 Finding(
                     "OTG021",
-                    org.file,
-                    org.address,
-                    "no lifecycle { prevent_destroy = true }: a destroy would delete the "
-                    "organization",
-                    "lifecycle { prevent_destroy = true }",
+                    block.file,
+                    f"removed {expression(block.body.get('from'))}",
+                    "the removed block does not say lifecycle { destroy = false }: the next apply "
+                    "would DELETE the organization",
+                    "lifecycle { destroy = false }",
                 )
             )
-        if imports.get(org.address) != facts.arns.org_id:
+    return findings
+
+
+@rule("OTG022", "plan asserts the organization's id, management account and feature set")
+def organization_asserted(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Credentials of another organization must stop the plan, not create a trail there."""
+    arns = facts.arns
+    wanted = {
+        ("==", "id", arns.org_id): f'self.id == "{arns.org_id}"',
+        ("==", "master_account_id", arns.management_account_id): (
+            f'self.master_account_id == "{arns.management_account_id}"'
+        ),
+        ("==", "feature_set", "ALL"): 'self.feature_set == "ALL"',
+    }
+    blocks = module.of_type("data", _ORGANIZATION)
+    if not blocks:
+        return [
+            Finding(
+                "OTG022",
+                "organizations.tf",
+                f"data.{_ORGANIZATION}",
+                "the organization is not read: a plan with another organization's credentials "
+                "would go ahead (and CreateTrail fails on an organization without all features)",
+                f'data "{_ORGANIZATION}" with postconditions ' + ", ".join(wanted.values()),
+            )
+        ]
+    findings = []
+    for block in blocks:
+        present = set(_conditions(block))
+        missing = [text for key, text in wanted.items() if key not in present]
+        if missing:
             findings.append(
                 Finding(
-                    "OTG021",
-                    org.file,
-                    org.address,
-                    f"no import block with id {facts.arns.org_id}: apply would try to CREATE an "
-                    "organization (AlreadyInOrganizationException)",
-                    f'import {{ to = {org.address}  id = "{facts.arns.org_id}" }}',
+                    "OTG022",
+                    block.file,
+                    block.address,
+                    "plan does not stop when " + ", ".join(missing) + " is false",
+                    "lifecycle { postcondition { condition = ... } } for each: "
+                    + "; ".join(missing),
                 )
             )
     return findings

@@ -14,6 +14,7 @@ from generator.preflight.lookups import (
     references,
     trail_region,
 )
+from generator.preflight.organization import trusted_access_sources
 from generator.preflight.policy_reading import statements
 
 _ANSWERS = {
@@ -21,8 +22,14 @@ _ANSWERS = {
     "aws_kms_key": "InsufficientEncryptionPolicyException",
     "aws_kms_key_policy": "InsufficientEncryptionPolicyException",
     "aws_iam_role_policy": "InvalidCloudWatchLogsRoleArnException",
+    "aws_organizations_aws_service_access": "CloudTrailAccessNotEnabledException",
     "aws_organizations_organization": "CloudTrailAccessNotEnabledException",
 }
+
+
+def _answer(address: str) -> str | None:
+    parts = address.split(".")
+    return _ANSWERS.get(parts[1] if parts[0] == "data" else parts[0])
 
 
 def _finding(rule_id: str, trail: Block, problem: str, fix: str) -> Finding:
@@ -201,8 +208,9 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without depends_on the first apply races the policies and fails; the second passes."""
     findings = []
     for trail in organization_trails(module):
-        wanted = [
-            block.address for block in module.of_type("resource", "aws_organizations_organization")
+        wanted = trusted_access_sources(module)
+        wanted += [
+            block.address for block in module.of_type("data", "aws_organizations_organization")
         ]
         name = bucket_name(module, trail.body.get("s3_bucket_name"))
         wanted += [policy.address for policy, _ in bucket_policies(module, name or "")]
@@ -225,9 +233,7 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
         present = set(references(trail.body.get("depends_on")))
         missing = [address for address in wanted if address not in present]
         if missing:
-            answers = sorted(
-                {_ANSWERS[a.split(".")[0]] for a in missing if a.split(".")[0] in _ANSWERS}
-            )
+            answers = sorted({answer for a in missing if (answer := _answer(a))})
             findings.append(
                 _finding(
                     "OTG015",

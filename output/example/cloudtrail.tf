@@ -25,7 +25,8 @@ resource "aws_cloudtrail" "org" {
   depends_on = [
     aws_iam_role_policy.cloudtrail_cloudwatch,
     aws_kms_key.cloudtrail,
-    aws_organizations_organization.this,
+    aws_organizations_aws_service_access.cloudtrail,
     aws_s3_bucket_policy.logs,
+    data.aws_organizations_organization.this,
   ]
 }

@@ -26,7 +26,7 @@ resource "aws_cloudtrail" "org" {
   depends_on = [
     aws_iam_role_policy.cloudtrail_cloudwatch,
     aws_kms_key.cloudtrail,
-    aws_organizations_organization.this,
     aws_s3_bucket_policy.logs,
+    data.aws_organizations_organization.this,
   ]
 }

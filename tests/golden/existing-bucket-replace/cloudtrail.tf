@@ -14,13 +14,14 @@ resource "aws_cloudtrail" "org" {
   s3_bucket_name                = "plain-trail-logs"
   is_organization_trail         = true
   is_multi_region_trail         = false
-  include_global_service_events = true
+  include_global_service_events = false
   enable_log_file_validation    = true
   enable_logging                = true
 
   # CreateTrail validates these at call time; without the explicit order the first apply fails.
   depends_on = [
-    aws_organizations_organization.this,
+    aws_organizations_aws_service_access.cloudtrail,
     aws_s3_bucket_policy.logs,
+    data.aws_organizations_organization.this,
   ]
 }

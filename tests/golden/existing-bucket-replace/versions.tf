@@ -2,12 +2,12 @@
 # change the config and run `orgtrail-gen cases/existing-bucket-replace.yaml` again.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.7.0"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = ">= 6.40.0, < 7.0.0"
     }
   }
 }

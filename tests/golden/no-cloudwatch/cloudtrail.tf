@@ -2,7 +2,7 @@
 # change the config and run `orgtrail-gen cases/no-cloudwatch.yaml` again.
 
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
-# arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2
+# arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2
 # (home region and management account, whoever applies this).
 
 resource "aws_cloudtrail" "org" {
@@ -22,7 +22,8 @@ resource "aws_cloudtrail" "org" {
   # CreateTrail validates these at call time; without the explicit order the first apply fails.
   depends_on = [
     aws_kms_key.cloudtrail,
-    aws_organizations_organization.this,
+    aws_organizations_aws_service_access.cloudtrail,
     aws_s3_bucket_policy.logs,
+    data.aws_organizations_organization.this,
   ]
 }

@@ -60,7 +60,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 
@@ -78,7 +78,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 
@@ -96,7 +96,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 

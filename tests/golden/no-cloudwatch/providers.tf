@@ -2,7 +2,7 @@
 # change the config and run `orgtrail-gen cases/no-cloudwatch.yaml` again.
 
 provider "aws" {
-  region = "eu-west-1"
+  region = "us-east-1"
 
   # Refuse to run against any other account: this module rewrites organization-wide settings.
   allowed_account_ids = ["222222222222"]

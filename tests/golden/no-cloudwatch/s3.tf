@@ -96,7 +96,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 
@@ -120,7 +120,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 
@@ -144,7 +144,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:aws:cloudtrail:eu-west-1:222222222222:trail/org.trail_v2"]
+      values   = ["arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2"]
     }
   }
 
