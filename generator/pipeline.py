@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import policies
 from generator.arns import Arns
 from generator.config import Config
 from generator.config_loader import load_config
@@ -16,6 +17,7 @@ from generator.errors import PreflightError
 from generator.hcl_parse import ParsedModule
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
+from generator.views import ModuleView, lifecycle_notes
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Module:
     @property
     def warnings(self) -> list[str]:
         """Things the user should know before applying, though nothing is wrong."""
-        bucket, kms = self.config.bucket, self.config.kms
+        config = self.config
+        bucket, kms, trail = config.bucket, config.kms, config.trail
         result = []
         if not bucket.create and bucket.existing_policy == "replace":
             result.append(
@@ -38,13 +41,28 @@ class Module:
                 "aws_s3_bucket_policy: statements not generated here are removed at apply (set "
                 "bucket.existing_policy: merge to keep them)"
             )
-        if kms.enabled and kms.key_arn:
+        if not bucket.create and bucket.existing_policy == "merge":
             result.append(
-                f"kms.key_arn {kms.key_arn} is not managed here: its key policy must admit "
-                "cloudtrail.amazonaws.com for this trail (GenerateDataKey*, DescribeKey)"
-                + (" and logs.<region> for the log group" if self.config.cloudwatch_logs else "")
-                + ", or CreateTrail fails with InsufficientEncryptionPolicyException"
+                f"bucket.existing_policy: merge reads the current policy of {bucket.name}: if "
+                "the bucket has no policy, `terraform plan` fails (NoSuchBucketPolicy). Check "
+                f"with `aws s3api get-bucket-policy --bucket {bucket.name}`; a bucket without "
+                "a policy needs existing_policy: replace (there is nothing to keep)"
             )
+        if kms.enabled and kms.key_arn:
+            statements = policies.to_json_text(
+                ModuleView(config, Arns.of(config)).required_key_statements()
+            )
+            result.append(
+                f"kms.key_arn {kms.key_arn} is not managed here. Before `terraform apply`, its "
+                "key policy must contain these statements (also in kms.tf), or CreateTrail "
+                "fails with InsufficientEncryptionPolicyException:\n" + statements
+            )
+        if not trail.is_multi_region:
+            result.append(
+                f"trail.is_multi_region is false: the organization trail records "
+                f"{trail.home_region} only; every other region of every account is unlogged"
+            )
+        result += lifecycle_notes(config)
         return result
 
     @property

@@ -7,6 +7,7 @@ evaluate and reviewers can read), and the tests lint the very same data with par
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,25 @@ def principal_arns(arns: Arns, principals: list[str]) -> tuple[str, ...]:
     return tuple(sorted({arns.root(p) if p.isdigit() else p for p in principals}))
 
 
+# Sids the CloudTrail console writes into a bucket policy. In merge mode a statement of ours
+# with one of these Sids would REPLACE a console trail's grant and stop its delivery.
+CONSOLE_SIDS = (
+    "AWSCloudTrailAclCheck20150319",
+    "AWSCloudTrailWrite20150319",
+    "AWSCloudTrailOrganizationWrite20150319",
+)
+
+
+def sid_stem(trail_name: str) -> str:
+    """The trail's name as a Sid part: ``acme-org.trail_v2`` -> ``AcmeOrgTrailV2``.
+
+    Sids name the trail so that two generated modules merging into one bucket's policy keep
+    each other's statements (source_policy_documents merges by Sid).
+    """
+    words = trail_name.replace(".", "-").replace("_", "-").split("-")
+    return "".join(word[:1].upper() + word[1:] for word in words if word)
+
+
 def bucket_policy(
     arns: Arns, *, readers: tuple[str, ...] = (), source_documents: tuple[str, ...] = ()
 ) -> PolicyDocument:
@@ -103,25 +123,26 @@ def bucket_policy(
     """
     acl = Condition("StringEquals", "s3:x-amz-acl", ("bucket-owner-full-control",))
     cloudtrail = _service(CLOUDTRAIL_PRINCIPAL)
+    stem = f"CloudTrail{sid_stem(arns.trail_name)}"
     return PolicyDocument(
         "cloudtrail_bucket",
         (
             Statement(
-                "AWSCloudTrailAclCheck20150319",
+                f"{stem}AclCheck",
                 ("s3:GetBucketAcl",),
                 (arns.bucket,),
                 cloudtrail,
                 (_source_arn(arns),),
             ),
             Statement(
-                "AWSCloudTrailWrite20150319",
+                f"{stem}WriteManagementAccount",
                 ("s3:PutObject",),
                 (arns.log_objects(arns.management_account_id),),
                 cloudtrail,
                 (acl, _source_arn(arns)),
             ),
             Statement(
-                "AWSCloudTrailOrganizationWrite20150319",
+                f"{stem}WriteOrganization",
                 ("s3:PutObject",),
                 (arns.log_objects(arns.org_id),),
                 cloudtrail,
@@ -130,7 +151,7 @@ def bucket_policy(
             *(
                 (
                     Statement(
-                        "AllowLogReaders",
+                        f"{stem}LogReaders",
                         ("s3:GetObject", "s3:ListBucket"),
                         (arns.bucket, f"{arns.bucket}/*"),
                         (Principals("AWS", readers),),
@@ -188,6 +209,28 @@ def cloudwatch_delivery_policy(arns: Arns, log_group_name: str) -> PolicyDocumen
     )
 
 
+# AWS's default key policy for key administrators (KMS developer guide, "Default key policy"):
+# everything needed to manage the key, nothing that uses it. No Decrypt, Encrypt, ReEncrypt* or
+# GenerateDataKey*: whoever administers the key cannot read the logs (separation of duties).
+KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+
+
 def key_policy(
     arns: Arns,
     *,
@@ -199,8 +242,24 @@ def key_policy(
 
     CloudTrail may generate data keys only in the context of this organization's trails
     (encryption context) and only for this trail (aws:SourceArn). Readers may decrypt only
-    CloudTrail-encrypted data. In a key policy, Resource "*" means "this key".
+    CloudTrail-encrypted data. Administrators (the management account's root, which delegates
+    to its IAM policies, and those named in the config) may manage the key but not use it.
+    In a key policy, Resource "*" means "this key".
     """
+    administration = Statement(
+        "AllowKeyAdministration",
+        KEY_ADMIN_ACTIONS,
+        ("*",),
+        (Principals("AWS", administrators),),
+    )
+    usage = key_usage_policy(arns, readers=readers, log_group_name=log_group_name)
+    return PolicyDocument("cloudtrail_kms", (administration, *usage.statements))
+
+
+def key_usage_policy(
+    arns: Arns, *, readers: tuple[str, ...], log_group_name: str | None
+) -> PolicyDocument:
+    """The statements that let CloudTrail, CloudWatch Logs and the readers use the key."""
     trail_context = Condition(
         "StringLike",
         "kms:EncryptionContext:aws:cloudtrail:arn",
@@ -208,12 +267,6 @@ def key_policy(
     )
     cloudtrail = _service(CLOUDTRAIL_PRINCIPAL)
     statements = [
-        Statement(
-            "EnableKeyAdministration",
-            ("kms:*",),
-            ("*",),
-            (Principals("AWS", administrators),),
-        ),
         Statement(
             "AllowCloudTrailEncryptLogs",
             ("kms:GenerateDataKey*",),
@@ -266,4 +319,9 @@ def key_policy(
             ),
             Statement("AllowCloudWatchLogsDescribeKey", ("kms:DescribeKey",), ("*",), logs),
         ]
-    return PolicyDocument("cloudtrail_kms", tuple(statements))
+    return PolicyDocument("cloudtrail_kms_usage", tuple(statements))
+
+
+def to_json_text(document: PolicyDocument) -> str:
+    """A document's statements as indented JSON, to paste into a key policy managed elsewhere."""
+    return json.dumps(document.to_json()["Statement"], indent=2)

@@ -7,6 +7,7 @@ can be unit-tested and type-checked, and handed to the template as plain data.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,47 @@ SKIP_KEY_POLICY_STAR = (
 
 
 def _off(check: str, setting: str) -> tuple[str, str]:
-    """A checkov skip for a protection the config switched off on purpose, naming the key."""
-    return (check, f"switched off on purpose in the config ({setting})")
+    """A checkov skip for a protection the config switches off, naming the key that does it."""
+    return (check, f"switched off in the config ({setting})")
+
+
+def _unset(check: str, reason: str) -> tuple[str, str]:
+    """A checkov skip for an optional feature the config does not ask for, and what enables it."""
+    return (check, reason)
+
+
+# Storage classes that refuse objects under 128 KB even with varies_by_storage_class, and those
+# whose objects must be restored before anyone can read them (S3 User Guide, lifecycle
+# transition constraints).
+_SMALL_OBJECTS_STAY = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR")
+_NEEDS_RESTORE = ("GLACIER", "DEEP_ARCHIVE")
+
+
+def lifecycle_notes(config: Config) -> list[str]:
+    """What the configured transitions do to CloudTrail's files, said before anyone applies.
+
+    Most log and digest files are smaller than 128 KB, which some classes never accept; and a
+    digest file moved to an archive class must be restored before ``aws cloudtrail
+    validate-logs`` can read it. Digest files cannot get a rule of their own: they sit under
+    each account's folder (``AWSLogs/<org-id>/<account>/CloudTrail-Digest/``), and a lifecycle
+    filter matches key prefixes only.
+    """
+    notes = []
+    for transition in config.bucket.lifecycle.transitions:
+        day, kind = transition.days, transition.storage_class
+        if kind in _SMALL_OBJECTS_STAY:
+            notes.append(
+                f"day {day}, {kind}: objects under 128 KB - most CloudTrail log and digest "
+                f"files - stay in STANDARD; S3 never moves them to {kind}, which would bill "
+                "each as 128 KB."
+            )
+        if kind in _NEEDS_RESTORE:
+            notes.append(
+                f"day {day}, {kind}: log AND digest files older than {day} days must be "
+                "restored before they can be read or checked with `aws cloudtrail "
+                "validate-logs`; a lifecycle rule cannot keep digest files out."
+            )
+    return notes
 
 
 def _label(address: str) -> str:
@@ -90,7 +130,7 @@ class ModuleView:
     def files(self) -> list[str]:
         """Which templates this config renders, in output order."""
         names = ["versions", "providers", "organizations", "cloudtrail", "s3"]
-        if self.has_created_key:
+        if self.config.kms.enabled:
             names.append("kms")
         if self.has_cloudwatch:
             names.append("logs")
@@ -205,8 +245,29 @@ class ModuleView:
                 else [_off("CKV_AWS_36", "trail.enable_log_file_validation: false")]
             )
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_35", "kms.enabled: false")])
-            + ([] if self.has_cloudwatch else [_off("CKV2_AWS_10", "no cloudwatch_logs section")]),
+            + (
+                []
+                if self.has_cloudwatch
+                else [
+                    _unset(
+                        "CKV2_AWS_10",
+                        "the config has no cloudwatch_logs section: delivery to S3 only",
+                    )
+                ]
+            )
+            + (
+                []
+                if trail.is_multi_region
+                else [
+                    _off(
+                        "CKV_AWS_67",
+                        f"trail.is_multi_region: false - only {trail.home_region} of each "
+                        "account is recorded",
+                    )
+                ]
+            ),
             "validation_off": not trail.enable_log_file_validation,
+            "expected_regions": trail.expected_regions,
         }
 
     def bucket(self) -> dict[str, Any]:
@@ -223,6 +284,11 @@ class ModuleView:
             "object_lock": bucket.object_lock.model_dump() if bucket.object_lock else None,
             "access_logging": bucket.access_logging.model_dump() if bucket.access_logging else None,
             "lifecycle": {
+                "notes": [
+                    line
+                    for note in lifecycle_notes(self.config)
+                    for line in textwrap.wrap(note, 96, subsequent_indent="  ")
+                ],
                 "transitions": [t.model_dump() for t in life.transitions],
                 "expiration_days": life.expiration_days,
                 "noncurrent_version_expiration_days": life.noncurrent_version_expiration_days,
@@ -232,7 +298,13 @@ class ModuleView:
             + (
                 []
                 if bucket.access_logging
-                else [_off("CKV_AWS_18", "no bucket.access_logging target bucket")]
+                else [
+                    _unset(
+                        "CKV_AWS_18",
+                        "server access logging is not configured: it needs another bucket as "
+                        "target (set bucket.access_logging)",
+                    )
+                ]
             )
             + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
@@ -274,11 +346,34 @@ class ModuleView:
             "delivery": policies.cloudwatch_delivery_policy(self.arns, cwl.log_group_name),
         }
 
+    def required_key_statements(self) -> policies.PolicyDocument:
+        """What the trail's key policy must grant, whoever manages the key.
+
+        For an existing key (``kms.key_arn``) this module cannot change the policy, so these
+        statements - with this config's ARNs - are printed for its owner to add.
+        """
+        cwl = self.config.cloudwatch_logs
+        root = self.arns.root(self.arns.management_account_id)
+        readers = tuple(
+            sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
+        )
+        return policies.key_usage_policy(
+            self.arns, readers=readers, log_group_name=cwl.log_group_name if cwl else None
+        )
+
     def kms(self) -> dict[str, Any] | None:
-        """The trail's key: rotation, alias, prevent_destroy, and its policy."""
+        """The trail's key: rotation, alias, prevent_destroy, and its policy.
+
+        With an existing key, only the statements its policy must hold (as a comment).
+        """
         kms = self.config.kms
-        if not self.has_created_key:
+        if not kms.enabled:
             return None
+        if kms.key_arn is not None:
+            return {
+                "existing": kms.key_arn,
+                "required": policies.to_json_text(self.required_key_statements()).splitlines(),
+            }
         cwl = self.config.cloudwatch_logs
         root = self.arns.root(self.arns.management_account_id)
         administrators = tuple(
@@ -289,6 +384,7 @@ class ModuleView:
         )
         alias = kms.alias or "alias/" + self.config.trail.name.replace(".", "-")
         return {
+            "existing": None,
             "label": _label(KEY),
             "alias_label": _label(KEY_ALIAS),
             "alias": alias,

@@ -31,9 +31,11 @@ ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
 KMS_KEY = "aws_kms_key.cloudtrail"
 KEY_DOC = "data.aws_iam_policy_document.cloudtrail_kms"
 LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
-ACL_SID = "AWSCloudTrailAclCheck20150319"
-MGMT_WRITE_SID = "AWSCloudTrailWrite20150319"
-ORG_WRITE_SID = "AWSCloudTrailOrganizationWrite20150319"
+# Our Sids name the trail; the console's (AWSCloudTrailAclCheck20150319, ...) must never appear.
+ACL_SID = "CloudTrailOrgTrailAclCheck"
+MGMT_WRITE_SID = "CloudTrailOrgTrailWriteManagementAccount"
+ORG_WRITE_SID = "CloudTrailOrgTrailWriteOrganization"
+CONSOLE_ACL_SID = "AWSCloudTrailAclCheck20150319"
 TLS_SID = "DenyInsecureTransport"
 CLOUDTRAIL_SIDS = (ACL_SID, MGMT_WRITE_SID, ORG_WRITE_SID)
 PREFIX = "cloudtrail/org"
@@ -256,6 +258,15 @@ INSUFFICIENT = "InsufficientS3BucketPolicyException"
 _PREFIX_HINT = "its key prefix differs from the trail's"
 
 BUCKET_BREAKS = [
+    Break(
+        "merged_policy_reuses_a_console_sid",
+        "s3.tf",
+        replace(f'"{ACL_SID}"', f'"{CONSOLE_ACL_SID}"', count=1),
+        (("OTG008", "s3.tf", BUCKET_DOC),),
+        (CONSOLE_ACL_SID, "another trail's grant"),
+        "Sid of its own",
+        variant="existing_bucket_merge",
+    ),
     Break(
         "org_id_write_grant_removed",
         "s3.tf",

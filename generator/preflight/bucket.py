@@ -6,6 +6,7 @@ from fnmatch import fnmatchcase
 
 from generator.config import CLOUDTRAIL_PRINCIPAL
 from generator.hcl_parse import ParsedModule, literal
+from generator.policies import CONSOLE_SIDS, sid_stem
 from generator.preflight import Facts, Finding, rule
 from generator.preflight.lookups import (
     bucket_name,
@@ -150,7 +151,9 @@ def acl_check(module: ParsedModule, facts: Facts) -> list[Finding]:
                     address,
                     f"no s3:GetBucketAcl for {CLOUDTRAIL_PRINCIPAL} on {bucket_arn}: "
                     + _INSUFFICIENT,
-                    "add the AWSCloudTrailAclCheck20150319 statement",
+                    f"allow s3:GetBucketAcl on {bucket_arn} to {CLOUDTRAIL_PRINCIPAL} "
+                    f"(orgtrail-gen's statement CloudTrail{sid_stem(facts.arns.trail_name)}"
+                    "AclCheck)",
                 )
             )
     return findings
@@ -240,4 +243,33 @@ def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Fin
                             "account and trail name",
                         )
                     )
+    return findings
+
+
+@rule("OTG008", "a merged bucket policy keeps the console's CloudTrail grants")
+def merge_keeps_console_grants(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """source_policy_documents merges by Sid: reusing a console Sid replaces that grant.
+
+    A bucket shared with a trail made in the console carries AWSCloudTrailAclCheck20150319 and
+    AWSCloudTrailWrite20150319 for THAT trail. A generated statement with the same Sid would
+    replace it at apply, and the other trail's delivery would stop.
+    """
+    findings = []
+    for document in module.of_type("data", "aws_iam_policy_document"):
+        if "source_policy_documents" not in document.body:
+            continue
+        for statement in statements(document):
+            if statement.sid in CONSOLE_SIDS:
+                findings.append(
+                    Finding(
+                        "OTG008",
+                        document.file,
+                        document.address,
+                        f"statement Sid {statement.sid} is the CloudTrail console's: merged over "
+                        "the bucket's current policy it replaces another trail's grant, whose "
+                        "delivery then stops",
+                        "give the statement a Sid of its own (orgtrail-gen names them "
+                        f"CloudTrail{sid_stem(facts.arns.trail_name)}...)",
+                    )
+                )
     return findings

@@ -4,6 +4,9 @@
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
 # arn:aws:cloudtrail:eu-central-1:123456789012:trail/acme-org-trail
 # (home region and management account, whoever applies this).
+#
+# It records every region enabled in each account. `orgtrail-gen verify` expects delivery from
+# trail.regions: eu-central-1, eu-west-1, us-east-1.
 
 resource "aws_cloudtrail" "org" {
   #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group

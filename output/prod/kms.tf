@@ -29,9 +29,25 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
   #checkov:skip=CKV_AWS_356:In a key policy, Resource * means this key only
 
   statement {
-    sid       = "EnableKeyAdministration"
-    effect    = "Allow"
-    actions   = ["kms:*"]
+    sid    = "AllowKeyAdministration"
+    effect = "Allow"
+    actions = [
+      "kms:Create*",
+      "kms:Describe*",
+      "kms:Enable*",
+      "kms:List*",
+      "kms:Put*",
+      "kms:Update*",
+      "kms:Revoke*",
+      "kms:Disable*",
+      "kms:Get*",
+      "kms:Delete*",
+      "kms:TagResource",
+      "kms:UntagResource",
+      "kms:ScheduleKeyDeletion",
+      "kms:CancelKeyDeletion",
+      "kms:RotateKeyOnDemand",
+    ]
     resources = ["*"]
 
     principals {

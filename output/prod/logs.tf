@@ -2,12 +2,18 @@
 # change the config and run `orgtrail-gen configs/prod.yaml` again.
 
 # The central log group (home region, management account), and the role CloudTrail assumes
-# to deliver every account's events to it.
+# to deliver every account's events to it. Deleting the group deletes every stored event, so
+# AWS refuses it (deletion protection) and so does Terraform (prevent_destroy).
 
 resource "aws_cloudwatch_log_group" "cloudtrail" {
-  name              = "/acme/cloudtrail/organization"
-  retention_in_days = 400
-  kms_key_id        = aws_kms_key.cloudtrail.arn
+  name                        = "/acme/cloudtrail/organization"
+  retention_in_days           = 400
+  kms_key_id                  = aws_kms_key.cloudtrail.arn
+  deletion_protection_enabled = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {

@@ -51,11 +51,22 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
       kms_master_key_id = aws_kms_key.cloudtrail.arn
     }
     bucket_key_enabled = true
+    # Written out because S3 now blocks SSE-C by default and reads it back: left unset, every
+    # plan would show a change.
+    blocked_encryption_types = ["SSE-C"]
   }
 }
 
+# day 90, GLACIER_IR: objects under 128 KB - most CloudTrail log and digest files - stay in
+#   STANDARD; S3 never moves them to GLACIER_IR, which would bill each as 128 KB.
+# day 365, DEEP_ARCHIVE: log AND digest files older than 365 days must be restored before they can
+#   be read or checked with `aws cloudtrail validate-logs`; a lifecycle rule cannot keep digest
+#   files out.
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   bucket = aws_s3_bucket.logs.id
+  # S3's default keeps objects under 128 KB (most CloudTrail files) out of every transition;
+  # this lets them reach GLACIER and DEEP_ARCHIVE (the other classes still skip them).
+  transition_default_minimum_object_size = "varies_by_storage_class"
 
   rule {
     id     = "cloudtrail-logs"
@@ -122,7 +133,7 @@ resource "aws_s3_bucket_policy" "logs" {
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
-    sid       = "AWSCloudTrailAclCheck20150319"
+    sid       = "CloudTrailAcmeOrgTrailAclCheck"
     effect    = "Allow"
     actions   = ["s3:GetBucketAcl"]
     resources = ["arn:aws:s3:::acme-org-cloudtrail-logs-eu-central-1"]
@@ -140,7 +151,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailWrite20150319"
+    sid       = "CloudTrailAcmeOrgTrailWriteManagementAccount"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/123456789012/*"]
@@ -164,7 +175,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailOrganizationWrite20150319"
+    sid       = "CloudTrailAcmeOrgTrailWriteOrganization"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/*"]
@@ -188,7 +199,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid    = "AllowLogReaders"
+    sid    = "CloudTrailAcmeOrgTrailLogReaders"
     effect = "Allow"
     actions = [
       "s3:GetObject",

@@ -4,10 +4,13 @@
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
 # arn:aws-cn:cloudtrail:cn-north-1:555555555555:trail/cn-org-trail
 # (home region and management account, whoever applies this).
+#
+# It records every region enabled in each account. `orgtrail-gen verify` expects delivery from
+# trail.regions: cn-north-1, cn-northwest-1.
 
 resource "aws_cloudtrail" "org" {
   #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group
-  #checkov:skip=CKV_AWS_35:switched off on purpose in the config (kms.enabled: false)
+  #checkov:skip=CKV_AWS_35:switched off in the config (kms.enabled: false)
 
   name                          = "cn-org-trail"
   s3_bucket_name                = aws_s3_bucket.logs.id

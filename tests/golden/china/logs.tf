@@ -2,14 +2,20 @@
 # change the config and run `orgtrail-gen cases/china.yaml` again.
 
 # The central log group (home region, management account), and the role CloudTrail assumes
-# to deliver every account's events to it.
+# to deliver every account's events to it. Deleting the group deletes every stored event, so
+# AWS refuses it (deletion protection) and so does Terraform (prevent_destroy).
 
 resource "aws_cloudwatch_log_group" "cloudtrail" {
-  #checkov:skip=CKV_AWS_158:switched off on purpose in the config (kms.enabled: false)
-  #checkov:skip=CKV_AWS_338:switched off on purpose in the config (cloudwatch_logs.retention_in_days: 90)
+  #checkov:skip=CKV_AWS_158:switched off in the config (kms.enabled: false)
+  #checkov:skip=CKV_AWS_338:switched off in the config (cloudwatch_logs.retention_in_days: 90)
 
-  name              = "cn-org-trail"
-  retention_in_days = 90
+  name                        = "cn-org-trail"
+  retention_in_days           = 90
+  deletion_protection_enabled = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {

@@ -6,9 +6,9 @@
 resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a separate DR decision; the bucket is versioned and locked against deletion
   #checkov:skip=CKV2_AWS_62:Nothing consumes object events from the log archive; alerting runs on the log group
-  #checkov:skip=CKV_AWS_18:switched off on purpose in the config (no bucket.access_logging target bucket)
-  #checkov:skip=CKV_AWS_21:switched off on purpose in the config (bucket.versioning: false)
-  #checkov:skip=CKV_AWS_145:switched off on purpose in the config (kms.enabled: false)
+  #checkov:skip=CKV_AWS_18:server access logging is not configured: it needs another bucket as target (set bucket.access_logging)
+  #checkov:skip=CKV_AWS_21:switched off in the config (bucket.versioning: false)
+  #checkov:skip=CKV_AWS_145:switched off in the config (kms.enabled: false)
 
   bucket        = "cn-org-trail-logs"
   force_destroy = false
@@ -54,11 +54,17 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
       sse_algorithm = "AES256"
     }
     bucket_key_enabled = false
+    # Written out because S3 now blocks SSE-C by default and reads it back: left unset, every
+    # plan would show a change.
+    blocked_encryption_types = ["SSE-C"]
   }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   bucket = aws_s3_bucket.logs.id
+  # S3's default keeps objects under 128 KB (most CloudTrail files) out of every transition;
+  # this lets them reach GLACIER and DEEP_ARCHIVE (the other classes still skip them).
+  transition_default_minimum_object_size = "varies_by_storage_class"
 
   rule {
     id     = "cloudtrail-logs"
@@ -86,7 +92,7 @@ resource "aws_s3_bucket_policy" "logs" {
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
-    sid       = "AWSCloudTrailAclCheck20150319"
+    sid       = "CloudTrailCnOrgTrailAclCheck"
     effect    = "Allow"
     actions   = ["s3:GetBucketAcl"]
     resources = ["arn:aws-cn:s3:::cn-org-trail-logs"]
@@ -104,7 +110,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailWrite20150319"
+    sid       = "CloudTrailCnOrgTrailWriteManagementAccount"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws-cn:s3:::cn-org-trail-logs/AWSLogs/555555555555/*"]
@@ -128,7 +134,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailOrganizationWrite20150319"
+    sid       = "CloudTrailCnOrgTrailWriteOrganization"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws-cn:s3:::cn-org-trail-logs/AWSLogs/o-e5f6a7b8c9/*"]

@@ -4,6 +4,9 @@
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
 # arn:aws:cloudtrail:us-west-2:333333333333:trail/legacy-trail
 # (home region and management account, whoever applies this).
+#
+# It records every region enabled in each account. `orgtrail-gen verify` expects delivery from
+# trail.regions: us-west-2, us-east-1.
 
 resource "aws_cloudtrail" "org" {
   #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group

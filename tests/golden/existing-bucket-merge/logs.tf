@@ -2,12 +2,18 @@
 # change the config and run `orgtrail-gen cases/existing-bucket-merge.yaml` again.
 
 # The central log group (home region, management account), and the role CloudTrail assumes
-# to deliver every account's events to it.
+# to deliver every account's events to it. Deleting the group deletes every stored event, so
+# AWS refuses it (deletion protection) and so does Terraform (prevent_destroy).
 
 resource "aws_cloudwatch_log_group" "cloudtrail" {
-  name              = "legacy-trail"
-  retention_in_days = 731
-  kms_key_id        = "arn:aws:kms:us-west-2:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  name                        = "legacy-trail"
+  retention_in_days           = 731
+  kms_key_id                  = "arn:aws:kms:us-west-2:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  deletion_protection_enabled = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {

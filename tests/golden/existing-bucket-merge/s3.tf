@@ -4,16 +4,33 @@
 # The bucket legacy.cloudtrail.bucket already exists and is not managed here.
 #
 # WARNING: aws_s3_bucket_policy REPLACES the bucket's whole policy.
-# existing_policy: merge - the current policy is read below and its statements are kept;
-# CloudTrail's statements (same Sid) win. The bucket must already have a policy.
+# existing_policy: merge - the current policy is read below and its statements are kept. The
+# statements written here have Sids of their own, so a console trail's
+# AWSCloudTrailAclCheck20150319/AWSCloudTrailWrite20150319 grants survive the merge. The bucket
+# MUST already have a policy: for a bucket without one, this data source fails the plan
+# (NoSuchBucketPolicy) - use existing_policy: replace there (there is nothing to keep).
 
 data "aws_s3_bucket_policy" "existing" {
   bucket = "legacy.cloudtrail.bucket"
 }
 
+# Destroying this resource DELETES THE BUCKET'S WHOLE POLICY, statements this module did not
+# write included; prevent_destroy refuses that. To hand the bucket back without touching its
+# policy, replace this resource with
+#   removed {
+#     from = aws_s3_bucket_policy.logs
+#     lifecycle {
+#       destroy = false
+#     }
+#   }
+# and apply: Terraform forgets the policy and leaves it as it is.
 resource "aws_s3_bucket_policy" "logs" {
   bucket = "legacy.cloudtrail.bucket"
   policy = data.aws_iam_policy_document.cloudtrail_bucket.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # CloudTrail may check the ACL and write under AWSLogs/<management>/ and AWSLogs/<org-id>/,
@@ -23,7 +40,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   source_policy_documents = [data.aws_s3_bucket_policy.existing.policy]
 
   statement {
-    sid       = "AWSCloudTrailAclCheck20150319"
+    sid       = "CloudTrailLegacyTrailAclCheck"
     effect    = "Allow"
     actions   = ["s3:GetBucketAcl"]
     resources = ["arn:aws:s3:::legacy.cloudtrail.bucket"]
@@ -41,7 +58,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailWrite20150319"
+    sid       = "CloudTrailLegacyTrailWriteManagementAccount"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::legacy.cloudtrail.bucket/AWSLogs/333333333333/*"]
@@ -65,7 +82,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailOrganizationWrite20150319"
+    sid       = "CloudTrailLegacyTrailWriteOrganization"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::legacy.cloudtrail.bucket/AWSLogs/o-c3d4e5f6a7/*"]

@@ -4,11 +4,15 @@
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
 # arn:aws:cloudtrail:ap-northeast-1:444444444444:trail/plain-trail
 # (home region and management account, whoever applies this).
+#
+# It records ap-northeast-1 ONLY (trail.is_multi_region: false): every other region of every
+# account is unlogged. `orgtrail-gen verify` expects delivery from trail.regions: ap-northeast-1.
 
 resource "aws_cloudtrail" "org" {
   #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group
-  #checkov:skip=CKV_AWS_35:switched off on purpose in the config (kms.enabled: false)
-  #checkov:skip=CKV2_AWS_10:switched off on purpose in the config (no cloudwatch_logs section)
+  #checkov:skip=CKV_AWS_35:switched off in the config (kms.enabled: false)
+  #checkov:skip=CKV2_AWS_10:the config has no cloudwatch_logs section: delivery to S3 only
+  #checkov:skip=CKV_AWS_67:switched off in the config (trail.is_multi_region: false - only ap-northeast-1 of each account is recorded)
 
   name                          = "plain-trail"
   s3_bucket_name                = "plain-trail-logs"

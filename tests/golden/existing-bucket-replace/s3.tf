@@ -8,9 +8,23 @@
 # at apply. To keep them, set `existing_policy: merge` in the config (the documented
 # source_policy_documents merge), or copy them into the bucket's own policy.
 
+# Destroying this resource DELETES THE BUCKET'S WHOLE POLICY, statements this module did not
+# write included; prevent_destroy refuses that. To hand the bucket back without touching its
+# policy, replace this resource with
+#   removed {
+#     from = aws_s3_bucket_policy.logs
+#     lifecycle {
+#       destroy = false
+#     }
+#   }
+# and apply: Terraform forgets the policy and leaves it as it is.
 resource "aws_s3_bucket_policy" "logs" {
   bucket = "plain-trail-logs"
   policy = data.aws_iam_policy_document.cloudtrail_bucket.json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # CloudTrail may check the ACL and write under AWSLogs/<management>/ and AWSLogs/<org-id>/,
@@ -18,7 +32,7 @@ resource "aws_s3_bucket_policy" "logs" {
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
-    sid       = "AWSCloudTrailAclCheck20150319"
+    sid       = "CloudTrailPlainTrailAclCheck"
     effect    = "Allow"
     actions   = ["s3:GetBucketAcl"]
     resources = ["arn:aws:s3:::plain-trail-logs"]
@@ -36,7 +50,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailWrite20150319"
+    sid       = "CloudTrailPlainTrailWriteManagementAccount"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::plain-trail-logs/AWSLogs/444444444444/*"]
@@ -60,7 +74,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailOrganizationWrite20150319"
+    sid       = "CloudTrailPlainTrailWriteOrganization"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::plain-trail-logs/AWSLogs/o-d4e5f6a7b8/*"]

@@ -2,12 +2,18 @@
 # change the config and run `orgtrail-gen cases/govcloud.yaml` again.
 
 # The central log group (home region, management account), and the role CloudTrail assumes
-# to deliver every account's events to it.
+# to deliver every account's events to it. Deleting the group deletes every stored event, so
+# AWS refuses it (deletion protection) and so does Terraform (prevent_destroy).
 
 resource "aws_cloudwatch_log_group" "cloudtrail" {
-  name              = "/gov/cloudtrail"
-  retention_in_days = 365
-  kms_key_id        = "arn:aws-us-gov:kms:us-gov-west-1:666666666666:key/mrk-0123456789abcdef0123456789abcdef"
+  name                        = "/gov/cloudtrail"
+  retention_in_days           = 365
+  kms_key_id                  = "arn:aws-us-gov:kms:us-gov-west-1:666666666666:key/mrk-0123456789abcdef0123456789abcdef"
+  deletion_protection_enabled = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {

@@ -4,10 +4,14 @@
 # The organization trail. Its ARN, which the bucket policy names in aws:SourceArn, is
 # arn:aws:cloudtrail:us-east-1:222222222222:trail/org.trail_v2
 # (home region and management account, whoever applies this).
+#
+# It records us-east-1 ONLY (trail.is_multi_region: false): every other region of every
+# account is unlogged. `orgtrail-gen verify` expects delivery from trail.regions: us-east-1.
 
 resource "aws_cloudtrail" "org" {
   #checkov:skip=CKV_AWS_252:Per-file delivery notifications are noise at organization scale; alarms use the log group
-  #checkov:skip=CKV2_AWS_10:switched off on purpose in the config (no cloudwatch_logs section)
+  #checkov:skip=CKV2_AWS_10:the config has no cloudwatch_logs section: delivery to S3 only
+  #checkov:skip=CKV_AWS_67:switched off in the config (trail.is_multi_region: false - only us-east-1 of each account is recorded)
 
   name                          = "org.trail_v2"
   s3_bucket_name                = aws_s3_bucket.logs.id

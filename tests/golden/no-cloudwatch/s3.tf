@@ -6,7 +6,7 @@
 resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a separate DR decision; the bucket is versioned and locked against deletion
   #checkov:skip=CKV2_AWS_62:Nothing consumes object events from the log archive; alerting runs on the log group
-  #checkov:skip=CKV_AWS_18:switched off on purpose in the config (no bucket.access_logging target bucket)
+  #checkov:skip=CKV_AWS_18:server access logging is not configured: it needs another bucket as target (set bucket.access_logging)
 
   bucket        = "org-trail-v2-logs"
   force_destroy = false
@@ -51,11 +51,17 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
       kms_master_key_id = aws_kms_key.cloudtrail.arn
     }
     bucket_key_enabled = true
+    # Written out because S3 now blocks SSE-C by default and reads it back: left unset, every
+    # plan would show a change.
+    blocked_encryption_types = ["SSE-C"]
   }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   bucket = aws_s3_bucket.logs.id
+  # S3's default keeps objects under 128 KB (most CloudTrail files) out of every transition;
+  # this lets them reach GLACIER and DEEP_ARCHIVE (the other classes still skip them).
+  transition_default_minimum_object_size = "varies_by_storage_class"
 
   rule {
     id     = "cloudtrail-logs"
@@ -83,7 +89,7 @@ resource "aws_s3_bucket_policy" "logs" {
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
   statement {
-    sid       = "AWSCloudTrailAclCheck20150319"
+    sid       = "CloudTrailOrgTrailV2AclCheck"
     effect    = "Allow"
     actions   = ["s3:GetBucketAcl"]
     resources = ["arn:aws:s3:::org-trail-v2-logs"]
@@ -101,7 +107,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailWrite20150319"
+    sid       = "CloudTrailOrgTrailV2WriteManagementAccount"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::org-trail-v2-logs/audit/trails/AWSLogs/222222222222/*"]
@@ -125,7 +131,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
   }
 
   statement {
-    sid       = "AWSCloudTrailOrganizationWrite20150319"
+    sid       = "CloudTrailOrgTrailV2WriteOrganization"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
     resources = ["arn:aws:s3:::org-trail-v2-logs/audit/trails/AWSLogs/o-b2c3d4e5f6/*"]
