@@ -33,6 +33,14 @@ def _generate_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 with a diff if output is stale"
     )
+    parser.add_argument(
+        "--allow-replace",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="let this run replace or remove a resource that holds logs (e.g. "
+        "aws_cloudtrail.org after a trail rename); repeat for several",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--version", action="version", version=f"orgtrail-gen {__version__}")
     return parser
@@ -42,7 +50,11 @@ def _generate(args: argparse.Namespace) -> int:
     from generator import output
     from generator.pipeline import build, rule_count
 
-    modules = [build(path) for path in args.configs]  # every config checked before any write
+    # every config checked before any write
+    modules = [
+        build(path, output_dir=args.output_dir, allow_replace=args.allow_replace)
+        for path in args.configs
+    ]
     stems = [module.stem for module in modules]
     clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
     if clashes:

@@ -27,6 +27,17 @@ def is_generated(path: Path) -> bool:
         return False
 
 
+def generated_files(directory: Path) -> dict[str, str]:
+    """The ``*.tf`` files orgtrail-gen wrote in ``directory`` (none if it does not exist)."""
+    if not directory.is_dir():
+        return {}
+    return {
+        path.name: path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(directory.glob("*.tf"))
+        if is_generated(path)
+    }
+
+
 @dataclass(frozen=True)
 class Plan:
     """What writing a module would change in its folder."""

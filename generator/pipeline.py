@@ -6,6 +6,7 @@ the disk, after everything here has passed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from generator.config import Config
 from generator.config_loader import load_config
 from generator.errors import PreflightError
 from generator.hcl_parse import ParsedModule
+from generator.output import generated_files
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
 from generator.views import ModuleView, lifecycle_notes
@@ -76,18 +78,49 @@ def source_name(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
-def check_module(config: Config, files: dict[str, str]) -> tuple[ParsedModule, list[Finding]]:
-    """Re-parse rendered files and run every preflight rule on them."""
+def check_module(
+    config: Config,
+    files: dict[str, str],
+    previous: ParsedModule | None = None,
+    allow_replace: Collection[str] = (),
+) -> tuple[ParsedModule, list[Finding]]:
+    """Re-parse rendered files and run every preflight rule on them.
+
+    ``previous`` is the module already in the output folder: the rules compare against it so
+    that a regeneration cannot silently replace what holds the logs.
+    """
     parsed = ParsedModule.parse(files)
-    facts = Facts(Arns.of(config))
+    facts = Facts(Arns.of(config), previous, frozenset(allow_replace))
     return parsed, run_rules(parsed, facts)
 
 
-def build(path: Path) -> Module:
-    """Load, validate, render, re-parse and preflight one config; raise on any failure."""
+def previous_module(directory: Path) -> ParsedModule | None:
+    """The module orgtrail-gen wrote earlier in ``directory``, parsed; None if there is none."""
+    files = generated_files(directory)
+    if not files:
+        return None
+    try:
+        return ParsedModule.parse(files)
+    except PreflightError as exc:
+        raise PreflightError(
+            f"{directory}: a file written earlier by orgtrail-gen no longer parses, so this run "
+            "cannot check that it replaces nothing that holds logs. Restore it (`git checkout -- "
+            f"{directory}`) or delete the file, then run again.\n    {exc}"
+        ) from None
+
+
+def build(
+    path: Path, *, output_dir: Path | None = None, allow_replace: Collection[str] = ()
+) -> Module:
+    """Load, validate, render, re-parse and preflight one config; raise on any failure.
+
+    With ``output_dir``, the module already in ``output_dir/<stem>/`` is the previous output
+    the evidence rule (OTG040) compares against.
+    """
     config = load_config(path)
     files = render_module(config, source_name(path))
-    parsed, findings = check_module(config, files)
+    previous = previous_module(output_dir / path.stem) if output_dir is not None else None
+    parsed, findings = check_module(config, files, previous, allow_replace)
     if findings:
         lines = [f"{path}: {len(findings)} preflight check(s) failed; nothing was written:"]
         lines += [str(finding) for finding in findings]

@@ -231,6 +231,7 @@ class Break:
     variant: str = "example"
     why: str = ""  # why more than one rule fires, when it does
     message_rules: tuple[str, ...] = ()  # whose messages `problem`/`fix` describe; default: all
+    against_previous: bool = False  # the unedited render is the module already in output/
 
     @property
     def described(self) -> set[str]:
@@ -610,4 +611,42 @@ KMS_BREAKS = [
     ),
 ]
 
-BREAKS = BUCKET_BREAKS + TRAIL_BREAKS + ORGANIZATION_BREAKS + KMS_BREAKS
+# A regeneration compared with the module already in the output folder (OTG040): the edit is
+# what the new config renders, the unedited text what is on disk.
+EVIDENCE_BREAKS = [
+    Break(
+        "key_replaced_by_a_multi_region_key",
+        "kms.tf",
+        replace(
+            "enable_key_rotation     = true\n",
+            "enable_key_rotation     = true\n  multi_region = true\n",
+        ),
+        (("OTG040", "kms.tf", KMS_KEY),),
+        ("multi_region changes from (not set) to True", "REPLACING", "unreadable"),
+        f"--allow-replace {KMS_KEY}",
+        against_previous=True,
+    ),
+    Break(
+        "bucket_replaced_for_object_lock",
+        "s3.tf",
+        replace("force_destroy = false\n", "force_destroy = false\n  object_lock_enabled = true\n"),
+        (("OTG040", "s3.tf", "aws_s3_bucket.logs"),),
+        ("object_lock_enabled changes", "every log file"),
+        "--allow-replace aws_s3_bucket.logs",
+        against_previous=True,
+    ),
+    Break(
+        "log_group_moved_to_infrequent_access",
+        "logs.tf",
+        replace(
+            "deletion_protection_enabled = true\n",
+            'deletion_protection_enabled = true\n  log_group_class = "INFREQUENT_ACCESS"\n',
+        ),
+        (("OTG040", "logs.tf", LOG_GROUP),),
+        ("log_group_class changes", "every event stored"),
+        f"--allow-replace {LOG_GROUP}",
+        against_previous=True,
+    ),
+]
+
+BREAKS = BUCKET_BREAKS + TRAIL_BREAKS + ORGANIZATION_BREAKS + KMS_BREAKS + EVIDENCE_BREAKS

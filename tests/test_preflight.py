@@ -78,7 +78,8 @@ def broken(rendered: Callable[[str], Rendered], case: Break) -> tuple[Config, li
     config, files = rendered(case.variant)
     edited = {**files, case.file: case.edit(files[case.file])}
     assert edited[case.file] != files[case.file]
-    return config, check_module(config, edited)[1]
+    previous = ParsedModule.parse(files) if case.against_previous else None
+    return config, check_module(config, edited, previous)[1]
 
 
 def where(findings: list[Finding]) -> list[tuple[str, str, str]]:

@@ -31,9 +31,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Facts:
-    """What the rules know besides the HCL: the organization's identity and partition."""
+    """What the rules know besides the HCL.
+
+    ``arns``: the organization's identity and partition. ``previous``: the module already in
+    the output folder (None when there is none), and ``allow_replace``: the addresses the user
+    allowed a regeneration to replace or remove (``--allow-replace``).
+    """
 
     arns: Arns
+    previous: ParsedModule | None = None
+    allow_replace: frozenset[str] = frozenset()
 
 
 Rule = Callable[[ParsedModule, Facts], list[Finding]]
@@ -54,7 +61,13 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
 
 def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
-    from generator.preflight import bucket, kms, organization, trail  # noqa: F401  (registration)
+    from generator.preflight import (  # noqa: F401  (registration)
+        bucket,
+        evidence,
+        kms,
+        organization,
+        trail,
+    )
 
     findings: list[Finding] = []
     for rule_id in sorted(RULES):

@@ -1,0 +1,96 @@
+"""Rules over the previous output: a regeneration must not destroy stored evidence.
+
+Why: changing a name in the config looks harmless in a diff, but for these resources Terraform
+cannot rename in place - it destroys the old one and creates another. A renamed trail leaves the
+whole organization unlogged in between; a renamed log group or bucket takes every stored event
+with it; a replaced key makes every log it encrypted unreadable. ``prevent_destroy`` does not
+help when the block itself changes address or disappears. So the new output is compared with
+the module already in the output folder, and such a change needs the user to name the resource
+(``--allow-replace ADDRESS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.hcl_parse import Block, ParsedModule
+from generator.preflight import Facts, Finding, rule
+
+
+@dataclass(frozen=True)
+class Stateful:
+    """A resource type whose replacement loses something, and its replacing (ForceNew) args."""
+
+    force_new: tuple[str, ...]
+    loss: str
+
+
+# ForceNew arguments per terraform-provider-aws (internal/service/...: trail.go, bucket.go,
+# group.go, key.go), limited to what the generator can emit.
+STATEFUL = {
+    "aws_cloudtrail": Stateful(
+        ("name",),
+        "the trail is deleted and created again: no account of the organization is logged in "
+        "between, and the old trail's ARN no longer matches what readers and alarms expect",
+    ),
+    "aws_s3_bucket": Stateful(
+        ("bucket", "object_lock_enabled"),
+        "a new, empty bucket is created and Terraform tries to delete the old one with every "
+        "log file in it",
+    ),
+    "aws_cloudwatch_log_group": Stateful(
+        ("name", "log_group_class"),
+        "the log group is deleted with every event stored in it",
+    ),
+    "aws_kms_key": Stateful(
+        ("customer_master_key_spec", "key_usage", "multi_region"),
+        "the key is scheduled for deletion: every log file and digest it encrypted becomes "
+        "unreadable",
+    ),
+}
+
+
+def _shown(value: object) -> str:
+    return "(not set)" if value is None else str(value)
+
+
+def _finding(block: Block, problem: str) -> Finding:
+    return Finding(
+        "OTG040",
+        block.file,
+        block.address,
+        problem + f": {STATEFUL[block.labels[0]].loss}",
+        "keep the config's old value; or, if you mean it, run again with "
+        f"--allow-replace {block.address}",
+    )
+
+
+@rule("OTG040", "a regeneration neither replaces nor removes stored evidence")
+def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Compare every stateful resource of the previous output with the new one."""
+    previous = facts.previous
+    if previous is None:
+        return []
+    findings = []
+    for old in previous.blocks:
+        if old.kind != "resource" or old.labels[0] not in STATEFUL:
+            continue
+        if old.address in facts.allow_replace:
+            continue
+        new = module.get(old.address)
+        if new is None:
+            findings.append(
+                _finding(old, f"{old.address} is no longer generated, so apply DESTROYS it")
+            )
+            continue
+        for argument in STATEFUL[old.labels[0]].force_new:
+            before, after = old.body.get(argument), new.body.get(argument)
+            if before != after:
+                findings.append(
+                    _finding(
+                        new,
+                        f"{argument} changes from {_shown(before)} to {_shown(after)}, which "
+                        "Terraform can only do by REPLACING the resource",
+                    )
+                )
+    return findings
