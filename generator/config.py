@@ -331,6 +331,51 @@ def _principal_key(principal: str) -> str:
     return principal
 
 
+RoleArn = Annotated[
+    StrictStr,
+    _match(
+        r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}",
+        "an IAM role ARN, arn:<partition>:iam::<account>:role/<name>",
+    ),
+]
+
+
+class LogArchive(StrictModel):
+    """A separate log-archive account that owns the bucket and its KMS key."""
+
+    account_id: AccountId = Field(description="The log-archive account.")
+    role_arn: RoleArn = Field(
+        description=(
+            "Role in the log-archive account that Terraform assumes (from the management "
+            "account's credentials) to manage the bucket and its key."
+        )
+    )
+
+
+class DelegatedAdmin(StrictModel):
+    """A CloudTrail delegated administrator account that creates the trail."""
+
+    account_id: AccountId = Field(description="The delegated administrator account.")
+    role_arn: RoleArn = Field(
+        description="Role in that account that Terraform assumes to create the trail."
+    )
+    registered: StrictBool = Field(
+        default=False,
+        description=(
+            "true: already registered as CloudTrail's delegated administrator; false: this "
+            "module registers it from the management account "
+            "(aws_cloudtrail_organization_delegated_admin_account)."
+        ),
+    )
+    other_registered: list[AccountId] = Field(
+        default_factory=list,
+        description=(
+            "Other accounts already registered as CloudTrail delegated administrators "
+            "(CloudTrail allows 3 per organization)."
+        ),
+    )
+
+
 def _sorted_tags(value: dict[str, str]) -> dict[str, str]:
     return dict(sorted(value.items()))
 
@@ -351,6 +396,14 @@ class Config(StrictModel):
     kms: Kms = Field(default_factory=Kms)
     tags: Annotated[dict[TagKey, TagValue], AfterValidator(_sorted_tags)] = Field(
         default_factory=dict, description="Default tags for every resource (provider default_tags)."
+    )
+    log_archive: LogArchive | None = Field(
+        default=None,
+        description="Put the bucket and its key in a separate log-archive account.",
+    )
+    delegated_admin: DelegatedAdmin | None = Field(
+        default=None,
+        description="Create the trail from a CloudTrail delegated administrator account.",
     )
 
 
@@ -418,6 +471,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     if bucket.create and bucket.existing_policy != "replace":
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
     issues.extend(_hardening_issues(config))
+    issues.extend(_layout_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
         issues.append(
@@ -500,4 +554,81 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
             )
     if not kms.enabled and (kms.key_arn or kms.alias or kms.administrators):
         issues.append((("kms", "enabled"), "kms.enabled is false but other kms keys are set"))
+    return issues
+
+
+MAX_DELEGATED_ADMINS = 3  # CloudTrail's limit per organization (CT-UG, aws-facts.md §5.4)
+
+
+def _layout_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules of the log-archive and delegated-administrator layouts."""
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    management = config.organization.management_account_id
+    partition = partition_of(config.trail.home_region)
+    for name, section in (
+        ("log_archive", config.log_archive),
+        ("delegated_admin", config.delegated_admin),
+    ):
+        if section is None:
+            continue
+        if section.account_id == management:
+            issues.append(
+                (
+                    (name, "account_id"),
+                    "is the management account: omit the section to use the management account",
+                )
+            )
+        _, arn_partition, _, _, role_account, _ = section.role_arn.split(":", 5)
+        if role_account != section.account_id:
+            issues.append(
+                (
+                    (name, "role_arn"),
+                    f"is a role in account {role_account}, not in {section.account_id}: Terraform "
+                    "would manage the wrong account (allowed_account_ids refuses it)",
+                )
+            )
+        if partition and arn_partition != partition.name:
+            issues.append(((name, "role_arn"), f"not in the trail's partition {partition.name}"))
+    archive = config.log_archive
+    if archive is not None and config.kms.key_arn is not None:
+        key_account = config.kms.key_arn.split(":")[4]
+        if key_account != archive.account_id:
+            issues.append(
+                (
+                    ("kms", "key_arn"),
+                    f"the key is in account {key_account}, the bucket in the log-archive account "
+                    f"{archive.account_id}: use a key of the bucket's account, whose policy the "
+                    "bucket's owner controls",
+                )
+            )
+    admin = config.delegated_admin
+    if admin is not None:
+        others = admin.other_registered
+        if 1 + len(set(others) - {admin.account_id}) > MAX_DELEGATED_ADMINS:
+            issues.append(
+                (
+                    ("delegated_admin", "other_registered"),
+                    f"CloudTrail allows at most {MAX_DELEGATED_ADMINS} delegated administrators "
+                    "per organization: deregister one first",
+                )
+            )
+        if management in others:
+            issues.append(
+                (
+                    ("delegated_admin", "other_registered"),
+                    "the management account cannot be a delegated administrator",
+                )
+            )
+        if config.cloudwatch_logs is not None:
+            issues.append(
+                (
+                    ("cloudwatch_logs",),
+                    "a trail created by a delegated administrator delivers to CloudWatch Logs only "
+                    "into a log group of the account that calls CreateTrail, while the trail, "
+                    "its ARN and its CloudWatch Logs delivery belong to the management account; "
+                    "AWS does not document which account must own the group (aws-facts.md "
+                    "§3.4). Create the trail from the management account (omit "
+                    "delegated_admin) to deliver to CloudWatch Logs, or omit cloudwatch_logs",
+                )
+            )
     return issues

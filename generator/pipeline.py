@@ -90,7 +90,13 @@ def check_module(
     that a regeneration cannot silently replace what holds the logs.
     """
     parsed = ParsedModule.parse(files)
-    facts = Facts(Arns.of(config), previous, frozenset(allow_replace))
+    facts = Facts(
+        Arns.of(config),
+        previous,
+        frozenset(allow_replace),
+        config.log_archive.account_id if config.log_archive else None,
+        config.delegated_admin.account_id if config.delegated_admin else None,
+    )
     return parsed, run_rules(parsed, facts)
 
 

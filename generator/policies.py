@@ -298,28 +298,56 @@ def key_usage_policy(
         ),
     ]
     if log_group_name is not None:
-        logs = _service(f"logs.{arns.home_region}.{arns.dns_suffix}")
-        # AWS's example also lists kms:Describe* under the encryption-context condition, but
-        # DescribeKey carries no encryption context, so that grant can never match: it gets
-        # its own statement. StringEquals on the full ARN is exact, like the documented
-        # ArnEquals, and matches the key's declared type (String).
-        statements += [
-            Statement(
-                "AllowCloudWatchLogsEncryptLogGroup",
-                ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
-                ("*",),
-                logs,
-                (
-                    Condition(
-                        "StringEquals",
-                        "kms:EncryptionContext:aws:logs:arn",
-                        (arns.log_group(log_group_name),),
-                    ),
+        statements += _log_group_statements(arns, log_group_name)
+    return PolicyDocument("cloudtrail_kms_usage", tuple(statements))
+
+
+def _log_group_statements(arns: Arns, log_group_name: str) -> list[Statement]:
+    """CloudWatch Logs may encrypt and decrypt this log group's events, and nothing else.
+
+    AWS's example also lists kms:Describe* under the encryption-context condition, but
+    DescribeKey carries no encryption context, so that grant can never match: it gets its own
+    statement. StringEquals on the full ARN is exact, like the documented ArnEquals, and
+    matches the key's declared type (String).
+    """
+    logs = _service(f"logs.{arns.home_region}.{arns.dns_suffix}")
+    return [
+        Statement(
+            "AllowCloudWatchLogsEncryptLogGroup",
+            ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
+            ("*",),
+            logs,
+            (
+                Condition(
+                    "StringEquals",
+                    "kms:EncryptionContext:aws:logs:arn",
+                    (arns.log_group(log_group_name),),
                 ),
             ),
-            Statement("AllowCloudWatchLogsDescribeKey", ("kms:DescribeKey",), ("*",), logs),
-        ]
-    return PolicyDocument("cloudtrail_kms_usage", tuple(statements))
+        ),
+        Statement("AllowCloudWatchLogsDescribeKey", ("kms:DescribeKey",), ("*",), logs),
+    ]
+
+
+def log_group_key_policy(
+    arns: Arns, *, administrators: tuple[str, ...], log_group_name: str
+) -> PolicyDocument:
+    """The policy of the log group's own key, when the trail's key lives in another account.
+
+    With a log-archive account the trail's key sits beside the bucket there, while the log
+    group stays in the management account; a key of the group's own account keeps CloudWatch
+    Logs' grant within one account.
+    """
+    administration = Statement(
+        "AllowKeyAdministration",
+        KEY_ADMIN_ACTIONS,
+        ("*",),
+        (Principals("AWS", administrators),),
+    )
+    return PolicyDocument(
+        "cloudwatch_logs_kms",
+        (administration, *_log_group_statements(arns, log_group_name)),
+    )
 
 
 def to_json_text(document: PolicyDocument) -> str:

@@ -30,6 +30,12 @@ ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
 EXISTING_BUCKET_POLICY = "data.aws_s3_bucket_policy.existing"
 KEY = "aws_kms_key.cloudtrail"
 KEY_ALIAS = "aws_kms_alias.cloudtrail"
+LOGS_KEY = "aws_kms_key.cloudwatch_logs"
+LOGS_KEY_ALIAS = "aws_kms_alias.cloudwatch_logs"
+DELEGATED_ADMIN = "aws_cloudtrail_organization_delegated_admin_account.trail_creator"
+# Provider aliases of the layouts (the default provider is the management account).
+LOG_ARCHIVE_PROVIDER = "aws.log_archive"
+DELEGATED_ADMIN_PROVIDER = "aws.delegated_admin"
 
 # checkov checks that do not fit an organization's log archive, each with the reason a
 # reviewer reads next to it. tests/test_terraform_checkers.py lists the same ids, so that
@@ -123,6 +129,36 @@ class ModuleView:
         return Ref(f"{KEY}.arn") if kms.key_arn is None else kms.key_arn
 
     @property
+    def bucket_provider(self) -> str | None:
+        """The provider of the bucket and its key: the log-archive account's, or the default."""
+        return LOG_ARCHIVE_PROVIDER if self.config.log_archive else None
+
+    @property
+    def bucket_account(self) -> str:
+        """The account that owns the bucket (and the trail's key)."""
+        archive = self.config.log_archive
+        return archive.account_id if archive else self.arns.management_account_id
+
+    @property
+    def trail_provider(self) -> str | None:
+        """The provider that creates the trail: a delegated administrator's, or the default."""
+        return DELEGATED_ADMIN_PROVIDER if self.config.delegated_admin else None
+
+    @property
+    def has_log_group_key(self) -> bool:
+        """Whether the log group gets a key of its own account (the trail's is elsewhere)."""
+        return (
+            self.config.log_archive is not None and self.has_cloudwatch and self.config.kms.enabled
+        )
+
+    @property
+    def log_group_key_reference(self) -> str | None:
+        """How the log group names its key's ARN."""
+        if self.has_log_group_key:
+            return Ref(f"{LOGS_KEY}.arn")
+        return self.key_reference
+
+    @property
     def has_cloudwatch(self) -> bool:
         """Whether the trail also delivers to CloudWatch Logs."""
         return self.config.cloudwatch_logs is not None
@@ -150,12 +186,45 @@ class ModuleView:
         }
 
     def providers(self) -> dict[str, Any]:
-        """The provider: pinned to the home region and, as a guard, the management account."""
-        return {
-            "region": self.arns.home_region,
-            "account_ids": [self.arns.management_account_id],
-            "tags": self.config.tags,
-        }
+        """The providers: each pinned to the home region and, as a guard, to its one account.
+
+        The default provider is the management account's credentials; a log-archive account or
+        a delegated administrator is reached by assuming the role the config names.
+        """
+        session = f"orgtrail-gen-{self.config.trail.name}"[:64]
+        result = [
+            {
+                "alias": None,
+                "account_ids": [self.arns.management_account_id],
+                "role_arn": None,
+                "purpose": "the management account: "
+                + ", ".join(
+                    ["the organization (read)", "trusted access"]
+                    + (["the log group and its role"] if self.has_cloudwatch else [])
+                    + ([] if self.config.log_archive else ["the bucket and its key"])
+                    + ([] if self.config.delegated_admin else ["the trail"])
+                ),
+            }
+        ]
+        for alias, section, purpose in (
+            (LOG_ARCHIVE_PROVIDER, self.config.log_archive, "the log-archive account: bucket "
+             "and its key"),
+            (DELEGATED_ADMIN_PROVIDER, self.config.delegated_admin, "the CloudTrail delegated "
+             "administrator: the trail (its ARN still carries the management account's id)"),
+        ):  # fmt: skip
+            if section is not None:
+                result.append(
+                    {
+                        "alias": alias.split(".", 1)[1],
+                        "account_ids": [section.account_id],
+                        "role_arn": section.role_arn,
+                        "session_name": session,
+                        "purpose": purpose,
+                    }
+                )
+        for provider in result:
+            provider["purpose"] = textwrap.wrap(str(provider["purpose"]), 96)
+        return {"region": self.arns.home_region, "tags": self.config.tags, "list": result}
 
     @property
     def enables_trusted_access(self) -> bool:
@@ -171,6 +240,7 @@ class ModuleView:
         (it also lists every account); the identity checks alone need only DescribeOrganization.
         """
         org = self.config.organization
+        admin = self.config.delegated_admin
         assertions = [
             {
                 "attribute": "id",
@@ -213,6 +283,9 @@ class ModuleView:
             "trusted_access_label": _label(TRUSTED_ACCESS),
             "principal": CLOUDTRAIL_PRINCIPAL,
             "legacy": LEGACY_ORGANIZATION,
+            "delegated_admin": None
+            if admin is None or admin.registered
+            else {"label": _label(DELEGATED_ADMIN), "account_id": admin.account_id},
         }
 
     def trail(self) -> dict[str, Any]:
@@ -221,12 +294,16 @@ class ModuleView:
         depends_on = [BUCKET_POLICY, ORGANIZATION]
         if self.enables_trusted_access:
             depends_on.append(TRUSTED_ACCESS)
+        admin = self.config.delegated_admin
+        if admin is not None and not admin.registered:
+            depends_on.append(DELEGATED_ADMIN)
         if self.has_cloudwatch:
             depends_on.append(ROLE_POLICY)
         if self.has_created_key:
             depends_on.append(KEY)
         return {
             "label": _label(TRAIL),
+            "provider": self.trail_provider,
             "name": trail.name,
             "bucket": Ref(f"{BUCKET}.id") if self.config.bucket.create else self.config.bucket.name,
             "s3_key_prefix": trail.s3_key_prefix,
@@ -309,6 +386,7 @@ class ModuleView:
             + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
             "label": _label(BUCKET),
+            "provider": self.bucket_provider,
             "create": bucket.create,
             "name": bucket.name,
             "policy_label": _label(BUCKET_POLICY),
@@ -326,7 +404,7 @@ class ModuleView:
             "group_label": _label(LOG_GROUP),
             "name": cwl.log_group_name,
             "retention_in_days": cwl.retention_in_days,
-            "kms_key": self.key_reference,
+            "kms_key": self.log_group_key_reference,
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
             "role_policy_label": _label(ROLE_POLICY),
@@ -353,51 +431,97 @@ class ModuleView:
         statements - with this config's ARNs - are printed for its owner to add.
         """
         cwl = self.config.cloudwatch_logs
-        root = self.arns.root(self.arns.management_account_id)
-        readers = tuple(
+        in_trail_key = cwl is not None and not self.has_log_group_key
+        return policies.key_usage_policy(
+            self.arns,
+            readers=self._key_readers(),
+            log_group_name=cwl.log_group_name if cwl and in_trail_key else None,
+        )
+
+    def _key_readers(self) -> tuple[str, ...]:
+        """Who may decrypt the logs: the bucket's account (its IAM policies decide) and readers."""
+        root = self.arns.root(self.bucket_account)
+        return tuple(
             sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
         )
-        return policies.key_usage_policy(
-            self.arns, readers=readers, log_group_name=cwl.log_group_name if cwl else None
-        )
+
+    def _administrators(self, account_id: str) -> tuple[str, ...]:
+        named = policies.principal_arns(self.arns, self.config.kms.administrators)
+        return tuple(sorted({self.arns.root(account_id), *named}))
 
     def kms(self) -> dict[str, Any] | None:
-        """The trail's key: rotation, alias, prevent_destroy, and its policy.
+        """The keys this module creates, or the statements an existing key's policy needs.
 
-        With an existing key, only the statements its policy must hold (as a comment).
+        The trail's key sits beside the bucket (in the log-archive account if there is one):
+        rotation, alias, prevent_destroy, admin-only administrators. With a log-archive account
+        the log group, which stays in the management account, gets a key of its own there.
         """
         kms = self.config.kms
         if not kms.enabled:
             return None
-        if kms.key_arn is not None:
-            return {
-                "existing": kms.key_arn,
-                "required": policies.to_json_text(self.required_key_statements()).splitlines(),
-            }
-        cwl = self.config.cloudwatch_logs
-        root = self.arns.root(self.arns.management_account_id)
-        administrators = tuple(
-            sorted({root, *policies.principal_arns(self.arns, kms.administrators)})
-        )
-        readers = tuple(
-            sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
-        )
         alias = kms.alias or "alias/" + self.config.trail.name.replace(".", "-")
+        keys: list[dict[str, Any]] = []
+        if self.has_created_key:
+            cwl = self.config.cloudwatch_logs
+            in_trail_key = cwl is not None and not self.has_log_group_key
+            keys.append(
+                {
+                    "label": _label(KEY),
+                    "alias_label": _label(KEY_ALIAS),
+                    "alias": alias,
+                    "provider": self.bucket_provider,
+                    "description": f"CloudTrail organization trail {self.config.trail.name}: "
+                    + (
+                        "log files, digest files and the CloudWatch Logs log group"
+                        if in_trail_key
+                        else "log files and digest files"
+                    ),
+                    "deletion_window_in_days": kms.deletion_window_in_days,
+                    "policy": policies.key_policy(
+                        self.arns,
+                        administrators=self._administrators(self.bucket_account),
+                        readers=self._key_readers(),
+                        log_group_name=cwl.log_group_name if cwl and in_trail_key else None,
+                    ),
+                    "policy_skips": list(SKIP_KEY_POLICY_STAR),
+                    "comment": "The key that encrypts every log file"
+                    + (", digest file and the log group" if in_trail_key else " and digest file")
+                    + ". It lives in the bucket's region (CloudTrail refuses a key elsewhere)"
+                    + (" and account" if self.config.log_archive else "")
+                    + ", rotates yearly and is never destroyed by Terraform: losing it would "
+                    "make every log unreadable.",
+                }
+            )
+        cwl = self.config.cloudwatch_logs
+        if self.has_log_group_key and cwl is not None:
+            keys.append(
+                {
+                    "label": _label(LOGS_KEY),
+                    "alias_label": _label(LOGS_KEY_ALIAS),
+                    "alias": f"{alias}-logs",
+                    "provider": None,
+                    "description": f"CloudTrail organization trail {self.config.trail.name}: "
+                    "the CloudWatch Logs log group",
+                    "deletion_window_in_days": kms.deletion_window_in_days,
+                    "policy": policies.log_group_key_policy(
+                        self.arns,
+                        administrators=self._administrators(self.arns.management_account_id),
+                        log_group_name=cwl.log_group_name,
+                    ),
+                    "policy_skips": list(SKIP_KEY_POLICY_STAR),
+                    "comment": "The log group's key, in the management account beside the log "
+                    "group (the trail's key is in the log-archive account). Rotates yearly, never "
+                    "destroyed by Terraform.",
+                }
+            )
+        for key in keys:
+            key["comment"] = textwrap.wrap(str(key["comment"]), 96)
         return {
-            "existing": None,
-            "label": _label(KEY),
-            "alias_label": _label(KEY_ALIAS),
-            "alias": alias,
-            "description": f"CloudTrail organization trail {self.config.trail.name}: log files, "
-            "digest files and the CloudWatch Logs log group",
-            "deletion_window_in_days": kms.deletion_window_in_days,
-            "policy": policies.key_policy(
-                self.arns,
-                administrators=administrators,
-                readers=readers,
-                log_group_name=cwl.log_group_name if cwl else None,
-            ),
-            "policy_skips": list(SKIP_KEY_POLICY_STAR),
+            "existing": kms.key_arn,
+            "required": policies.to_json_text(self.required_key_statements()).splitlines()
+            if kms.key_arn
+            else [],
+            "keys": keys,
         }
 
     def outputs(self) -> list[dict[str, str]]:

@@ -65,6 +65,32 @@ def _home(region: str, other: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+ARCHIVE = "444455556666"
+ADMIN = "123412341234"
+
+
+def _log_archive(data: dict[str, Any]) -> None:
+    data["log_archive"] = {
+        "account_id": ARCHIVE,
+        "role_arn": f"arn:aws:iam::{ARCHIVE}:role/OrgTrailLogArchiveDeployer",
+    }
+
+
+def _log_archive_existing_key(data: dict[str, Any]) -> None:
+    _log_archive(data)
+    data["kms"] = {
+        "key_arn": f"arn:aws:kms:us-east-1:{ARCHIVE}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    }
+
+
+def _delegated_admin(data: dict[str, Any]) -> None:
+    del data["cloudwatch_logs"]
+    data["delegated_admin"] = {
+        "account_id": ADMIN,
+        "role_arn": f"arn:aws:iam::{ADMIN}:role/OrgTrailAdministrator",
+    }
+
+
 def _already_enabled(data: dict[str, Any]) -> None:
     data["organization"]["cloudtrail_trusted_access"] = "already_enabled"
 
@@ -72,6 +98,9 @@ def _already_enabled(data: dict[str, Any]) -> None:
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
+    "log_archive": _log_archive,
+    "log_archive_existing_key": _log_archive_existing_key,
+    "delegated_admin": _delegated_admin,
     "s3_key_prefix": _prefix,
     "no_cloudwatch_logs": _no_cloudwatch,
     "existing_bucket_replace": _existing("replace"),
@@ -201,6 +230,17 @@ def add_depends_on(header: str, address: str) -> Edit:
         return text[:begin] + block + text[end:]
 
     return edit
+
+
+def in_block(header: str, edit: Edit) -> Edit:
+    """Apply ``edit`` only inside the block that starts with ``header``."""
+
+    def inner(text: str) -> str:
+        assert text.count(header) == 1, f"{header!r} must occur exactly once"
+        begin, end = _block_span(text, text.index(header))
+        return text[:begin] + edit(text[begin:end]) + text[end:]
+
+    return inner
 
 
 def drop_line(fragment: str) -> Edit:
@@ -649,4 +689,65 @@ EVIDENCE_BREAKS = [
     ),
 ]
 
-BREAKS = BUCKET_BREAKS + TRAIL_BREAKS + ORGANIZATION_BREAKS + KMS_BREAKS + EVIDENCE_BREAKS
+LAYOUT_BREAKS = [
+    Break(
+        "bucket_policy_on_the_management_provider",
+        "s3.tf",
+        in_block('resource "aws_s3_bucket_policy"', drop_line("provider = aws.log_archive")),
+        (("OTG070", "s3.tf", BUCKET_POLICY),),
+        ("account 111111111111", f"log-archive account {ARCHIVE}"),
+        f'allowed_account_ids = ["{ARCHIVE}"]',
+        variant="log_archive",
+    ),
+    Break(
+        "trail_on_the_management_provider",
+        "cloudtrail.tf",
+        drop_line("provider = aws.delegated_admin"),
+        (("OTG070", "cloudtrail.tf", TRAIL),),
+        (f"delegated administrator account {ADMIN}",),
+        f'allowed_account_ids = ["{ADMIN}"]',
+        variant="delegated_admin",
+    ),
+    Break(
+        "log_archive_role_in_another_account",
+        "providers.tf",
+        replace(f"arn:aws:iam::{ARCHIVE}:role/", "arn:aws:iam::999999999999:role/"),
+        (("OTG070", "providers.tf", "provider aws.log_archive"),),
+        ("assume a role in that account",),
+        "assume_role",
+        variant="log_archive",
+    ),
+    Break(
+        "trail_key_outside_the_bucket_account",
+        "cloudtrail.tf",
+        replace(f"arn:aws:kms:us-east-1:{ARCHIVE}:", f"arn:aws:kms:us-east-1:{MGMT}:"),
+        (_trail("OTG071"),),
+        (f"account {MGMT}", f"the bucket in {ARCHIVE}"),
+        f"use a key of account {ARCHIVE}",
+        variant="log_archive_existing_key",
+    ),
+    Break(
+        "source_arn_names_the_delegated_administrator",
+        "s3.tf",
+        replace(TRAIL_ARN, f"arn:aws:cloudtrail:us-east-1:{ADMIN}:trail/org-trail", count=3),
+        tuple(
+            (rule, "s3.tf", f"{BUCKET_DOC} statement {sid}")
+            for rule in ("OTG003", "OTG072")
+            for sid in (ACL_SID, MGMT_WRITE_SID, ORG_WRITE_SID)
+        ),
+        (f"administrator {ADMIN} as its owner",),
+        f"management account {MGMT}",
+        variant="delegated_admin",
+        why="OTG003 sees a SourceArn that is not the trail's; OTG072 says which mistake it is",
+        message_rules=("OTG072",),
+    ),
+]
+
+BREAKS = (
+    BUCKET_BREAKS
+    + TRAIL_BREAKS
+    + ORGANIZATION_BREAKS
+    + KMS_BREAKS
+    + EVIDENCE_BREAKS
+    + LAYOUT_BREAKS
+)

@@ -604,3 +604,76 @@ CLOUDWATCH_RETENTION = (0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 
 @pytest.mark.parametrize("days", CLOUDWATCH_RETENTION)
 def test_every_cloudwatch_retention_value_is_accepted(days: int) -> None:
     assert check(with_(("cloudwatch_logs", "retention_in_days"), days)).cloudwatch_logs is not None
+
+
+# ---------------------------------------------------------------- layouts
+
+ARCHIVE = "444455556666"
+ADMIN = "123412341234"
+
+
+def _role(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/Deployer"
+
+
+def test_layouts_are_accepted() -> None:
+    config = check(
+        build(
+            **{
+                "log_archive.account_id": ARCHIVE,
+                "log_archive.role_arn": _role(ARCHIVE),
+                "delegated_admin.account_id": ADMIN,
+                "delegated_admin.role_arn": _role(ADMIN),
+                "delegated_admin.other_registered": ["999999999999"],
+            }
+        )
+        | {"cloudwatch_logs": None}
+    )
+    assert config.log_archive is not None and config.log_archive.account_id == ARCHIVE
+    assert config.delegated_admin is not None and not config.delegated_admin.registered
+
+
+@pytest.mark.parametrize("section", ["log_archive", "delegated_admin"])
+def test_a_layout_account_must_not_be_the_management_account(section: str) -> None:
+    data = build(
+        **{f"{section}.account_id": "111111111111", f"{section}.role_arn": _role("111111111111")}
+    )
+    data.pop("cloudwatch_logs")
+    assert_refused(data, f"{section}.account_id", "management account")
+
+
+@pytest.mark.parametrize("section", ["log_archive", "delegated_admin"])
+def test_the_role_must_be_in_the_layout_account(section: str) -> None:
+    data = build(**{f"{section}.account_id": ARCHIVE, f"{section}.role_arn": _role(ADMIN)})
+    data.pop("cloudwatch_logs")
+    assert_refused(data, f"{section}.role_arn", f"account {ADMIN}", "wrong account")
+
+
+def test_an_existing_key_must_be_the_log_archive_accounts() -> None:
+    data = build(
+        **{
+            "log_archive.account_id": ARCHIVE,
+            "log_archive.role_arn": _role(ARCHIVE),
+            "kms.key_arn": "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        }
+    )
+    assert_refused(data, "kms.key_arn", "log-archive account")
+
+
+def test_cloudtrail_allows_three_delegated_administrators() -> None:
+    data = build(
+        **{
+            "delegated_admin.account_id": ADMIN,
+            "delegated_admin.role_arn": _role(ADMIN),
+            "delegated_admin.other_registered": ["222222222222", "333333333333", "555555555555"],
+        }
+    )
+    data.pop("cloudwatch_logs")
+    assert_refused(data, "delegated_admin.other_registered", "at most 3")
+    data["delegated_admin"]["other_registered"].pop()
+    assert check(data).delegated_admin is not None
+
+
+def test_a_delegated_administrators_trail_cannot_promise_cloudwatch_logs() -> None:
+    data = build(**{"delegated_admin.account_id": ADMIN, "delegated_admin.role_arn": _role(ADMIN)})
+    assert_refused(data, "cloudwatch_logs", "management account", "omit delegated_admin")

@@ -41,6 +41,18 @@ class Facts:
     arns: Arns
     previous: ParsedModule | None = None
     allow_replace: frozenset[str] = frozenset()
+    log_archive_account: str | None = None  # owns the bucket and its key, when not management
+    delegated_admin_account: str | None = None  # creates the trail, when not management
+
+    @property
+    def bucket_account(self) -> str:
+        """The account the bucket and the trail's key belong to."""
+        return self.log_archive_account or self.arns.management_account_id
+
+    @property
+    def trail_account(self) -> str:
+        """The account whose credentials create the trail."""
+        return self.delegated_admin_account or self.arns.management_account_id
 
 
 Rule = Callable[[ParsedModule, Facts], list[Finding]]
@@ -65,6 +77,7 @@ def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
         bucket,
         evidence,
         kms,
+        layout,
         organization,
         trail,
     )

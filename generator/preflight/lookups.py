@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.hcl_parse import Block, ParsedModule, expression, literal
+from generator.hcl_parse import Block, ParsedModule, expression, literal, literals
 from generator.preflight import Facts
 
 
@@ -21,9 +21,28 @@ def default_region(module: ParsedModule) -> str | None:
     return None
 
 
+def provider_of(module: ParsedModule, block: Block) -> Block | None:
+    """The aws provider block a resource runs with: its ``provider`` argument, or the default."""
+    wanted = expression(block.body.get("provider"))
+    alias = wanted.split(".", 1)[1] if wanted and "." in wanted else None
+    for provider in module.all("provider"):
+        if provider.labels == ("aws",) and literal(provider.body.get("alias")) == alias:
+            return provider
+    return None
+
+
+def account_of(module: ParsedModule, block: Block) -> str | None:
+    """The one account a resource's provider is pinned to (``allowed_account_ids``)."""
+    provider = provider_of(module, block)
+    accounts = literals(provider.body.get("allowed_account_ids")) if provider else []
+    return accounts[0] if len(accounts) == 1 else None
+
+
 def region_of(module: ParsedModule, block: Block) -> str | None:
-    """A resource's region: its own ``region`` argument (provider v6), else the provider's."""
-    return literal(block.body.get("region")) or default_region(module)
+    """A resource's region: its own ``region`` argument (provider v6), else its provider's."""
+    provider = provider_of(module, block)
+    own = literal(block.body.get("region"))
+    return own or (literal(provider.body.get("region")) if provider else default_region(module))
 
 
 def trail_region(module: ParsedModule, trail: Block) -> str | None:
