@@ -651,6 +651,42 @@ KMS_BREAKS = [
     ),
 ]
 
+GUARD_BREAKS = [
+    Break(
+        "log_group_without_deletion_protection",
+        "logs.tf",
+        set_attribute("deletion_protection_enabled", "true", "false"),
+        (("OTG041", "logs.tf", LOG_GROUP),),
+        ("any caller delete",),
+        "deletion_protection_enabled = true",
+    ),
+    Break(
+        "log_group_without_prevent_destroy",
+        "logs.tf",
+        drop_block("lifecycle {"),
+        (("OTG041", "logs.tf", LOG_GROUP),),
+        ("every event in the log group",),
+        "prevent_destroy = true",
+    ),
+    Break(
+        "key_without_prevent_destroy",
+        "kms.tf",
+        drop_block("lifecycle {"),
+        (("OTG041", "kms.tf", KMS_KEY),),
+        ("the key every log file is encrypted with",),
+        "prevent_destroy = true",
+    ),
+    Break(
+        "existing_bucket_policy_without_prevent_destroy",
+        "s3.tf",
+        in_block('resource "aws_s3_bucket_policy"', drop_block("lifecycle {")),
+        (("OTG041", "s3.tf", BUCKET_POLICY),),
+        ("the bucket's whole policy",),
+        "prevent_destroy = true",
+        variant="existing_bucket_replace",
+    ),
+]
+
 # A regeneration compared with the module already in the output folder (OTG040): the edit is
 # what the new config renders, the unedited text what is on disk.
 EVIDENCE_BREAKS = [
@@ -749,5 +785,6 @@ BREAKS = (
     + ORGANIZATION_BREAKS
     + KMS_BREAKS
     + EVIDENCE_BREAKS
+    + GUARD_BREAKS
     + LAYOUT_BREAKS
 )

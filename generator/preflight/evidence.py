@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.hcl_parse import Block, ParsedModule
+from generator.hcl_parse import Block, ParsedModule, expression, nested
 from generator.preflight import Facts, Finding, rule
 
 
@@ -93,4 +93,65 @@ def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
                         "Terraform can only do by REPLACING the resource",
                     )
                 )
+    return findings
+
+
+# What must refuse a destroy, in the module itself: (type, argument that must be true or None
+# for prevent_destroy, why). An existing bucket's policy is guarded too: destroying
+# aws_s3_bucket_policy deletes the bucket's whole policy, statements this module never wrote
+# included.
+_GUARDED = {
+    "aws_s3_bucket": "every log file",
+    "aws_kms_key": "the key every log file is encrypted with",
+    "aws_cloudwatch_log_group": "every event in the log group",
+    "aws_s3_bucket_policy": "the bucket's whole policy",
+}
+
+
+def _prevents_destroy(block: Block) -> bool:
+    return any(item.get("prevent_destroy") is True for item in nested(block.body, "lifecycle"))
+
+
+@rule("OTG041", "what holds the logs refuses a destroy")
+def destroy_refused(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """prevent_destroy on the bucket, the keys, the log group and an existing bucket's policy.
+
+    The log group also needs AWS's own deletion protection, which holds whatever tool calls
+    DeleteLogGroup. A bucket created here keeps its policy unguarded: it goes only with the
+    bucket, which is guarded.
+    """
+    created_buckets = {block.address for block in module.of_type("resource", "aws_s3_bucket")}
+    findings = []
+    for block in module.blocks:
+        if block.kind != "resource" or block.labels[0] not in _GUARDED:
+            continue
+        if block.labels[0] == "aws_s3_bucket_policy":
+            target = expression(block.body.get("bucket")) or ""
+            if target.rsplit(".", 1)[0] in created_buckets:
+                continue
+        if not _prevents_destroy(block):
+            findings.append(
+                Finding(
+                    "OTG041",
+                    block.file,
+                    block.address,
+                    f"no lifecycle {{ prevent_destroy = true }}: a destroy would delete "
+                    f"{_GUARDED[block.labels[0]]}",
+                    "lifecycle { prevent_destroy = true }",
+                )
+            )
+        if (
+            block.labels[0] == "aws_cloudwatch_log_group"
+            and block.body.get("deletion_protection_enabled") is not True
+        ):
+            findings.append(
+                Finding(
+                    "OTG041",
+                    block.file,
+                    block.address,
+                    "deletion_protection_enabled is not true: AWS would let any caller delete "
+                    "every event in the log group",
+                    "deletion_protection_enabled = true",
+                )
+            )
     return findings
