@@ -157,6 +157,7 @@ ALLOWED_SKIPS = {
 SWITCHED_OFF = {
     "example.yaml": {("CKV_AWS_18", "aws_s3_bucket.logs")},  # no bucket.access_logging
     "prod.yaml": set(),
+    "adopt-console.yaml": {("CKV_AWS_18", "aws_s3_bucket.logs")},  # no bucket.access_logging
 }
 
 
