@@ -70,8 +70,16 @@ def _trail_changes(config: Config, arns: Arns) -> list[str]:
                 arns.log_group(cwl.log_group_name) if cwl else None,
             ),
             ("cloud_watch_logs_role_arn", adopted.cloud_watch_logs_role_arn, role),
+            ("sns_topic_name", adopted.sns_topic_name, None),
         ]
     )
+    if adopted.has_custom_event_selectors:
+        lines.append(
+            "  event_selector/advanced_event_selector: custom -> (none): the trail records "
+            "management events only; data events it records today STOP being recorded"
+        )
+    if adopted.has_insight_selectors:
+        lines.append("  insight_selector: (set) -> (none): CloudTrail Insights stops")
     if not lines:
         return [f"{TRAIL} ({adopted.arn}) is imported with no change to its settings"]
     return [

@@ -381,6 +381,19 @@ class AdoptedTrail(StrictModel):
     kms_key_arn: KeyArn | None = None
     cloud_watch_logs_group_arn: LogGroupArn | None = None
     cloud_watch_logs_role_arn: RoleArn | None = None
+    sns_topic_name: StrictStr | None = Field(
+        default=None, description="SnsTopicName/ARN, if the trail notifies one (removed here)."
+    )
+    has_custom_event_selectors: StrictBool = Field(
+        default=False,
+        description=(
+            "HasCustomEventSelectors: data events or advanced selectors, which this module does "
+            "not generate (the plan removes them)."
+        ),
+    )
+    has_insight_selectors: StrictBool = Field(
+        default=False, description="HasInsightSelectors (the plan removes them)."
+    )
 
 
 class AdoptedBucket(StrictModel):

@@ -402,3 +402,20 @@ def test_the_shipped_console_example_adopts_the_walkthrough(tmp_path: Path) -> N
     assert "aws_s3_bucket_policy.logs" in imported
     warning = next(w for w in module.warnings if w.startswith("aws_cloudtrail.org"))
     assert "  enable_log_file_validation: false -> true" in warning.splitlines()
+
+
+def test_what_this_module_does_not_generate_is_said_to_go(tmp_path: Path) -> None:
+    """Selectors and an SNS topic are not in the config: the plan removes them in place."""
+    data = _data(
+        **{
+            "adopt.trail.sns_topic_name": "cloudtrail-deliveries",
+            "adopt.trail.has_custom_event_selectors": True,
+            "adopt.trail.has_insight_selectors": True,
+        }
+    )
+    module = _build(data, tmp_path)
+    (warning,) = [w for w in module.warnings if w.startswith("aws_cloudtrail.org")]
+    lines = warning.splitlines()
+    assert "  sns_topic_name: cloudtrail-deliveries -> (none)" in lines
+    assert any("data events it records today STOP being recorded" in line for line in lines)
+    assert "  insight_selector: (set) -> (none): CloudTrail Insights stops" in lines
