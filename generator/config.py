@@ -373,7 +373,9 @@ class AdoptedTrail(StrictModel):
 
     arn: TrailArn = Field(description="TrailARN: the import id (the provider reads trails by ARN).")
     s3_bucket_name: BucketName
-    s3_key_prefix: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    s3_key_prefix: (
+        Annotated[StrictStr, _match(r"[\x20-\x7e]{1,2000}", "printable ASCII, <= 2000")] | None
+    ) = None
     is_organization_trail: StrictBool
     is_multi_region: StrictBool
     include_global_service_events: StrictBool
@@ -381,7 +383,16 @@ class AdoptedTrail(StrictModel):
     kms_key_arn: KeyArn | None = None
     cloud_watch_logs_group_arn: LogGroupArn | None = None
     cloud_watch_logs_role_arn: RoleArn | None = None
-    sns_topic_name: StrictStr | None = Field(
+    sns_topic_name: (
+        Annotated[
+            StrictStr,
+            _match(
+                rf"(?:{_ARN_PARTITION}:sns:[a-z0-9-]+:\d{{12}}:)?[A-Za-z0-9_-]{{1,256}}",
+                "an SNS topic name or ARN",
+            ),
+        ]
+        | None
+    ) = Field(
         default=None, description="SnsTopicName/ARN, if the trail notifies one (removed here)."
     )
     has_custom_event_selectors: StrictBool = Field(

@@ -163,7 +163,7 @@ class ModuleView:
             "logs": self.logs(),
             "kms": self.kms(),
             "outputs": self.outputs(),
-            "imports": self.imports(),
+            "imports": {"blocks": self.imports(), "notes": self.adoption_notes()},
         }
 
     def providers(self) -> dict[str, Any]:
@@ -536,3 +536,20 @@ class ModuleView:
             if adopt.key.alias is not None:
                 result.append({"to": KEY_ALIAS, "id": adopt.key.alias})
         return result
+
+    def adoption_notes(self) -> list[str]:
+        """The in-place changes of what is imported, as comment lines for imports.tf.
+
+        The reviewer of the pull request reads the same ``old -> new`` list the CLI prints,
+        next to the import blocks it belongs to.
+        """
+        from generator.adoption import adoption_warnings  # adoption builds on this module
+
+        lines = []
+        for warning in adoption_warnings(self.config):
+            for line in warning.splitlines():
+                indent = " " * (len(line) - len(line.lstrip()))
+                lines += textwrap.wrap(
+                    line, 96, subsequent_indent=indent + "  ", break_on_hyphens=False
+                )
+        return lines

@@ -419,3 +419,22 @@ def test_what_this_module_does_not_generate_is_said_to_go(tmp_path: Path) -> Non
     assert "  sns_topic_name: cloudtrail-deliveries -> (none)" in lines
     assert any("data events it records today STOP being recorded" in line for line in lines)
     assert "  insight_selector: (set) -> (none): CloudTrail Insights stops" in lines
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("adopt.trail.sns_topic_name", "topic\nresource"),
+        ("adopt.trail.s3_key_prefix", "logs\n}"),
+    ],
+)
+def test_values_printed_in_comments_cannot_break_out_of_them(key: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _validate(_data(**{key: value}))
+    assert [issue.path for issue in caught.value.issues] == [key]
+
+
+def test_the_reviewer_reads_the_in_place_changes_next_to_the_imports(tmp_path: Path) -> None:
+    module = _build(_data(**{"adopt.trail.enable_log_file_validation": False}), tmp_path)
+    comments = [line[2:] for line in module.files["imports.tf"].splitlines() if line[:2] == "# "]
+    assert "  enable_log_file_validation: false -> true" in comments
