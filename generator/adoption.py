@@ -33,7 +33,7 @@ def _without_streams(arn: str | None) -> str | None:
     return arn.removesuffix(":*") if arn else None
 
 
-def _trail_changes(config: Config, arns: Arns) -> list[str]:
+def _trail_changes(config: Config, view: ModuleView) -> list[str]:
     adopted = config.adopt.trail if config.adopt else None
     if adopted is None:
         return []
@@ -42,8 +42,9 @@ def _trail_changes(config: Config, arns: Arns) -> list[str]:
     key: str | None = None
     if kms.enabled:
         key = kms.key_arn or (adopt_key.arn if adopt_key else f"the new key {KEY}")
+    arns, path = view.arns, view.role_path
     role = (
-        f"arn:{arns.partition}:iam::{arns.management_account_id}:role/{cwl.role_name}"
+        f"arn:{arns.partition}:iam::{arns.management_account_id}:role{path}{cwl.role_name}"
         if cwl
         else None
     )
@@ -172,7 +173,7 @@ def adoption_warnings(config: Config) -> list[str]:
             "from now on, and destroying the module DISABLES it for every organization trail "
             "(use already_enabled to only assert it)"
         )
-    result += _trail_changes(config, view.arns)
+    result += _trail_changes(config, view)
     result += _bucket_changes(config, view)
     result += _log_group_changes(config)
     result += _role_changes(config, view)

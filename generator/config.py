@@ -439,6 +439,15 @@ class AdoptedRole(StrictModel):
     """The delivery role exists (``cloudwatch_logs.role_name``)."""
 
     name: IamRoleName
+    path: Annotated[
+        StrictStr,
+        _match(r"/(?:[\w+=,.@-]+/){0,50}", "an IAM path: / or /name/.../"),
+        Field(max_length=512),
+    ] = Field(
+        default="/",
+        description="Its path (console-made service roles may use /service-role/): kept, "
+        "because a different path forces a new role.",
+    )
     inline_policy: (
         Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")] | None
     ) = Field(

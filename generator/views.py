@@ -350,6 +350,7 @@ class ModuleView:
             "kms_key": self.key_reference,
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
+            "role_path": None if self.role_path == "/" else self.role_path,
             "role_policy_label": _label(ROLE_POLICY),
             "role_policy_name": self.role_policy_name,
             "skips": (
@@ -489,6 +490,12 @@ class ModuleView:
         if bucket.access_logging is not None:
             managed.add("logging")
         return managed
+
+    @property
+    def role_path(self) -> str:
+        """The delivery role's IAM path: an adopted role keeps its own (path is ForceNew)."""
+        adopt = self.config.adopt
+        return adopt.role.path if adopt is not None and adopt.role is not None else "/"
 
     @property
     def role_policy_name(self) -> str:

@@ -438,3 +438,26 @@ def test_the_reviewer_reads_the_in_place_changes_next_to_the_imports(tmp_path: P
     module = _build(_data(**{"adopt.trail.enable_log_file_validation": False}), tmp_path)
     comments = [line[2:] for line in module.files["imports.tf"].splitlines() if line[:2] == "# "]
     assert "  enable_log_file_validation: false -> true" in comments
+
+
+def test_an_adopted_service_role_keeps_its_path(tmp_path: Path) -> None:
+    """path is ForceNew on aws_iam_role: the default '/' would replace a /service-role/ role."""
+    role_arn = f"arn:aws:iam::{MGMT}:role/service-role/TrailDelivery"
+    data = _data(
+        **{"adopt.role.path": "/service-role/", "adopt.trail.cloud_watch_logs_role_arn": role_arn}
+    )
+    module = _build(data, tmp_path)
+    role = module.parsed.get("aws_iam_role.cloudtrail_cloudwatch")
+    assert role is not None and literal(role.body["path"]) == "/service-role/"
+    assert _imports(module.files)["aws_iam_role.cloudtrail_cloudwatch"] == "TrailDelivery"
+    assert f"aws_cloudtrail.org ({TRAIL_ARN}) is imported with no change to its settings" in (
+        module.warnings
+    )
+    assert "path" not in build(ROOT / "configs" / "example.yaml").files["logs.tf"]
+
+
+@pytest.mark.parametrize("path", ["service-role", "/service-role", "/a//b/"])
+def test_an_iam_path_starts_and_ends_with_a_slash(path: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _validate(_data(**{"adopt.role.path": path}))
+    assert [issue.path for issue in caught.value.issues] == ["adopt.role.path"]

@@ -17,7 +17,9 @@ resource "aws_cloudwatch_log_group" "cloudtrail" {
 }
 
 resource "aws_iam_role" "cloudtrail_cloudwatch" {
-  name               = "SecurityTrailDelivery"
+  name = "SecurityTrailDelivery"
+  # The adopted role's own path: another one would make Terraform replace the role.
+  path               = "/service-role/"
   assume_role_policy = data.aws_iam_policy_document.cloudtrail_cloudwatch_assume.json
 }
 
