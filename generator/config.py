@@ -470,6 +470,12 @@ class AdoptedKey(StrictModel):
         ]
         | None
     ) = Field(default=None, description="Its alias, if it has one: must be the config's alias.")
+    key_spec: Annotated[
+        StrictStr, _match(r"[A-Z0-9_]{1,40}", "a KeySpec such as SYMMETRIC_DEFAULT")
+    ] = Field(default="SYMMETRIC_DEFAULT", description="describe-key KeySpec.")
+    custom_key_store_id: Annotated[StrictStr, _match(r"cks-[a-z0-9]{1,60}", "cks-<id>")] | None = (
+        Field(default=None, description="describe-key CustomKeyStoreId, if any.")
+    )
 
 
 class Adopt(StrictModel):
@@ -860,6 +866,20 @@ def _adopted_key_issues(
                 "kms.key_arn and remove adopt.key",
             )
         )
+    for name, value, wanted in (
+        ("key_spec", key.key_spec, "SYMMETRIC_DEFAULT"),
+        ("custom_key_store_id", key.custom_key_store_id, None),
+    ):
+        if value != wanted:
+            issues.append(
+                (
+                    ("adopt", "key", name),
+                    f"{value}: the generated key is a SYMMETRIC_DEFAULT key in AWS KMS's own key "
+                    f"store and {name} forces a new key (this one would be scheduled for "
+                    "deletion). Use it without managing it with kms.key_arn (CloudTrail needs a "
+                    "symmetric key), and remove adopt.key",
+                )
+            )
     alias = default_key_alias(config)
     if key.alias is not None and key.alias != alias:
         issues.append(

@@ -173,6 +173,16 @@ REFUSED = [
         ("cannot be imported", "kms.key_arn"),
     ),
     (
+        {"adopt.key.key_spec": "RSA_2048"},
+        "adopt.key.key_spec",
+        ("forces a new key", "kms.key_arn"),
+    ),
+    (
+        {"adopt.key.custom_key_store_id": "cks-1234567890abcdef0"},
+        "adopt.key.custom_key_store_id",
+        ("forces a new key",),
+    ),
+    (
         {"adopt.key.alias": "alias/console-key"},
         "kms.alias",
         ("set kms.alias: alias/console-key", "alias/org-trail"),
