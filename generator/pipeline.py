@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import policies
+from generator.adoption import adoption_warnings
 from generator.arns import Arns
 from generator.config import Config
 from generator.config_loader import load_config
@@ -65,6 +66,7 @@ class Module:
                 f"{trail.home_region} only; every other region of every account is unlogged"
             )
         result += lifecycle_notes(config)
+        result += adoption_warnings(config)
         return result
 
     @property

@@ -13,7 +13,7 @@ from typing import Any
 
 from generator import policies
 from generator.arns import Arns
-from generator.config import CLOUDTRAIL_PRINCIPAL, Config
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
 from generator.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
@@ -36,6 +36,20 @@ DELEGATED_ADMIN = "aws_cloudtrail_organization_delegated_admin_account.trail_cre
 # Provider aliases of the layouts (the default provider is the management account).
 LOG_ARCHIVE_PROVIDER = "aws.log_archive"
 DELEGATED_ADMIN_PROVIDER = "aws.delegated_admin"
+# The bucket's split resources, each labelled like the bucket; keyed by the name
+# adopt.bucket.configurations gives each setting.
+BUCKET_SETTINGS = {
+    "public_access_block": "aws_s3_bucket_public_access_block.logs",
+    "ownership_controls": "aws_s3_bucket_ownership_controls.logs",
+    "versioning": "aws_s3_bucket_versioning.logs",
+    "encryption": "aws_s3_bucket_server_side_encryption_configuration.logs",
+    "lifecycle": "aws_s3_bucket_lifecycle_configuration.logs",
+    "object_lock": "aws_s3_bucket_object_lock_configuration.logs",
+    "logging": "aws_s3_bucket_logging.logs",
+    "policy": BUCKET_POLICY,
+}
+# The delivery role's inline policy, unless an adopted one keeps its own name.
+ROLE_POLICY_NAME = "cloudtrail-cloudwatch-delivery"
 
 # checkov checks that do not fit an organization's log archive, each with the reason a
 # reviewer reads next to it. tests/test_terraform_checkers.py lists the same ids, so that
@@ -171,6 +185,8 @@ class ModuleView:
         if self.has_cloudwatch:
             names.append("logs")
         names.append("outputs")
+        if self.imports():
+            names.append("imports")
         return names
 
     def context(self) -> dict[str, Any]:
@@ -183,6 +199,7 @@ class ModuleView:
             "logs": self.logs(),
             "kms": self.kms(),
             "outputs": self.outputs(),
+            "imports": {"blocks": self.imports(), "notes": self.adoption_notes()},
         }
 
     def providers(self) -> dict[str, Any]:
@@ -229,7 +246,7 @@ class ModuleView:
     @property
     def enables_trusted_access(self) -> bool:
         """Whether this module enables CloudTrail's trusted access (else it only asserts it)."""
-        return self.config.organization.cloudtrail_trusted_access == "enable"
+        return self.config.organization.cloudtrail_trusted_access in ("enable", "adopt")
 
     def organization(self) -> dict[str, Any]:
         """The organization, read and asserted; CloudTrail's trusted access enabled or asserted.
@@ -280,6 +297,7 @@ class ModuleView:
             "organization_only": self.enables_trusted_access,
             "assertions": assertions,
             "enable": self.enables_trusted_access,
+            "adopted": org.cloudtrail_trusted_access == "adopt",
             "trusted_access_label": _label(TRUSTED_ACCESS),
             "principal": CLOUDTRAIL_PRINCIPAL,
             "legacy": LEGACY_ORGANIZATION,
@@ -350,7 +368,9 @@ class ModuleView:
     def bucket(self) -> dict[str, Any]:
         """The bucket (when created) and its policy document."""
         bucket = self.config.bucket
-        merge = not bucket.create and bucket.existing_policy == "merge"
+        merge = (not bucket.create and bucket.existing_policy == "merge") or (
+            self.adopted_bucket_settings.get("policy") is not None
+        )
         source = (f"{EXISTING_BUCKET_POLICY}.policy",) if merge else ()
         readers = policies.principal_arns(self.arns, bucket.readers)
         life = bucket.lifecycle
@@ -392,6 +412,7 @@ class ModuleView:
             "policy_label": _label(BUCKET_POLICY),
             "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
             "existing_policy": bucket.existing_policy,
+            "merge": merge,
             "existing_label": _label(EXISTING_BUCKET_POLICY),
         }
 
@@ -407,7 +428,9 @@ class ModuleView:
             "kms_key": self.log_group_key_reference,
             "role_label": _label(ROLE),
             "role_name": cwl.role_name,
+            "role_path": None if self.role_path == "/" else self.role_path,
             "role_policy_label": _label(ROLE_POLICY),
+            "role_policy_name": self.role_policy_name,
             "skips": (
                 [] if self.config.kms.enabled else [_off("CKV_AWS_158", "kms.enabled: false")]
             )
@@ -459,7 +482,7 @@ class ModuleView:
         kms = self.config.kms
         if not kms.enabled:
             return None
-        alias = kms.alias or "alias/" + self.config.trail.name.replace(".", "-")
+        alias = default_key_alias(self.config)
         keys: list[dict[str, Any]] = []
         if self.has_created_key:
             cwl = self.config.cloudwatch_logs
@@ -564,3 +587,108 @@ class ModuleView:
                 },
             ]
         return result
+
+    @property
+    def adopted_bucket_settings(self) -> dict[str, str]:
+        """Adopted bucket settings this module manages: {configuration: address}.
+
+        A setting the bucket has but the config does not generate (e.g. server access logging
+        without ``bucket.access_logging``) is left as it is, so it is not imported.
+        """
+        adopt = self.config.adopt
+        if adopt is None or adopt.bucket is None or not self.config.bucket.create:
+            return {}
+        managed = self.managed_bucket_settings
+        return {
+            name: BUCKET_SETTINGS[name] for name in adopt.bucket.configurations if name in managed
+        }
+
+    @property
+    def managed_bucket_settings(self) -> set[str]:
+        """The bucket settings s3.tf manages for a created bucket (keys of BUCKET_SETTINGS)."""
+        bucket = self.config.bucket
+        managed = {"public_access_block", "ownership_controls", "versioning", "encryption"}
+        managed |= {"lifecycle", "policy"}
+        if bucket.object_lock is not None:
+            managed.add("object_lock")
+        if bucket.access_logging is not None:
+            managed.add("logging")
+        return managed
+
+    @property
+    def role_path(self) -> str:
+        """The delivery role's IAM path: an adopted role keeps its own (path is ForceNew)."""
+        adopt = self.config.adopt
+        return adopt.role.path if adopt is not None and adopt.role is not None else "/"
+
+    @property
+    def role_policy_name(self) -> str:
+        """The delivery role's inline policy: an adopted one keeps its name (it is ForceNew)."""
+        adopt = self.config.adopt
+        if adopt is not None and adopt.role is not None and adopt.role.inline_policy:
+            return adopt.role.inline_policy
+        return ROLE_POLICY_NAME
+
+    def imports(self) -> list[dict[str, str]]:
+        """One import block per adopted resource: its address and its import id.
+
+        The ids follow each resource type's import format in hashicorp/aws (its docs' "Import"
+        sections and importers): the trail by ARN (its resource id since provider PR #30758), a
+        bucket and each of its settings by bucket name, a log group and a role by name, a role
+        policy as ``role:policy``, a key by key id (not ARN), an alias by ``alias/...``, and
+        trusted access by its service principal. Rule OTG060 checks each id's format again on
+        the rendered file.
+        """
+        config, adopt = self.config, self.config.adopt
+        result: list[dict[str, str]] = []
+        if config.organization.cloudtrail_trusted_access == "adopt":
+            result.append({"to": TRUSTED_ACCESS, "id": CLOUDTRAIL_PRINCIPAL})
+        if adopt is None:
+            return result
+        if adopt.trail is not None:
+            result.append({"to": TRAIL, "id": adopt.trail.arn})
+        if self.adopted_bucket_settings:
+            result.append({"to": BUCKET, "id": config.bucket.name})
+            result += [
+                {"to": address, "id": config.bucket.name}
+                for address in self.adopted_bucket_settings.values()
+            ]
+        elif adopt.bucket is not None and config.bucket.create:
+            result.append({"to": BUCKET, "id": config.bucket.name})
+        cwl = config.cloudwatch_logs
+        if adopt.log_group is not None and cwl is not None:
+            result.append({"to": LOG_GROUP, "id": cwl.log_group_name})
+        if adopt.role is not None and cwl is not None:
+            result.append({"to": ROLE, "id": cwl.role_name})
+            if adopt.role.inline_policy:
+                result.append({"to": ROLE_POLICY, "id": f"{cwl.role_name}:{self.role_policy_name}"})
+        if adopt.key is not None and self.has_created_key:
+            result.append({"to": KEY, "id": adopt.key.arn.rsplit("/", 1)[1]})
+            if adopt.key.alias is not None:
+                result.append({"to": KEY_ALIAS, "id": adopt.key.alias})
+        return [{**item, "provider": self._provider_of(item["to"])} for item in result]
+
+    def _provider_of(self, address: str) -> str:
+        """The provider alias an import must name: the one its target resource runs with."""
+        if address == TRAIL:
+            return self.trail_provider or ""
+        if address.startswith("aws_s3_bucket") or address in (KEY, KEY_ALIAS):
+            return self.bucket_provider or ""
+        return ""
+
+    def adoption_notes(self) -> list[str]:
+        """The in-place changes of what is imported, as comment lines for imports.tf.
+
+        The reviewer of the pull request reads the same ``old -> new`` list the CLI prints,
+        next to the import blocks it belongs to.
+        """
+        from generator.adoption import adoption_warnings  # adoption builds on this module
+
+        lines = []
+        for warning in adoption_warnings(self.config):
+            for line in warning.splitlines():
+                indent = " " * (len(line) - len(line.lstrip()))
+                lines += textwrap.wrap(
+                    line, 96, subsequent_indent=indent + "  ", break_on_hyphens=False
+                )
+        return lines

@@ -39,6 +39,11 @@ CONSOLE_ACL_SID = "AWSCloudTrailAclCheck20150319"
 TLS_SID = "DenyInsecureTransport"
 CLOUDTRAIL_SIDS = (ACL_SID, MGMT_WRITE_SID, ORG_WRITE_SID)
 PREFIX = "cloudtrail/org"
+# The "adopted" variant takes over what the console made (imports.tf).
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = f"arn:aws:kms:us-east-1:{MGMT}:key/{KEY_ID}"
+DELIVERY_ROLE = "CloudTrailCloudWatchLogsDelivery"
+CONSOLE_ROLE_POLICY = "oneClick_CloudTrail_CloudWatchLogs_Role_1700000000000"
 
 # --- config variants: a function of the example's YAML data -----------------------------------
 
@@ -95,6 +100,27 @@ def _already_enabled(data: dict[str, Any]) -> None:
     data["organization"]["cloudtrail_trusted_access"] = "already_enabled"
 
 
+def _adopted(data: dict[str, Any]) -> None:
+    data["organization"]["cloudtrail_trusted_access"] = "adopt"
+    data["adopt"] = {
+        "trail": {
+            "arn": TRAIL_ARN,
+            "s3_bucket_name": "example-org-cloudtrail-logs",
+            "is_organization_trail": True,
+            "is_multi_region": True,
+            "include_global_service_events": True,
+            "enable_log_file_validation": False,
+        },
+        "bucket": {
+            "name": "example-org-cloudtrail-logs",
+            "configurations": ["public_access_block", "ownership_controls", "encryption", "policy"],
+        },
+        "log_group": {"name": "/aws/cloudtrail/org"},
+        "role": {"name": DELIVERY_ROLE, "inline_policy": CONSOLE_ROLE_POLICY},
+        "key": {"arn": KEY_ARN, "alias": "alias/org-trail"},
+    }
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -107,6 +133,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "existing_bucket_merge": _existing("merge"),
     "aws_cn": _home("cn-north-1", "cn-northwest-1"),
     "aws_us_gov": _home("us-gov-west-1", "us-gov-east-1"),
+    "adopted": _adopted,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -779,6 +806,81 @@ LAYOUT_BREAKS = [
     ),
 ]
 
+
+def _import(rule: str, target: str) -> tuple[str, str, str]:
+    return (rule, "imports.tf", f"import {target}")
+
+
+# Import blocks of the "adopted" variant: an id in the wrong format, a target the module lacks,
+# an id naming another object than the config (which the plan would import, then replace).
+IMPORT_BREAKS = [
+    Break(
+        "key_imported_by_arn",
+        "imports.tf",
+        replace(f'id = "{KEY_ID}"', f'id = "{KEY_ARN}"', count=1),
+        (_import("OTG060", KMS_KEY),),
+        (KEY_ARN, "aws_kms_key's import format"),
+        "the key id",
+        variant="adopted",
+    ),
+    Break(
+        "trail_imported_by_name",
+        "imports.tf",
+        replace(f'id = "{TRAIL_ARN}"', 'id = "org-trail"', count=1),
+        (_import("OTG060", TRAIL), _import("OTG062", TRAIL)),
+        ("org-trail",),
+        TRAIL_ARN,
+        variant="adopted",
+        why="a name is neither in the ARN format nor this trail's ARN",
+    ),
+    Break(
+        "role_policy_imported_without_its_role",
+        "imports.tf",
+        replace(f'id = "{DELIVERY_ROLE}:{CONSOLE_ROLE_POLICY}"', f'id = "{CONSOLE_ROLE_POLICY}"'),
+        (_import("OTG060", ROLE_POLICY), _import("OTG062", ROLE_POLICY)),
+        (CONSOLE_ROLE_POLICY,),
+        f"{DELIVERY_ROLE}:{CONSOLE_ROLE_POLICY}",
+        variant="adopted",
+        why="without '<role>:' the id has neither the format nor the configured role",
+    ),
+    Break(
+        "import_into_a_resource_the_module_lacks",
+        "imports.tf",
+        replace(f"to = {LOG_GROUP}", "to = aws_cloudwatch_log_group.central", count=1),
+        (_import("OTG061", "aws_cloudwatch_log_group.central"),),
+        ("Configuration for import target does not exist",),
+        "remove the import block",
+        variant="adopted",
+    ),
+    Break(
+        "another_log_group_imported",
+        "imports.tf",
+        replace('id = "/aws/cloudtrail/org"', 'id = "/aws/cloudtrail/old"', count=1),
+        (_import("OTG062", LOG_GROUP),),
+        ("/aws/cloudtrail/old", "REPLACE"),
+        "id = '/aws/cloudtrail/org'",
+        variant="adopted",
+    ),
+    Break(
+        "member_accounts_trail_imported",
+        "imports.tf",
+        replace(f'id = "{TRAIL_ARN}"', f'id = "{TRAIL_ARN.replace(MGMT, MEMBER)}"', count=1),
+        (_import("OTG062", TRAIL),),
+        (MEMBER, "REPLACE"),
+        TRAIL_ARN,
+        variant="adopted",
+    ),
+    Break(
+        "adopted_bucket_policy_reuses_a_console_sid",
+        "s3.tf",
+        replace(f'"{ACL_SID}"', f'"{CONSOLE_ACL_SID}"', count=1),
+        (("OTG008", "s3.tf", BUCKET_DOC),),
+        (CONSOLE_ACL_SID, "another trail's grant"),
+        "Sid of its own",
+        variant="adopted",
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -787,4 +889,5 @@ BREAKS = (
     + EVIDENCE_BREAKS
     + GUARD_BREAKS
     + LAYOUT_BREAKS
+    + IMPORT_BREAKS
 )

@@ -163,6 +163,7 @@ SWITCHED_OFF = {
     "prod.yaml": set(),
     "log-archive.yaml": set(),
     "delegated-admin.yaml": {("CKV2_AWS_10", "aws_cloudtrail.org")},  # no cloudwatch_logs
+    "adopt-console.yaml": {("CKV_AWS_18", "aws_s3_bucket.logs")},  # no bucket.access_logging
 }
 
 

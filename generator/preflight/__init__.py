@@ -76,6 +76,7 @@ def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     from generator.preflight import (  # noqa: F401  (registration)
         bucket,
         evidence,
+        imports,
         kms,
         layout,
         organization,

@@ -1,0 +1,171 @@
+"""Rules on import blocks: each adopts exactly the object the module describes.
+
+Why: an import block with an id in the wrong format fails the plan (the provider cannot read
+it), and one that names another object than the config - another trail, bucket or log group -
+imports it and then plans to REPLACE it with the configured one, deleting what holds the logs.
+Terraform only says so at plan, after the review; these rules say it before anything is
+written. The formats are the provider's (hashicorp/aws docs "Import" sections and importers).
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.hcl_parse import Block, ParsedModule, expression, literal
+from generator.preflight import Facts, Finding, rule
+from generator.preflight.lookups import bucket_name, trail_arn
+
+_BUCKET = (r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "the bucket's name")
+_SPLIT_BUCKET_TYPES = (
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_object_lock_configuration",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_policy",
+)
+
+# Import id per resource type: (pattern, what the provider expects). A bucket's settings take
+# the bare bucket name; "<bucket>,<owner account>" is for buckets of another account, which
+# this module never manages.
+IMPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "aws_cloudtrail": (
+        r"arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail/[A-Za-z0-9._-]{3,128}",
+        "the trail's ARN, arn:<partition>:cloudtrail:<home region>:<management account>:trail/"
+        "<name> (the provider reads a trail by ARN)",
+    ),
+    "aws_s3_bucket": _BUCKET,
+    **{type_: _BUCKET for type_ in _SPLIT_BUCKET_TYPES},
+    "aws_cloudwatch_log_group": (r"[.\-_/#A-Za-z0-9]{1,512}", "the log group's name, not its ARN"),
+    "aws_iam_role": (r"[\w+=,.@-]{1,64}", "the role's name, not its ARN"),
+    "aws_iam_role_policy": (r"[\w+=,.@-]{1,64}:[\w+=,.@-]{1,128}", "<role name>:<policy name>"),
+    "aws_kms_key": (
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}",
+        "the key id (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), not its ARN or alias",
+    ),
+    "aws_kms_alias": (r"alias/[A-Za-z0-9/_-]{1,250}", "the alias name, alias/<name>"),
+    "aws_organizations_aws_service_access": (
+        r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?",
+        "the service principal, e.g. cloudtrail.amazonaws.com",
+    ),
+}
+
+
+def _imports(module: ParsedModule) -> list[tuple[Block, str, str | None]]:
+    """(import block, target address, literal id or None) for every import block."""
+    return [
+        (block, expression(block.body.get("to")) or "", literal(block.body.get("id")))
+        for block in module.all("import")
+    ]
+
+
+def _where(block: Block, target: str) -> tuple[str, str]:
+    return block.file, f"import {target}"
+
+
+@rule("OTG060", "every import id has its resource type's import format")
+def import_id_format(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """An id the provider cannot parse fails the plan; an ARN where a name is wanted too."""
+    findings = []
+    for block, target, import_id in _imports(module):
+        type_ = target.split(".")[0]
+        if type_ not in IMPORT_FORMATS:
+            findings.append(
+                Finding(
+                    "OTG060",
+                    *_where(block, target),
+                    f"no known import format for {type_ or 'this target'}",
+                    "import only resources orgtrail-gen generates: "
+                    + ", ".join(sorted(IMPORT_FORMATS)),
+                )
+            )
+            continue
+        pattern, wanted = IMPORT_FORMATS[type_]
+        if import_id is None or not re.fullmatch(pattern, import_id, re.ASCII):
+            resource = module.get(target)
+            expected = expected_import_id(module, facts, resource) if resource else None
+            findings.append(
+                Finding(
+                    "OTG060",
+                    *_where(block, target),
+                    f"import id {import_id!r} is not in {type_}'s import format: `terraform "
+                    "plan` fails (the provider cannot read the object)",
+                    f"id = {wanted}" + (f"; here {expected!r}" if expected else ""),
+                )
+            )
+    return findings
+
+
+@rule("OTG061", "every import block targets a resource of the module")
+def import_target_exists(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Terraform refuses an import whose target has no resource block in the configuration."""
+    return [
+        Finding(
+            "OTG061",
+            *_where(block, target),
+            f"there is no resource {target} in the module: `terraform plan` fails (Configuration "
+            "for import target does not exist)",
+            "import into a resource the module declares, or remove the import block",
+        )
+        for block, target, _ in _imports(module)
+        if target not in {b.address for b in module.all("resource")}
+    ]
+
+
+def _role_policy_id(module: ParsedModule, policy: Block) -> str | None:
+    """``<role name>:<policy name>`` of an ``aws_iam_role_policy`` as the module writes it."""
+    name = literal(policy.body.get("name"))
+    role = literal(policy.body.get("role"))
+    reference = expression(policy.body.get("role"))
+    if role is None and reference and reference.endswith((".id", ".name")):
+        block = module.get(reference.rsplit(".", 1)[0])
+        role = literal(block.body.get("name")) if block else None
+    return f"{role}:{name}" if role and name else None
+
+
+def expected_import_id(module: ParsedModule, facts: Facts, target: Block) -> str | None:
+    """The id of the object ``target`` describes, or None where AWS chooses it (a key id)."""
+    type_, body = target.labels[0], target.body
+    if type_ == "aws_cloudtrail":
+        return trail_arn(module, facts, target)
+    if type_ == "aws_s3_bucket":
+        return literal(body.get("bucket"))
+    if type_ in _SPLIT_BUCKET_TYPES:
+        return bucket_name(module, body.get("bucket"))
+    if type_ in ("aws_cloudwatch_log_group", "aws_iam_role", "aws_kms_alias"):
+        return literal(body.get("name"))
+    if type_ == "aws_iam_role_policy":
+        return _role_policy_id(module, target)
+    if type_ == "aws_organizations_aws_service_access":
+        return literal(body.get("service_principal"))
+    return None
+
+
+@rule("OTG062", "every import id names the object its target describes")
+def import_id_matches_target(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Importing another object than the configured one plans its REPLACEMENT.
+
+    The trail's name, the bucket's, the log group's and the role's are ForceNew: an import of
+    ``old-trail`` into a block that says ``org-trail`` deletes the old trail and creates a new
+    one. The trail's id must also carry the home region and the MANAGEMENT account.
+    """
+    findings = []
+    for block, target_address, import_id in _imports(module):
+        target = module.get(target_address)
+        if target is None or import_id is None:
+            continue  # OTG061 / OTG060
+        wanted = expected_import_id(module, facts, target)
+        if wanted is not None and import_id != wanted:
+            findings.append(
+                Finding(
+                    "OTG062",
+                    *_where(block, target_address),
+                    f"imports {import_id}, but {target_address} describes {wanted}: the plan "
+                    "would import one object and then REPLACE it with the configured one",
+                    f"id = {wanted!r}; or set the config's name to the adopted object's "
+                    "(adopt section) so that both agree",
+                )
+            )
+    return findings
