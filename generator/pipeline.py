@@ -14,6 +14,7 @@ from generator.config import Config
 from generator.config_loader import load_config
 from generator.errors import PreflightError
 from generator.hcl_parse import ParsedModule
+from generator.locations import config_label, rerun_command
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
 
@@ -54,8 +55,8 @@ class Module:
 
 
 def source_name(path: Path) -> str:
-    """How a config is named in generated headers: ``<folder>/<file>``, independent of cwd."""
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    """How a config is named in generated headers, independent of cwd (see locations)."""
+    return config_label(path)
 
 
 def check_module(config: Config, files: dict[str, str]) -> tuple[ParsedModule, list[Finding]]:
@@ -65,10 +66,13 @@ def check_module(config: Config, files: dict[str, str]) -> tuple[ParsedModule, l
     return parsed, run_rules(parsed, facts)
 
 
-def build(path: Path) -> Module:
-    """Load, validate, render, re-parse and preflight one config; raise on any failure."""
+def build(path: Path, output_root: Path | None = None) -> Module:
+    """Load, validate, render, re-parse and preflight one config; raise on any failure.
+
+    ``output_root`` is the ``--output-dir`` the user chose, named in the headers' re-run hint.
+    """
     config = load_config(path)
-    files = render_module(config, source_name(path))
+    files = render_module(config, source_name(path), rerun_command(path, output_root))
     parsed, findings = check_module(config, files)
     if findings:
         lines = [f"{path}: {len(findings)} preflight check(s) failed; nothing was written:"]
