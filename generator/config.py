@@ -44,6 +44,9 @@ def _match(pattern: str, rule: str) -> AfterValidator:
 
 
 def _bucket_name(value: str) -> str:
+    if value != value.lower():
+        fix = f" ({value.lower()!r})" if _BUCKET_RE.fullmatch(value.lower()) else ""
+        raise ValueError(f"{value!r} has uppercase letters; S3 bucket names are lowercase{fix}")
     if not _BUCKET_RE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid S3 bucket name: 3-63 characters from a-z 0-9 . -, starting"
