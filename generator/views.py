@@ -95,6 +95,8 @@ class ModuleView:
         if self.has_cloudwatch:
             names.append("logs")
         names.append("outputs")
+        if self.config.backend is not None:
+            names.append("backend")
         return names
 
     def context(self) -> dict[str, Any]:
@@ -107,6 +109,8 @@ class ModuleView:
             "logs": self.logs(),
             "kms": self.kms(),
             "outputs": self.outputs(),
+            "versions": self.versions(),
+            "backend": self.backend(),
         }
 
     def providers(self) -> dict[str, Any]:
@@ -344,3 +348,19 @@ class ModuleView:
                 },
             ]
         return result
+
+    def versions(self) -> dict[str, Any]:
+        """The Terraform version: 1.10 brought the S3 backend's native locking (use_lockfile)."""
+        return {"terraform": ">= 1.10.0" if self.config.backend is not None else ">= 1.7.0"}
+
+    def backend(self) -> dict[str, Any] | None:
+        """The S3 backend: state encrypted, locked with a lock file beside it (no DynamoDB)."""
+        backend = self.config.backend
+        if backend is None:
+            return None
+        return {
+            "bucket": backend.bucket,
+            "key": backend.key,
+            "region": backend.state_region(self.config.trail.home_region),
+            "kms_key_id": backend.kms_key_id,
+        }
