@@ -129,7 +129,7 @@ def test_check_is_up_to_date_from_any_working_directory(
         monkeypatch.chdir(project / folder)
         code, out, err = run(capsys, "check", config)
         assert code == 0, out + err
-        assert "up to date" in out
+        assert "up to date" in err and out == ""
         code, _, err = run(capsys, config)  # the main job, from here, rewrites nothing
         assert code == 0, err
     assert tree(project / "output") == before
@@ -202,7 +202,8 @@ def test_check_is_clean_after_generating(project: Path, capsys: pytest.CaptureFi
     before = tree(project / "output")
     code, out, err = run(capsys, "configs/example.yaml", "--check")
     assert code == 0, err
-    assert "---" not in out and "+++" not in out
+    assert out == ""
+    assert err == "output/example: up to date\n"
     assert tree(project / "output") == before
 
 
@@ -217,7 +218,7 @@ def test_check_reports_a_hand_edit_as_a_diff_and_writes_nothing(
     before = tree(project / "output")
     code, out, err = run(capsys, "configs/example.yaml", "--check")
     assert code == 1
-    assert "--- a/output/example/cloudtrail.tf" in out
+    assert out.startswith("--- a/output/example/cloudtrail.tf\n"), "stdout is the patch alone"
     assert "+++ b/output/example/cloudtrail.tf" in out
     assert "@@" in out
     assert re.search(r"^-.*= false$", out, re.M)

@@ -1,7 +1,8 @@
 """``orgtrail-gen check CONFIG...``: is the committed output what the configs produce?
 
 Why: CI and the pre-commit hook run this. It renders in memory, writes nothing, and shows the
-drift as a unified diff with the command that fixes it.
+drift as a unified diff with the command that fixes it. Standard output carries the diff alone
+(a patch a reviewer can apply); what is up to date or stale goes to standard error.
 """
 
 from __future__ import annotations
@@ -37,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
             )
             status = EXIT_FAILED
         else:
-            print(f"{target.directory}: up to date")
+            print(f"{target.directory}: up to date", file=sys.stderr)
     return status
