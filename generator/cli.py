@@ -10,7 +10,6 @@ turns a ``UserError`` into a message and its exit code; only ``--debug`` shows a
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import sys
 import traceback
@@ -55,7 +54,9 @@ def _top_level_help() -> str:
         "  --version   show the version",
         "  --debug     show tracebacks (accepted anywhere on the line)",
         "",
-        f"`orgtrail-gen CONFIG...` means `orgtrail-gen {DEFAULT_COMMAND} CONFIG...`.",
+        f"`orgtrail-gen CONFIG...` means `orgtrail-gen {DEFAULT_COMMAND} CONFIG...`: an argument",
+        "that is an existing file or ends in .yaml/.yml is a config. Options go before or after",
+        "the configs.",
         "Exit codes: 0 ok; 1 a preflight check, --check or a verification failed; 2 bad input",
         "(config, arguments, or a file in the output folder that orgtrail-gen did not write);",
         "3 an AWS API error.",
@@ -69,6 +70,8 @@ def _is_config(argument: str) -> bool:
 
 class _UnknownCommandError(UserError):
     def __init__(self, name: str) -> None:
+        import difflib
+
         close = difflib.get_close_matches(name, COMMANDS, n=1)
         hint = (
             f" (did you mean {close[0]!r}?)"

@@ -179,3 +179,14 @@ def test_test_extras_are_exactly_what_the_tests_import() -> None:
     }
     extras = {_distribution(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
     assert extras == needed - runtime - brought
+
+
+def test_the_readme_names_every_command_and_its_quick_start_commands_exist() -> None:
+    for name in COMMANDS:
+        assert f"`orgtrail-gen {name}" in README, name
+    quick = README[README.index("## Quick start") : README.index("## The workflow")]
+    assert "pip install . && orgtrail-gen configs/example.yaml" in quick
+    assert "pip install '.[test]' && pytest" in quick
+    assert (ROOT / "configs" / "example.yaml").is_file()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install '.[test]' && pytest" in ci, ".ci/run runs the README's test command"
