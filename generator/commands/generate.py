@@ -10,7 +10,7 @@ import argparse
 
 from generator.errors import EXIT_OK
 
-HELP = "render, re-parse and preflight each CONFIG, then write OUTPUT_DIR/<config-stem>/"
+HELP = "validate, render and preflight each CONFIG; write output/<config-stem>/ (or --output-dir)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
