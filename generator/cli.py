@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from generator import __version__
-from generator.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
+from generator.errors import EXIT_AWS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
 
 # Command name -> module. Adding a command is one line here plus its module.
 COMMANDS = {
@@ -109,7 +109,11 @@ def _parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
 
 
 def _guarded(debug: bool, action: Callable[[], int]) -> int:
-    """The one error boundary: user errors print cleanly, bugs print a short report."""
+    """The one error boundary: user errors print cleanly, bugs print a short report.
+
+    botocore's errors (``ClientError``, ``BotoCoreError``: AWS refused or could not be reached)
+    exit 3, recognised by their module so that commands without boto3 never import it.
+    """
     try:
         return action()
     except UserError as exc:
@@ -123,6 +127,9 @@ def _guarded(debug: bool, action: Callable[[], int]) -> int:
     except Exception as exc:
         if debug:
             raise
+        if type(exc).__module__.partition(".")[0] == "botocore":  # no botocore import needed
+            print(f"AWS error: {exc}", file=sys.stderr)
+            return EXIT_AWS
         print(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(this is a bug in orgtrail-gen; run again with --debug for the traceback)",

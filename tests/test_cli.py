@@ -644,3 +644,28 @@ def test_only_the_command_that_runs_is_imported(project: Path) -> None:
         check=True,
     )
     assert done.stderr.strip().splitlines()[-1] == "['generator.commands.validate'] False"
+
+
+def test_the_error_boundary_maps_aws_errors_to_exit_3_and_bugs_to_a_short_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from generator.cli import _guarded
+
+    client_error = type("ClientError", (Exception,), {"__module__": "botocore.exceptions"})
+
+    def aws() -> int:
+        raise client_error("An error occurred (AccessDenied) when calling DescribeOrganization")
+
+    def bug() -> int:
+        raise KeyError("oops")
+
+    assert _guarded(False, aws) == 3
+    assert capsys.readouterr().err == (
+        "AWS error: An error occurred (AccessDenied) when calling DescribeOrganization\n"
+    )
+    assert _guarded(False, bug) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: KeyError: 'oops'\n") and "--debug" in err
+    assert_no_traceback(err)
+    with pytest.raises(KeyError):
+        _guarded(True, bug)
