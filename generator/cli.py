@@ -1,136 +1,119 @@
-"""The command line: a thin layer of argument parsing over :mod:`generator.pipeline`.
+"""The command line: subcommands dispatched to :mod:`generator.commands`, one error boundary.
 
-Why: one error boundary turns every ``UserError`` into a clean message and its exit code; only
-``--debug`` ever shows a traceback. Commands parse, call one core function, and print.
+Why: each command lives in its own module (``HELP``, ``configure(parser)``, ``run(args)``) and
+only the one that runs is imported, so the main job never pays for the others (boto3 above
+all). ``orgtrail-gen CONFIG...`` stays the main job: an argument that is an existing file or
+ends in ``.yaml``/``.yml`` is a config, not a command. :func:`_guarded` is the one place that
+turns a ``UserError`` into a message and its exit code; only ``--debug`` shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from generator import __version__
-from generator.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
+from generator.errors import EXIT_AWS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
 
-COMMANDS = ("validate", "schema")
+# Command name -> module. Adding a command is one line here plus its module.
+COMMANDS = {
+    "generate": "generator.commands.generate",
+    "check": "generator.commands.check",
+    "validate": "generator.commands.validate",
+    "schema": "generator.commands.schema",
+}
+DEFAULT_COMMAND = "generate"
+_GLOBAL_FLAGS = ("--debug",)
+_CONFIG_SUFFIXES = (".yaml", ".yml")
 
 
-def _generate_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="orgtrail-gen",
-        description=(
-            "Render a CloudTrail organization-trail Terraform module for each CONFIG into "
-            "OUTPUT_DIR/<config-stem>/. Other commands: validate CONFIG..., schema."
-        ),
-    )
-    parser.add_argument("configs", nargs="+", type=Path, metavar="CONFIG")
-    parser.add_argument(
-        "--output-dir", type=Path, default=Path("output"), help="root folder (default: output)"
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 with a diff if output is stale"
-    )
-    parser.add_argument(
-        "--allow-replace",
-        action="append",
-        default=[],
-        metavar="ADDRESS",
-        help="let this run replace or remove a resource that holds logs (e.g. "
-        "aws_cloudtrail.org after a trail rename); repeat for several",
-    )
+def _command_module(name: str) -> ModuleType:
+    return importlib.import_module(COMMANDS[name])
+
+
+def _top_level_help() -> str:
+    """Usage and the command list; imports each command module, which is cheap by contract."""
+    width = max(map(len, COMMANDS))
+    lines = [
+        "usage: orgtrail-gen [--debug] COMMAND [ARGS...]",
+        "       orgtrail-gen [--debug] CONFIG... [generate options]",
+        "",
+        "Turn one YAML config per AWS Organization into a hardened Terraform root module for",
+        "its CloudTrail organization trail.",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {_command_module(name).HELP}" for name in COMMANDS),
+        "",
+        "options:",
+        "  -h, --help  show this help (`orgtrail-gen COMMAND --help` for a command's)",
+        "  --version   show the version",
+        "  --debug     show tracebacks (accepted anywhere on the line)",
+        "",
+        f"`orgtrail-gen CONFIG...` means `orgtrail-gen {DEFAULT_COMMAND} CONFIG...`: an argument",
+        "that is an existing file or ends in .yaml/.yml is a config. Options go before or after",
+        "the configs.",
+        "Exit codes: 0 ok; 1 a preflight check, --check or a verification failed; 2 bad input",
+        "(config, arguments, or a file in the output folder that orgtrail-gen did not write);",
+        "3 an AWS API error.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _is_config(argument: str) -> bool:
+    return argument.endswith(_CONFIG_SUFFIXES) or Path(argument).is_file()
+
+
+class _UnknownCommandError(UserError):
+    def __init__(self, name: str) -> None:
+        import difflib
+
+        close = difflib.get_close_matches(name, COMMANDS, n=1)
+        hint = (
+            f" (did you mean {close[0]!r}?)"
+            if close
+            else f"; commands: {', '.join(COMMANDS)}. A config must be an existing file or "
+            "end in .yaml/.yml"
+        )
+        super().__init__(f"orgtrail-gen: unknown command {name!r}{hint}")
+
+
+def _split(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Which command runs, and its arguments; None for the top-level flags alone.
+
+    Raises:
+        _UnknownCommandError: The first argument is neither a command nor a config.
+    """
+    for index, argument in enumerate(argv):
+        if argument in _GLOBAL_FLAGS:
+            continue
+        if argument in COMMANDS:
+            return argument, argv[:index] + argv[index + 1 :]
+        if argument in ("-h", "--help", "--version"):
+            return None, argv
+        if argument.startswith("-") or _is_config(argument):
+            return DEFAULT_COMMAND, argv
+        raise _UnknownCommandError(argument)
+    return None, argv
+
+
+def _parser(name: str, module: ModuleType) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"orgtrail-gen {name}", description=module.HELP)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("--version", action="version", version=f"orgtrail-gen {__version__}")
+    module.configure(parser)
     return parser
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from generator import output
-    from generator.pipeline import build, rule_count
-
-    # every config checked before any write
-    modules = [
-        build(path, output_dir=args.output_dir, allow_replace=args.allow_replace)
-        for path in args.configs
-    ]
-    stems = [module.stem for module in modules]
-    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
-    if clashes:
-        raise UserError(
-            f"several configs would write {', '.join(clashes)}: each config needs its own "
-            "file name, because it names its output folder"
-        )
-    status = EXIT_OK
-    for module in modules:
-        for warning in module.warnings:
-            print(f"warning: {module.stem}: {warning}", file=sys.stderr)
-    if args.check:
-        for module in modules:
-            directory = args.output_dir / module.stem
-            text = output.diff(directory, module.files)
-            if text:
-                sys.stdout.write(text)
-                print(f"{directory}: stale; run `orgtrail-gen` without --check", file=sys.stderr)
-                status = EXIT_FAILED
-            else:
-                print(f"{directory}: up to date")
-        return status
-    # Plan every folder first: a foreign file anywhere means nothing is written anywhere.
-    plans = [
-        (module, output.plan(args.output_dir / module.stem, module.files)) for module in modules
-    ]
-    for module, change in plans:
-        directory = args.output_dir / module.stem
-        for warning in module.warnings:
-            print(f"warning: {module.stem}: {warning}", file=sys.stderr)
-        output.apply(directory, change)
-        print(
-            f"{directory}: {len(module.files)} files ({len(change.write)} written, "
-            f"{len(change.delete)} removed), {module.resource_count} resources, "
-            f"{rule_count()} preflight checks passed"
-        )
-    return status
-
-
-def _validate(argv: Sequence[str]) -> int:
-    from generator.config_loader import load_config
-
-    parser = argparse.ArgumentParser(
-        prog="orgtrail-gen validate", description="Check configs only."
-    )
-    parser.add_argument("configs", nargs="+", type=Path, metavar="CONFIG")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
-    return _guarded(args.debug, lambda: _validate_all(args.configs, load_config))
-
-
-def _validate_all(paths: list[Path], load: Callable[[Path], object]) -> int:
-    failed: list[str] = []
-    for path in paths:
-        try:
-            load(path)
-            print(f"{path}: valid")
-        except UserError as exc:
-            failed.append(str(exc))
-    if failed:
-        raise UserError("\n".join(failed))
-    return EXIT_OK
-
-
-def _schema(argv: Sequence[str]) -> int:
-    from generator.schema import config_schema
-
-    argparse.ArgumentParser(
-        prog="orgtrail-gen schema", description="Print the config's JSON Schema."
-    ).parse_args(argv)
-    sys.stdout.write(config_schema())
-    return EXIT_OK
-
-
 def _guarded(debug: bool, action: Callable[[], int]) -> int:
-    """The one error boundary: user errors print cleanly, bugs print a short report."""
+    """The one error boundary: user errors print cleanly, bugs print a short report.
+
+    botocore's errors (``ClientError``, ``BotoCoreError``: AWS refused or could not be reached)
+    exit 3, recognised by their module so that commands without boto3 never import it.
+    """
     try:
         return action()
     except UserError as exc:
@@ -144,6 +127,9 @@ def _guarded(debug: bool, action: Callable[[], int]) -> int:
     except Exception as exc:
         if debug:
             raise
+        if type(exc).__module__.partition(".")[0] == "botocore":  # no botocore import needed
+            print(f"AWS error: {exc}", file=sys.stderr)
+            return EXIT_AWS
         print(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "(this is a bug in orgtrail-gen; run again with --debug for the traceback)",
@@ -154,14 +140,30 @@ def _guarded(debug: bool, action: Callable[[], int]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``orgtrail-gen`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    return _guarded("--debug" in arguments, lambda: _dispatch(arguments))
+
+
+def _dispatch(arguments: list[str]) -> int:
+    name, rest = _split(arguments)
+    if name is None:
+        return _top_level(rest)
+    module = _command_module(name)
     try:
-        if argv and argv[0] == "validate":
-            return _validate(argv[1:])
-        if argv and argv[0] == "schema":
-            return _schema(argv[1:])
-        args = _generate_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse: --help, --version, or a usage error
-        code = exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
-        return EXIT_BAD_INPUT if code not in (EXIT_OK,) else EXIT_OK
-    return _guarded(args.debug, lambda: _generate(args))
+        args = _parser(name, module).parse_intermixed_args(rest)
+    except SystemExit as exc:  # argparse: --help, or a usage error (already printed)
+        return EXIT_OK if exc.code in (0, None) else EXIT_BAD_INPUT
+    return int(module.run(args))
+
+
+def _top_level(arguments: list[str]) -> int:
+    """``orgtrail-gen``, ``--help`` or ``--version`` without a command."""
+    if "--version" in arguments:
+        print(f"orgtrail-gen {__version__}")
+        return EXIT_OK
+    if "-h" in arguments or "--help" in arguments:
+        sys.stdout.write(_top_level_help())
+        return EXIT_OK
+    sys.stderr.write(_top_level_help())
+    print("orgtrail-gen: error: a command or a config is required", file=sys.stderr)
+    return EXIT_BAD_INPUT

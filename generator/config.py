@@ -44,6 +44,9 @@ def _match(pattern: str, rule: str) -> AfterValidator:
 
 
 def _bucket_name(value: str) -> str:
+    if value != value.lower():
+        fix = f" ({value.lower()!r})" if _BUCKET_RE.fullmatch(value.lower()) else ""
+        raise ValueError(f"{value!r} has uppercase letters; S3 bucket names are lowercase{fix}")
     if not _BUCKET_RE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid S3 bucket name: 3-63 characters from a-z 0-9 . -, starting"
@@ -488,6 +491,57 @@ class Adopt(StrictModel):
     key: AdoptedKey | None = None
 
 
+_STATE_KEY_SEGMENT_RE = re.compile(r"^[A-Za-z0-9!_.'()=-]+$")
+
+
+def _state_key(value: str) -> str:
+    if not 1 <= len(value.encode("utf-8")) <= 1024:
+        raise ValueError("must be 1-1024 bytes (the S3 object key limit)")
+    if value.startswith("/") or value.endswith("/") or "//" in value:
+        raise ValueError(
+            f"{value!r}: must not start or end with '/' or hold '//' (the S3 backend refuses it)"
+        )
+    for segment in value.split("/"):
+        if segment in (".", "..") or not _STATE_KEY_SEGMENT_RE.fullmatch(segment):
+            raise ValueError(
+                f"{value!r}: use S3-safe characters only (A-Z a-z 0-9 ! _ . ' ( ) = -, '/' between"
+                " segments; no '.' or '..' segment)"
+            )
+    return value
+
+
+class Backend(StrictModel):
+    """Where Terraform keeps this module's state: an S3 backend with native locking."""
+
+    bucket: BucketName = Field(
+        description="Existing, versioned bucket for Terraform state (not the log bucket)."
+    )
+    key: Annotated[StrictStr, AfterValidator(_state_key)] = Field(
+        description="Object key of the state file, e.g. orgtrail/prod/terraform.tfstate."
+    )
+    region: Region | None = Field(
+        default=None, description="Region of the state bucket. Default: trail.home_region."
+    )
+    kms_key_id: (
+        Annotated[
+            StrictStr,
+            _match(
+                r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})",
+                "a symmetric key's ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Encrypt state with this KMS key (SSE-KMS) instead of S3-managed keys.",
+    )
+
+    def state_region(self, home_region: str) -> str:
+        """The state bucket's region: as configured, else the trail's home region."""
+        return self.region or home_region
+
+
 def _principal_key(principal: str) -> str:
     """A principal as an account id or ARN, normalised so that '1234' and its root ARN compare."""
     if principal.endswith(":root"):
@@ -567,6 +621,11 @@ class Config(StrictModel):
             "created (`orgtrail-gen discover` fills it in)."
         ),
     )
+    backend: Backend | None = Field(
+        default=None,
+        description="Omit to keep state where you configure it (a hand-written backend.tf is "
+        "kept) or, without one, in a local terraform.tfstate.",
+    )
 
 
 def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
@@ -635,6 +694,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     issues.extend(_hardening_issues(config))
     issues.extend(_layout_issues(config))
     issues.extend(_adoption_issues(config))
+    issues.extend(_backend_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
         issues.append(
@@ -1012,4 +1072,32 @@ def _adopted_key_issues(
                 f"{alias}",
             )
         )
+    return issues
+
+
+def _backend_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules of the state backend that relate it to the rest of the config."""
+    backend = config.backend
+    if backend is None:
+        return []
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    if backend.bucket == config.bucket.name:
+        issues.append((("backend", "bucket"),
+                       "keep state out of the log bucket: its policy, lifecycle and Object Lock "
+                       "are made for logs; use a bucket of its own"))  # fmt: skip
+    home = partition_of(config.trail.home_region)
+    region = backend.state_region(config.trail.home_region)
+    state = partition_of(region)
+    if home and state and state.name != home.name:
+        issues.append((("backend", "region"),
+                       f"{region} is in partition {state.name}, the trail in {home.name}: one "
+                       "set of credentials cannot reach both"))  # fmt: skip
+    if backend.kms_key_id is not None:
+        _, arn_partition, _, key_region, *_ = backend.kms_key_id.split(":")
+        if key_region != region:
+            issues.append((("backend", "kms_key_id"),
+                           f"the key is in {key_region}, the state bucket in {region}: S3 needs "
+                           "a key in the bucket's region"))  # fmt: skip
+        if state and arn_partition != state.name:
+            issues.append((("backend", "kms_key_id"), f"not in partition {state.name}"))
     return issues

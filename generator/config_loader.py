@@ -6,14 +6,15 @@ two and reports every problem in one go, so a user fixes a config in one round t
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.config import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
-from generator.errors import ConfigError, ConfigIssue
+from generator.errors import ConfigError, ConfigIssue, UserError
 from generator.yaml_source import Located, load_yaml
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
@@ -24,13 +25,64 @@ def display_name(path: Path) -> str:
     return str(path)
 
 
+def _section_model(path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The config model of the section at ``path`` (list indexes skipped), if there is one."""
+    model: type[BaseModel] = Config
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        nested = _models_in(field.annotation)
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds: ``X``, ``X | None``, ``list[X]``, ..."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _unknown_key(path: tuple[str | int, ...]) -> str:
+    """Why a key is unknown, with the nearest key the model does have."""
+    model = _section_model(path[:-1])
+    known = list(model.model_fields) if model else []
+    close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {close[0]!r}?"
+    where = ".".join(str(p) for p in path[:-1] if isinstance(p, str)) or "the top level"
+    return f"unknown key; {where} takes: {', '.join(known)}" if known else "unknown key"
+
+
+def _yaml_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "empty" if value is None else type(value).__name__
+
+
 def _message(error: ErrorDetails, written: str | None = None) -> str:
     kind = error["type"]
     message = error["msg"]
     for prefix in _PREFIXES:
         message = message.removeprefix(prefix)
     if kind == "extra_forbidden":
-        return "unknown key (check the spelling; see `orgtrail-gen schema`)"
+        return _unknown_key(tuple(error["loc"]))
+    if kind in ("model_type", "dict_type"):
+        return (
+            f"must be a section of `key: value` lines indented below it, not "
+            f"{_yaml_kind(error.get('input'))}"
+        )
     if kind == "missing":
         return "required key is missing"
     if kind == "string_type" and isinstance(error.get("input"), int | float):
@@ -49,7 +101,7 @@ def _issues(located: Located, exc: ValidationError) -> list[ConfigIssue]:
             hint = MISSING_HINTS.get(tuple(map(str, path)))
             issue = located.issue(path[:-1], f"{message}; {hint}" if hint else message, key=True)
             issue = ConfigIssue(
-                issue.file, issue.line, issue.column, ".".join(map(str, path)), issue.message
+                issue.file, issue.line, issue.column, located.issue(path, "").path, issue.message
             )
         elif kind == "extra_forbidden" and tuple(map(str, path)) in RETIRED_KEYS:
             issue = located.issue(path, RETIRED_KEYS[tuple(map(str, path))], key=True)
@@ -79,9 +131,14 @@ def load_config(path: Path) -> Config:
     """Read, parse and validate one config file."""
     name = display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([ConfigIssue(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([ConfigIssue(name, 1, 1, "", "not UTF-8 text")]) from None
+        data = path.read_bytes()
+    except OSError as exc:  # no position: there is no file to point into
+        raise UserError(f"{name}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        problem = f"byte {data[exc.start]:#04x} is not UTF-8 text; save the file as UTF-8"
+        raise ConfigError([ConfigIssue(name, line, column, "", problem)]) from None
     return validate(load_yaml(text, name))

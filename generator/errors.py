@@ -44,6 +44,20 @@ class ConfigError(UserError):
         super().__init__("\n".join(str(issue) for issue in issues))
 
 
+class CombinedError(UserError):
+    """Several inputs failed: every message together, with the most serious exit code.
+
+    Why: a user running ``orgtrail-gen a.yaml b.yaml c.yaml`` fixes all three in one round trip
+    only if b's errors are shown even though a's already failed. Bad input (2) outranks a failed
+    check (1), because it has to be fixed first.
+    """
+
+    def __init__(self, errors: list[UserError]) -> None:
+        self.errors = errors
+        self.exit_code = max(error.exit_code for error in errors)
+        super().__init__("\n".join(str(error) for error in errors))
+
+
 class OutputConflictError(UserError):
     """Writing would overwrite a file that orgtrail-gen did not generate."""
 

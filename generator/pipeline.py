@@ -17,6 +17,7 @@ from generator.config import Config
 from generator.config_loader import load_config
 from generator.errors import PreflightError
 from generator.hcl_parse import ParsedModule
+from generator.locations import config_label, default_output_root, rerun_command
 from generator.output import generated_files
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
@@ -76,8 +77,8 @@ class Module:
 
 
 def source_name(path: Path) -> str:
-    """How a config is named in generated headers: ``<folder>/<file>``, independent of cwd."""
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    """How a config is named in generated headers, independent of cwd (see locations)."""
+    return config_label(path)
 
 
 def check_module(
@@ -118,16 +119,19 @@ def previous_module(directory: Path) -> ParsedModule | None:
 
 
 def build(
-    path: Path, *, output_dir: Path | None = None, allow_replace: Collection[str] = ()
+    path: Path, output_root: Path | None = None, allow_replace: Collection[str] = ()
 ) -> Module:
     """Load, validate, render, re-parse and preflight one config; raise on any failure.
 
-    With ``output_dir``, the module already in ``output_dir/<stem>/`` is the previous output
-    the evidence rule (OTG040) compares against.
+    ``output_root`` is the ``--output-dir`` the user chose, named in the headers' re-run hint.
+    The module already in its folder (``output_root`` or the default root, ``/<stem>/``) is
+    the previous output the evidence rule (OTG040) compares against; ``allow_replace`` names
+    the addresses the user lets this run replace or remove.
     """
     config = load_config(path)
-    files = render_module(config, source_name(path))
-    previous = previous_module(output_dir / path.stem) if output_dir is not None else None
+    files = render_module(config, source_name(path), rerun_command(path, output_root))
+    root = output_root if output_root is not None else default_output_root(path)
+    previous = previous_module(root / path.stem)
     parsed, findings = check_module(config, files, previous, allow_replace)
     if findings:
         lines = [f"{path}: {len(findings)} preflight check(s) failed; nothing was written:"]

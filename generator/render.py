@@ -58,23 +58,30 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def header(source: str) -> str:
-    """The first lines of every generated file: tool, source config, no timestamp."""
+def header(source: str, command: str | None = None) -> str:
+    """The first lines of every generated file: tool, source config, no timestamp.
+
+    Args:
+        source: The config as headers name it.
+        command: The command that regenerates the file (default ``orgtrail-gen <source>``).
+    """
     return (
         f"{HEADER_MARK} from {source}. Do not edit by hand:\n"
-        f"# change the config and run `orgtrail-gen {source}` again.\n"
+        f"# change the config and run `{command or f'orgtrail-gen {source}'}` again.\n"
     )
 
 
-def render_module(config: Config, source: str) -> dict[str, str]:
+def render_module(config: Config, source: str, command: str | None = None) -> dict[str, str]:
     """Render every file of the module for ``config``; ``source`` names the config in headers.
+
+    ``command`` is the re-run hint of the header (see :func:`header`).
 
     Returns:
         ``{"cloudtrail.tf": text, ...}`` in a stable order, each text formatted like
         ``terraform fmt``.
     """
     view = ModuleView(config, Arns.of(config))
-    context = {**view.context(), "header": header(source)}
+    context = {**view.context(), "header": header(source, command)}
     files: dict[str, str] = {}
     for name in view.files():
         template_name = f"{name}.tf.j2"

@@ -187,6 +187,8 @@ class ModuleView:
         names.append("outputs")
         if self.imports():
             names.append("imports")
+        if self.config.backend is not None:
+            names.append("backend")
         return names
 
     def context(self) -> dict[str, Any]:
@@ -200,6 +202,8 @@ class ModuleView:
             "kms": self.kms(),
             "outputs": self.outputs(),
             "imports": {"blocks": self.imports(), "notes": self.adoption_notes()},
+            "versions": self.versions(),
+            "backend": self.backend(),
         }
 
     def providers(self) -> dict[str, Any]:
@@ -692,3 +696,19 @@ class ModuleView:
                     line, 96, subsequent_indent=indent + "  ", break_on_hyphens=False
                 )
         return lines
+
+    def versions(self) -> dict[str, Any]:
+        """The Terraform version: 1.10 brought the S3 backend's native locking (use_lockfile)."""
+        return {"terraform": ">= 1.10.0" if self.config.backend is not None else ">= 1.7.0"}
+
+    def backend(self) -> dict[str, Any] | None:
+        """The S3 backend: state encrypted, locked with a lock file beside it (no DynamoDB)."""
+        backend = self.config.backend
+        if backend is None:
+            return None
+        return {
+            "bucket": backend.bucket,
+            "key": backend.key,
+            "region": backend.state_region(self.config.trail.home_region),
+            "kms_key_id": backend.kms_key_id,
+        }

@@ -125,6 +125,41 @@ class _Walker:
         self.issues.append(issue)
 
 
+# PyYAML's wording for the usual mistakes, and what they mean for someone editing a config.
+_SYNTAX_HINTS = (
+    (
+        "mapping values are not allowed here",
+        "unexpected ':'. Usually this line is indented deeper than the keys above it (the keys "
+        "of one section start in the same column), the line above lacks its ':', or a value "
+        "holds ': ' and needs quotes",
+    ),
+    (
+        "but found '<block mapping start>'",
+        "this line is indented differently from the keys above it: the keys of one section "
+        "start in the same column",
+    ),
+    (
+        "while parsing a block collection",
+        "a key among list items: indent it like the keys of its section, or start the item "
+        "with '- '",
+    ),
+    (
+        "that cannot start any token",
+        "a tab or another character YAML cannot read here; YAML indents with spaces only",
+    ),
+    ("could not find expected ':'", "a key without ':' after it"),
+)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's message, led by a plain explanation when the mistake is a common one."""
+    problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    for pattern, hint in _SYNTAX_HINTS:
+        if pattern in problem:
+            return f"YAML syntax: {hint} (PyYAML: {problem})"
+    return f"YAML syntax: {problem}"
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; syntax errors and duplicate keys become ConfigErrors.
 
@@ -142,10 +177,7 @@ def load_yaml(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise ConfigError(
-            [ConfigIssue(file, line, column, "", f"YAML syntax: {problem}")]
-        ) from None
+        raise ConfigError([ConfigIssue(file, line, column, "", _syntax_message(exc))]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigIssue(file, 1, 1, "", f"YAML: {exc}")]) from None
     if node is None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+SHIPPED_CONFIGS = sorted([*(ROOT / "configs").glob("*.yaml"), *(ROOT / "configs").glob("*.yml")])
 CASE_CONFIGS = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
 
 
@@ -22,3 +24,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def checkov(request: pytest.FixtureRequest) -> Path:
+    """The checkov executable, installed on first use with its progress on the terminal.
+
+    Skipped with the reason when it cannot be installed (offline), except under CI=true,
+    where that fails: CI must never skip the checkov tests silently.
+    """
+    from support.checkov import checkov_or_skip
+
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+
+    def show(message: str) -> None:
+        if reporter is None or capture is None:
+            print(f"checkov: {message}", file=sys.stderr)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"checkov: {message}")
+
+    return checkov_or_skip(show, os.environ)

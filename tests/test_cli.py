@@ -4,6 +4,9 @@ printed, and that a bad input never leaves half a module or a traceback behind.
 
 from __future__ import annotations
 
+import argparse
+import ast
+import importlib
 import json
 import os
 import re
@@ -29,6 +32,7 @@ LOCATED = re.compile(r"^configs/\w+\.yaml:\d+:\d+: ", re.M)
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A scratch checkout: configs/example.yaml, cwd set to it, no output yet."""
+    (tmp_path / ".git").mkdir()  # what makes it a working tree: headers name configs/...
     (tmp_path / "configs").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "configs" / "example.yaml")
     monkeypatch.chdir(tmp_path)
@@ -106,12 +110,77 @@ def test_second_run_is_byte_identical_and_rewrites_nothing(
 
 
 def test_header_and_bytes_do_not_depend_on_how_the_config_is_named(
-    project: Path, capsys: pytest.CaptureFixture[str]
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run(capsys, "configs/example.yaml", "--output-dir", "rel")[0] == 0
+    assert run(capsys, "configs/example.yaml", "--output-dir", "build")[0] == 0
+    first = tree(project / "build")
+    shutil.rmtree(project / "build")
+    monkeypatch.chdir(project / "configs")
     absolute = str(project / "configs" / "example.yaml")
-    assert run(capsys, absolute, "--output-dir", "abs")[0] == 0
-    assert tree(project / "rel") == tree(project / "abs")
+    assert run(capsys, absolute, "--output-dir", str(project / "build"))[0] == 0
+    assert tree(project / "build") == first
+
+
+def test_check_is_up_to_date_from_any_working_directory(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's `cd configs && orgtrail-gen example.yaml --check` case: no drift."""
+    assert run(capsys, "configs/example.yaml")[0] == 0
+    before = tree(project / "output")
+    for folder, config in (("configs", "example.yaml"), ("output", "../configs/example.yaml")):
+        monkeypatch.chdir(project / folder)
+        code, out, err = run(capsys, "check", config)
+        assert code == 0, out + err
+        assert "up to date" in err and out == ""
+        code, _, err = run(capsys, config)  # the main job, from here, rewrites nothing
+        assert code == 0, err
+    assert tree(project / "output") == before
+    header = (project / "output" / "example" / "s3.tf").read_text(encoding="utf-8")
+    assert header.startswith(f"{HEADER_MARK} from configs/example.yaml. Do not edit by hand:\n")
+    assert "# change the config and run `orgtrail-gen configs/example.yaml` again.\n" in header
+
+
+def test_a_config_outside_any_working_tree_is_named_by_its_file_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "scratch" / "deep"
+    outside.mkdir(parents=True)
+    shutil.copy(EXAMPLE, outside / "acme.yaml")
+    monkeypatch.chdir(tmp_path)
+    # without --output-dir, a config outside a tree is written below the current directory
+    assert run(capsys, str(outside / "acme.yaml"))[0] == 0
+    text = (tmp_path / "output" / "acme" / "s3.tf").read_text(encoding="utf-8")
+    assert text.splitlines()[:2] == [
+        f"{HEADER_MARK} from acme.yaml. Do not edit by hand:",
+        "# change the config and run `orgtrail-gen acme.yaml` again.",
+    ]
+    assert str(tmp_path) not in text and "scratch" not in text
+    # an output folder outside any tree can only be named in full
+    assert run(capsys, str(outside / "acme.yaml"), "--output-dir", "out")[0] == 0
+    second = (tmp_path / "out" / "acme" / "s3.tf").read_text(encoding="utf-8").splitlines()[1]
+    assert (
+        second
+        == f"# change the config and run `orgtrail-gen acme.yaml --output-dir {tmp_path / 'out'}` again."
+    )
+
+
+def test_the_rerun_hint_names_the_output_dir_when_it_is_not_the_default(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "configs/example.yaml", "--output-dir", "build/tf")[0] == 0
+    hint = (project / "build" / "tf" / "example" / "s3.tf").read_text(encoding="utf-8")
+    assert "run `orgtrail-gen configs/example.yaml --output-dir build/tf` again." in hint
+    # the same folder named from elsewhere gives the same hint: it is relative to the tree
+    monkeypatch.chdir(project / "configs")
+    code, out, err = run(capsys, "check", "example.yaml", "--output-dir", "../build/tf")
+    assert code == 0, out + err
+    # spelling the default out changes nothing
+    monkeypatch.chdir(project)
+    assert run(capsys, "configs/example.yaml")[0] == 0
+    assert run(capsys, "configs/example.yaml", "--output-dir", "output")[0] == 0
+    assert run(capsys, "check", "configs/example.yaml")[0] == 0
+    plain = (project / "output" / "example" / "s3.tf").read_text(encoding="utf-8")
+    assert "--output-dir" not in plain
 
 
 def test_output_dir_root_gets_one_folder_per_config_stem(
@@ -135,7 +204,8 @@ def test_check_is_clean_after_generating(project: Path, capsys: pytest.CaptureFi
     before = tree(project / "output")
     code, out, err = run(capsys, "configs/example.yaml", "--check")
     assert code == 0, err
-    assert "---" not in out and "+++" not in out
+    assert out == ""
+    assert err == "output/example: up to date\n"
     assert tree(project / "output") == before
 
 
@@ -150,7 +220,7 @@ def test_check_reports_a_hand_edit_as_a_diff_and_writes_nothing(
     before = tree(project / "output")
     code, out, err = run(capsys, "configs/example.yaml", "--check")
     assert code == 1
-    assert "--- a/output/example/cloudtrail.tf" in out
+    assert out.startswith("--- a/output/example/cloudtrail.tf\n"), "stdout is the patch alone"
     assert "+++ b/output/example/cloudtrail.tf" in out
     assert "@@" in out
     assert re.search(r"^-.*= false$", out, re.M)
@@ -412,14 +482,192 @@ def test_argument_errors_exit_2(
 
 def test_output_is_identical_across_hash_seeds(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(generator.__file__).resolve().parent.parent)}
+    trees = []
     for seed in ("1", "4242"):
+        shutil.rmtree(project / "o", ignore_errors=True)
         subprocess.run(
-            [sys.executable, "-m", "generator", "configs/example.yaml", "--output-dir", f"o{seed}"],
+            [sys.executable, "-m", "generator", "configs/example.yaml", "--output-dir", "o"],
             cwd=project,
             env={**env, "PYTHONHASHSEED": seed},
             check=True,
             capture_output=True,
         )
-    first, second = tree(project / "o1"), tree(project / "o4242")
-    assert first
-    assert first == second
+        trees.append(tree(project / "o"))
+    assert trees[0]
+    assert trees[0] == trees[1]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_every_config_error_of_every_config_is_reported_and_nothing_written(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configs = project / "configs"
+    shutil.copy(configs / "example.yaml", configs / "b.yaml")
+    break_config(configs / "b.yaml")
+    (configs / "c.yaml").write_text("trail:\n  name: [oops\n", encoding="utf-8")
+    shutil.copy(configs / "example.yaml", configs / "d.yaml")
+    for argv in (
+        ["configs/b.yaml", "configs/c.yaml", "configs/example.yaml", "configs/d.yaml"],
+        ["check", "configs/b.yaml", "configs/c.yaml", "configs/example.yaml", "configs/d.yaml"],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 2
+        assert re.search(r"^configs/b\.yaml:\d+:\d+: trail\.name: ", err, re.M), err
+        assert re.search(r"^configs/c\.yaml:\d+:\d+: YAML syntax", err, re.M), err
+        assert err.rstrip().endswith("2 of 4 configs failed; nothing was written")
+        assert "example" not in out
+        assert_no_traceback(out, err)
+    assert not (project / "output").exists()
+
+
+def test_a_warning_is_printed_once_per_config(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = config_data(project / "configs" / "example.yaml")
+    data["bucket"]["create"] = False
+    write_config(project / "configs" / "example.yaml", data)
+    for argv in (["configs/example.yaml"], ["check", "configs/example.yaml"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 0, err
+        warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+        assert len(warnings) == 1, err
+        assert "REPLACED" in warnings[0] and "configs/example.yaml" in warnings[0]
+
+
+def test_check_command_is_generate_check(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", "configs/example.yaml", "--output-dir", "build")
+    assert code == 1
+    assert "+++ b/build/example/cloudtrail.tf" in out
+    assert "run `orgtrail-gen configs/example.yaml --output-dir build`" in err
+    assert not (project / "build").exists()
+    assert run(capsys, "generate", "--output-dir", "build", "configs/example.yaml")[0] == 0
+    assert run(capsys, "check", "configs/example.yaml", "--output-dir", "build")[0] == 0
+    assert run(capsys, "configs/example.yaml", "--check", "--output-dir", "build")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--output-dir", "o", "configs/example.yaml"],
+        ["configs/example.yaml", "--output-dir", "o"],
+        ["generate", "--output-dir", "o", "configs/example.yaml"],
+        ["--debug", "generate", "configs/example.yaml", "--output-dir", "o"],
+        ["generate", "configs/example.yaml", "--debug", "--output-dir", "o"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_options_go_before_or_after_arguments(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert (project / "o" / "example" / "cloudtrail.tf").is_file()
+    assert "o/example: " in out
+
+
+def test_unknown_command_is_named_with_the_nearest_command(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "generte", "configs/example.yaml")
+    assert (code, out) == (2, "")
+    assert err == "orgtrail-gen: unknown command 'generte' (did you mean 'generate'?)\n"
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2
+    assert "unknown command 'frobnicate'; commands: generate, check, validate, schema" in err
+    assert ":1:1" not in err
+    assert not (project / "output").exists()
+
+
+def test_a_missing_yaml_file_is_a_config_not_a_command(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "configs/missing.yaml")
+    assert (code, err) == (2, "configs/missing.yaml: cannot read: No such file or directory\n")
+    # an existing file without a YAML suffix is a config too
+    shutil.copy(project / "configs" / "example.yaml", project / "example.conf")
+    assert run(capsys, "example.conf")[0] == 0
+    assert (project / "output" / "example.conf").exists() is False
+    assert (project / "output" / "example" / "s3.tf").is_file()
+
+
+def test_help_lists_every_command_and_describes_every_argument(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from generator import cli
+
+    code, out, err = run(capsys, "--help")
+    assert (code, err) == (0, "")
+    for name, module_name in cli.COMMANDS.items():
+        module = importlib.import_module(module_name)
+        assert re.search(rf"^  {name} +{re.escape(module.HELP)}$", out, re.M), name
+        parser = cli._parser(name, module)
+        for action in parser._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+        code, out_cmd, _ = run(capsys, name, "--help")
+        assert code == 0
+        assert out_cmd.startswith(f"usage: orgtrail-gen {name}")
+    assert "orgtrail-gen CONFIG..." in out
+
+
+def test_each_command_module_defines_exactly_the_command_interface() -> None:
+    """The contract a new command (discover, verify) follows: HELP, configure, run."""
+    from generator import cli
+
+    for module_name in cli.COMMANDS.values():
+        module = importlib.import_module(module_name)
+        tree_ = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+        defined = set()
+        for node in tree_.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined |= {t.id for t in targets if isinstance(t, ast.Name)}
+        assert {n for n in defined if not n.startswith("_")} == {"HELP", "configure", "run"}
+        assert isinstance(module.HELP, str) and module.HELP
+        assert callable(module.configure) and callable(module.run)
+
+
+def test_only_the_command_that_runs_is_imported(project: Path) -> None:
+    probe = (
+        "import sys; from generator.cli import main; code = main(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m.startswith('generator.commands.')), "
+        "'boto3' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(generator.__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "validate", "configs/example.yaml"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr.strip().splitlines()[-1] == "['generator.commands.validate'] False"
+
+
+def test_the_error_boundary_maps_aws_errors_to_exit_3_and_bugs_to_a_short_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from generator.cli import _guarded
+
+    client_error = type("ClientError", (Exception,), {"__module__": "botocore.exceptions"})
+
+    def aws() -> int:
+        raise client_error("An error occurred (AccessDenied) when calling DescribeOrganization")
+
+    def bug() -> int:
+        raise KeyError("oops")
+
+    assert _guarded(False, aws) == 3
+    assert capsys.readouterr().err == (
+        "AWS error: An error occurred (AccessDenied) when calling DescribeOrganization\n"
+    )
+    assert _guarded(False, bug) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: KeyError: 'oops'\n") and "--debug" in err
+    assert_no_traceback(err)
+    with pytest.raises(KeyError):
+        _guarded(True, bug)

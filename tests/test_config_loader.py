@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.config_loader import load_config, validate
-from generator.errors import ConfigError, ConfigIssue
+from generator.errors import ConfigError, ConfigIssue, UserError
 from generator.yaml_source import load_yaml
 
 VALID = """\
@@ -166,15 +167,16 @@ def test_load_config_reads_a_valid_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["missing", "directory"])
-def test_unreadable_file_is_a_config_error(tmp_path: Path, kind: str) -> None:
+def test_unreadable_file_is_an_error_without_an_invented_position(
+    tmp_path: Path, kind: str
+) -> None:
     path = tmp_path / "org.yaml"
     if kind == "directory":
         path.mkdir()
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(UserError) as caught:
         load_config(path)
-    (issue,) = caught.value.issues
-    assert (issue.file, issue.line, issue.column) == (str(path), 1, 1)
-    assert "cannot read" in issue.message
+    reason = "Is a directory" if kind == "directory" else "No such file or directory"
+    assert str(caught.value) == f"{path}: cannot read: {reason}"
 
 
 def test_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
@@ -185,9 +187,93 @@ def test_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
     (issue,) = caught.value.issues
     assert issue.file == str(path)
     assert "UTF-8" in issue.message
+    # placed at the first byte that is not UTF-8 (the "s\xe9curit\xe9" tag value)
+    line = next(i for i, text in enumerate(VALID.splitlines(), 1) if "security" in text)
+    assert (issue.line, issue.column) == (line, VALID.splitlines()[line - 1].index("security") + 2)
 
 
 def test_utf8_file_with_non_ascii_values_loads(tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
     path.write_text(edit("  Team: platform\n", "  Team: S\u00e9curit\u00e9\n"), encoding="utf-8")
     assert load_config(path).tags["Team"] == "S\u00e9curit\u00e9"
+
+
+# ---------------------------------------------------------------- messages that say how to fix it
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "suggestion"),
+    [
+        ("trail:\n", "trial: {}\ntrail:\n", "trial", "trail"),
+        (
+            "  home_region: us-east-1\n",
+            "  home_region: us-east-1\n  home_regoin: x\n",
+            "trail.home_regoin",
+            "home_region",
+        ),
+        (
+            "  log_group_name: /aws/cloudtrail/org\n",
+            "  log_group_name: /aws/cloudtrail/org\n  retention_days: 30\n",
+            "cloudwatch_logs.retention_days",
+            "retention_in_days",
+        ),
+        (
+            "  name: example-org-cloudtrail-logs\n",
+            "  name: example-org-cloudtrail-logs\n  lifecycle: {transitions: [{dayz: 1, storage_class: GLACIER}]}\n",
+            "bucket.lifecycle.transitions[0].dayz",
+            "days",
+        ),
+    ],
+)
+def test_unknown_key_suggests_the_nearest_key_of_its_section(
+    old: str, new: str, path: str, suggestion: str
+) -> None:
+    issues = [i for i in errors(edit(old, new)) if i.path == path]
+    assert [i.message for i in issues] == [f"unknown key; did you mean {suggestion!r}?"]
+
+
+def test_unknown_key_without_a_near_match_lists_the_keys_of_its_section() -> None:
+    (issue,) = errors(edit("  Team: platform\n", "  Team: platform\nzzz: 1\n"))
+    assert issue.path == "zzz"
+    assert issue.message.startswith("unknown key; the top level takes: organization, trail, bucket")
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "kind"),
+    [
+        ("organization", "5", "a number"),
+        ("trail", "org-trail", "a string"),
+        ("bucket", "[a, b]", "a list"),
+        ("kms", "true", "true/false"),
+        ("cloudwatch_logs", "x", "a string"),
+    ],
+)
+def test_a_section_given_a_scalar_says_so_without_internal_class_names(
+    section: str, value: str, kind: str
+) -> None:
+    from generator.config import Config
+
+    data = yaml.safe_load(VALID)
+    data[section] = yaml.safe_load(value)
+    text = yaml.safe_dump(data, sort_keys=False)
+    (issue,) = [i for i in errors(text) if i.path == section]
+    assert issue.message == f"must be a section of `key: value` lines indented below it, not {kind}"
+    model_names = {
+        type_.__name__
+        for field in Config.model_fields.values()
+        for type_ in (field.annotation, *getattr(field.annotation, "__args__", ()))
+        if isinstance(type_, type)
+    }
+    assert not any(name in issue.message for name in model_names | {"instance", "dictionary"})
+
+
+def test_a_bucket_name_with_uppercase_letters_says_so() -> None:
+    text = edit("  name: example-org-cloudtrail-logs\n", "  name: Example-Org-Logs\n")
+    (issue,) = errors(text)
+    assert issue.path == "bucket.name"
+    assert issue.message == (
+        "'Example-Org-Logs' has uppercase letters; S3 bucket names are lowercase "
+        "('example-org-logs')"
+    )
+    (issue,) = errors(edit("  name: example-org-cloudtrail-logs\n", "  name: A..B\n"))
+    assert "uppercase" in issue.message

@@ -200,8 +200,10 @@ def test_delivery_role_finding_names_the_role(rendered: Callable[[str], Rendered
 # --- the pipeline refuses to write a broken module ---------------------------------------------
 
 
-def _render_without_org_grant(config: Config, source: str) -> dict[str, str]:
-    files = render_module(config, source)
+def _render_without_org_grant(
+    config: Config, source: str, command: str | None = None
+) -> dict[str, str]:
+    files = render_module(config, source, command)
     return {**files, "s3.tf": drop_statement(ORG_WRITE_SID)(files["s3.tf"])}
 
 

@@ -5,7 +5,13 @@ import os
 from pathlib import Path
 
 import pytest
-from support.checkov import CheckovError, checkov_executable, parse_report, run_checkov
+from support.checkov import (
+    CheckovError,
+    checkov_executable,
+    checkov_or_skip,
+    parse_report,
+    run_checkov,
+)
 from support.policies import (
     PolicyConversionError,
     parliament_findings,
@@ -562,6 +568,47 @@ def test_parse_report_refuses_output_it_cannot_trust() -> None:
         parse_report(json.dumps(inconsistent))
 
 
+@pytest.fixture
+def unreachable_checkov(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkov install that fails as it does offline: pip cannot get the requirement."""
+    import support.checkov as module
+
+    monkeypatch.delenv("ORGTRAIL_CHECKOV", raising=False)
+    requirements = tmp_path / "requirements-checkov.txt"
+    requirements.write_text(f"checkov @ file://{tmp_path}/no-such-checkov.whl\n")
+    monkeypatch.setattr(module, "REQUIREMENTS", requirements)
+    monkeypatch.setattr(module, "VENV", tmp_path / "venv")
+    monkeypatch.setattr(module, "_MARKER", tmp_path / "venv" / ".installed-requirements")
+    return tmp_path
+
+
+def test_an_uninstallable_checkov_is_a_skip_with_the_reason_and_progress_shown(
+    unreachable_checkov: Path,
+) -> None:
+    shown: list[str] = []
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        checkov_or_skip(shown.append, {})
+    assert "checkov is unavailable" in str(skipped.value)
+    assert "no-such-checkov.whl" in str(skipped.value), "the reason names what failed"
+    assert shown[0].startswith(f"creating {unreachable_checkov / 'venv'}")
+    assert shown[1].startswith("pip install ")
+    assert not (unreachable_checkov / "venv" / ".installed-requirements").exists()
+
+
+@pytest.mark.parametrize("ci", ["true", "TRUE"])
+def test_an_uninstallable_checkov_fails_under_ci(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
+    import support.checkov as module
+
+    def offline(progress: object) -> Path:
+        raise CheckovError("installing checkov failed: no network")
+
+    monkeypatch.setattr(module, "checkov_executable", offline)
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true, so this is a failure: .*no network"):
+        checkov_or_skip(lambda _: None, {"CI": ci})
+    with pytest.raises(pytest.skip.Exception, match="no network"):
+        checkov_or_skip(lambda _: None, {"CI": "false"})
+
+
 def test_checkov_executable_fails_clearly_for_a_bad_override(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -572,8 +619,8 @@ def test_checkov_executable_fails_clearly_for_a_bad_override(
 
 
 @pytest.mark.checkov
-def test_checkov_reports_failed_and_skipped_checks(tmp_path: Path) -> None:
-    report = run_checkov(write_module(tmp_path, main=UNENCRYPTED_BUCKET))
+def test_checkov_reports_failed_and_skipped_checks(tmp_path: Path, checkov: Path) -> None:
+    report = run_checkov(write_module(tmp_path, main=UNENCRYPTED_BUCKET), executable=checkov)
 
     failed = {(check.check_id, check.resource) for check in report.failed}
     assert ("CKV_AWS_145", "aws_s3_bucket.logs") in failed
@@ -584,10 +631,10 @@ def test_checkov_reports_failed_and_skipped_checks(tmp_path: Path) -> None:
 
 
 @pytest.mark.checkov
-def test_checkov_reports_a_parsing_error_it_would_exit_0_on(tmp_path: Path) -> None:
+def test_checkov_reports_a_parsing_error_it_would_exit_0_on(tmp_path: Path, checkov: Path) -> None:
     module = write_module(tmp_path, main=UNENCRYPTED_BUCKET.replace('logs"\n', "logs\n"))
 
-    report = run_checkov(module)
+    report = run_checkov(module, executable=checkov)
 
     assert report.parsing_errors == [str(module / "main.tf")]
     assert report.passed == report.failed == []

@@ -7,7 +7,6 @@ output/ of configs/*.yaml and on the golden variants in tests/golden/.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from support.provider_schema import schema_violations
 from support.terraform import custom_condition_blocks, fmt_diff, load_diagnostics
 
 from generator.arns import Arns
+from generator.config import Config
 from generator.config_loader import load_config
 from generator.views import ModuleView
 
@@ -143,45 +143,62 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
     assert actual == expected
 
 
-# Every inline checkov skip the generator may emit, with the resource it belongs to. A new skip
-# must be added here on purpose; tests fail when one appears silently.
-ALLOWED_SKIPS = {
-    ("CKV_AWS_144", "aws_s3_bucket.logs"),  # cross-region replication: a separate DR decision
-    ("CKV2_AWS_62", "aws_s3_bucket.logs"),  # event notifications: nothing consumes them
-    ("CKV_AWS_252", "aws_cloudtrail.org"),  # per-file SNS notifications: noise at org scale
-    ("CKV_AWS_109", "aws_iam_policy_document.cloudtrail_kms"),  # key policy: "*" = this key
-    ("CKV_AWS_111", "aws_iam_policy_document.cloudtrail_kms"),
-    ("CKV_AWS_356", "aws_iam_policy_document.cloudtrail_kms"),
-    # the log group's own key (log-archive layout): the same reasons
-    ("CKV_AWS_109", "aws_iam_policy_document.cloudwatch_logs_kms"),
-    ("CKV_AWS_111", "aws_iam_policy_document.cloudwatch_logs_kms"),
-    ("CKV_AWS_356", "aws_iam_policy_document.cloudwatch_logs_kms"),
-}
-# Skips for protections a config switches off on purpose (the reason names the config key).
-SWITCHED_OFF = {
-    "example.yaml": {("CKV_AWS_18", "aws_s3_bucket.logs")},  # no bucket.access_logging
-    "prod.yaml": set(),
-    "log-archive.yaml": set(),
-    "delegated-admin.yaml": {("CKV2_AWS_10", "aws_cloudtrail.org")},  # no cloudwatch_logs
-    "adopt-console.yaml": {("CKV_AWS_18", "aws_s3_bucket.logs")},  # no bucket.access_logging
-}
+def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
+    """Every inline checkov skip the config's output must carry, re-derived from its fields.
+
+    Written apart from generator/views.py on purpose: a new skip, or one for a protection the
+    config did not switch off, fails here until it is added on purpose. Each value says whether
+    the skip is for a protection the config switched off (then its reason must say so).
+    """
+    bucket, kms, trail, cwl = config.bucket, config.kms, config.trail, config.cloudwatch_logs
+    trail_, bucket_, group = (
+        "aws_cloudtrail.org",
+        "aws_s3_bucket.logs",
+        "aws_cloudwatch_log_group.cloudtrail",
+    )
+    expected = {("CKV_AWS_252", trail_): False}  # per-file SNS notifications: noise at org scale
+    if bucket.create:
+        expected[("CKV_AWS_144", bucket_)] = False  # replication: a separate DR decision
+        expected[("CKV2_AWS_62", bucket_)] = False  # event notifications: nothing consumes them
+    key_policies = []  # in a key policy, Resource "*" means this key
+    if kms.enabled and kms.key_arn is None:
+        key_policies.append("aws_iam_policy_document.cloudtrail_kms")
+    if kms.enabled and config.log_archive is not None and cwl is not None:
+        key_policies.append("aws_iam_policy_document.cloudwatch_logs_kms")  # the group's own key
+    for policy in key_policies:
+        for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"):
+            expected[(check, policy)] = False
+    # Optional features the config does not ask for: the reason says how to enable them.
+    if cwl is None:
+        expected[("CKV2_AWS_10", trail_)] = False
+    if bucket.create and bucket.access_logging is None:
+        expected[("CKV_AWS_18", bucket_)] = False
+    switched_off = [
+        ("CKV_AWS_36", trail_, not trail.enable_log_file_validation),
+        ("CKV_AWS_35", trail_, not kms.enabled),
+        ("CKV_AWS_67", trail_, not trail.is_multi_region),
+        ("CKV_AWS_21", bucket_, bucket.create and not bucket.versioning),
+        ("CKV_AWS_145", bucket_, bucket.create and not kms.enabled),
+        ("CKV_AWS_158", group, cwl is not None and not kms.enabled),
+        ("CKV_AWS_338", group, cwl is not None and 0 < cwl.retention_in_days < 365),
+    ]
+    expected |= {(check, resource): True for check, resource, off in switched_off if off}
+    return expected
 
 
 @pytest.mark.checkov
 @pytest.mark.parametrize("config", SHIPPED_CONFIGS, ids=lambda p: p.name)
-def test_checkov_finds_nothing_on_the_shipped_outputs(config: Path) -> None:
-    report = run_checkov(ROOT / "output" / config.stem)
+def test_checkov_finds_nothing_on_the_shipped_outputs(config: Path, checkov: Path) -> None:
+    report = run_checkov(ROOT / "output" / config.stem, executable=checkov)
     assert report.parsing_errors == []
     assert [(c.check_id, c.resource, c.file) for c in report.failed] == []
     assert len(report.passed) > 40, "checkov evaluated too little to be trusted"
-    skipped = {(s.check_id, s.resource) for s in report.skipped}
-    assert skipped <= ALLOWED_SKIPS | SWITCHED_OFF[config.name]
-    assert SWITCHED_OFF[config.name] <= skipped
+    expected = expected_skips(load_config(config))
+    assert {(s.check_id, s.resource) for s in report.skipped} == set(expected)
     for skip in report.skipped:
         assert len(skip.suppress_comment) > 20, f"{skip}: a skip needs a reason a reviewer reads"
-        if (skip.check_id, skip.resource) in SWITCHED_OFF[config.name]:
-            # The reason names the config key that changes it.
-            assert re.search(r"\b(bucket|kms|trail|cloudwatch_logs)\b", skip.suppress_comment)
+        switched_off = "switched off in the config" in skip.suppress_comment
+        assert switched_off == expected[(skip.check_id, skip.resource)], skip
 
 
 # Actions that use a key's material: none may reach a key administrator (issue: separation of

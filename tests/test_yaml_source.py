@@ -200,3 +200,28 @@ def test_alias_bomb_is_refused_quickly() -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     with pytest.raises(ConfigError, match="more than"):
         load_yaml("\n".join(lines) + "\n", "bomb.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "explanation"),
+    [
+        # a key indented deeper than its siblings
+        ("trail:\n  name: x\n    home_region: y\n", 3, "indented deeper than the keys above it"),
+        # a key indented less than its siblings
+        (
+            "trail:\n    name: x\n  home_region: y\n",
+            3,
+            "indented differently from the keys above it",
+        ),
+        # a key after list items, at the items' indentation
+        ("trail:\n  regions:\n    - a\n    name: x\n", 4, "a key among list items"),
+        ("trail:\n\tname: x\n", 2, "YAML indents with spaces only"),
+    ],
+)
+def test_indentation_errors_are_explained(text: str, line: int, explanation: str | None) -> None:
+    issue = _only_issue(text)
+    assert issue.line == line
+    assert issue.message.startswith("YAML syntax: ")
+    if explanation:
+        assert explanation in issue.message
+    assert "(PyYAML: " in issue.message, "PyYAML's own words stay, after the explanation"

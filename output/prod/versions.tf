@@ -2,7 +2,7 @@
 # change the config and run `orgtrail-gen configs/prod.yaml` again.
 
 terraform {
-  required_version = ">= 1.7.0"
+  required_version = ">= 1.10.0"
 
   required_providers {
     aws = {

@@ -19,11 +19,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import pytest
 
 from .hcl import tf_files
 
@@ -66,12 +70,20 @@ class CheckovReport:
     parsing_errors: list[str]
 
 
-def checkov_executable() -> Path:
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+def checkov_executable(progress: Progress = _quiet) -> Path:
     """Find checkov: ``$ORGTRAIL_CHECKOV``, else ``.cache/checkov-venv``, installed if needed.
 
     The install runs under a file lock (fcntl, so POSIX only), so parallel pytest processes
     install once. It counts as complete only once a marker holding the requirements text is
     written, so an interrupted install is redone and a changed pin triggers a reinstall.
+    ``progress`` receives one line per step of an install (it takes a minute or two).
     """
     override = os.environ.get("ORGTRAIL_CHECKOV")
     if override:
@@ -79,8 +91,22 @@ def checkov_executable() -> Path:
     if not _venv_is_current():
         with _locked(VENV.parent / "checkov-venv.lock"):
             if not _venv_is_current():
-                _install_venv()
+                _install_venv(progress)
     return _existing(VENV / "bin" / "checkov")
+
+
+def checkov_or_skip(progress: Progress, environ: Mapping[str, str]) -> Path:
+    """checkov for the tests: skip them with the reason if it cannot be had, fail under CI.
+
+    Why: on a developer's machine without network the rest of the suite is still worth
+    running; in CI (``CI=true``) a skipped checkov run would hide exactly what CI is for.
+    """
+    try:
+        return checkov_executable(progress)
+    except CheckovError as exc:
+        if environ.get("CI", "").lower() == "true":
+            pytest.fail(f"checkov is unavailable and CI=true, so this is a failure: {exc}")
+        pytest.skip(f"checkov is unavailable (CI=true would fail here): {exc}")
 
 
 def _existing(path: Path) -> Path:
@@ -107,40 +133,61 @@ def _locked(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _install_venv() -> None:
+def _install_venv(progress: Progress) -> None:
     """Create the venv from scratch and pip-install the pinned requirements into it."""
+    started = time.monotonic()
     shutil.rmtree(VENV, ignore_errors=True)
-    _run_install_step([sys.executable, "-m", "venv", str(VENV)])
+    progress(f"creating {VENV} (first use; checkov cannot share the project's virtualenv)")
+    _run_install_step([sys.executable, "-m", "venv", str(VENV)], progress)
+    pins = " ".join(line for line in REQUIREMENTS.read_text().split() if "==" in line)
+    progress(f"pip install {pins} and its dependencies (a minute or two)")
     pip = [str(VENV / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-    _run_install_step([*pip, "install", "--quiet", "-r", str(REQUIREMENTS)])
+    _run_install_step([*pip, "install", "--progress-bar", "off", "-r", str(REQUIREMENTS)], progress)
     _MARKER.write_text(REQUIREMENTS.read_text())
+    progress(f"checkov installed in {time.monotonic() - started:.0f} s")
 
 
-def _run_install_step(command: list[str]) -> None:
-    """Run one install command; on failure raise with the end of its output."""
+def _run_install_step(command: list[str], progress: Progress) -> None:
+    """Run one install command, passing pip's "Collecting ..." lines on; raise on failure."""
+    lines: list[str] = []
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_SECONDS, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise CheckovError(f"installing checkov timed out: {' '.join(command)}") from exc
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr)[-3000:]
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            watchdog = threading.Timer(_INSTALL_TIMEOUT_SECONDS, process.kill)
+            watchdog.start()
+            try:
+                for line in process.stdout or ():
+                    lines.append(line)
+                    if line.startswith("Collecting "):
+                        progress("  " + line.strip())
+                code = process.wait()
+            finally:
+                timed_out = not watchdog.is_alive()
+                watchdog.cancel()
+    except OSError as exc:
+        raise CheckovError(f"cannot run {command[0]}: {exc}") from exc
+    if timed_out:
+        raise CheckovError(f"installing checkov timed out: {' '.join(command)}")
+    if code != 0:
+        output = "".join(lines)[-3000:]
         raise CheckovError(
-            f"installing checkov into {VENV} failed (exit {done.returncode}) running "
+            f"installing checkov into {VENV} failed (exit {code}) running "
             f"{' '.join(command)}:\n{output}"
         )
 
 
-def run_checkov(module_dir: Path, timeout: float = 300) -> CheckovReport:
+def run_checkov(
+    module_dir: Path, timeout: float = 300, executable: Path | None = None
+) -> CheckovReport:
     """Run checkov's Terraform checks on ``module_dir`` offline and return its findings.
 
     One run takes about 4 s, so run it once per module, not once per test. Note that ``-d``
-    also scans subdirectories.
+    also scans subdirectories. ``executable`` defaults to :func:`checkov_executable`.
     """
     tf_files(module_dir)
     command = [
-        str(checkov_executable()),
+        str(executable or checkov_executable()),
         *("-d", str(module_dir), "--framework", "terraform"),
         *("--skip-download", "-o", "json", "--compact"),
     ]

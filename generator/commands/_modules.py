@@ -1,0 +1,105 @@
+"""What ``generate`` and ``check`` share: their arguments, and building every config first.
+
+Why: both commands take the same configs and ``--output-dir``, and both must report every
+config's errors before deciding anything, so that one broken config never hides another's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import CombinedError, UserError
+from generator.locations import default_output_root
+from generator.pipeline import Module, build
+
+
+def add_module_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of every command that renders modules."""
+    parser.add_argument(
+        "configs",
+        nargs="+",
+        type=Path,
+        metavar="CONFIG",
+        help="config files (YAML); each renders its own module, named after the file",
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="ROOT",
+        help="write each module to ROOT/<config-stem>/ (default: output/ at the root of the "
+        "config's working tree - the nearest folder up with .git or pyproject.toml - else "
+        "./output)",
+    )
+    parser.add_argument(
+        "--allow-replace",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="let this run replace or remove a resource that holds logs (the trail, bucket, log "
+        "group or key, e.g. aws_cloudtrail.org after a trail rename); repeat for several",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One config's checked module and the folder it belongs in."""
+
+    config: Path
+    module: Module
+    directory: Path
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current directory when it lies below it, else absolute."""
+    absolute = path.resolve()
+    here = Path.cwd().resolve()
+    return absolute.relative_to(here) if absolute.is_relative_to(here) else absolute
+
+
+def build_all(
+    configs: list[Path], output_root: Path | None, allow_replace: list[str] | None = None
+) -> list[Target]:
+    """Build every config; raise one error holding every config's errors if any failed.
+
+    Nothing may be written unless all configs pass, and two configs aimed at the same folder
+    are refused (the file name, not the content, names the folder).
+    """
+    targets: list[Target] = []
+    failures: list[UserError] = []
+    for config in configs:
+        try:
+            module = build(config, output_root, allow_replace or ())
+        except UserError as exc:
+            failures.append(exc)
+            continue
+        root = output_root if output_root is not None else default_output_root(config)
+        targets.append(Target(config, module, _shown(root / module.stem)))
+    folders = Counter(target.directory for target in targets)  # same folder, same spelling
+    clashes = sorted(str(folder) for folder, count in folders.items() if count > 1)
+    if failures and len(configs) > 1:
+        failures.append(
+            UserError(f"{len(failures)} of {len(configs)} configs failed; nothing was written")
+        )
+    if clashes:
+        failures.append(
+            UserError(
+                f"several configs would write {', '.join(clashes)}: each config needs its own "
+                "file name, because it names its output folder; nothing was written"
+            )
+        )
+    if failures:
+        raise CombinedError(failures)
+    for target in targets:
+        for warning in target.module.warnings:
+            print(f"warning: {target.config}: {warning}", file=sys.stderr)
+    return targets
+
+
+def regenerate_command(args: argparse.Namespace, config: Path) -> str:
+    """The command that brings ``config``'s folder up to date, as typed from here."""
+    command = f"orgtrail-gen {config}"
+    return f"{command} --output-dir {args.output_dir}" if args.output_dir else command

@@ -1,0 +1,192 @@
+"""What a user's repository takes from this one: the pre-commit hook, the CI workflow, and the
+packaging that installs them (test extras that match what the tests import).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from pre_commit.clientlib import load_config, load_manifest
+
+from generator.cli import COMMANDS
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+WORKFLOW = ROOT / "examples" / "github-actions" / "orgtrail-gen.yml"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _steps() -> dict[str, str]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    (job,) = workflow["jobs"].values()
+    return {step["name"]: step["run"] for step in job["steps"] if "run" in step}
+
+
+# ---------------------------------------------------------------- pre-commit
+
+
+def test_the_hook_is_a_valid_pre_commit_manifest_running_our_check() -> None:
+    (hook,) = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))  # pre-commit's own schema
+    assert hook["id"] == "orgtrail-gen-check"
+    script, command = hook["entry"].split()
+    assert script in PYPROJECT["project"]["scripts"], "the entry is our console script"
+    assert PYPROJECT["project"]["scripts"][script] == "generator.cli:main"
+    assert command == "check" and command in COMMANDS
+    assert hook["language"] == "python" and hook["pass_filenames"] is True
+    files = re.compile(hook["files"])
+    assert files.search("configs/prod.yaml") and files.search("configs/tokyo.yml")
+    assert not files.search("configs/schema.json") and not files.search("output/prod/s3.tf")
+
+
+def test_the_hook_entry_passes_on_fresh_output_and_fails_with_a_diff_on_stale(
+    tmp_path: Path,
+) -> None:
+    (hook,) = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    shutil.copytree(ROOT / "output", tmp_path / "output")
+    (tmp_path / ".git").mkdir()
+    changed = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "configs").glob("*.yaml"))
+    argv = [*hook["entry"].split(), *changed]  # what pre-commit runs: entry + changed files
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    fresh = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert fresh.returncode == 0, fresh.stderr
+    target = tmp_path / "output" / "example" / "s3.tf"
+    target.write_text(target.read_text(encoding="utf-8") + "# hand edit\n", encoding="utf-8")
+    stale = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert stale.returncode == 1
+    assert "--- a/output/example/s3.tf" in stale.stdout
+
+
+def test_the_readme_example_pre_commit_config_is_valid_and_uses_the_hook(tmp_path: Path) -> None:
+    blocks = re.findall(
+        r"^( *)```yaml\n(\1# \.pre-commit-config\.yaml\n.*?)^\1```", README, re.S | re.M
+    )
+    assert len(blocks) == 1, "README shows one example .pre-commit-config.yaml"
+    path = tmp_path / ".pre-commit-config.yaml"
+    path.write_text(textwrap.dedent(blocks[0][1]), encoding="utf-8")
+    config = load_config(str(path))  # pre-commit's own schema
+    hooks = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
+    assert hooks == ["orgtrail-gen-check"]
+
+
+# ---------------------------------------------------------------- CI workflow
+
+
+def test_the_workflow_runs_on_pull_requests_with_the_three_checks() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert set(workflow[True]) == {"pull_request"}  # YAML 1.1 reads the key `on` as true
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = _steps()
+    scripts = "\n".join(steps.values())
+    assert "orgtrail-gen check configs/*.yaml" in scripts
+    assert "terraform fmt -check -diff -recursive output/" in scripts
+    assert re.search(r"checkov\" -d output/ --framework terraform --skip-download", scripts)
+    pin = (ROOT / "tests" / "requirements-checkov.txt").read_text(encoding="utf-8")
+    assert f'CHECKOV: "{re.search(r"checkov==[0-9.]+", pin).group(0)}"' in WORKFLOW.read_text(  # type: ignore[union-attr]
+        encoding="utf-8"
+    ), "the workflow pins the checkov version the tests use"
+
+
+def _run_step(script: str, cwd: Path, temp: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_STEP_SUMMARY": str(temp / "summary.md"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_workflow_drift_step_fails_with_the_diff_in_log_and_summary(tmp_path: Path) -> None:
+    script = _steps()["output/ is what configs/ generate"]
+    repo, temp = tmp_path / "repo", tmp_path / "runner"
+    shutil.copytree(ROOT / "configs", repo / "configs")
+    shutil.copytree(ROOT / "output", repo / "output")
+    (repo / ".git").mkdir()
+    temp.mkdir()
+    assert _run_step(script, repo, temp).returncode == 0
+    assert not (temp / "summary.md").exists()
+    target = repo / "output" / "prod" / "cloudtrail.tf"
+    target.write_text(target.read_text(encoding="utf-8").replace("true", "false"), "utf-8")
+    failed = _run_step(script, repo, temp)
+    assert failed.returncode == 1
+    assert "+++ b/output/prod/cloudtrail.tf" in failed.stdout
+    summary = (temp / "summary.md").read_text(encoding="utf-8")
+    assert "```diff\n--- a/output/prod/cloudtrail.tf" in summary
+
+
+@pytest.mark.checkov
+def test_the_workflow_checkov_step_judges_the_report(tmp_path: Path, checkov: Path) -> None:
+    script = _steps()["checkov"]
+    (tmp_path / "checkov" / "bin").mkdir(parents=True)
+    (tmp_path / "checkov" / "bin" / "checkov").symlink_to(checkov)
+    repo = tmp_path / "repo"
+    module = sorted((ROOT / "output").iterdir())[0]  # one module is enough, and twice as quick
+    shutil.copytree(module, repo / "output" / module.name)
+    assert _run_step(script, repo, tmp_path).returncode == 0
+    # a file checkov cannot parse: checkov itself exits 0, the step must not
+    (repo / "output" / module.name / "broken.tf").write_text('resource "x" {\n', encoding="utf-8")
+    broken = _run_step(script, repo, tmp_path)
+    assert broken.returncode != 0
+    assert "parsing_errors" in broken.stderr
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def _distribution(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ @;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_test_extras_are_exactly_what_the_tests_import() -> None:
+    """`pip install '.[test]'` brings what the tests import, and nothing they do not."""
+    local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"support", "generator"}
+    imported: set[str] = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - local
+    owners = importlib.metadata.packages_distributions()
+    needed = {_distribution(owners[module][0]) for module in third_party}
+    runtime = {_distribution(r) for r in PYPROJECT["project"]["dependencies"]}
+    # what the runtime dependencies bring themselves (lark comes with python-hcl2)
+    brought = {
+        _distribution(r)
+        for dist in runtime
+        for r in importlib.metadata.requires(dist) or []
+        if "extra ==" not in r
+    }
+    extras = {_distribution(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
+    assert extras == needed - runtime - brought
+
+
+def test_the_readme_names_every_command_and_its_quick_start_commands_exist() -> None:
+    for name in COMMANDS:
+        assert f"`orgtrail-gen {name}" in README, name
+    quick = README[README.index("## Quick start") : README.index("## The workflow")]
+    assert "pip install . && orgtrail-gen configs/example.yaml" in quick
+    assert "pip install '.[test]' && pytest" in quick
+    assert (ROOT / "configs" / "example.yaml").is_file()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pip install '.[test]' && pytest" in ci, ".ci/run runs the README's test command"
