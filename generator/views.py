@@ -13,7 +13,7 @@ from typing import Any
 
 from generator import policies
 from generator.arns import Arns
-from generator.config import CLOUDTRAIL_PRINCIPAL, Config
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config, monitoring_label
 from generator.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
@@ -30,6 +30,10 @@ ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
 EXISTING_BUCKET_POLICY = "data.aws_s3_bucket_policy.existing"
 KEY = "aws_kms_key.cloudtrail"
 KEY_ALIAS = "aws_kms_alias.cloudtrail"
+ALARM_TOPIC = "aws_sns_topic.alarms"
+ALARM_TOPIC_POLICY = "aws_sns_topic_policy.alarms"
+ALARM_KEY = "aws_kms_key.alarms"
+ALARM_KEY_ALIAS = "aws_kms_alias.alarms"
 
 # checkov checks that do not fit an organization's log archive, each with the reason a
 # reviewer reads next to it. tests/test_terraform_checkers.py lists the same ids, so that
@@ -50,6 +54,11 @@ SKIP_TRAIL_SNS = (
 SKIP_KEY_POLICY_STAR = (
     ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
     ("CKV_AWS_111", "In a key policy, Resource * means this key only; writes need SourceArn"),
+    ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
+)
+SKIP_ALARM_KEY_POLICY_STAR = (
+    ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
+    ("CKV_AWS_111", "In a key policy, Resource * means this key only; CloudWatch needs SourceArn"),
     ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
 )
 
@@ -134,6 +143,7 @@ class ModuleView:
             names.append("kms")
         if self.has_cloudwatch:
             names.append("logs")
+        names += self.monitoring_files()
         names.append("outputs")
         return names
 
@@ -147,6 +157,7 @@ class ModuleView:
             "logs": self.logs(),
             "kms": self.kms(),
             "outputs": self.outputs(),
+            "monitoring": self.monitoring(),
         }
 
     def providers(self) -> dict[str, Any]:
@@ -440,3 +451,153 @@ class ModuleView:
                 },
             ]
         return result
+
+    # --- monitoring ---------------------------------------------------------------------------
+
+    def monitoring_files(self) -> list[str]:
+        """The monitoring templates this config renders: alarms, their topic, saved queries."""
+        monitoring = self.config.monitoring
+        if monitoring is None or not self.has_cloudwatch:
+            return []
+        names = []
+        if self.metric_filters():
+            names.append("monitoring")
+            if monitoring.notifications.existing_topic_arn is None:
+                names.append("notifications")
+        if monitoring.saved_queries:
+            names.append("queries")
+        return names
+
+    def metric_filters(self) -> list[dict[str, Any]]:
+        """Every metric filter with its alarm: the chosen CIS controls, then the custom ones.
+
+        Filter, metric and alarm share one name, so a reader (and OTG050-052) can pair them;
+        the alarm name carries the trail's name because alarm names are unique per region.
+        """
+        from generator.monitoring import cis
+
+        monitoring = self.config.monitoring
+        if monitoring is None:
+            return []
+        alarms = monitoring.alarms
+        chosen = set(monitoring.control_ids)
+        result: list[dict[str, Any]] = []
+        for control in cis.controls():
+            if control.id not in chosen:
+                continue
+            flavour = control.flavour(monitoring.flavours.get(control.id))
+            mapped = f", Security Hub {control.security_hub_id}" if control.security_hub_id else ""
+            result.append(
+                {
+                    "name": control.name,
+                    "pattern": flavour.pattern,
+                    "comment": f"CIS {control.id}{mapped}: {control.title}. "
+                    f"Flavour {flavour.name}: {flavour.source}.",
+                    "description": f"CIS {control.id}: {control.title}",
+                    "threshold": alarms.threshold,
+                    "period": alarms.period,
+                    "evaluation_periods": alarms.evaluation_periods,
+                    "comparison": "GreaterThanOrEqualToThreshold",
+                }
+            )
+        for custom in monitoring.custom_filters:
+            result.append(
+                {
+                    "name": custom.name,
+                    "pattern": custom.pattern,
+                    "comment": f"Custom filter {custom.name} (monitoring.custom_filters).",
+                    "description": f"Custom filter {custom.name}",
+                    "threshold": alarms.threshold if custom.threshold is None else custom.threshold,
+                    "period": custom.period or alarms.period,
+                    "evaluation_periods": custom.evaluation_periods or alarms.evaluation_periods,
+                    "comparison": custom.comparison or "GreaterThanOrEqualToThreshold",
+                }
+            )
+        for item in result:
+            item["comment"] = textwrap.wrap(item["comment"], 96)
+            item["label"] = monitoring_label(item["name"])
+            item["alarm_name"] = f"{self.config.trail.name}-{item['name']}"
+        return result
+
+    @property
+    def alarm_topic_name(self) -> str:
+        """The created topic's name: configured, else ``<trail>-alarms``."""
+        monitoring = self.config.monitoring
+        topic = monitoring.notifications.topic if monitoring else None
+        if topic is not None and topic.name:
+            return topic.name
+        return self.config.trail.name.replace(".", "-") + "-alarms"
+
+    def monitoring(self) -> dict[str, Any] | None:
+        """Metric filters and alarms on the trail's log group, the topic, the saved queries.
+
+        The created topic gets a key of its own rather than a grant on the trail's key: who
+        may read alarms and who may read every account's logs are different duties.
+        """
+        from generator.monitoring import insights
+
+        monitoring = self.config.monitoring
+        if monitoring is None or not self.has_cloudwatch:
+            return None
+        existing = monitoring.notifications.existing_topic_arn
+        topic_arn = (
+            existing
+            or f"arn:{self.arns.partition}:sns:{self.arns.home_region}:"
+            f"{self.arns.management_account_id}:{self.alarm_topic_name}"
+        )
+        action = existing or Ref(f"{ALARM_TOPIC}.arn")
+        topic = monitoring.notifications.topic
+        filters = self.metric_filters()
+        root = self.arns.root(self.arns.management_account_id)
+        administrators = tuple(
+            sorted({root, *policies.principal_arns(self.arns, self.config.kms.administrators)})
+        )
+        return {
+            "log_group": Ref(f"{LOG_GROUP}.name"),
+            "log_group_name": self.config.cloudwatch_logs.log_group_name
+            if self.config.cloudwatch_logs
+            else "",
+            "namespace": monitoring.alarms.namespace,
+            "treat_missing_data": monitoring.alarms.treat_missing_data,
+            "filters": filters,
+            "alarm_actions": [action],
+            "ok_actions": [action] if monitoring.alarms.ok_actions else [],
+            "existing_topic": existing,
+            "topic": {
+                "label": _label(ALARM_TOPIC),
+                "name": self.alarm_topic_name,
+                "arn": topic_arn,
+                "policy_label": _label(ALARM_TOPIC_POLICY),
+                "policy": policies.alarm_topic_policy(self.arns, topic_arn),
+                "key_label": _label(ALARM_KEY),
+                "alias_label": _label(ALARM_KEY_ALIAS),
+                "alias": f"alias/{self.alarm_topic_name}",
+                "key_description": f"SNS topic {self.alarm_topic_name}: CloudWatch alarms of "
+                f"the organization trail {self.config.trail.name}",
+                "deletion_window_in_days": self.config.kms.deletion_window_in_days,
+                "key_policy": policies.alarm_key_policy(self.arns, administrators=administrators),
+                "key_policy_skips": list(SKIP_ALARM_KEY_POLICY_STAR),
+                "subscriptions": [
+                    {
+                        "label": f"{s.protocol}_{i}",
+                        "protocol": s.protocol,
+                        "endpoint": s.endpoint,
+                    }
+                    for i, s in enumerate(topic.subscriptions if topic else [])
+                ],
+                "has_email": any(
+                    s.protocol == "email" for s in (topic.subscriptions if topic else [])
+                ),
+            }
+            if existing is None and filters
+            else None,
+            "queries": [
+                {
+                    "label": q.name.rsplit("/", 1)[1].replace("-", "_"),
+                    "name": q.name,
+                    "description": q.description,
+                    "query": q.query,
+                }
+                for q in (insights.queries() if monitoring.saved_queries else ())
+            ],
+        }

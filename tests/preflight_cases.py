@@ -48,7 +48,7 @@ def _prefix(data: dict[str, Any]) -> None:
 
 
 def _no_cloudwatch(data: dict[str, Any]) -> None:
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
 
 
 def _existing(policy: str) -> Callable[[dict[str, Any]], None]:

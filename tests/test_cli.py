@@ -171,7 +171,7 @@ def test_check_reports_a_file_that_would_be_removed(
 ) -> None:
     assert run(capsys, "configs/example.yaml")[0] == 0
     data = config_data(project / "configs" / "example.yaml")
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
     write_config(project / "configs" / "example.yaml", data)
     code, out, _ = run(capsys, "configs/example.yaml", "--check")
     assert code == 1
@@ -200,7 +200,7 @@ def test_bad_config_leaves_existing_output_unchanged(
     assert run(capsys, "configs/example.yaml")[0] == 0
     before = tree(project / "output")
     data = config_data(project / "configs" / "example.yaml")
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
     data["trail"]["home_region"] = "mars-1"
     write_config(project / "configs" / "example.yaml", data)
     assert run(capsys, "configs/example.yaml")[0] == 2
@@ -293,7 +293,7 @@ def test_foreign_files_beside_ours_are_never_touched(
         (folder / name).write_bytes(content)
     assert run(capsys, "configs/example.yaml")[0] == 0
     data = config_data(project / "configs" / "example.yaml")
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
     write_config(project / "configs" / "example.yaml", data)
     assert run(capsys, "configs/example.yaml")[0] == 0
     assert run(capsys, "configs/example.yaml", "--check")[0] == 0
@@ -309,7 +309,7 @@ def test_a_file_no_longer_produced_is_removed_only_if_ours(
     assert run(capsys, "configs/example.yaml")[0] == 0
     assert (folder / "logs.tf").exists()
     data = config_data(config)
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
     write_config(config, data)
 
     assert run(capsys, "configs/example.yaml")[0] == 0

@@ -94,7 +94,7 @@ def _kind(address: str) -> str:
         return "trust_policy"
     if name == "cloudtrail_bucket":
         return "bucket_policy"
-    if name == "cloudtrail_kms":
+    if name in ("cloudtrail_kms", "alarms_kms"):
         return "kms_key_policy"
     return "identity_policy"
 
@@ -134,6 +134,9 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
         sources += [context["logs"]["trust"], context["logs"]["delivery"]]
     if context["kms"] and not context["kms"]["existing"]:
         sources.append(context["kms"]["policy"])
+    if context["monitoring"] and context["monitoring"]["topic"]:
+        topic = context["monitoring"]["topic"]
+        sources += [topic["policy"], topic["key_policy"]]
     expected = {
         f"data.aws_iam_policy_document.{doc.name}": _normalised(doc.to_json()) for doc in sources
     }
@@ -152,6 +155,12 @@ ALLOWED_SKIPS = {
     ("CKV_AWS_109", "aws_iam_policy_document.cloudtrail_kms"),  # key policy: "*" = this key
     ("CKV_AWS_111", "aws_iam_policy_document.cloudtrail_kms"),
     ("CKV_AWS_356", "aws_iam_policy_document.cloudtrail_kms"),
+    (
+        "CKV_AWS_109",
+        "aws_iam_policy_document.alarms_kms",
+    ),  # alarm topic's key policy: "*" = this key
+    ("CKV_AWS_111", "aws_iam_policy_document.alarms_kms"),
+    ("CKV_AWS_356", "aws_iam_policy_document.alarms_kms"),
 }
 # Skips for protections a config switches off on purpose (the reason names the config key).
 SWITCHED_OFF = {
