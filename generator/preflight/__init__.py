@@ -54,7 +54,13 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
 
 def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
-    from generator.preflight import bucket, kms, organization, trail  # noqa: F401  (registration)
+    from generator.preflight import (  # noqa: F401  (registration)
+        bucket,
+        kms,
+        monitoring,
+        organization,
+        trail,
+    )
 
     findings: list[Finding] = []
     for rule_id in sorted(RULES):
