@@ -13,7 +13,17 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
 
 from generator.regions import partition_of
 
@@ -466,10 +476,33 @@ class Notifications(StrictModel):
     )
 
 
+def _cis_selection(value: object) -> str | list[str]:
+    """'all', 'none' or a list of id strings, as ONE rule: a union would report each arm."""
+    if value in ("all", "none"):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise ValueError("expected 'all', 'none' or a list of CIS ids such as ['4.1', '4.3']")
+
+
+CisSelection = Annotated[
+    str | list[str],
+    PlainValidator(_cis_selection),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": ["all", "none"], "type": "string"},
+                {"items": {"type": "string"}, "type": "array"},
+            ]
+        }
+    ),
+]
+
+
 class Monitoring(StrictModel):
     """CIS metric filters and alarms on the central log group, their notifications, queries."""
 
-    cis_controls: Literal["all", "none"] | list[StrictStr] = Field(
+    cis_controls: CisSelection = Field(
         default="all", description="'all', 'none', or CIS ids such as ['4.1', '4.15']."
     )
     flavours: dict[StrictStr, StrictStr] = Field(

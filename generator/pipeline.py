@@ -17,7 +17,7 @@ from generator.errors import PreflightError
 from generator.hcl_parse import ParsedModule
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
-from generator.views import ModuleView, lifecycle_notes
+from generator.views import ModuleView, lifecycle_notes, monitoring_notes
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ class Module:
                 f"{trail.home_region} only; every other region of every account is unlogged"
             )
         result += lifecycle_notes(config)
+        result += monitoring_notes(config)
         return result
 
     @property

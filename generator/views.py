@@ -107,6 +107,33 @@ def lifecycle_notes(config: Config) -> list[str]:
     return notes
 
 
+def monitoring_notes(config: Config) -> list[str]:
+    """What the monitoring section leaves to people, said before anyone applies.
+
+    Terraform cannot confirm an email subscription, and it cannot change an existing topic's
+    policy: until someone acts, alarms fire and reach nobody.
+    """
+    monitoring = config.monitoring
+    if monitoring is None:
+        return []
+    notes = []
+    topic = monitoring.notifications.topic
+    emails = [s.endpoint for s in (topic.subscriptions if topic else []) if s.protocol == "email"]
+    if emails:
+        notes.append(
+            f"email subscriptions ({', '.join(emails)}) stay PendingConfirmation until each "
+            "recipient follows the link AWS sends after apply; until then they receive no alarm"
+        )
+    existing = monitoring.notifications.existing_topic_arn
+    if existing:
+        notes.append(
+            f"alarms notify {existing}, which is not managed here: its policy must allow "
+            "cloudwatch.amazonaws.com sns:Publish and, if it is encrypted, its customer-managed "
+            "key must allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*"
+        )
+    return notes
+
+
 def _label(address: str) -> str:
     return address.rsplit(".", 1)[1]
 
