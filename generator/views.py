@@ -477,6 +477,14 @@ class ModuleView:
                     "description": "Role CloudTrail assumes to deliver to the log group.",
                 },
             ]
+        if "notifications" in self.monitoring_files():
+            result.append(
+                {
+                    "name": "alarm_topic_arn",
+                    "value": f"{ALARM_TOPIC}.arn",
+                    "description": "SNS topic the CIS alarms notify (subscribe more here).",
+                }
+            )
         return result
 
     # --- monitoring ---------------------------------------------------------------------------

@@ -198,6 +198,7 @@ def test_an_existing_topic_is_notified_and_nothing_is_created(tmp_path: Path) ->
     for alarm in alarms(module).values():
         assert literals(alarm.body["alarm_actions"]) == [arn]
     assert arn in files["monitoring.tf"] and check_module(config, files)[1] == []
+    assert module.get("output.alarm_topic_arn") is None
 
 
 def test_subscriptions_are_rendered_as_configured() -> None:
@@ -209,6 +210,8 @@ def test_subscriptions_are_rendered_as_configured() -> None:
     ]
     assert all(expression(s.body["topic_arn"]) == "aws_sns_topic.alarms.arn" for s in subscriptions)
     assert "PendingConfirmation" in files["notifications.tf"]
+    output = module.get("output.alarm_topic_arn")
+    assert output is not None and expression(output.body["value"]) == "aws_sns_topic.alarms.arn"
 
 
 # ---------------------------------------------------------------- the topic and its key
