@@ -6,8 +6,8 @@
 # events arrive in this log group, so each alarm covers the whole organization. Each pattern is
 # the catalogue's exact string (generator/monitoring/cis.py), tested against real events.
 #
-# An alarm counts events in namespace Acme/OrgTrail; with treat_missing_data =
-# notBreaching a quiet period keeps it OK.
+# Metrics count matching events in namespace Acme/OrgTrail; a period without events has
+# no data point, and the alarms treat missing data as notBreaching.
 
 # CIS 4.1, Security Hub CloudWatch.2: Ensure unauthorized API calls are monitored. Flavour cis-v4:
 # CIS v4.0.1/v5.0 intent, explicitly grouped (nozaq secure-baseline).

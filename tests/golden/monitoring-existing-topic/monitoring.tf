@@ -6,8 +6,8 @@
 # events arrive in this log group, so each alarm covers the whole organization. Each pattern is
 # the catalogue's exact string (generator/monitoring/cis.py), tested against real events.
 #
-# An alarm counts events in namespace LogMetrics; with treat_missing_data =
-# notBreaching a quiet period keeps it OK.
+# Metrics count matching events in namespace LogMetrics; a period without events has
+# no data point, and the alarms treat missing data as notBreaching.
 #
 # Alarms notify an existing topic this module does not manage:
 # arn:aws:sns:eu-west-1:333333333333:security-hub-alarms
