@@ -707,6 +707,15 @@ def monitoring_label(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
 
 
+def subscription_label(protocol: str, endpoint: str) -> str:
+    """A subscription's Terraform label, from what it is rather than where it is listed.
+
+    Reordering the list must not move a subscription to another address: Terraform would
+    delete and re-create it, and an email subscription would need confirming again.
+    """
+    return f"{protocol}_" + re.sub(r"[^a-z0-9]+", "_", endpoint.lower()).strip("_")
+
+
 def _monitoring_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     """Rules of the monitoring section that relate several fields or need the catalogue."""
     from generator.monitoring import cis
@@ -816,13 +825,23 @@ def _notification_issues(
                 )
             )
     topic = notifications.topic
-    seen: set[tuple[str, str]] = set()
+    labels: dict[str, str] = {}
     for i, subscription in enumerate(topic.subscriptions if topic else []):
         path = (*where, "topic", "subscriptions", i, "endpoint")
         endpoint = subscription.endpoint
-        if (subscription.protocol, endpoint) in seen:
-            issues.append((path, f"{subscription.protocol} {endpoint} is subscribed twice"))
-        seen.add((subscription.protocol, endpoint))
+        label = subscription_label(subscription.protocol, endpoint)
+        if label in labels:
+            twice = labels[label] == endpoint
+            issues.append(
+                (
+                    path,
+                    f"{subscription.protocol} {endpoint} is subscribed twice"
+                    if twice
+                    else f"{endpoint} and {labels[label]} would share the Terraform address "
+                    f"aws_sns_topic_subscription.{label}; subscribe only one of them here",
+                )
+            )
+        labels[label] = endpoint
         problem = _endpoint_problem(subscription.protocol, endpoint)
         arn_partition = endpoint.split(":")[1] if endpoint.startswith("arn:") else None
         if problem is not None:

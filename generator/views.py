@@ -13,7 +13,12 @@ from typing import Any
 
 from generator import policies
 from generator.arns import Arns
-from generator.config import CLOUDTRAIL_PRINCIPAL, Config, monitoring_label
+from generator.config import (
+    CLOUDTRAIL_PRINCIPAL,
+    Config,
+    monitoring_label,
+    subscription_label,
+)
 from generator.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
@@ -606,7 +611,7 @@ class ModuleView:
                 "policy": policies.alarm_topic_policy(self.arns, topic_arn),
                 "key_label": _label(ALARM_KEY),
                 "alias_label": _label(ALARM_KEY_ALIAS),
-                "alias": f"alias/{self.alarm_topic_name}",
+                "alias": f"alias/{self.alarm_topic_name}"[:256],  # KMS: at most 256
                 "key_description": f"SNS topic {self.alarm_topic_name}: CloudWatch alarms of "
                 f"the organization trail {self.config.trail.name}",
                 "deletion_window_in_days": self.config.kms.deletion_window_in_days,
@@ -614,11 +619,11 @@ class ModuleView:
                 "key_policy_skips": list(SKIP_ALARM_KEY_POLICY_STAR),
                 "subscriptions": [
                     {
-                        "label": f"{s.protocol}_{i}",
+                        "label": subscription_label(s.protocol, s.endpoint),
                         "protocol": s.protocol,
                         "endpoint": s.endpoint,
                     }
-                    for i, s in enumerate(topic.subscriptions if topic else [])
+                    for s in (topic.subscriptions if topic else [])
                 ],
                 "has_email": any(
                     s.protocol == "email" for s in (topic.subscriptions if topic else [])

@@ -38,7 +38,7 @@ resource "aws_sns_topic_policy" "alarms" {
 # Email subscriptions stay PendingConfirmation until the recipient follows the link AWS sends;
 # Terraform cannot confirm them, and CIS audits want at least one confirmed subscriber.
 
-resource "aws_sns_topic_subscription" "email_0" {
+resource "aws_sns_topic_subscription" "email_security_alerts_example_com" {
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "email"
   endpoint  = "security-alerts@example.com"

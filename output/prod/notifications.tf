@@ -38,13 +38,13 @@ resource "aws_sns_topic_policy" "alarms" {
 # Email subscriptions stay PendingConfirmation until the recipient follows the link AWS sends;
 # Terraform cannot confirm them, and CIS audits want at least one confirmed subscriber.
 
-resource "aws_sns_topic_subscription" "email_0" {
+resource "aws_sns_topic_subscription" "email_security_oncall_acme_example" {
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "email"
   endpoint  = "security-oncall@acme.example"
 }
 
-resource "aws_sns_topic_subscription" "sqs_1" {
+resource "aws_sns_topic_subscription" "sqs_arn_aws_sqs_eu_central_1_123456789012_security_alarms" {
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "sqs"
   endpoint  = "arn:aws:sqs:eu-central-1:123456789012:security-alarms"

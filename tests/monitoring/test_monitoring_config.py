@@ -326,6 +326,16 @@ def test_unsupported_protocol_and_repeated_subscription() -> None:
     twice = {"protocol": "email", "endpoint": "a@example.com"}
     data = monitoring(notifications={"topic": {"subscriptions": [twice, twice]}})
     refused(data, "monitoring.notifications.topic.subscriptions[1].endpoint", "twice")
+    alike = [
+        {"protocol": "email", "endpoint": "sec.alerts@example.com"},
+        {"protocol": "email", "endpoint": "sec-alerts@example.com"},
+    ]
+    data = monitoring(notifications={"topic": {"subscriptions": alike}})
+    refused(
+        data,
+        "monitoring.notifications.topic.subscriptions[1].endpoint",
+        "aws_sns_topic_subscription.email_sec_alerts_example_com",
+    )
 
 
 @pytest.mark.parametrize(

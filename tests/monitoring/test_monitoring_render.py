@@ -209,6 +209,11 @@ def test_subscriptions_are_rendered_as_configured() -> None:
         ("sqs", "arn:aws:sqs:eu-central-1:123456789012:security-alarms"),
     ]
     assert all(expression(s.body["topic_arn"]) == "aws_sns_topic.alarms.arn" for s in subscriptions)
+    # addressed by endpoint, not by position: reordering the list changes nothing in AWS
+    assert [s.address for s in subscriptions] == [
+        "aws_sns_topic_subscription.email_security_oncall_acme_example",
+        "aws_sns_topic_subscription.sqs_arn_aws_sqs_eu_central_1_123456789012_security_alarms",
+    ]
     assert "PendingConfirmation" in files["notifications.tf"]
     output = module.get("output.alarm_topic_arn")
     assert output is not None and expression(output.body["value"]) == "aws_sns_topic.alarms.arn"
@@ -311,3 +316,13 @@ def test_readme_event_excerpt_is_the_fixture_and_is_counted() -> None:
         else:
             assert fixture[key] == value, key
     assert parse(_readme_pattern()).matches(excerpt)
+
+
+def test_template_sequences_in_a_custom_pattern_reach_aws_unchanged(tmp_path: Path) -> None:
+    """A quoted value may hold ${ or %{: Terraform must send it literally, not interpolate."""
+    pattern = '{ ($.requestParameters.name = "${var}%{x}") || ($.eventName = "a-b") }'
+    path = variant(tmp_path, {"custom_filters": [{"name": "Odd", "pattern": pattern}]})
+    config, files, module = render(path)
+    assert literal(filters(module)["Odd"].body["pattern"]) == pattern
+    assert "${var}" not in files["monitoring.tf"]
+    assert check_module(config, files)[1] == []
