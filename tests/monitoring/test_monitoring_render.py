@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
 from test_cis_catalogue import EXTRA, MISSING
 
@@ -326,3 +328,24 @@ def test_template_sequences_in_a_custom_pattern_reach_aws_unchanged(tmp_path: Pa
     assert literal(filters(module)["Odd"].body["pattern"]) == pattern
     assert "${var}" not in files["monitoring.tf"]
     assert check_module(config, files)[1] == []
+
+
+_QUOTED_TEXT = st.text(
+    st.characters(blacklist_characters='"\\\r\n', blacklist_categories=("Cs",)), max_size=40
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=_QUOTED_TEXT)
+def test_any_accepted_custom_pattern_reaches_the_hcl_unchanged(tmp_path: Path, value: str) -> None:
+    """Whatever a quoted value holds ($, %, {, unicode, controls), AWS gets the pattern as typed."""
+    pattern = f'{{ $.requestParameters.name = "{value}" }}'
+    path = variant(tmp_path, {"cis_controls": "none", "saved_queries": False,
+                              "custom_filters": [{"name": "Any", "pattern": pattern}]})  # fmt: skip
+    config, files, module = render(path)
+    assert literal(filters(module)["Any"].body["pattern"]) == pattern
+    assert check_module(config, files)[1] == []
+    if "*" not in value:  # a * is a wildcard, not a character to match
+        assert parse(pattern).matches({"requestParameters": {"name": value}})
