@@ -63,7 +63,7 @@ SKIP_KEY_POLICY_STAR = (
 )
 SKIP_ALARM_KEY_POLICY_STAR = (
     ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
-    ("CKV_AWS_111", "In a key policy, Resource * means this key only; CloudWatch needs SourceArn"),
+    ("CKV_AWS_111", "In a key policy, Resource * means this key only; use needs the alarm's ARN"),
     ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
 )
 
@@ -128,6 +128,14 @@ def monitoring_notes(config: Config) -> list[str]:
         notes.append(
             f"email subscriptions ({', '.join(emails)}) stay PendingConfirmation until each "
             "recipient follows the link AWS sends after apply; until then they receive no alarm"
+        )
+    alarmed = monitoring.control_ids or monitoring.custom_filters
+    created = monitoring.notifications.existing_topic_arn is None
+    if alarmed and created and not (topic and topic.subscriptions):
+        notes.append(
+            "the alarm topic has no subscriptions: alarms fire and reach nobody until someone "
+            "subscribes (monitoring.notifications.topic.subscriptions, or the alarm_topic_arn "
+            "output); Security Hub and CIS want at least one confirmed subscriber"
         )
     existing = monitoring.notifications.existing_topic_arn
     if existing:
@@ -594,9 +602,6 @@ class ModuleView:
         )
         return {
             "log_group": Ref(f"{LOG_GROUP}.name"),
-            "log_group_name": self.config.cloudwatch_logs.log_group_name
-            if self.config.cloudwatch_logs
-            else "",
             "namespace": monitoring.alarms.namespace,
             "treat_missing_data": monitoring.alarms.treat_missing_data,
             "filters": filters,

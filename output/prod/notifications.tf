@@ -82,7 +82,7 @@ data "aws_iam_policy_document" "alarms_topic" {
 # alarms. In a key policy, Resource "*" means this key.
 data "aws_iam_policy_document" "alarms_kms" {
   #checkov:skip=CKV_AWS_109:In a key policy, Resource * means this key only; admin is the account root
-  #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; CloudWatch needs SourceArn
+  #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; use needs the alarm's ARN
   #checkov:skip=CKV_AWS_356:In a key policy, Resource * means this key only
 
   statement {

@@ -349,3 +349,15 @@ def test_any_accepted_custom_pattern_reaches_the_hcl_unchanged(tmp_path: Path, v
     assert check_module(config, files)[1] == []
     if "*" not in value:  # a * is a wildcard, not a character to match
         assert parse(pattern).matches({"requestParameters": {"name": value}})
+
+
+def test_warnings_name_what_terraform_cannot_do(tmp_path: Path) -> None:
+    from generator.pipeline import build
+
+    assert any("PendingConfirmation" in w for w in build(EXAMPLE).warnings)
+    no_subscriber = build(variant(tmp_path, {})).warnings
+    assert any("no subscriptions" in w for w in no_subscriber)
+    arn = "arn:aws:sns:us-east-1:111111111111:security-alarms"
+    existing = build(variant(tmp_path, {"notifications": {"existing_topic_arn": arn}})).warnings
+    assert any(arn in w and "kms:GenerateDataKey*" in w for w in existing)
+    assert not any("no subscriptions" in w for w in existing)
