@@ -123,11 +123,18 @@ def monitoring_notes(config: Config) -> list[str]:
         return []
     notes = []
     topic = monitoring.notifications.topic
-    emails = [s.endpoint for s in (topic.subscriptions if topic else []) if s.protocol == "email"]
+    subscriptions = topic.subscriptions if topic else []
+    emails = [s.endpoint for s in subscriptions if s.protocol == "email"]
     if emails:
         notes.append(
             f"email subscriptions ({', '.join(emails)}) stay PendingConfirmation until each "
             "recipient follows the link AWS sends after apply; until then they receive no alarm"
+        )
+    hooks = [s.endpoint for s in subscriptions if s.protocol == "https"]
+    if hooks:
+        notes.append(
+            f"https subscriptions ({', '.join(hooks)}) stay PendingConfirmation until the "
+            "endpoint visits the SubscribeURL of the confirmation message SNS posts to it"
         )
     alarmed = monitoring.control_ids or monitoring.custom_filters
     created = monitoring.notifications.existing_topic_arn is None
@@ -136,6 +143,12 @@ def monitoring_notes(config: Config) -> list[str]:
             "the alarm topic has no subscriptions: alarms fire and reach nobody until someone "
             "subscribes (monitoring.notifications.topic.subscriptions, or the alarm_topic_arn "
             "output); Security Hub and CIS want at least one confirmed subscriber"
+        )
+    logs = config.cloudwatch_logs
+    if alarmed and logs and 0 < logs.retention_in_days < 365:
+        notes.append(
+            f"cloudwatch_logs.retention_in_days is {logs.retention_in_days}: Security Hub "
+            "CloudWatch.16 wants the log group kept for at least 365 days"
         )
     existing = monitoring.notifications.existing_topic_arn
     if existing:

@@ -361,3 +361,18 @@ def test_warnings_name_what_terraform_cannot_do(tmp_path: Path) -> None:
     existing = build(variant(tmp_path, {"notifications": {"existing_topic_arn": arn}})).warnings
     assert any(arn in w and "kms:GenerateDataKey*" in w for w in existing)
     assert not any("no subscriptions" in w for w in existing)
+
+
+def test_https_confirmation_and_short_retention_are_warned(tmp_path: Path) -> None:
+    from generator.pipeline import build
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["cloudwatch_logs"]["retention_in_days"] = 90
+    hook = {"protocol": "https", "endpoint": "https://hooks.example.com/alarms"}
+    data["monitoring"]["notifications"]["topic"]["subscriptions"] = [hook]
+    path = tmp_path / "hook.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    module = build(path)
+    assert any("SubscribeURL" in w and hook["endpoint"] in w for w in module.warnings)
+    assert any("CloudWatch.16" in w for w in module.warnings)
+    assert "SubscribeURL" in module.files["notifications.tf"]
