@@ -48,7 +48,8 @@ resource "aws_sns_topic_subscription" "sqs_arn_aws_sqs_eu_central_1_123456789012
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "sqs"
   endpoint  = "arn:aws:sqs:eu-central-1:123456789012:security-alarms"
-  # The queue's own policy must allow sns.amazonaws.com sqs:SendMessage for this topic.
+  # The queue's policy must allow sns.amazonaws.com sqs:SendMessage for this topic, and a
+  # KMS-encrypted queue's key must let sns.amazonaws.com use it.
 }
 
 # CloudWatch may publish only on behalf of alarms of this account and region.
