@@ -376,3 +376,13 @@ def test_https_confirmation_and_short_retention_are_warned(tmp_path: Path) -> No
     assert any("SubscribeURL" in w and hook["endpoint"] in w for w in module.warnings)
     assert any("CloudWatch.16" in w for w in module.warnings)
     assert "SubscribeURL" in module.files["notifications.tf"]
+
+
+def test_readme_monitoring_block_is_a_valid_config(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(monitoring:.*?)```", readme, re.S)
+    assert block, "the README's annotated monitoring block is missing"
+    path = variant(tmp_path, yaml.safe_load(block[1])["monitoring"])
+    config, files, _ = render(path)
+    assert config.monitoring is not None and config.monitoring.custom_filters
+    assert check_module(config, files)[1] == []
