@@ -155,10 +155,8 @@ ALLOWED_SKIPS = {
     ("CKV_AWS_109", "aws_iam_policy_document.cloudtrail_kms"),  # key policy: "*" = this key
     ("CKV_AWS_111", "aws_iam_policy_document.cloudtrail_kms"),
     ("CKV_AWS_356", "aws_iam_policy_document.cloudtrail_kms"),
-    (
-        "CKV_AWS_109",
-        "aws_iam_policy_document.alarms_kms",
-    ),  # alarm topic's key policy: "*" = this key
+    # the alarm topic's key policy (monitoring): "*" = this key, as above
+    ("CKV_AWS_109", "aws_iam_policy_document.alarms_kms"),
     ("CKV_AWS_111", "aws_iam_policy_document.alarms_kms"),
     ("CKV_AWS_356", "aws_iam_policy_document.alarms_kms"),
 }
