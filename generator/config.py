@@ -682,28 +682,10 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     return issues
 
 
-def monitoring_label(name: str) -> str:
-    """A filter's name as its Terraform label: ``IAMPolicyChanges`` -> ``iam_policy_changes``.
-
-    Defined here because two names with the same label would be two resources with one
-    address; the config refuses that before anything is rendered.
-    """
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
-    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
-
-
-def subscription_label(protocol: str, endpoint: str) -> str:
-    """A subscription's Terraform label, from what it is rather than where it is listed.
-
-    Reordering the list must not move a subscription to another address: Terraform would
-    delete and re-create it, and an email subscription would need confirming again.
-    """
-    return f"{protocol}_" + re.sub(r"[^a-z0-9]+", "_", endpoint.lower()).strip("_")
-
-
 def _monitoring_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     """Rules of the monitoring section that relate several fields or need the catalogue."""
     from generator.monitoring import cis
+    from generator.monitoring.names import monitoring_label
 
     monitoring = config.monitoring
     if monitoring is None:
@@ -778,6 +760,8 @@ def _notification_issues(
     config: Config, notifications: Notifications
 ) -> list[tuple[tuple[str | int, ...], str]]:
     """The topic: created or existing (not both), its ARN and its subscribers' endpoints."""
+    from generator.monitoring.names import subscription_label
+
     issues: list[tuple[tuple[str | int, ...], str]] = []
     where = ("monitoring", "notifications")
     partition = partition_of(config.trail.home_region)

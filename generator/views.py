@@ -13,13 +13,9 @@ from typing import Any
 
 from generator import policies
 from generator.arns import Arns
-from generator.config import (
-    CLOUDTRAIL_PRINCIPAL,
-    Config,
-    monitoring_label,
-    subscription_label,
-)
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config
 from generator.hcl import Ref
+from generator.monitoring.names import monitoring_label, subscription_label
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
 ORGANIZATION = "data.aws_organizations_organization.this"
