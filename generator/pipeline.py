@@ -21,7 +21,7 @@ from generator.locations import config_label, default_output_root, rerun_command
 from generator.output import generated_files
 from generator.preflight import RULES, Facts, Finding, run_rules
 from generator.render import render_module
-from generator.views import ModuleView, lifecycle_notes
+from generator.views import ModuleView, lifecycle_notes, monitoring_notes
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class Module:
             )
         result += lifecycle_notes(config)
         result += adoption_warnings(config)
+        result += monitoring_notes(config)
         return result
 
     @property

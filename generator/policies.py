@@ -353,3 +353,75 @@ def log_group_key_policy(
 def to_json_text(document: PolicyDocument) -> str:
     """A document's statements as indented JSON, to paste into a key policy managed elsewhere."""
     return json.dumps(document.to_json()["Statement"], indent=2)
+
+
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+
+
+def _alarms_of_this_account(arns: Arns) -> tuple[Condition, ...]:
+    """Confused-deputy conditions: CloudWatch acts only for alarms of this account and region.
+
+    CloudWatch names the alarm as the request's source (its error message reads "Resource:
+    arn:...:cloudwatch:<region>:<account>:alarm:<name> is not authorized to perform:
+    SNS:Publish"), so aws:SourceArn is the alarm's ARN and aws:SourceAccount its account.
+    """
+    return (
+        Condition("StringEquals", "aws:SourceAccount", (arns.management_account_id,)),
+        Condition(
+            "ArnLike",
+            "aws:SourceArn",
+            (
+                f"arn:{arns.partition}:cloudwatch:{arns.home_region}:"
+                f"{arns.management_account_id}:alarm:*",
+            ),
+        ),
+    )
+
+
+def alarm_topic_policy(arns: Arns, topic_arn: str) -> PolicyDocument:
+    """The alarm topic's policy: CloudWatch may publish, only for this account's alarms.
+
+    AWS's default topic policy also grants the account's own principals topic management
+    (conditioned on AWS:SourceOwner); it is left out because a resource policy is not needed
+    for principals of the owning account: their IAM policies already decide.
+    """
+    return PolicyDocument(
+        "alarms_topic",
+        (
+            Statement(
+                "AllowCloudWatchAlarmsPublish",
+                ("sns:Publish",),
+                (topic_arn,),
+                _service(CLOUDWATCH_PRINCIPAL),
+                _alarms_of_this_account(arns),
+            ),
+        ),
+    )
+
+
+def alarm_key_policy(arns: Arns, *, administrators: tuple[str, ...]) -> PolicyDocument:
+    """The alarm topic key's policy: administrators manage it, CloudWatch alarms use it.
+
+    CloudWatch encrypts each alarm notification itself, so it needs kms:GenerateDataKey* and
+    kms:Decrypt on the topic's key (SNS Developer Guide, "Enable compatibility between event
+    sources from AWS services and encrypted topics"). Nobody else may use the key: the
+    account's principals read notifications at the subscribers, not from the topic.
+    """
+    return PolicyDocument(
+        "alarms_kms",
+        (
+            Statement(
+                "AllowKeyAdministration",
+                KEY_ADMIN_ACTIONS,
+                ("*",),
+                (Principals("AWS", administrators),),
+            ),
+            Statement(
+                "AllowCloudWatchAlarmsUseKey",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                ("*",),
+                _service(CLOUDWATCH_PRINCIPAL),
+                _alarms_of_this_account(arns),
+            ),
+        ),
+    )

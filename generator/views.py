@@ -15,6 +15,7 @@ from generator import policies
 from generator.arns import Arns
 from generator.config import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
 from generator.hcl import Ref
+from generator.monitoring.names import monitoring_label, subscription_label
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
 ORGANIZATION = "data.aws_organizations_organization.this"
@@ -50,6 +51,10 @@ BUCKET_SETTINGS = {
 }
 # The delivery role's inline policy, unless an adopted one keeps its own name.
 ROLE_POLICY_NAME = "cloudtrail-cloudwatch-delivery"
+ALARM_TOPIC = "aws_sns_topic.alarms"
+ALARM_TOPIC_POLICY = "aws_sns_topic_policy.alarms"
+ALARM_KEY = "aws_kms_key.alarms"
+ALARM_KEY_ALIAS = "aws_kms_alias.alarms"
 
 # checkov checks that do not fit an organization's log archive, each with the reason a
 # reviewer reads next to it. tests/test_terraform_checkers.py lists the same ids, so that
@@ -70,6 +75,11 @@ SKIP_TRAIL_SNS = (
 SKIP_KEY_POLICY_STAR = (
     ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
     ("CKV_AWS_111", "In a key policy, Resource * means this key only; writes need SourceArn"),
+    ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
+)
+SKIP_ALARM_KEY_POLICY_STAR = (
+    ("CKV_AWS_109", "In a key policy, Resource * means this key only; admin is the account root"),
+    ("CKV_AWS_111", "In a key policy, Resource * means this key only; use needs the alarm's ARN"),
     ("CKV_AWS_356", "In a key policy, Resource * means this key only"),
 )
 
@@ -115,6 +125,54 @@ def lifecycle_notes(config: Config) -> list[str]:
                 "restored before they can be read or checked with `aws cloudtrail "
                 "validate-logs`; a lifecycle rule cannot keep digest files out."
             )
+    return notes
+
+
+def monitoring_notes(config: Config) -> list[str]:
+    """What the monitoring section leaves to people, said before anyone applies.
+
+    Terraform cannot confirm an email subscription, and it cannot change an existing topic's
+    policy: until someone acts, alarms fire and reach nobody.
+    """
+    monitoring = config.monitoring
+    if monitoring is None:
+        return []
+    notes = []
+    topic = monitoring.notifications.topic
+    subscriptions = topic.subscriptions if topic else []
+    emails = [s.endpoint for s in subscriptions if s.protocol == "email"]
+    if emails:
+        notes.append(
+            f"email subscriptions ({', '.join(emails)}) stay PendingConfirmation until each "
+            "recipient follows the link AWS sends after apply; until then they receive no alarm"
+        )
+    hooks = [s.endpoint for s in subscriptions if s.protocol == "https"]
+    if hooks:
+        notes.append(
+            f"https subscriptions ({', '.join(hooks)}) stay PendingConfirmation until the "
+            "endpoint visits the SubscribeURL of the confirmation message SNS posts to it"
+        )
+    alarmed = monitoring.control_ids or monitoring.custom_filters
+    created = monitoring.notifications.existing_topic_arn is None
+    if alarmed and created and not (topic and topic.subscriptions):
+        notes.append(
+            "the alarm topic has no subscriptions: alarms fire and reach nobody until someone "
+            "subscribes (monitoring.notifications.topic.subscriptions, or the alarm_topic_arn "
+            "output); Security Hub and CIS want at least one confirmed subscriber"
+        )
+    logs = config.cloudwatch_logs
+    if alarmed and logs and 0 < logs.retention_in_days < 365:
+        notes.append(
+            f"cloudwatch_logs.retention_in_days is {logs.retention_in_days}: Security Hub "
+            "CloudWatch.16 wants the log group kept for at least 365 days"
+        )
+    existing = monitoring.notifications.existing_topic_arn
+    if existing:
+        notes.append(
+            f"alarms notify {existing}, which is not managed here: its policy must allow "
+            "cloudwatch.amazonaws.com sns:Publish and, if it is encrypted, its customer-managed "
+            "key must allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*"
+        )
     return notes
 
 
@@ -184,6 +242,7 @@ class ModuleView:
             names.append("kms")
         if self.has_cloudwatch:
             names.append("logs")
+        names += self.monitoring_files()
         names.append("outputs")
         if self.imports():
             names.append("imports")
@@ -204,6 +263,7 @@ class ModuleView:
             "imports": {"blocks": self.imports(), "notes": self.adoption_notes()},
             "versions": self.versions(),
             "backend": self.backend(),
+            "monitoring": self.monitoring(),
         }
 
     def providers(self) -> dict[str, Any]:
@@ -590,6 +650,14 @@ class ModuleView:
                     "description": "Role CloudTrail assumes to deliver to the log group.",
                 },
             ]
+        if "notifications" in self.monitoring_files():
+            result.append(
+                {
+                    "name": "alarm_topic_arn",
+                    "value": f"{ALARM_TOPIC}.arn",
+                    "description": "SNS topic the CIS alarms notify (subscribe more here).",
+                }
+            )
         return result
 
     @property
@@ -711,4 +779,151 @@ class ModuleView:
             "key": backend.key,
             "region": backend.state_region(self.config.trail.home_region),
             "kms_key_id": backend.kms_key_id,
+        }
+
+    # --- monitoring ---------------------------------------------------------------------------
+
+    def monitoring_files(self) -> list[str]:
+        """The monitoring templates this config renders: alarms, their topic, saved queries."""
+        monitoring = self.config.monitoring
+        if monitoring is None or not self.has_cloudwatch:
+            return []
+        names = []
+        if self.metric_filters():
+            names.append("monitoring")
+            if monitoring.notifications.existing_topic_arn is None:
+                names.append("notifications")
+        if monitoring.saved_queries:
+            names.append("queries")
+        return names
+
+    def metric_filters(self) -> list[dict[str, Any]]:
+        """Every metric filter with its alarm: the chosen CIS controls, then the custom ones.
+
+        Filter, metric and alarm share one name, so a reader (and OTG050-052) can pair them;
+        the alarm name carries the trail's name because alarm names are unique per region.
+        """
+        from generator.monitoring import cis
+
+        monitoring = self.config.monitoring
+        if monitoring is None:
+            return []
+        alarms = monitoring.alarms
+        chosen = set(monitoring.control_ids)
+        result: list[dict[str, Any]] = []
+        for control in cis.controls():
+            if control.id not in chosen:
+                continue
+            flavour = control.flavour(monitoring.flavours.get(control.id))
+            mapped = f", Security Hub {control.security_hub_id}" if control.security_hub_id else ""
+            result.append(
+                {
+                    "name": control.name,
+                    "pattern": flavour.pattern,
+                    "comment": f"CIS {control.id}{mapped}: {control.title}. "
+                    f"Flavour {flavour.name}: {flavour.source}.",
+                    "description": f"CIS {control.id}: {control.title}",
+                    "threshold": alarms.threshold,
+                    "period": alarms.period,
+                    "evaluation_periods": alarms.evaluation_periods,
+                    "comparison": "GreaterThanOrEqualToThreshold",
+                }
+            )
+        for custom in monitoring.custom_filters:
+            result.append(
+                {
+                    "name": custom.name,
+                    "pattern": custom.pattern,
+                    "comment": f"Custom filter {custom.name} (monitoring.custom_filters).",
+                    "description": f"Custom filter {custom.name}",
+                    "threshold": alarms.threshold if custom.threshold is None else custom.threshold,
+                    "period": custom.period or alarms.period,
+                    "evaluation_periods": custom.evaluation_periods or alarms.evaluation_periods,
+                    "comparison": custom.comparison or "GreaterThanOrEqualToThreshold",
+                }
+            )
+        for item in result:
+            item["comment"] = textwrap.wrap(item["comment"], 96)
+            item["label"] = monitoring_label(item["name"])
+            item["alarm_name"] = f"{self.config.trail.name}-{item['name']}"
+        return result
+
+    @property
+    def alarm_topic_name(self) -> str:
+        """The created topic's name: configured, else ``<trail>-alarms``."""
+        monitoring = self.config.monitoring
+        topic = monitoring.notifications.topic if monitoring else None
+        if topic is not None and topic.name:
+            return topic.name
+        return self.config.trail.name.replace(".", "-") + "-alarms"
+
+    def monitoring(self) -> dict[str, Any] | None:
+        """Metric filters and alarms on the trail's log group, the topic, the saved queries.
+
+        The created topic gets a key of its own rather than a grant on the trail's key: who
+        may read alarms and who may read every account's logs are different duties.
+        """
+        from generator.monitoring import insights
+
+        monitoring = self.config.monitoring
+        if monitoring is None or not self.has_cloudwatch:
+            return None
+        existing = monitoring.notifications.existing_topic_arn
+        topic_arn = (
+            existing
+            or f"arn:{self.arns.partition}:sns:{self.arns.home_region}:"
+            f"{self.arns.management_account_id}:{self.alarm_topic_name}"
+        )
+        action = existing or Ref(f"{ALARM_TOPIC}.arn")
+        topic = monitoring.notifications.topic
+        filters = self.metric_filters()
+        root = self.arns.root(self.arns.management_account_id)
+        administrators = tuple(
+            sorted({root, *policies.principal_arns(self.arns, self.config.kms.administrators)})
+        )
+        return {
+            "log_group": Ref(f"{LOG_GROUP}.name"),
+            "namespace": monitoring.alarms.namespace,
+            "treat_missing_data": monitoring.alarms.treat_missing_data,
+            "filters": filters,
+            "alarm_actions": [action],
+            "ok_actions": [action] if monitoring.alarms.ok_actions else [],
+            "existing_topic": existing,
+            "topic": {
+                "label": _label(ALARM_TOPIC),
+                "name": self.alarm_topic_name,
+                "arn": topic_arn,
+                "policy_label": _label(ALARM_TOPIC_POLICY),
+                "policy": policies.alarm_topic_policy(self.arns, topic_arn),
+                "key_label": _label(ALARM_KEY),
+                "alias_label": _label(ALARM_KEY_ALIAS),
+                "alias": f"alias/{self.alarm_topic_name}"[:256],  # KMS: at most 256
+                "key_description": f"SNS topic {self.alarm_topic_name}: CloudWatch alarms of "
+                f"the organization trail {self.config.trail.name}",
+                "deletion_window_in_days": self.config.kms.deletion_window_in_days,
+                "key_policy": policies.alarm_key_policy(self.arns, administrators=administrators),
+                "key_policy_skips": list(SKIP_ALARM_KEY_POLICY_STAR),
+                "subscriptions": [
+                    {
+                        "label": subscription_label(s.protocol, s.endpoint),
+                        "protocol": s.protocol,
+                        "endpoint": s.endpoint,
+                    }
+                    for s in (topic.subscriptions if topic else [])
+                ],
+                "has_email": any(
+                    s.protocol == "email" for s in (topic.subscriptions if topic else [])
+                ),
+            }
+            if existing is None and filters
+            else None,
+            "queries": [
+                {
+                    "label": q.name.rsplit("/", 1)[1].replace("-", "_"),
+                    "name": q.name,
+                    "description": q.description,
+                    "query": q.query,
+                }
+                for q in (insights.queries() if monitoring.saved_queries else ())
+            ],
         }

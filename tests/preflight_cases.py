@@ -44,6 +44,12 @@ KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ARN = f"arn:aws:kms:us-east-1:{MGMT}:key/{KEY_ID}"
 DELIVERY_ROLE = "CloudTrailCloudWatchLogsDelivery"
 CONSOLE_ROLE_POLICY = "oneClick_CloudTrail_CloudWatchLogs_Role_1700000000000"
+ALARM_TOPIC = "aws_sns_topic.alarms"
+ROOT_FILTER = "aws_cloudwatch_log_metric_filter.root_account_usage"
+ROOT_ALARM = "aws_cloudwatch_metric_alarm.root_account_usage"
+ALARMS_OF_THE_ACCOUNT = f"arn:aws:cloudwatch:us-east-1:{MGMT}:alarm:*"
+EXISTING_TOPIC = f"arn:aws:sns:us-east-1:{MGMT}:security-alarms"
+CUSTOM_PATTERN = "{($.eventSource = logs.amazonaws.com) && ($.eventName = DeleteLogGroup)}"
 
 # --- config variants: a function of the example's YAML data -----------------------------------
 
@@ -53,7 +59,7 @@ def _prefix(data: dict[str, Any]) -> None:
 
 
 def _no_cloudwatch(data: dict[str, Any]) -> None:
-    del data["cloudwatch_logs"]
+    del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
 
 
 def _existing(policy: str) -> Callable[[dict[str, Any]], None]:
@@ -90,6 +96,7 @@ def _log_archive_existing_key(data: dict[str, Any]) -> None:
 
 def _delegated_admin(data: dict[str, Any]) -> None:
     del data["cloudwatch_logs"]
+    data.pop("monitoring", None)  # monitoring needs the log group
     data["delegated_admin"] = {
         "account_id": ADMIN,
         "role_arn": f"arn:aws:iam::{ADMIN}:role/OrgTrailAdministrator",
@@ -121,6 +128,23 @@ def _adopted(data: dict[str, Any]) -> None:
     }
 
 
+def _existing_topic(data: dict[str, Any]) -> None:
+    data["monitoring"]["notifications"] = {"existing_topic_arn": EXISTING_TOPIC}
+
+
+def _custom_monitoring(data: dict[str, Any]) -> None:
+    data["monitoring"].update(
+        cis_controls=["4.3", "4.10"],
+        flavours={"4.10": "securityhub"},
+        custom_filters=[{"name": "LogGroupTampering", "pattern": CUSTOM_PATTERN, "period": 60}],
+        alarms={"namespace": "Org/Trail", "ok_actions": True},
+    )
+
+
+def _queries_only(data: dict[str, Any]) -> None:
+    data["monitoring"].update(cis_controls="none")
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -134,6 +158,9 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "aws_cn": _home("cn-north-1", "cn-northwest-1"),
     "aws_us_gov": _home("us-gov-west-1", "us-gov-east-1"),
     "adopted": _adopted,
+    "monitoring_existing_topic": _existing_topic,
+    "monitoring_custom": _custom_monitoring,
+    "monitoring_queries_only": _queries_only,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -881,6 +908,155 @@ IMPORT_BREAKS = [
     ),
 ]
 
+_ROOT_ALARM_BLOCK = f'resource "aws_cloudwatch_metric_alarm" "{ROOT_ALARM.split(".")[1]}"'
+_ROOT_FILTER_BLOCK = f'resource "aws_cloudwatch_log_metric_filter" "{ROOT_FILTER.split(".")[1]}"'
+_SILENT = "every notification"
+
+
+def _monitoring(rule: str, address: str, file: str = "monitoring.tf") -> tuple[str, str, str]:
+    return (rule, file, address)
+
+
+MONITORING_BREAKS = [
+    Break(
+        "filter_without_alarm",
+        "monitoring.tf",
+        drop_block(_ROOT_ALARM_BLOCK),
+        (_monitoring("OTG050", ROOT_FILTER),),
+        ("no alarm watches its metric CISBenchmark/RootAccountUsage",),
+        'metric_name = "RootAccountUsage"',
+    ),
+    Break(
+        "alarm_without_action",
+        "monitoring.tf",
+        in_block(_ROOT_ALARM_BLOCK, set_attribute("alarm_actions", f"[{ALARM_TOPIC}.arn]", "[]")),
+        (_monitoring("OTG051", ROOT_ALARM),),
+        ("CloudWatch.15", "CloudWatch.17"),
+        "alarm_actions",
+    ),
+    Break(
+        "alarm_actions_disabled",
+        "monitoring.tf",
+        in_block(_ROOT_ALARM_BLOCK, set_attribute("actions_enabled", "true", "false")),
+        (_monitoring("OTG051", ROOT_ALARM),),
+        ("fires silently",),
+        "actions_enabled = true",
+    ),
+    Break(
+        "alarm_on_another_metric_name",
+        "monitoring.tf",
+        in_block(
+            _ROOT_ALARM_BLOCK,
+            set_attribute("metric_name", '"RootAccountUsage"', '"RootAccountUse"'),
+        ),
+        (_monitoring("OTG050", ROOT_FILTER), _monitoring("OTG052", ROOT_ALARM)),
+        ("CISBenchmark/RootAccountUse",),
+        "metric",
+        why="the filter loses its alarm (OTG050) and the alarm watches nothing (OTG052)",
+        message_rules=("OTG052",),
+    ),
+    Break(
+        "alarm_in_another_namespace",
+        "monitoring.tf",
+        in_block(_ROOT_ALARM_BLOCK, set_attribute("namespace", '"CISBenchmark"', '"CIS"')),
+        (_monitoring("OTG050", ROOT_FILTER), _monitoring("OTG052", ROOT_ALARM)),
+        ("CIS/RootAccountUsage", "never fires"),
+        "namespace",
+        why="the filter loses its alarm (OTG050) and the alarm watches nothing (OTG052)",
+        message_rules=("OTG052",),
+    ),
+    Break(
+        "filter_on_another_log_group",
+        "monitoring.tf",
+        in_block(
+            _ROOT_FILTER_BLOCK,
+            set_attribute("log_group_name", f"{LOG_GROUP}.name", '"/aws/other-group"'),
+        ),
+        (_monitoring("OTG053", ROOT_FILTER),),
+        ("never fires",),
+        f"log_group_name = {LOG_GROUP}.name",
+    ),
+    Break(
+        "saved_query_on_another_log_group",
+        "queries.tf",
+        in_block(
+            'resource "aws_cloudwatch_query_definition" "root_activity"',
+            replace(f"[{LOG_GROUP}.name]", '["/aws/other-group"]'),
+        ),
+        (
+            _monitoring(
+                "OTG053", "aws_cloudwatch_query_definition.root_activity", file="queries.tf"
+            ),
+        ),
+        ("does not search",),
+        f"log_group_names = [{LOG_GROUP}.name]",
+    ),
+    Break(
+        "filter_pattern_invalid",
+        "monitoring.tf",
+        in_block(
+            _ROOT_FILTER_BLOCK,
+            lambda text: re.sub(
+                r'pattern\s*=\s*".*"', 'pattern = "{ $.userIdentity.type = Root }}"', text
+            ),
+        ),
+        (_monitoring("OTG054", ROOT_FILTER),),
+        ("column 31", "InvalidParameterException"),
+        "1024 characters",
+    ),
+    Break(
+        "filter_pattern_too_long",
+        "monitoring.tf",
+        in_block(
+            _ROOT_FILTER_BLOCK,
+            lambda text: re.sub(
+                r'pattern\s*=\s*".*"',
+                'pattern = "{' + " || ".join(["($.eventName = CreateVpc)"] * 40) + '}"',
+                text,
+            ),
+        ),
+        (_monitoring("OTG054", ROOT_FILTER),),
+        ("at most 1024",),
+        "1024 characters",
+    ),
+    Break(
+        "topic_policy_without_cloudwatch",
+        "notifications.tf",
+        drop_statement("AllowCloudWatchAlarmsPublish"),
+        (_monitoring("OTG055", ALARM_TOPIC, file="notifications.tf"),),
+        ("sns:Publish", _SILENT),
+        "cloudwatch.amazonaws.com sns:Publish",
+    ),
+    Break(
+        "topic_key_without_cloudwatch",
+        "notifications.tf",
+        drop_statement("AllowCloudWatchAlarmsUseKey"),
+        (_monitoring("OTG055", ALARM_TOPIC, file="notifications.tf"),),
+        ("kms:Decrypt, kms:GenerateDataKey", "AccessDeniedException"),
+        "kms:GenerateDataKey*",
+    ),
+    Break(
+        "topic_with_aws_managed_key",
+        "notifications.tf",
+        set_attribute("kms_master_key_id", "aws_kms_key.alarms.arn", '"alias/aws/sns"'),
+        (_monitoring("OTG055", ALARM_TOPIC, file="notifications.tf"),),
+        ("alias/aws/sns", "AccessDeniedException"),
+        "customer-managed key",
+    ),
+    Break(
+        "topic_grants_for_alarms_of_another_region",
+        "notifications.tf",
+        replace(ALARMS_OF_THE_ACCOUNT, f"arn:aws:cloudwatch:eu-west-1:{MGMT}:alarm:*", count=2),
+        (
+            _monitoring("OTG055", ALARM_TOPIC, file="notifications.tf"),
+            _monitoring("OTG055", ALARM_TOPIC, file="notifications.tf"),
+        ),
+        (_SILENT,),
+        "cloudwatch.amazonaws.com",
+        why="one finding for the topic policy, one for the key policy",
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -890,4 +1066,5 @@ BREAKS = (
     + GUARD_BREAKS
     + LAYOUT_BREAKS
     + IMPORT_BREAKS
+    + MONITORING_BREAKS
 )

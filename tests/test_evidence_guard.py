@@ -35,6 +35,8 @@ def change(project: Path, edit: dict[str, object] | None = None, drop: str | Non
         data[section][key] = value
     if drop:
         del data[drop]
+        if drop == "cloudwatch_logs":
+            data.pop("monitoring", None)  # monitoring needs the log group
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
@@ -90,6 +92,10 @@ def test_a_first_generation_and_unrelated_changes_pass(
     change(project, {"cloudwatch_logs.retention_in_days": 731, "trail.s3_key_prefix": "ct"})
     assert main(["configs/example.yaml"]) == 0
     assert main(["configs/example.yaml", "--output-dir", "elsewhere"]) == 0
+    # The alarm topic's key encrypts no stored log: dropping monitoring removes it freely.
+    change(project, drop="monitoring")
+    assert main(["configs/example.yaml"]) == 0
+    assert not (project / "output" / "example" / "notifications.tf").exists()
 
 
 def test_allowing_one_resource_does_not_allow_another(

@@ -134,6 +134,9 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
         sources += [context["logs"]["trust"], context["logs"]["delivery"]]
     if context["kms"]:
         sources += [key["policy"] for key in context["kms"]["keys"]]
+    if context["monitoring"] and context["monitoring"]["topic"]:
+        topic = context["monitoring"]["topic"]
+        sources += [topic["policy"], topic["key_policy"]]
     expected = {
         f"data.aws_iam_policy_document.{doc.name}": _normalised(doc.to_json()) for doc in sources
     }
@@ -165,6 +168,14 @@ def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
         key_policies.append("aws_iam_policy_document.cloudtrail_kms")
     if kms.enabled and config.log_archive is not None and cwl is not None:
         key_policies.append("aws_iam_policy_document.cloudwatch_logs_kms")  # the group's own key
+    monitoring = config.monitoring
+    if (
+        monitoring is not None
+        and cwl is not None
+        and monitoring.notifications.existing_topic_arn is None
+        and (monitoring.cis_controls != "none" or monitoring.custom_filters)
+    ):
+        key_policies.append("aws_iam_policy_document.alarms_kms")  # the alarm topic's key
     for policy in key_policies:
         for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"):
             expected[(check, policy)] = False

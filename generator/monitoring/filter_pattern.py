@@ -242,10 +242,23 @@ def parse(pattern: str) -> Pattern:
 
 @cache
 def _parser() -> Any:
-    """The LALR parser, built on first use; the grammar is small enough to build in ms."""
+    """The LALR parser, built on first use and only when a pattern must be parsed.
+
+    Building it costs about 20 ms, loading Lark's analysis from the cache folder about 1 ms
+    (Lark keys the file by a hash of grammar, options and versions, so it never goes stale);
+    a config with custom filters pays that on every run, so the analysis is kept.
+    """
     from lark import Lark
 
-    return Lark(_GRAMMAR, parser="lalr", lexer="contextual")
+    from generator.hcl_parse import cache_dir
+
+    target = cache_dir() / "filter-pattern.lark"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cache_file: str | bool = str(target)
+    except OSError:  # no writable cache folder: build in memory every time rather than fail
+        cache_file = False
+    return Lark(_GRAMMAR, parser="lalr", lexer="contextual", cache=cache_file)
 
 
 def _build(tree: Any) -> Node:

@@ -79,6 +79,7 @@ def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
         imports,
         kms,
         layout,
+        monitoring,
         organization,
         trail,
     )

@@ -50,6 +50,20 @@ STATEFUL = {
 }
 
 
+def _log_keys(module: ParsedModule) -> set[str]:
+    """Keys that encrypt logs: named by the trail, the log group or the bucket's encryption.
+
+    Other keys (e.g. the alarm topic's) protect nothing stored, so replacing them loses nothing.
+    """
+    references = []
+    for block in module.blocks:
+        references.append(expression(block.body.get("kms_key_id")))
+        for encryption_rule in nested(block.body, "rule"):
+            for default in nested(encryption_rule, "apply_server_side_encryption_by_default"):
+                references.append(expression(default.get("kms_master_key_id")))
+    return {ref.rsplit(".", 1)[0] for ref in references if ref and ref.startswith("aws_kms_key.")}
+
+
 def _shown(value: object) -> str:
     return "(not set)" if value is None else str(value)
 
@@ -72,8 +86,11 @@ def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     if previous is None:
         return []
     findings = []
+    log_keys = _log_keys(previous)
     for old in previous.blocks:
         if old.kind != "resource" or old.labels[0] not in STATEFUL:
+            continue
+        if old.labels[0] == "aws_kms_key" and old.address not in log_keys:
             continue
         if old.address in facts.allow_replace:
             continue

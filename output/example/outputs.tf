@@ -30,3 +30,8 @@ output "cloudwatch_role_arn" {
   description = "Role CloudTrail assumes to deliver to the log group."
   value       = aws_iam_role.cloudtrail_cloudwatch.arn
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic the CIS alarms notify (subscribe more here)."
+  value       = aws_sns_topic.alarms.arn
+}
