@@ -143,6 +143,20 @@ def _guarded(debug: bool, action: Callable[[], int]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``orgtrail-gen`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # --- discover/verify dispatch (branch aws); the subcommand CLI replaces it at merge ---
+    if argv and argv[0] in ("discover", "verify"):
+        import importlib
+
+        command = importlib.import_module(f"generator.commands.{argv[0]}")
+        parser = argparse.ArgumentParser(prog=f"orgtrail-gen {argv[0]}", description=command.HELP)
+        command.configure(parser)
+        parser.add_argument("--debug", action="store_true", help="show tracebacks")
+        try:
+            parsed = parser.parse_args(argv[1:])
+        except SystemExit as exc:
+            return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
+        return _guarded(parsed.debug, lambda: int(command.run(parsed)))
+    # --- end of discover/verify dispatch ---
     try:
         if argv and argv[0] == "validate":
             return _validate(argv[1:])

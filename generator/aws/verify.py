@@ -1,0 +1,527 @@
+"""``verify``: compare the deployed organization trail with its config, one small check each.
+
+Why a list of checks over one shared, lazily read :class:`Live` state: each check reads only
+what it needs (the organization, the trail, the policies, the delivery listings) and every
+API response is fetched once, however many checks use it. A new concern (monitoring) is one
+more function in :data:`CHECKS`. A check never swallows an API error: an :class:`AwsError`
+propagates and the command exits 3, because "could not read" must never read as "compliant".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any, Literal
+
+from generator.arns import Arns
+from generator.aws.delivery import account_folders, log_prefix, stream_regions
+from generator.aws.progress import Progress
+from generator.aws.session import Aws
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config
+from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
+from generator.preflight.kms import log_group_key_problems, trail_key_problems
+from generator.preflight.policy_reading import statements_from_json
+
+Status = Literal["ok", "fail", "note", "skip"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One verified fact: what the config expects, what AWS has, and how to fix a failure."""
+
+    check: str
+    subject: str
+    status: Status
+    expected: str = ""
+    found: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How strict verify is about time: what counts as recent."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    new_account_hours: float = 24.0
+    delivery_age_hours: float = 24.0
+    workers: int = 8
+
+
+class Live:
+    """The deployed state, read on first use and shared by every check."""
+
+    def __init__(self, aws: Aws, config: Config, options: Options, progress: Progress) -> None:
+        self.aws, self.config, self.options, self.progress = aws, config, options, progress
+        self.arns = Arns.of(config)
+        self.home = config.trail.home_region
+
+    @cached_property
+    def organization(self) -> dict[str, Any]:
+        """DescribeOrganization's organization."""
+        response = self.aws.call("organizations", "describe_organization") or {}
+        return dict(response.get("Organization", {}))
+
+    @cached_property
+    def trusted_services(self) -> set[str]:
+        """Service principals with trusted access in the organization."""
+        return {
+            entry["ServicePrincipal"]
+            for page in self.aws.pages("organizations", "list_aws_service_access_for_organization")
+            for entry in page.get("EnabledServicePrincipals", [])
+        }
+
+    @cached_property
+    def trail(self) -> dict[str, Any] | None:
+        """The trail, looked up by its ARN in its home region; None when it does not exist."""
+        response = self.aws.call(
+            "cloudtrail",
+            "get_trail",
+            region=self.home,
+            missing=("TrailNotFoundException",),
+            Name=self.arns.trail,
+        )
+        return dict(response["Trail"]) if response else None
+
+    @cached_property
+    def trail_status(self) -> dict[str, Any]:
+        """GetTrailStatus of the trail (only asked when the trail exists)."""
+        return dict(
+            self.aws.call("cloudtrail", "get_trail_status", region=self.home, Name=self.arns.trail)
+            or {}
+        )
+
+    @cached_property
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account of the organization (20 per page)."""
+        result = [
+            account
+            for page in self.aws.pages("organizations", "list_accounts")
+            for account in page.get("Accounts", [])
+        ]
+        self.progress.add("accounts", len(result))
+        return result
+
+    def active_accounts(self) -> list[dict[str, Any]]:
+        """Accounts that must deliver: ACTIVE ones (suspended or closing accounts are skipped)."""
+        return [a for a in self.accounts if (a.get("State") or a.get("Status")) == "ACTIVE"]
+
+    def joined_recently(self, account: dict[str, Any]) -> timedelta | None:
+        """How long ago the account joined, if that is too recent to expect delivery."""
+        joined = account.get("JoinedTimestamp")
+        if not isinstance(joined, datetime):
+            return None
+        age = self.options.now - joined
+        return age if age < timedelta(hours=self.options.new_account_hours) else None
+
+
+Check = Callable[[Live], list[Result]]
+
+
+def _compare(check: str, subject: str, expected: object, found: object, fix: str) -> Result:
+    ok = expected == found
+    return Result(
+        check, subject, "ok" if ok else "fail", str(expected), str(found), "" if ok else fix
+    )
+
+
+def check_organization(live: Live) -> list[Result]:
+    """The credentials reach the organization the config names, in all-features mode."""
+    org, config = live.organization, live.config.organization
+    fix_wrong = "run verify with credentials of the config's management account, or fix the config"
+    return [
+        _compare("organization", "id", config.id, org.get("Id"), fix_wrong),
+        _compare(
+            "organization",
+            "management account",
+            config.management_account_id,
+            org.get("MasterAccountId"),
+            fix_wrong,
+        ),
+        _compare(
+            "organization",
+            "feature set",
+            "ALL",
+            org.get("FeatureSet"),
+            "enable all features in AWS Organizations: an organization trail needs them",
+        ),
+    ]
+
+
+def check_trusted_access(live: Live) -> list[Result]:
+    """CloudTrail's trusted access is on (the config either asserted it or enabled it)."""
+    enabled = CLOUDTRAIL_PRINCIPAL in live.trusted_services
+    declared = live.config.organization.cloudtrail_trusted_access
+    return [
+        Result(
+            "trusted access",
+            CLOUDTRAIL_PRINCIPAL,
+            "ok" if enabled else "fail",
+            f"enabled (config: {declared})",
+            "enabled" if enabled else "not enabled",
+            ""
+            if enabled
+            else (
+                "apply the module (config 'enable' creates aws_organizations_aws_service_access), "
+                "or `aws organizations enable-aws-service-access --service-principal "
+                f"{CLOUDTRAIL_PRINCIPAL}`; without it the organization trail covers no member"
+            ),
+        )
+    ]
+
+
+def check_trail(live: Live) -> list[Result]:
+    """The trail exists in its home region with the settings the config asks for."""
+    config, trail = live.config, live.trail
+    name = config.trail.name
+    if trail is None:
+        return [
+            Result(
+                "trail",
+                name,
+                "fail",
+                f"{live.arns.trail}",
+                "no such trail",
+                f"run `terraform apply` in output/<config>/ (home region {live.home})",
+            )
+        ]
+    fix = "run `terraform apply`: the trail differs from the generated module"
+    wanted: list[tuple[str, object, object]] = [
+        ("organization trail", True, trail.get("IsOrganizationTrail")),
+        ("multi-region", config.trail.is_multi_region, trail.get("IsMultiRegionTrail")),
+        (
+            "global service events",
+            config.trail.include_global_service_events,
+            trail.get("IncludeGlobalServiceEvents"),
+        ),
+        (
+            "log file validation",
+            config.trail.enable_log_file_validation,
+            trail.get("LogFileValidationEnabled"),
+        ),
+        ("bucket", config.bucket.name, trail.get("S3BucketName")),
+        ("key prefix", config.trail.s3_key_prefix, trail.get("S3KeyPrefix")),
+    ]
+    if config.cloudwatch_logs:
+        group = f"{live.arns.log_group(config.cloudwatch_logs.log_group_name)}:*"
+        wanted.append(("log group", group, trail.get("CloudWatchLogsLogGroupArn")))
+    if config.kms.key_arn:
+        wanted.append(("KMS key", config.kms.key_arn, trail.get("KmsKeyId")))
+    elif config.kms.enabled:
+        found = "a KMS key" if trail.get("KmsKeyId") else "none (SSE-S3)"
+        wanted.append(("KMS key", "a KMS key", found))
+    return [_compare("trail", f"{name} {label}", e, f, fix) for label, e, f in wanted]
+
+
+def _age(value: object, now: datetime) -> timedelta | None:
+    return now - value if isinstance(value, datetime) else None
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} h ago"
+
+
+def check_trail_status(live: Live) -> list[Result]:
+    """The trail is logging, its last deliveries failed neither to S3 nor to CloudWatch Logs."""
+    if live.trail is None:
+        return []
+    status, name = live.trail_status, live.config.trail.name
+    results = [
+        Result(
+            "trail status",
+            f"{name} logging",
+            "ok" if status.get("IsLogging") else "fail",
+            "logging",
+            "logging" if status.get("IsLogging") else "stopped",
+            ""
+            if status.get("IsLogging")
+            else f"aws cloudtrail start-logging --name {live.arns.trail}",
+        )
+    ]
+    destinations = [("S3", "LatestDeliveryError", "LatestDeliveryTime")]
+    if live.config.cloudwatch_logs:
+        destinations.append(
+            (
+                "CloudWatch Logs",
+                "LatestCloudWatchLogsDeliveryError",
+                "LatestCloudWatchLogsDeliveryTime",
+            )
+        )
+    limit = timedelta(hours=live.options.delivery_age_hours)
+    for where, error_key, time_key in destinations:
+        error = status.get(error_key)
+        results.append(
+            Result(
+                "trail status",
+                f"{name} {where} delivery error",
+                "fail" if error else "ok",
+                "none",
+                str(error) if error else "none",
+                f"the {where} destination refuses CloudTrail ({error}): check the bucket/key "
+                "policy or delivery role; verify's policy checks below say which"
+                if error
+                else "",
+            )
+        )
+        age = _age(status.get(time_key), live.options.now)
+        recent = age is not None and age <= limit
+        results.append(
+            Result(
+                "trail status",
+                f"{name} last {where} delivery",
+                "ok" if recent else "fail",
+                f"within {live.options.delivery_age_hours:g} h",
+                _hours(age) if age is not None else "never",
+                ""
+                if recent
+                else "a logging trail delivers every few minutes: look at the delivery error and "
+                "the policies",
+            )
+        )
+    return results
+
+
+def check_bucket_policy(live: Live) -> list[Result]:
+    """The live bucket policy passes the generator's own bucket rules (OTG001-006)."""
+    bucket = live.config.bucket.name
+    response = live.aws.call(
+        "s3",
+        "get_bucket_policy",
+        region=live.home,
+        missing=("NoSuchBucketPolicy", "NoSuchBucket"),
+        Bucket=bucket,
+    )
+    if response is None:
+        return [
+            Result(
+                "bucket policy",
+                bucket,
+                "fail",
+                "a policy admitting the trail",
+                "no bucket or no policy",
+                "run `terraform apply` (s3.tf)",
+            )
+        ]
+    try:
+        document = json.loads(response["Policy"])
+    except (ValueError, KeyError):
+        document = None
+    arns = live.arns
+    target = BucketPolicyTarget(
+        partition=arns.partition,
+        org_id=arns.org_id,
+        management_account_id=arns.management_account_id,
+        bucket=bucket,
+        prefix=live.config.trail.s3_key_prefix,
+        trail_arn=arns.trail,
+    )
+    problems = bucket_policy_problems(statements_from_json(document), target)
+    if not problems:
+        return [
+            Result("bucket policy", bucket, "ok", "admits the trail (OTG001-006)", "as expected")
+        ]
+    return [
+        Result(
+            "bucket policy",
+            f"{bucket} {p.rule}" + (f" statement {p.statement}" if p.statement else ""),
+            "fail",
+            p.fix,
+            p.problem,
+            "run `terraform apply`: s3.tf writes the policy the preflight rules accept",
+        )
+        for p in problems
+    ]
+
+
+def check_key_policy(live: Live) -> list[Result]:
+    """An existing key's live policy admits this trail (OTG031) and the log group (OTG032)."""
+    key_arn = live.config.kms.key_arn
+    if not (live.config.kms.enabled and key_arn):
+        return []
+    response = live.aws.call(
+        "kms",
+        "get_key_policy",
+        region=key_arn.split(":")[3],
+        missing=("NotFoundException",),
+        KeyId=key_arn,
+        PolicyName="default",
+    )
+    if response is None:
+        return [
+            Result(
+                "key policy",
+                key_arn,
+                "fail",
+                "an existing key",
+                "no such key",
+                "fix kms.key_arn in the config",
+            )
+        ]
+    try:
+        stmts = statements_from_json(json.loads(response["Policy"]))
+    except (ValueError, KeyError):
+        stmts = []
+    arns = live.arns
+    problems = [
+        ("OTG031", *p)
+        for p in trail_key_problems(
+            stmts,
+            trail_arn=arns.trail,
+            partition=arns.partition,
+            management_account_id=arns.management_account_id,
+        )
+    ]
+    if live.config.cloudwatch_logs:
+        problems += [
+            ("OTG032", *p)
+            for p in log_group_key_problems(
+                stmts,
+                group_arn=arns.log_group(live.config.cloudwatch_logs.log_group_name),
+                service=f"logs.{arns.home_region}.{arns.dns_suffix}",
+            )
+        ]
+    if not problems:
+        return [Result("key policy", key_arn, "ok", "admits the trail", "as expected")]
+    return [
+        Result(
+            "key policy",
+            f"{key_arn} {rule}",
+            "fail",
+            fix,
+            problem,
+            "the key is not managed here: add the statement to its key policy",
+        )
+        for rule, problem, fix in problems
+    ]
+
+
+_UNDELIVERED_FIX = (
+    "the trail should cover it automatically: check that the account is not denied "
+    "cloudtrail:* or s3:PutObject by an SCP, that it is in the trail's partition, and "
+    "`aws cloudtrail describe-trails` in the account shows the organization trail"
+)
+
+
+def _per_account(
+    live: Live, check: str, missing_for: Callable[[str], str | None], expected: Callable[[str], str]
+) -> list[Result]:
+    """One result per active account that does not deliver, a note if it joined recently."""
+    active = live.active_accounts()
+    skipped = len(live.accounts) - len(active)
+    results: list[Result] = []
+    delivering = 0
+    for account in sorted(active, key=lambda a: str(a["Id"])):
+        account_id = str(account["Id"])
+        missing = missing_for(account_id)
+        if missing is None:
+            delivering += 1
+            continue
+        recent = live.joined_recently(account)
+        if recent is not None:
+            results.append(
+                Result(
+                    check,
+                    f"account {account_id}",
+                    "note",
+                    expected(account_id),
+                    f"{missing}; joined {_hours(recent)}, not a failure yet",
+                )
+            )
+        else:
+            results.append(
+                Result(
+                    check,
+                    f"account {account_id}",
+                    "fail",
+                    expected(account_id),
+                    missing,
+                    _UNDELIVERED_FIX,
+                )
+            )
+    summary = f"{delivering} of {len(active)} active accounts deliver"
+    if skipped:
+        summary += f"; {skipped} suspended or closing skipped"
+    results.insert(
+        0,
+        Result(
+            check,
+            "organization",
+            "ok" if delivering == len(active) else "fail",
+            f"{len(active)} active accounts",
+            summary,
+        ),
+    )
+    return results
+
+
+def check_s3_delivery(live: Live) -> list[Result]:
+    """Every active account has a CloudTrail folder under ``[prefix/]AWSLogs/<org-id>/``."""
+    config = live.config
+    prefix = log_prefix(config.trail.s3_key_prefix, config.organization.id)
+    folders = account_folders(
+        live.aws,
+        config.bucket.name,
+        config.trail.s3_key_prefix,
+        config.organization.id,
+        live.progress,
+    )
+    return _per_account(
+        live,
+        "S3 delivery",
+        lambda account: None if account in folders else "no folder",
+        lambda account: f"s3://{config.bucket.name}/{prefix}{account}/CloudTrail/",
+    )
+
+
+def check_cloudwatch_delivery(live: Live) -> list[Result]:
+    """Every active account has a stream for each region of ``trail.regions``."""
+    config = live.config
+    if config.cloudwatch_logs is None:
+        return []
+    group = config.cloudwatch_logs.log_group_name
+    regions = config.trail.expected_regions
+    streams = stream_regions(
+        live.aws,
+        group,
+        config.organization.id,
+        config.organization.management_account_id,
+        live.progress,
+        workers=live.options.workers,
+    )
+
+    def missing(account: str) -> str | None:
+        absent = [r for r in regions if r not in streams.get(account, set())]
+        return f"no stream for {', '.join(absent)}" if absent else None
+
+    return _per_account(
+        live,
+        "CloudWatch delivery",
+        missing,
+        lambda account: (
+            f"{group}: {config.organization.id}_{account}_CloudTrail_<region> for "
+            f"{', '.join(regions)}"
+        ),
+    )
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("organization", check_organization),
+    ("trusted access", check_trusted_access),
+    ("trail", check_trail),
+    ("trail status", check_trail_status),
+    ("bucket policy", check_bucket_policy),
+    ("key policy", check_key_policy),
+    ("S3 delivery", check_s3_delivery),
+    ("CloudWatch delivery", check_cloudwatch_delivery),
+)
+
+
+def verify(aws: Aws, config: Config, options: Options, progress: Progress) -> list[Result]:
+    """Run every check in order; AWS errors propagate (exit 3), findings are returned."""
+    live = Live(aws, config, options, progress)
+    try:
+        return [result for _name, check in CHECKS for result in check(live)]
+    finally:
+        progress.done()
