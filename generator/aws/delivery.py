@@ -34,11 +34,17 @@ def account_folders(
     The delimiter is ``/CloudTrail``, not ``/``: each account then comes back once as
     ``.../<account>/CloudTrail`` if CloudTrail wrote anything for it (logs, or the digests that
     CloudTrail writes next to them), while a folder some other tool wrote does not count.
+    Raises :class:`NotFound` when the bucket does not exist.
     """
     prefix = log_prefix(key_prefix, org_id)
     found: set[str] = set()
     for page in aws.pages(
-        "s3", "list_objects_v2", Bucket=bucket, Prefix=prefix, Delimiter="/CloudTrail"
+        "s3",
+        "list_objects_v2",
+        missing=("NoSuchBucket",),
+        Bucket=bucket,
+        Prefix=prefix,
+        Delimiter="/CloudTrail",
     ):
         entries = page.get("CommonPrefixes", [])
         for entry in entries:

@@ -40,6 +40,10 @@ def iam_action(service: str, operation: str) -> str:
     return _ACTIONS.get((service, operation), f"{service}:{operation}")
 
 
+class NotFound(Exception):
+    """A paginated listing asked about something that does not exist (``missing`` codes)."""
+
+
 class Aws:
     """Builds and caches one client per (service, region); every call goes through here.
 
@@ -128,21 +132,40 @@ class Aws:
         return outcome[0] if outcome else None
 
     def pages(
-        self, service: str, operation: str, *, region: str | None = None, **params: Any
+        self,
+        service: str,
+        operation: str,
+        *,
+        region: str | None = None,
+        missing: tuple[str, ...] = (),
+        **params: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated call, through botocore's paginator."""
+        """Every page of a paginated call, through botocore's paginator.
+
+        An error code listed in ``missing`` raises :class:`NotFound` (a listing cannot return
+        "nothing" for "no such thing" without lying); others are :class:`AwsError`.
+        """
         client = self.client(service, region)
-        with _translated(client, service, operation, ()):
+        with _translated(client, service, operation, missing, raise_missing=True):
             yield from client.get_paginator(operation).paginate(**params)
 
 
 class _translated:
     """Turn botocore's exceptions into AwsError (exit 3) naming the call and the permission."""
 
-    def __init__(self, client: Any, service: str, operation: str, missing: tuple[str, ...]):
+    def __init__(
+        self,
+        client: Any,
+        service: str,
+        operation: str,
+        missing: tuple[str, ...],
+        *,
+        raise_missing: bool = False,
+    ) -> None:
         self.api = client.meta.method_to_api_mapping.get(operation, operation)
         self.service = service
         self.missing = missing
+        self.raise_missing = raise_missing
         self.outcome: list[dict[str, Any]] = []
 
     def __enter__(self) -> list[dict[str, Any]]:
@@ -163,6 +186,8 @@ class _translated:
             error = exc.response.get("Error", {})
             code, message = str(error.get("Code", "")), str(error.get("Message", ""))
             if code in self.missing:
+                if self.raise_missing:
+                    raise NotFound(code) from exc
                 return True
             if code in _DENIED:
                 raise AwsError(

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from generator.arns import Arns
 from generator.aws.delivery import account_folders, log_prefix, stream_regions
 from generator.aws.progress import Progress
-from generator.aws.session import Aws
+from generator.aws.session import Aws, NotFound
 from generator.config import CLOUDTRAIL_PRINCIPAL, Config
 from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
 from generator.preflight.kms import log_group_key_problems, trail_key_problems
@@ -441,6 +441,9 @@ def _per_account(
                 )
             )
     summary = f"{delivering} of {len(active)} active accounts deliver"
+    failed = sum(1 for result in results if result.status == "fail")
+    if len(results) > failed:
+        summary += f"; {len(results) - failed} joined recently"
     if skipped:
         summary += f"; {skipped} suspended or closing skipped"
     results.insert(
@@ -448,7 +451,7 @@ def _per_account(
         Result(
             check,
             "organization",
-            "ok" if delivering == len(active) else "fail",
+            "fail" if failed else "ok",
             f"{len(active)} active accounts",
             summary,
         ),
@@ -460,13 +463,16 @@ def check_s3_delivery(live: Live) -> list[Result]:
     """Every active account has a CloudTrail folder under ``[prefix/]AWSLogs/<org-id>/``."""
     config = live.config
     prefix = log_prefix(config.trail.s3_key_prefix, config.organization.id)
-    folders = account_folders(
-        live.aws,
-        config.bucket.name,
-        config.trail.s3_key_prefix,
-        config.organization.id,
-        live.progress,
-    )
+    try:
+        folders = account_folders(
+            live.aws, config.bucket.name, config.trail.s3_key_prefix, config.organization.id,
+            live.progress,
+        )  # fmt: skip
+    except NotFound:
+        return [
+            Result("S3 delivery", config.bucket.name, "fail", f"bucket {config.bucket.name}",
+                   "no such bucket", "run `terraform apply` (s3.tf), or fix bucket.name")
+        ]  # fmt: skip
     return _per_account(
         live,
         "S3 delivery",
@@ -482,6 +488,14 @@ def check_cloudwatch_delivery(live: Live) -> list[Result]:
         return []
     group = config.cloudwatch_logs.log_group_name
     regions = config.trail.expected_regions
+    groups = live.aws.pages(
+        "logs", "describe_log_groups", region=live.home, logGroupNamePrefix=group
+    )
+    if not any(g["logGroupName"] == group for page in groups for g in page.get("logGroups", [])):
+        return [
+            Result("CloudWatch delivery", group, "fail", f"log group {group} in {live.home}",
+                   "no such log group", "run `terraform apply` (logs.tf)")
+        ]  # fmt: skip
     streams = stream_regions(
         live.aws,
         group,
