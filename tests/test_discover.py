@@ -142,7 +142,7 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
         "create: false  # exists" in text
         and "existing_policy: merge  # it has a policy today" in text
     )
-    assert "regions with delivered logs" in text
+    assert "regions: regions with delivered logs" in text
 
 
 def test_bucket_without_policy_is_replace(org_only: Any, tmp_path: Path) -> None:
@@ -298,3 +298,12 @@ def test_written_yaml_is_plain_data() -> None:
 
     for value in ("yes", "123", "a b", "#x", "/aws/cloudtrail/org", "o-abc"):
         assert yaml.safe_load(f"k: {_q(value)}") == {"k": value}
+
+
+def test_long_region_lists_wrap_and_stay_one_list() -> None:
+    from generator.aws.config_yaml import _flow_list
+
+    regions = [f"region-{i:02d}" for i in range(20)]
+    lines = _flow_list("  regions: ", regions, width=60)
+    assert len(lines) > 1 and all(len(line) <= 60 for line in lines)
+    assert yaml.safe_load("k:\n" + "\n".join(lines)) == {"k": {"regions": regions}}

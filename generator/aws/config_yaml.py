@@ -25,6 +25,19 @@ def _q(value: str) -> str:
     return json.dumps(value)
 
 
+def _flow_list(lead: str, items: list[str], width: int = 100) -> list[str]:
+    """``lead[a, b, ...]`` wrapped under its opening bracket, so long region lists stay readable."""
+    lines, current = [], f"{lead}["
+    for i, item in enumerate(items):
+        piece = item + ("]" if i == len(items) - 1 else ",")
+        if len(current) + len(piece) + 1 > width and not current.endswith("["):
+            lines.append(current)
+            current = " " * (len(lead) + 1) + piece
+        else:
+            current += ("" if current.endswith("[") else " ") + piece
+    return [*lines, current]
+
+
 def _trail_line(trail: ExistingTrail) -> str:
     kind = "organization" if trail.is_organization else "single-account"
     return f"#   {trail.name}: {kind} trail, home {trail.home_region}, bucket {trail.bucket}"
@@ -88,7 +101,8 @@ def config_yaml(found: Discovery) -> str:
         lines.append("  name: org-trail  # new: no organization trail of your own exists")
     lines += [
         f"  home_region: {found.home_region}",
-        f"  regions: [{', '.join(found.regions)}]  # {found.regions_source}",
+        f"  # regions: {found.regions_source}",
+        *_flow_list("  regions: ", found.regions),
     ]
     if trail and trail.prefix:
         lines.append(f"  s3_key_prefix: {_q(trail.prefix)}  # exists")

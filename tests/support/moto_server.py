@@ -179,7 +179,10 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     home = config.trail.home_region
     s3 = client(org.url, "s3", home)
     if config.bucket.create:
-        s3.create_bucket(Bucket=config.bucket.name)
+        where = {} if home == "us-east-1" else {"LocationConstraint": home}
+        s3.create_bucket(
+            Bucket=config.bucket.name, **({"CreateBucketConfiguration": where} if where else {})
+        )
     trail: dict[str, Any] = {
         "Name": config.trail.name,
         "S3BucketName": config.bucket.name,
