@@ -23,19 +23,22 @@ def summary(results: list[Result], calls: Counter[str]) -> dict[str, int]:
 
 
 def table(results: list[Result], calls: Counter[str]) -> str:
-    """One row per result; a failure's fix on the line below it, indented."""
-    header = ("STATUS", "CHECK", "SUBJECT", "EXPECTED", "FOUND")
-    rows = [(_LABEL[r.status], r.check, r.subject, r.expected, r.found) for r in results]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    """One row per result with what was found; for a failure or note, expected and fix below."""
+    header = ("STATUS", "CHECK", "SUBJECT", "FOUND")
+    rows = [(_LABEL[r.status], r.check, r.subject, r.found) for r in results]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    indent = " " * (widths[0] + 2)
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
 
     lines = [line(header)]
     for result, row in zip(results, rows, strict=True):
         lines.append(line(row))
+        if result.status != "ok" and result.expected:
+            lines.append(f"{indent}expected: {result.expected}")
         if result.fix:
-            lines.append(f"{' ' * (widths[0] + 2)}fix: {result.fix}")
+            lines.append(f"{indent}fix: {result.fix}")
     totals = summary(results, calls)
     verdict = "FAILED" if totals["fail"] else "all delivering"
     lines.append(

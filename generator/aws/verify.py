@@ -120,11 +120,18 @@ class Live:
 Check = Callable[[Live], list[Result]]
 
 
+def _show(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _compare(check: str, subject: str, expected: object, found: object, fix: str) -> Result:
     ok = expected == found
-    return Result(
-        check, subject, "ok" if ok else "fail", str(expected), str(found), "" if ok else fix
-    )
+    status: Status = "ok" if ok else "fail"
+    return Result(check, subject, status, _show(expected), _show(found), "" if ok else fix)
 
 
 def check_organization(live: Live) -> list[Result]:
@@ -220,7 +227,7 @@ def _age(value: object, now: datetime) -> timedelta | None:
 
 
 def _hours(delta: timedelta) -> str:
-    return f"{delta.total_seconds() / 3600:.1f} h ago"
+    return f"{max(delta.total_seconds(), 0) / 3600:.1f} h ago"
 
 
 def check_trail_status(live: Live) -> list[Result]:
@@ -398,9 +405,9 @@ def check_key_policy(live: Live) -> list[Result]:
 
 
 _UNDELIVERED_FIX = (
-    "the trail should cover it automatically: check that the account is not denied "
-    "cloudtrail:* or s3:PutObject by an SCP, that it is in the trail's partition, and "
-    "`aws cloudtrail describe-trails` in the account shows the organization trail"
+    "an organization trail covers every member by itself: look for an SCP that denies the "
+    "account CloudTrail, and for the organization trail in `aws cloudtrail describe-trails` "
+    "run in that account"
 )
 
 
