@@ -15,19 +15,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
+from generator.config import Config
 
 _STREAM = re.compile(
     r"^(?:o-[a-z0-9]+_)?(?P<account>\d{12})_CloudTrail_(?P<region>[a-z0-9-]+?)(?:_\d+)?$"
 )
 
 
-def log_prefix(key_prefix: str | None, org_id: str) -> str:
+def log_prefix_of(config: Config) -> str:
     """``[prefix/]AWSLogs/<org-id>/``: where an organization trail writes every account."""
+    key_prefix, org_id = config.trail.s3_key_prefix, config.organization.id
     return f"{key_prefix}/AWSLogs/{org_id}/" if key_prefix else f"AWSLogs/{org_id}/"
 
 
 def account_folders(
-    aws: Aws, bucket: str, key_prefix: str | None, org_id: str, progress: Progress
+    aws: Aws, region: str, bucket: str, prefix: str, progress: Progress
 ) -> set[str]:
     """Accounts with a ``CloudTrail`` folder under the organization's prefix.
 
@@ -36,11 +38,11 @@ def account_folders(
     CloudTrail writes next to them), while a folder some other tool wrote does not count.
     Raises :class:`NotFound` when the bucket does not exist.
     """
-    prefix = log_prefix(key_prefix, org_id)
     found: set[str] = set()
     for page in aws.pages(
         "s3",
         "list_objects_v2",
+        region=region,
         missing=("NoSuchBucket",),
         Bucket=bucket,
         Prefix=prefix,
@@ -62,6 +64,7 @@ def stream_regions(
     management_account_id: str,
     progress: Progress,
     *,
+    region: str,
     workers: int = 8,
 ) -> dict[str, set[str]]:
     """Regions with a CloudTrail log stream, per account, in the trail's log group.
@@ -77,7 +80,11 @@ def stream_regions(
         def run() -> list[str]:
             names: list[str] = []
             for page in aws.pages(
-                "logs", "describe_log_streams", logGroupName=log_group, logStreamNamePrefix=prefix
+                "logs",
+                "describe_log_streams",
+                region=region,
+                logGroupName=log_group,
+                logStreamNamePrefix=prefix,
             ):
                 batch = [stream["logStreamName"] for stream in page.get("logStreams", [])]
                 names.extend(batch)

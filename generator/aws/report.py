@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import asdict
 
-from generator.aws.verify import Result
+from generator.aws.live import Result
 
 _LABEL = {"ok": "ok", "fail": "FAIL", "note": "note", "skip": "skip"}
 

@@ -70,7 +70,7 @@ class Aws:
             self._session = boto3.Session(botocore_session=core, region_name=region)
             attempts = core.get_config_variable("max_attempts")
         except ProfileNotFound as exc:
-            raise UserError(f"--profile: {exc}") from exc
+            raise UserError(f"AWS profile (--profile or AWS_PROFILE): {exc}") from exc
         self.region: str | None = self._session.region_name
         self.endpoint_url = endpoint_url
         self.max_attempts = int(attempts) if attempts else DEFAULT_MAX_ATTEMPTS

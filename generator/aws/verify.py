@@ -11,111 +11,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import cached_property
-from typing import Any, Literal
+from datetime import timedelta
 
-from generator.arns import Arns
-from generator.aws.delivery import account_folders, log_prefix, stream_regions
+from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
+from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
 from generator.aws.progress import Progress
-from generator.aws.session import Aws, NotFound
+from generator.aws.session import Aws
 from generator.config import CLOUDTRAIL_PRINCIPAL, Config
 from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
 from generator.preflight.kms import log_group_key_problems, trail_key_problems
 from generator.preflight.policy_reading import statements_from_json
 
-Status = Literal["ok", "fail", "note", "skip"]
-
-
-@dataclass(frozen=True)
-class Result:
-    """One verified fact: what the config expects, what AWS has, and how to fix a failure."""
-
-    check: str
-    subject: str
-    status: Status
-    expected: str = ""
-    found: str = ""
-    fix: str = ""
-
-
-@dataclass(frozen=True)
-class Options:
-    """How strict verify is about time: what counts as recent."""
-
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    new_account_hours: float = 24.0
-    delivery_age_hours: float = 24.0
-    workers: int = 8
-
-
-class Live:
-    """The deployed state, read on first use and shared by every check."""
-
-    def __init__(self, aws: Aws, config: Config, options: Options, progress: Progress) -> None:
-        self.aws, self.config, self.options, self.progress = aws, config, options, progress
-        self.arns = Arns.of(config)
-        self.home = config.trail.home_region
-
-    @cached_property
-    def organization(self) -> dict[str, Any]:
-        """DescribeOrganization's organization."""
-        response = self.aws.call("organizations", "describe_organization") or {}
-        return dict(response.get("Organization", {}))
-
-    @cached_property
-    def trusted_services(self) -> set[str]:
-        """Service principals with trusted access in the organization."""
-        return {
-            entry["ServicePrincipal"]
-            for page in self.aws.pages("organizations", "list_aws_service_access_for_organization")
-            for entry in page.get("EnabledServicePrincipals", [])
-        }
-
-    @cached_property
-    def trail(self) -> dict[str, Any] | None:
-        """The trail, looked up by its ARN in its home region; None when it does not exist."""
-        response = self.aws.call(
-            "cloudtrail",
-            "get_trail",
-            region=self.home,
-            missing=("TrailNotFoundException",),
-            Name=self.arns.trail,
-        )
-        return dict(response["Trail"]) if response else None
-
-    @cached_property
-    def trail_status(self) -> dict[str, Any]:
-        """GetTrailStatus of the trail (only asked when the trail exists)."""
-        return dict(
-            self.aws.call("cloudtrail", "get_trail_status", region=self.home, Name=self.arns.trail)
-            or {}
-        )
-
-    @cached_property
-    def accounts(self) -> list[dict[str, Any]]:
-        """Every account of the organization (20 per page)."""
-        result = [
-            account
-            for page in self.aws.pages("organizations", "list_accounts")
-            for account in page.get("Accounts", [])
-        ]
-        self.progress.add("accounts", len(result))
-        return result
-
-    def active_accounts(self) -> list[dict[str, Any]]:
-        """Accounts that must deliver: ACTIVE ones (suspended or closing accounts are skipped)."""
-        return [a for a in self.accounts if (a.get("State") or a.get("Status")) == "ACTIVE"]
-
-    def joined_recently(self, account: dict[str, Any]) -> timedelta | None:
-        """How long ago the account joined, if that is too recent to expect delivery."""
-        joined = account.get("JoinedTimestamp")
-        if not isinstance(joined, datetime):
-            return None
-        age = self.options.now - joined
-        return age if age < timedelta(hours=self.options.new_account_hours) else None
-
+__all__ = ["CHECKS", "Options", "Result", "verify"]
 
 Check = Callable[[Live], list[Result]]
 
@@ -222,14 +129,6 @@ def check_trail(live: Live) -> list[Result]:
     return [_compare("trail", f"{name} {label}", e, f, fix) for label, e, f in wanted]
 
 
-def _age(value: object, now: datetime) -> timedelta | None:
-    return now - value if isinstance(value, datetime) else None
-
-
-def _hours(delta: timedelta) -> str:
-    return f"{max(delta.total_seconds(), 0) / 3600:.1f} h ago"
-
-
 def check_trail_status(live: Live) -> list[Result]:
     """The trail is logging, its last deliveries failed neither to S3 nor to CloudWatch Logs."""
     if live.trail is None:
@@ -272,7 +171,7 @@ def check_trail_status(live: Live) -> list[Result]:
                 else "",
             )
         )
-        age = _age(status.get(time_key), live.options.now)
+        age = age_of(status.get(time_key), live.options.now)
         recent = age is not None and age <= limit
         results.append(
             Result(
@@ -280,7 +179,7 @@ def check_trail_status(live: Live) -> list[Result]:
                 f"{name} last {where} delivery",
                 "ok" if recent else "fail",
                 f"within {live.options.delivery_age_hours:g} h",
-                _hours(age) if age is not None else "never",
+                hours_ago(age) if age is not None else "never",
                 ""
                 if recent
                 else "a logging trail delivers every few minutes: look at the delivery error and "
@@ -402,129 +301,6 @@ def check_key_policy(live: Live) -> list[Result]:
         )
         for rule, problem, fix in problems
     ]
-
-
-_UNDELIVERED_FIX = (
-    "an organization trail covers every member by itself: look for an SCP that denies the "
-    "account CloudTrail, and for the organization trail in `aws cloudtrail describe-trails` "
-    "run in that account"
-)
-
-
-def _per_account(
-    live: Live, check: str, missing_for: Callable[[str], str | None], expected: Callable[[str], str]
-) -> list[Result]:
-    """One result per active account that does not deliver, a note if it joined recently."""
-    active = live.active_accounts()
-    skipped = len(live.accounts) - len(active)
-    results: list[Result] = []
-    delivering = 0
-    for account in sorted(active, key=lambda a: str(a["Id"])):
-        account_id = str(account["Id"])
-        missing = missing_for(account_id)
-        if missing is None:
-            delivering += 1
-            continue
-        recent = live.joined_recently(account)
-        if recent is not None:
-            results.append(
-                Result(
-                    check,
-                    f"account {account_id}",
-                    "note",
-                    expected(account_id),
-                    f"{missing}; joined {_hours(recent)}, not a failure yet",
-                )
-            )
-        else:
-            results.append(
-                Result(
-                    check,
-                    f"account {account_id}",
-                    "fail",
-                    expected(account_id),
-                    missing,
-                    _UNDELIVERED_FIX,
-                )
-            )
-    summary = f"{delivering} of {len(active)} active accounts deliver"
-    failed = sum(1 for result in results if result.status == "fail")
-    if len(results) > failed:
-        summary += f"; {len(results) - failed} joined recently"
-    if skipped:
-        summary += f"; {skipped} suspended or closing skipped"
-    results.insert(
-        0,
-        Result(
-            check,
-            "organization",
-            "fail" if failed else "ok",
-            f"{len(active)} active accounts",
-            summary,
-        ),
-    )
-    return results
-
-
-def check_s3_delivery(live: Live) -> list[Result]:
-    """Every active account has a CloudTrail folder under ``[prefix/]AWSLogs/<org-id>/``."""
-    config = live.config
-    prefix = log_prefix(config.trail.s3_key_prefix, config.organization.id)
-    try:
-        folders = account_folders(
-            live.aws, config.bucket.name, config.trail.s3_key_prefix, config.organization.id,
-            live.progress,
-        )  # fmt: skip
-    except NotFound:
-        return [
-            Result("S3 delivery", config.bucket.name, "fail", f"bucket {config.bucket.name}",
-                   "no such bucket", "run `terraform apply` (s3.tf), or fix bucket.name")
-        ]  # fmt: skip
-    return _per_account(
-        live,
-        "S3 delivery",
-        lambda account: None if account in folders else "no folder",
-        lambda account: f"s3://{config.bucket.name}/{prefix}{account}/CloudTrail/",
-    )
-
-
-def check_cloudwatch_delivery(live: Live) -> list[Result]:
-    """Every active account has a stream for each region of ``trail.regions``."""
-    config = live.config
-    if config.cloudwatch_logs is None:
-        return []
-    group = config.cloudwatch_logs.log_group_name
-    regions = config.trail.expected_regions
-    groups = live.aws.pages(
-        "logs", "describe_log_groups", region=live.home, logGroupNamePrefix=group
-    )
-    if not any(g["logGroupName"] == group for page in groups for g in page.get("logGroups", [])):
-        return [
-            Result("CloudWatch delivery", group, "fail", f"log group {group} in {live.home}",
-                   "no such log group", "run `terraform apply` (logs.tf)")
-        ]  # fmt: skip
-    streams = stream_regions(
-        live.aws,
-        group,
-        config.organization.id,
-        config.organization.management_account_id,
-        live.progress,
-        workers=live.options.workers,
-    )
-
-    def missing(account: str) -> str | None:
-        absent = [r for r in regions if r not in streams.get(account, set())]
-        return f"no stream for {', '.join(absent)}" if absent else None
-
-    return _per_account(
-        live,
-        "CloudWatch delivery",
-        missing,
-        lambda account: (
-            f"{group}: {config.organization.id}_{account}_CloudTrail_<region> for "
-            f"{', '.join(regions)}"
-        ),
-    )
 
 
 CHECKS: tuple[tuple[str, Check], ...] = (
