@@ -364,3 +364,23 @@ def test_progress_on_a_terminal() -> None:
     progress.add("log streams", 25)
     progress.done()
     assert "\rverify: listed 75 log streams" in stream.getvalue()
+
+
+def test_denied_stream_listing_in_a_worker_thread_is_exit_3(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Denied inside the parallel stream listing: the error crosses the thread pool (faked at the seam).
+    _org, path = healthy
+
+    def register(service: str, created: Any) -> None:
+        if service == "logs":
+            created.meta.events.register(
+                "before-send.cloudwatch-logs.DescribeLogStreams",
+                lambda **_: error_response(400, "AccessDeniedException", "not authorized"),
+            )
+
+    on_clients(monkeypatch, register)
+    assert run(path, "--json") == 3
+    captured = capsys.readouterr()
+    assert "logs:DescribeLogStreams" in captured.err
+    assert captured.out == ""

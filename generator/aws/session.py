@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from generator.errors import AwsError, UserError
@@ -127,9 +128,10 @@ class Aws:
         :class:`AwsError`.
         """
         client = self.client(service, region)
-        with _translated(client, service, operation, missing) as outcome:
-            outcome.append(getattr(client, operation)(**params))
-        return outcome[0] if outcome else None
+        response: dict[str, Any] | None = None
+        with _translated(client, service, operation, missing):
+            response = getattr(client, operation)(**params)
+        return response
 
     def pages(
         self,
@@ -150,63 +152,54 @@ class Aws:
             yield from client.get_paginator(operation).paginate(**params)
 
 
-class _translated:
-    """Turn botocore's exceptions into AwsError (exit 3) naming the call and the permission."""
+@contextmanager
+def _translated(
+    client: Any,
+    service: str,
+    operation: str,
+    missing: tuple[str, ...],
+    *,
+    raise_missing: bool = False,
+) -> Iterator[None]:
+    """Turn botocore's exceptions into AwsError (exit 3) naming the call and the permission.
 
-    def __init__(
-        self,
-        client: Any,
-        service: str,
-        operation: str,
-        missing: tuple[str, ...],
-        *,
-        raise_missing: bool = False,
-    ) -> None:
-        self.api = client.meta.method_to_api_mapping.get(operation, operation)
-        self.service = service
-        self.missing = missing
-        self.raise_missing = raise_missing
-        self.outcome: list[dict[str, Any]] = []
+    An error code in ``missing`` is suppressed, or raised as :class:`NotFound` with
+    ``raise_missing``; everything else AWS or botocore raises becomes an :class:`AwsError`.
+    """
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
 
-    def __enter__(self) -> list[dict[str, Any]]:
-        return self.outcome
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _: Any) -> bool:
-        if exc is None:
-            return False
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            NoCredentialsError,
-            PartialCredentialsError,
-        )
-
-        call = f"{self.service} {self.api}"
-        if isinstance(exc, ClientError):
-            error = exc.response.get("Error", {})
-            code, message = str(error.get("Code", "")), str(error.get("Message", ""))
-            if code in self.missing:
-                if self.raise_missing:
-                    raise NotFound(code) from exc
-                return True
-            if code in _DENIED:
-                raise AwsError(
-                    f"{call}: access denied ({code}); the credentials need the permission "
-                    f"{iam_action(self.service, self.api)}. Nothing was verified. AWS said: "
-                    f"{message}"
-                ) from exc
-            if code in _THROTTLED:
-                attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
-                raise AwsError(
-                    f"{call}: still throttled after {attempts} attempts ({code}); run again "
-                    "later or set AWS_MAX_ATTEMPTS higher"
-                ) from exc
-            raise AwsError(f"{call} failed: {code}: {message}") from exc
-        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+    api = client.meta.method_to_api_mapping.get(operation, operation)
+    call = f"{service} {api}"
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+        if code in missing:
+            if raise_missing:
+                raise NotFound(code) from exc
+            return
+        if code in _DENIED:
             raise AwsError(
-                f"{call}: {exc}; configure credentials (AWS_PROFILE, --profile, or the "
-                "environment) for the management account"
+                f"{call}: access denied ({code}); the credentials need the permission "
+                f"{iam_action(service, api)}. AWS said: {message}"
             ) from exc
-        if isinstance(exc, BotoCoreError):
-            raise AwsError(f"{call}: {exc}") from exc
-        return False
+        if code in _THROTTLED:
+            attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+            raise AwsError(
+                f"{call}: still throttled after {attempts} attempts ({code}); run again "
+                "later or set AWS_MAX_ATTEMPTS higher"
+            ) from exc
+        raise AwsError(f"{call} failed: {code}: {message}") from exc
+    except (NoCredentialsError, PartialCredentialsError) as exc:
+        raise AwsError(
+            f"{call}: {exc}; configure credentials (AWS_PROFILE, --profile, or the "
+            "environment) for the management account"
+        ) from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{call}: {exc}") from exc
