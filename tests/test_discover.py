@@ -107,6 +107,7 @@ def _existing_trail(org: Any, *, policy: bool, key: bool = True) -> str:
         "S3KeyPrefix": "audit",
         "IsOrganizationTrail": True,
         "IsMultiRegionTrail": True,
+        "EnableLogFileValidation": False,
         "CloudWatchLogsLogGroupArn": f"arn:aws:logs:us-east-1:{org.management}:log-group:legacy-trail:*",
         "CloudWatchLogsRoleArn": f"arn:aws:iam::{org.management}:role/service-role/LegacyDelivery",
     }
@@ -143,6 +144,8 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
         and "existing_policy: merge  # it has a policy today" in text
     )
     assert "regions: regions with delivered logs" in text
+    assert "the existing trail has log file validation off; the module turns it on" in text
+    assert config.trail.enable_log_file_validation is True
 
 
 def test_bucket_without_policy_is_replace(org_only: Any, tmp_path: Path) -> None:

@@ -106,8 +106,17 @@ def config_yaml(found: Discovery) -> str:
     ]
     if trail and trail.prefix:
         lines.append(f"  s3_key_prefix: {_q(trail.prefix)}  # exists")
-    if trail and not trail.log_file_validation:
-        lines.append("  # the existing trail has log file validation off; the module turns it on")
+    if trail:
+        for on, what in (
+            (trail.is_multi_region, "is single-region; the module makes it multi-region"),
+            (
+                trail.include_global_service_events,
+                "has global service events off; the module turns them on",
+            ),
+            (trail.log_file_validation, "has log file validation off; the module turns it on"),
+        ):
+            if not on:
+                lines.append(f"  # the existing trail {what}")
     lines.append("bucket:")
     if trail and trail.bucket:
         mode = "merge" if found.bucket_has_policy else "replace"

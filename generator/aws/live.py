@@ -16,7 +16,7 @@ from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.config import Config
 
-Status = Literal["ok", "fail", "note", "skip"]
+Status = Literal["ok", "fail", "note"]
 
 
 @dataclass(frozen=True)

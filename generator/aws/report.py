@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from generator.aws.live import Result
 
-_LABEL = {"ok": "ok", "fail": "FAIL", "note": "note", "skip": "skip"}
+_LABEL = {"ok": "ok", "fail": "FAIL", "note": "note"}
 
 
 def summary(results: list[Result], calls: Counter[str]) -> dict[str, int]:
