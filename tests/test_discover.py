@@ -145,6 +145,11 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     )
     assert "regions: regions with delivered logs" in text
     assert "the existing trail has log file validation off; the module turns it on" in text
+    assert (
+        "#   legacy-trail: organization trail, home us-east-1, bucket legacy-trail-bucket, prefix audit, key arn:aws:kms:"
+        in text
+    )
+    assert "log group legacy-trail, role arn:aws:iam::" in text
     assert config.trail.enable_log_file_validation is True
 
 

@@ -40,7 +40,12 @@ def _flow_list(lead: str, items: list[str], width: int = 100) -> list[str]:
 
 def _trail_line(trail: ExistingTrail) -> str:
     kind = "organization" if trail.is_organization else "single-account"
-    return f"#   {trail.name}: {kind} trail, home {trail.home_region}, bucket {trail.bucket}"
+    parts = [f"{kind} trail", f"home {trail.home_region}", f"bucket {trail.bucket}"]
+    parts += [f"prefix {trail.prefix}"] if trail.prefix else []
+    parts += [f"key {trail.kms_key_arn}"] if trail.kms_key_arn else []
+    parts += [f"log group {trail.log_group_name}"] if trail.log_group_name else []
+    parts += [f"role {trail.role_arn}"] if trail.role_arn else []
+    return f"#   {trail.name}: {', '.join(parts)}"
 
 
 def _header(found: Discovery) -> list[str]:

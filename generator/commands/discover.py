@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     adopted = f"adopted trail {found.adopted.name}" if found.adopted else "a new trail"
     print(
         f"{target}: organization {found.org_id}, {found.active_count} active accounts, "
-        f"{adopted}, regions {', '.join(found.regions)} "
+        f"{adopted}, {len(found.regions)} regions from {found.regions_source} "
         f"({sum(aws.calls.values())} API calls); next: orgtrail-gen {target}"
     )
     for note in found.notes:
