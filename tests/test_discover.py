@@ -24,7 +24,9 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.pipeline import build
+from generator.hcl_parse import literal
+from generator.pipeline import Module, build
+from generator.preflight.policy_reading import ParsedStatement, statements, statements_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,6 +251,45 @@ def test_endpoint_url_option_wins_over_environment(
     assert code == 0
 
 
+def _normalised(stmts: list[ParsedStatement]) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            s.sid,
+            s.effect,
+            s.actions,
+            s.resources,
+            tuple(sorted(s.principals)),
+            tuple(sorted(s.conditions)),
+        )
+        for s in stmts
+    )
+
+
+def _assert_server_holds_what_the_module_describes(module: Module, url: str) -> None:
+    """deploy() stands in for `terraform apply`: check it against the generated HCL itself."""
+    parsed = module.parsed
+    document = parsed.get("data.aws_iam_policy_document.cloudtrail_bucket")
+    assert document is not None
+    live_policy = client(url, "s3", module.config.trail.home_region).get_bucket_policy(
+        Bucket=module.config.bucket.name
+    )
+    assert _normalised(statements(document)) == _normalised(
+        statements_from_json(json.loads(live_policy["Policy"]))
+    )
+    (trail_block,) = parsed.of_type("resource", "aws_cloudtrail")
+    trail = client(url, "cloudtrail", module.config.trail.home_region).get_trail(
+        Name=module.config.trail.name
+    )["Trail"]
+    assert literal(trail_block.body["name"]) == trail["Name"]
+    for argument, field in (
+        ("is_organization_trail", "IsOrganizationTrail"),
+        ("is_multi_region_trail", "IsMultiRegionTrail"),
+        ("include_global_service_events", "IncludeGlobalServiceEvents"),
+        ("enable_log_file_validation", "LogFileValidationEnabled"),
+    ):
+        assert trail_block.body[argument] == trail[field], argument
+
+
 def test_discover_generate_verify_loop(
     org_only: Any,
     tmp_path: Path,
@@ -266,6 +307,7 @@ def test_discover_generate_verify_loop(
         ServicePrincipal="cloudtrail.amazonaws.com"
     )
     deploy(org_only, config)
+    _assert_server_holds_what_the_module_describes(module, org_only.url)
     fake_cloudwatch_delivery_status(monkeypatch)
     capsys.readouterr()
     assert main(["verify", str(path), "--new-account-hours", "0"]) == 0, capsys.readouterr().out
