@@ -384,3 +384,40 @@ def test_denied_stream_listing_in_a_worker_thread_is_exit_3(
     captured = capsys.readouterr()
     assert "logs:DescribeLogStreams" in captured.err
     assert captured.out == ""
+
+
+def test_s3_only_trail_with_key_prefix(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = seed_organization(aws_env, members=2)
+    path = tmp_path / "s3only.yaml"
+    path.write_text(
+        f"""organization:
+  id: {org.org_id}
+  management_account_id: "{org.management}"
+  cloudtrail_trusted_access: already_enabled
+trail:
+  name: org-trail
+  home_region: us-east-1
+  s3_key_prefix: audit/trail
+bucket:
+  name: live-org-cloudtrail-logs
+kms:
+  enabled: false
+""",
+        encoding="utf-8",
+    )
+    silent = org.members[0]
+    deploy(org, load_config(path), accounts=[a for a in org.accounts if a != silent])
+    assert run(path, "--json") == 1
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert not [r for r in results if r["check"] == "CloudWatch delivery"]
+    failed = [r for r in results if r["status"] == "fail"]
+    assert [(r["check"], r["subject"]) for r in failed] == [
+        ("S3 delivery", "organization"),
+        ("S3 delivery", f"account {silent}"),
+    ]
+    assert (
+        failed[1]["expected"]
+        == f"s3://live-org-cloudtrail-logs/audit/trail/AWSLogs/{org.org_id}/{silent}/CloudTrail/"
+    )
