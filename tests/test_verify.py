@@ -421,3 +421,19 @@ kms:
         failed[1]["expected"]
         == f"s3://live-org-cloudtrail-logs/audit/trail/AWSLogs/{org.org_id}/{silent}/CloudTrail/"
     )
+
+
+def test_malformed_endpoint_url_is_exit_2(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, Org(aws_env, "o-abcdefghij", "123456789012"))
+    assert run(path, "--endpoint-url", "not a url") == 2
+    assert "--endpoint-url" in capsys.readouterr().err
+
+
+def test_unknown_profile_is_exit_2(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, Org(aws_env, "o-abcdefghij", "123456789012"))
+    assert run(path, "--profile", "no-such-profile") == 2
+    assert "no-such-profile" in capsys.readouterr().err

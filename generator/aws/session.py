@@ -27,9 +27,14 @@ _DENIED = frozenset(
     }
 )
 _THROTTLED = frozenset(
-    {"Throttling", "ThrottlingException", "TooManyRequestsException", "SlowDown",
-     "RequestLimitExceeded"}
-)  # fmt: skip
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "SlowDown",
+        "RequestLimitExceeded",
+    }
+)
 # IAM actions whose name is not the API operation's.
 _ACTIONS = {("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "HeadBucket"): "s3:ListBucket"}
 DEFAULT_MAX_ATTEMPTS = 10
@@ -97,7 +102,7 @@ class Aws:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The cached client for ``service`` in ``region`` (default: the session's region)."""
-        from botocore.exceptions import NoRegionError
+        from botocore.exceptions import NoRegionError, ProfileNotFound
 
         key = (service, region or self.region)
         with self._lock:
@@ -108,6 +113,10 @@ class Aws:
                     raise UserError(
                         "no AWS region: pass --region or set AWS_REGION / a profile region"
                     ) from exc
+                except ProfileNotFound as exc:
+                    raise UserError(f"AWS profile (--profile or AWS_PROFILE): {exc}") from exc
+                except ValueError as exc:  # botocore's answer to a malformed endpoint URL
+                    raise UserError(f"--endpoint-url / AWS_ENDPOINT_URL: {exc}") from exc
                 client.meta.events.register("before-call", self._count)
                 self._clients[key] = client
             return self._clients[key]
