@@ -357,3 +357,17 @@ def test_long_region_lists_wrap_and_stay_one_list() -> None:
     lines = _flow_list("  regions: ", regions, width=60)
     assert len(lines) > 1 and all(len(line) <= 60 for line in lines)
     assert yaml.safe_load("k:\n" + "\n".join(lines)) == {"k": {"regions": regions}}
+
+
+def test_no_region_is_bad_input(
+    org_only: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    code, path = discover(tmp_path)
+    assert code == 2
+    assert "--region" in capsys.readouterr().err
+    assert not path.exists()

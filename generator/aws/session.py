@@ -54,7 +54,7 @@ class Aws:
     """Builds and caches one client per (service, region); every call goes through here.
 
     Why: ``--profile``, ``--region`` and ``--endpoint-url`` are applied once; without them
-    botocore's own environment (``AWS_PROFILE``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``,
+    botocore's own environment (``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL``,
     ``AWS_MAX_ATTEMPTS``) applies. Clients are thread-safe, creating them is not, hence the lock.
     """
 
@@ -111,7 +111,7 @@ class Aws:
                     client = self._new_client(service, key[1])
                 except NoRegionError as exc:
                     raise UserError(
-                        "no AWS region: pass --region or set AWS_REGION / a profile region"
+                        "no AWS region: pass --region or set AWS_DEFAULT_REGION / a profile region"
                     ) from exc
                 except ProfileNotFound as exc:
                     raise UserError(f"AWS profile (--profile or AWS_PROFILE): {exc}") from exc
@@ -179,6 +179,7 @@ def _translated(
         BotoCoreError,
         ClientError,
         NoCredentialsError,
+        NoRegionError,
         PartialCredentialsError,
     )
 
@@ -205,6 +206,10 @@ def _translated(
                 "later or set AWS_MAX_ATTEMPTS higher"
             ) from exc
         raise AwsError(f"{call} failed: {code}: {message}") from exc
+    except NoRegionError as exc:
+        raise UserError(
+            f"{call}: no AWS region: pass --region or set AWS_DEFAULT_REGION / a profile region"
+        ) from exc
     except (NoCredentialsError, PartialCredentialsError) as exc:
         raise AwsError(
             f"{call}: {exc}; configure credentials (AWS_PROFILE, --profile, or the "

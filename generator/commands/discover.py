@@ -28,7 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_aws_arguments(
         parser,
         region_help="home region for a new trail, and where the management account is read "
-        "(default: AWS_REGION or the profile's region); an existing trail keeps its own",
+        "(default: AWS_DEFAULT_REGION or the profile's region); an existing trail keeps its own",
     )
 
 
