@@ -26,6 +26,8 @@ COMMANDS = {
     "check": "generator.commands.check",
     "validate": "generator.commands.validate",
     "schema": "generator.commands.schema",
+    "discover": "generator.commands.discover",
+    "verify": "generator.commands.verify",
 }
 DEFAULT_COMMAND = "generate"
 _GLOBAL_FLAGS = ("--debug",)

@@ -74,3 +74,9 @@ class PreflightError(UserError):
 
 class TemplateError(Exception):
     """A bug in a template (not the user's fault): shown with the template's file and line."""
+
+
+class AwsError(UserError):
+    """An AWS API call failed (denied, throttled past the retries, unreachable): exit 3."""
+
+    exit_code = EXIT_AWS

@@ -1,7 +1,14 @@
-"""Rules on the log bucket's policy (InsufficientS3BucketPolicyException and friends)."""
+"""Rules on the log bucket's policy (InsufficientS3BucketPolicyException and friends).
+
+Why the split: each rule's logic is a function over normalised statements and a
+:class:`BucketPolicyTarget`, so ``verify`` runs exactly these checks on the live policy JSON;
+the registered rules only find the generated policy documents and locate the findings.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from generator.config import CLOUDTRAIL_PRINCIPAL
@@ -19,24 +26,64 @@ from generator.preflight.policy_reading import ParsedStatement, statements
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
 
 
+@dataclass(frozen=True)
+class BucketPolicyTarget:
+    """What a bucket policy must admit: one organization trail writing into one bucket."""
+
+    partition: str
+    org_id: str
+    management_account_id: str
+    bucket: str
+    prefix: str | None
+    trail_arn: str
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One way a policy fails a rule; ``statement`` names the statement, or None for the policy."""
+
+    rule: str
+    statement: str | None
+    problem: str
+    fix: str
+
+
+PolicyCheck = Callable[[list[ParsedStatement], BucketPolicyTarget], list[PolicyProblem]]
+
+
 def _cloudtrail_statements(module: ParsedModule, facts: Facts) -> list[
-    tuple[str, str, str, str | None, list[ParsedStatement], str]
+    tuple[str, str, BucketPolicyTarget, list[ParsedStatement]]
 ]:  # fmt: skip
-    """(file, address, bucket, key prefix, statements, trail ARN) per trail with a policy."""
+    """(file, address, target, statements) per trail with a policy document on its bucket."""
     result = []
     for trail in organization_trails(module):
         name = bucket_name(module, trail.body.get("s3_bucket_name"))
         arn = trail_arn(module, facts, trail)
         if not name or not arn:
             continue
-        prefix = literal(trail.body.get("s3_key_prefix"))
+        target = BucketPolicyTarget(
+            partition=facts.arns.partition,
+            org_id=facts.arns.org_id,
+            management_account_id=facts.arns.management_account_id,
+            bucket=name,
+            prefix=literal(trail.body.get("s3_key_prefix")),
+            trail_arn=arn,
+        )
         for _policy, document in bucket_policies(module, name):
-            if document is None:
-                continue
-            result.append(
-                (document.file, document.address, name, prefix, statements(document), arn)
-            )
+            if document is not None:
+                result.append((document.file, document.address, target, statements(document)))
     return result
+
+
+def _findings(module: ParsedModule, facts: Facts, check: PolicyCheck) -> list[Finding]:
+    findings = []
+    for file, address, target, stmts in _cloudtrail_statements(module, facts):
+        for problem in check(stmts, target):
+            where = (
+                address if problem.statement is None else f"{address} statement {problem.statement}"
+            )
+            findings.append(Finding(problem.rule, file, where, problem.problem, problem.fix))
+    return findings
 
 
 def _writes_to(statement: ParsedStatement, resource: str) -> bool:
@@ -48,167 +95,207 @@ def _writes_to(statement: ParsedStatement, resource: str) -> bool:
     )
 
 
-def _objects(facts: Facts, bucket: str, prefix: str | None, owner: str) -> str:
-    key = f"{prefix}/" if prefix else ""
-    return f"arn:{facts.arns.partition}:s3:::{bucket}/{key}AWSLogs/{owner}/*"
+def _objects(target: BucketPolicyTarget, owner: str) -> str:
+    key = f"{target.prefix}/" if target.prefix else ""
+    return f"arn:{target.partition}:s3:::{target.bucket}/{key}AWSLogs/{owner}/*"
 
 
-def _missing_grant(module: ParsedModule, facts: Facts, rule_id: str, owner: str, what: str) -> list[
-    Finding
-]:  # fmt: skip
-    findings = []
-    for file, address, bucket, prefix, stmts, _arn in _cloudtrail_statements(module, facts):
-        wanted = _objects(facts, bucket, prefix, owner)
-        if any(_writes_to(s, wanted) for s in stmts):
+def _missing_grant(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget, rule_id: str, owner: str, what: str
+) -> list[PolicyProblem]:
+    wanted = _objects(target, owner)
+    if any(_writes_to(s, wanted) for s in stmts):
+        return []
+    near = [r for s in stmts for r in s.resources if f"AWSLogs/{owner}/" in r and r != wanted]
+    hint = f" (found {', '.join(near)}: its key prefix differs from the trail's)" if near else ""
+    return [
+        PolicyProblem(
+            rule_id,
+            None,
+            f"no s3:PutObject for {CLOUDTRAIL_PRINCIPAL} on {wanted}{hint}; {what}: "
+            + _INSUFFICIENT,
+            f"allow s3:PutObject on {wanted} (the trail's s3_key_prefix must match)",
+        )
+    ]
+
+
+def org_prefix_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """An organization trail writes under AWSLogs/<org-id>/ for every account."""
+    return _missing_grant(
+        stmts, target, "OTG001", target.org_id, "an organization trail writes there"
+    )
+
+
+def management_prefix_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """AWS requires the management account's own prefix too (CT-UG, organization trails)."""
+    return _missing_grant(
+        stmts,
+        target,
+        "OTG002",
+        target.management_account_id,
+        "AWS requires the management account's prefix for an organization trail",
+    )
+
+
+def source_arn_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """aws:SourceArn must equal the trail's exact ARN, or CloudTrail is refused."""
+    problems = []
+    arn = target.trail_arn
+    for statement in stmts:
+        if statement.effect != "Allow" or not statement.has_principal(
+            "Service", CLOUDTRAIL_PRINCIPAL
+        ):
             continue
-        near = [r for s in stmts for r in s.resources if f"AWSLogs/{owner}/" in r and r != wanted]
-        hint = (
-            f" (found {', '.join(near)}: its key prefix differs from the trail's)" if near else ""
-        )
-        findings.append(
-            Finding(
-                rule_id,
-                file,
-                address,
-                f"no s3:PutObject for {CLOUDTRAIL_PRINCIPAL} on {wanted}{hint}; {what}: "
-                + _INSUFFICIENT,
-                f"allow s3:PutObject on {wanted} (the trail's s3_key_prefix must match)",
+        exact = [
+            *(statement.condition("StringEquals", "aws:SourceArn") or ()),
+            *(statement.condition("ArnEquals", "aws:SourceArn") or ()),
+        ]
+        patterns = [
+            *(statement.condition("StringLike", "aws:SourceArn") or ()),
+            *(statement.condition("ArnLike", "aws:SourceArn") or ()),
+        ]
+        values = exact + patterns
+        if arn not in exact and not any(fnmatchcase(arn, p) for p in patterns):
+            problems.append(
+                PolicyProblem(
+                    "OTG003",
+                    statement.sid or "(no sid)",
+                    f"aws:SourceArn is {values}, not the trail's ARN {arn}: {_INSUFFICIENT}",
+                    f'condition StringEquals "aws:SourceArn" = ["{arn}"] (management account, '
+                    "home region, trail name)",
+                )
             )
+    return problems
+
+
+def acl_check_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """CloudTrail calls GetBucketAcl on the bucket before it delivers."""
+    bucket_arn = f"arn:{target.partition}:s3:::{target.bucket}"
+    if any(
+        s.effect == "Allow"
+        and "s3:GetBucketAcl" in s.actions
+        and bucket_arn in s.resources
+        and s.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
+        for s in stmts
+    ):
+        return []
+    return [
+        PolicyProblem(
+            "OTG004",
+            None,
+            f"no s3:GetBucketAcl for {CLOUDTRAIL_PRINCIPAL} on {bucket_arn}: " + _INSUFFICIENT,
+            f"allow s3:GetBucketAcl on {bucket_arn} to {CLOUDTRAIL_PRINCIPAL} (orgtrail-gen's "
+            f"statement CloudTrail{sid_stem(target.trail_arn.rsplit('/', 1)[1])}AclCheck)",
         )
-    return findings
+    ]
+
+
+def owner_full_control_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """Without the ACL condition objects could be written that the bucket owner cannot control."""
+    problems = []
+    for statement in stmts:
+        if not (
+            statement.effect == "Allow"
+            and "s3:PutObject" in statement.actions
+            and statement.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
+        ):
+            continue
+        if statement.condition("StringEquals", "s3:x-amz-acl") != ("bucket-owner-full-control",):
+            problems.append(
+                PolicyProblem(
+                    "OTG005",
+                    statement.sid or "(no sid)",
+                    "the write grant does not require s3:x-amz-acl = bucket-owner-full-control"
+                    " (AWS's documented organization-trail policy does)",
+                    'condition StringEquals "s3:x-amz-acl" = ["bucket-owner-full-control"]',
+                )
+            )
+    return problems
+
+
+def tls_only_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """Audit logs must never travel in clear text; every bucket we touch refuses plain HTTP."""
+    objects = f"arn:{target.partition}:s3:::{target.bucket}/*"
+    if any(
+        s.effect == "Deny"
+        and s.condition("Bool", "aws:SecureTransport") == ("false",)
+        and objects in s.resources
+        for s in stmts
+    ):
+        return []
+    return [
+        PolicyProblem(
+            "OTG006",
+            None,
+            "no Deny for aws:SecureTransport = false: the bucket accepts plain HTTP",
+            "add the DenyInsecureTransport statement on the bucket and its objects",
+        )
+    ]
+
+
+BUCKET_POLICY_CHECKS: tuple[PolicyCheck, ...] = (
+    org_prefix_problems,
+    management_prefix_problems,
+    source_arn_problems,
+    acl_check_problems,
+    owner_full_control_problems,
+    tls_only_problems,
+)
+
+
+def bucket_policy_problems(
+    stmts: list[ParsedStatement], target: BucketPolicyTarget
+) -> list[PolicyProblem]:
+    """Every statement-level bucket rule (OTG001-006), in id order, on any policy's statements."""
+    return [problem for check in BUCKET_POLICY_CHECKS for problem in check(stmts, target)]
 
 
 @rule("OTG001", "bucket policy grants the organization's log prefix")
 def org_prefix_grant(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An organization trail writes under AWSLogs/<org-id>/ for every account."""
-    return _missing_grant(
-        module, facts, "OTG001", facts.arns.org_id, "an organization trail writes there"
-    )
+    return _findings(module, facts, org_prefix_problems)
 
 
 @rule("OTG002", "bucket policy grants the management account's log prefix")
 def management_prefix_grant(module: ParsedModule, facts: Facts) -> list[Finding]:
     """AWS requires the management account's own prefix too (CT-UG, organization trails)."""
-    return _missing_grant(
-        module,
-        facts,
-        "OTG002",
-        facts.arns.management_account_id,
-        "AWS requires the management account's prefix for an organization trail",
-    )
+    return _findings(module, facts, management_prefix_problems)
 
 
 @rule("OTG003", "every CloudTrail grant is pinned to this trail's ARN")
 def source_arn(module: ParsedModule, facts: Facts) -> list[Finding]:
     """aws:SourceArn must equal the trail's exact ARN, or CloudTrail is refused."""
-    findings = []
-    for file, address, _bucket, _prefix, stmts, arn in _cloudtrail_statements(module, facts):
-        for statement in stmts:
-            if statement.effect != "Allow" or not statement.has_principal(
-                "Service", CLOUDTRAIL_PRINCIPAL
-            ):
-                continue
-            exact = [
-                *(statement.condition("StringEquals", "aws:SourceArn") or ()),
-                *(statement.condition("ArnEquals", "aws:SourceArn") or ()),
-            ]
-            patterns = [
-                *(statement.condition("StringLike", "aws:SourceArn") or ()),
-                *(statement.condition("ArnLike", "aws:SourceArn") or ()),
-            ]
-            values = exact + patterns
-            if arn not in exact and not any(fnmatchcase(arn, p) for p in patterns):
-                findings.append(
-                    Finding(
-                        "OTG003",
-                        file,
-                        f"{address} statement {statement.sid or '(no sid)'}",
-                        f"aws:SourceArn is {values}, not the trail's ARN {arn}: {_INSUFFICIENT}",
-                        f'condition StringEquals "aws:SourceArn" = ["{arn}"] (management account, '
-                        "home region, trail name)",
-                    )
-                )
-    return findings
+    return _findings(module, facts, source_arn_problems)
 
 
 @rule("OTG004", "bucket policy lets CloudTrail read the bucket ACL")
 def acl_check(module: ParsedModule, facts: Facts) -> list[Finding]:
     """CloudTrail calls GetBucketAcl on the bucket before it delivers."""
-    findings = []
-    for file, address, bucket, _prefix, stmts, _arn in _cloudtrail_statements(module, facts):
-        bucket_arn = f"arn:{facts.arns.partition}:s3:::{bucket}"
-        if not any(
-            s.effect == "Allow"
-            and "s3:GetBucketAcl" in s.actions
-            and bucket_arn in s.resources
-            and s.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
-            for s in stmts
-        ):
-            findings.append(
-                Finding(
-                    "OTG004",
-                    file,
-                    address,
-                    f"no s3:GetBucketAcl for {CLOUDTRAIL_PRINCIPAL} on {bucket_arn}: "
-                    + _INSUFFICIENT,
-                    f"allow s3:GetBucketAcl on {bucket_arn} to {CLOUDTRAIL_PRINCIPAL} "
-                    f"(orgtrail-gen's statement CloudTrail{sid_stem(facts.arns.trail_name)}"
-                    "AclCheck)",
-                )
-            )
-    return findings
+    return _findings(module, facts, acl_check_problems)
 
 
 @rule("OTG005", "CloudTrail writes require bucket-owner-full-control")
 def owner_full_control(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without the ACL condition objects could be written that the bucket owner cannot control."""
-    findings = []
-    for file, address, _bucket, _prefix, stmts, _arn in _cloudtrail_statements(module, facts):
-        for statement in stmts:
-            if not (
-                statement.effect == "Allow"
-                and "s3:PutObject" in statement.actions
-                and statement.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
-            ):
-                continue
-            if statement.condition("StringEquals", "s3:x-amz-acl") != (
-                "bucket-owner-full-control",
-            ):
-                findings.append(
-                    Finding(
-                        "OTG005",
-                        file,
-                        f"{address} statement {statement.sid or '(no sid)'}",
-                        "the write grant does not require s3:x-amz-acl = bucket-owner-full-control"
-                        " (AWS's documented organization-trail policy does)",
-                        'condition StringEquals "s3:x-amz-acl" = ["bucket-owner-full-control"]',
-                    )
-                )
-    return findings
+    return _findings(module, facts, owner_full_control_problems)
 
 
 @rule("OTG006", "bucket policy denies requests without TLS")
 def tls_only(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Audit logs must never travel in clear text; every bucket we touch refuses plain HTTP."""
-    findings = []
-    for file, address, bucket, _prefix, stmts, _arn in _cloudtrail_statements(module, facts):
-        objects = f"arn:{facts.arns.partition}:s3:::{bucket}/*"
-        if not any(
-            s.effect == "Deny"
-            and s.condition("Bool", "aws:SecureTransport") == ("false",)
-            and objects in s.resources
-            for s in stmts
-        ):
-            findings.append(
-                Finding(
-                    "OTG006",
-                    file,
-                    address,
-                    "no Deny for aws:SecureTransport = false: the bucket accepts plain HTTP",
-                    "add the DenyInsecureTransport statement on the bucket and its objects",
-                )
-            )
-    return findings
+    return _findings(module, facts, tls_only_problems)
 
 
 @rule("OTG007", "the trail's bucket has a policy, which never refers back to the trail")

@@ -77,6 +77,54 @@ def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
+def trail_key_problems(
+    stmts: list[ParsedStatement], *, trail_arn: str, partition: str, management_account_id: str
+) -> list[tuple[str, str]]:
+    """(problem, fix) per action CloudTrail needs and the key policy does not allow it.
+
+    Why a function over statements: ``verify`` runs it on an existing key's live policy JSON.
+    """
+    context = {
+        "kms:EncryptionContext:aws:cloudtrail:arn": trail_arn,
+        "aws:SourceArn": trail_arn,
+        "aws:SourceAccount": management_account_id,
+    }
+    service = ("Service", CLOUDTRAIL_PRINCIPAL)
+    problems = []
+    for action in ("kms:GenerateDataKey", "kms:DescribeKey"):
+        if not any(_allows(s, service, action) and _conditions_admit(s, context) for s in stmts):
+            problems.append(
+                (
+                    f"the key policy does not allow {CLOUDTRAIL_PRINCIPAL} {action} for "
+                    f"{trail_arn}: CreateTrail fails with InsufficientEncryptionPolicyException",
+                    f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
+                    f"arn:{partition}:cloudtrail:*:{management_account_id}:trail/* and "
+                    f"aws:SourceArn {trail_arn}",
+                )
+            )
+    return problems
+
+
+def log_group_key_problems(
+    stmts: list[ParsedStatement], *, group_arn: str, service: str
+) -> list[tuple[str, str]]:
+    """(problem, fix) when the key policy does not admit CloudWatch Logs for the log group."""
+    context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
+    if any(
+        _allows(s, ("Service", service), "kms:GenerateDataKey") and _conditions_admit(s, context)
+        for s in stmts
+    ):
+        return []
+    return [
+        (
+            f"the key policy does not admit {service} for {group_arn}: creating the "
+            "log group fails with AccessDeniedException (KMS)",
+            f"allow {service} kms:GenerateDataKey*, kms:Decrypt* ... with "
+            f"kms:EncryptionContext:aws:logs:arn = {group_arn}",
+        )
+    ]
+
+
 @rule("OTG031", "the key policy admits CloudTrail for this trail")
 def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     """GenerateDataKey* with this trail's encryption context and DescribeKey must be allowed."""
@@ -88,28 +136,14 @@ def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         document = module.resolve(key.body.get("policy"), "json")
         stmts = statements(document) if document else []
-        context = {
-            "kms:EncryptionContext:aws:cloudtrail:arn": arn,
-            "aws:SourceArn": arn,
-            "aws:SourceAccount": facts.arns.management_account_id,
-        }
-        service = ("Service", CLOUDTRAIL_PRINCIPAL)
-        for action in ("kms:GenerateDataKey", "kms:DescribeKey"):
-            if not any(
-                _allows(s, service, action) and _conditions_admit(s, context) for s in stmts
-            ):
-                findings.append(
-                    Finding(
-                        "OTG031",
-                        (document or key).file,
-                        (document or key).address,
-                        f"the key policy does not allow {CLOUDTRAIL_PRINCIPAL} {action} for "
-                        f"{arn}: CreateTrail fails with InsufficientEncryptionPolicyException",
-                        f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
-                        f"arn:{facts.arns.partition}:cloudtrail:*:"
-                        f"{facts.arns.management_account_id}:trail/* and aws:SourceArn {arn}",
-                    )
-                )
+        for problem, fix in trail_key_problems(
+            stmts,
+            trail_arn=arn,
+            partition=facts.arns.partition,
+            management_account_id=facts.arns.management_account_id,
+        ):
+            where = document or key
+            findings.append(Finding("OTG031", where.file, where.address, problem, fix))
     return findings
 
 
@@ -128,22 +162,9 @@ def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
         group_arn = (
             f"arn:{arns.partition}:logs:{region}:{arns.management_account_id}:log-group:{name}"
         )
-        service = ("Service", f"logs.{region}.{arns.dns_suffix}")
-        context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
         stmts = statements(document) if document else []
-        if not any(
-            _allows(s, service, "kms:GenerateDataKey") and _conditions_admit(s, context)
-            for s in stmts
+        for problem, fix in log_group_key_problems(
+            stmts, group_arn=group_arn, service=f"logs.{region}.{arns.dns_suffix}"
         ):
-            findings.append(
-                Finding(
-                    "OTG032",
-                    group.file,
-                    group.address,
-                    f"the key policy does not admit {service[1]} for {group_arn}: creating the "
-                    "log group fails with AccessDeniedException (KMS)",
-                    f"allow {service[1]} kms:GenerateDataKey*, kms:Decrypt* ... with "
-                    f"kms:EncryptionContext:aws:logs:arn = {group_arn}",
-                )
-            )
+            findings.append(Finding("OTG032", group.file, group.address, problem, fix))
     return findings

@@ -1,8 +1,9 @@
-"""Read ``aws_iam_policy_document`` blocks back into statements the rules can reason about."""
+"""Read policies back into statements the rules can reason about: generated HCL or live JSON."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from generator.hcl_parse import Block, literal, literals, nested
 
@@ -51,6 +52,57 @@ def statements(document: Block) -> list[ParsedStatement]:
                         tuple(literals(c.get("values"))),
                     )
                     for c in nested(body, "condition")
+                ),
+            )
+        )
+    return result
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """IAM JSON allows a string or a list of strings wherever a list is meant."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def _json_principals(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if value == "*":
+        return (("*", ("*",)),)
+    if not isinstance(value, dict):
+        return ()
+    return tuple((kind, _strings(ids)) for kind, ids in value.items())
+
+
+def statements_from_json(document: Any) -> list[ParsedStatement]:
+    """Every statement of an IAM policy as AWS stores it (``GetBucketPolicy``, ``GetKeyPolicy``).
+
+    Why: ``verify`` runs the very rules the generator runs on its own HCL on the live policy,
+    so both sources must arrive in one shape. ``NotAction``, ``NotResource`` and
+    ``NotPrincipal`` are not read: a statement using them grants nothing here, so it can never
+    make a policy look sufficient when it is not.
+    """
+    if not isinstance(document, dict):
+        return []
+    raw = document.get("Statement", [])
+    result = []
+    for entry in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(entry, dict):
+            continue
+        conditions = entry.get("Condition")
+        result.append(
+            ParsedStatement(
+                sid=str(entry.get("Sid", "")),
+                effect=str(entry.get("Effect", "")),
+                actions=_strings(entry.get("Action")),
+                resources=_strings(entry.get("Resource")),
+                principals=_json_principals(entry.get("Principal")),
+                conditions=tuple(
+                    (test, variable, _strings(values))
+                    for test, pairs in (conditions.items() if isinstance(conditions, dict) else ())
+                    if isinstance(pairs, dict)
+                    for variable, values in pairs.items()
                 ),
             )
         )

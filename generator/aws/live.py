@@ -1,0 +1,118 @@
+"""What ``verify`` reads from AWS, read once on first use and shared by every check.
+
+Why: several checks need the same answers (the trail, the account list); reading each once,
+lazily, keeps the call count at what the checks that run actually need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import Any, Literal
+
+from generator.arns import Arns
+from generator.aws.progress import Progress
+from generator.aws.session import Aws
+from generator.config import Config
+
+Status = Literal["ok", "fail", "note"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One verified fact: what the config expects, what AWS has, and how to fix a failure."""
+
+    check: str
+    subject: str
+    status: Status
+    expected: str = ""
+    found: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How strict verify is about time: what counts as recent."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    new_account_hours: float = 24.0
+    delivery_age_hours: float = 24.0
+    workers: int = 8
+
+
+class Live:
+    """The deployed state, read on first use and shared by every check."""
+
+    def __init__(self, aws: Aws, config: Config, options: Options, progress: Progress) -> None:
+        self.aws, self.config, self.options, self.progress = aws, config, options, progress
+        self.arns = Arns.of(config)
+        self.home = config.trail.home_region
+
+    @cached_property
+    def organization(self) -> dict[str, Any]:
+        """DescribeOrganization's organization."""
+        response = self.aws.call("organizations", "describe_organization") or {}
+        return dict(response.get("Organization", {}))
+
+    @cached_property
+    def trusted_services(self) -> set[str]:
+        """Service principals with trusted access in the organization."""
+        return {
+            entry["ServicePrincipal"]
+            for page in self.aws.pages("organizations", "list_aws_service_access_for_organization")
+            for entry in page.get("EnabledServicePrincipals", [])
+        }
+
+    @cached_property
+    def trail(self) -> dict[str, Any] | None:
+        """The trail, looked up by its ARN in its home region; None when it does not exist."""
+        response = self.aws.call(
+            "cloudtrail",
+            "get_trail",
+            region=self.home,
+            missing=("TrailNotFoundException",),
+            Name=self.arns.trail,
+        )
+        return dict(response["Trail"]) if response else None
+
+    @cached_property
+    def trail_status(self) -> dict[str, Any]:
+        """GetTrailStatus of the trail (only asked when the trail exists)."""
+        return dict(
+            self.aws.call("cloudtrail", "get_trail_status", region=self.home, Name=self.arns.trail)
+            or {}
+        )
+
+    @cached_property
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account of the organization (20 per page)."""
+        result = [
+            account
+            for page in self.aws.pages("organizations", "list_accounts")
+            for account in page.get("Accounts", [])
+        ]
+        self.progress.add("accounts", len(result))
+        return result
+
+    def active_accounts(self) -> list[dict[str, Any]]:
+        """Accounts that must deliver: ACTIVE ones (suspended or closing accounts are skipped)."""
+        return [a for a in self.accounts if (a.get("State") or a.get("Status")) == "ACTIVE"]
+
+    def joined_recently(self, account: dict[str, Any]) -> timedelta | None:
+        """How long ago the account joined, if that is too recent to expect delivery."""
+        joined = account.get("JoinedTimestamp")
+        if not isinstance(joined, datetime):
+            return None
+        age = self.options.now - joined
+        return age if age < timedelta(hours=self.options.new_account_hours) else None
+
+
+def age_of(value: object, now: datetime) -> timedelta | None:
+    """How long before ``now`` a timestamp AWS returned lies; None when there is none."""
+    return now - value if isinstance(value, datetime) else None
+
+
+def hours_ago(delta: timedelta) -> str:
+    """An age for people; clock skew between AWS and this machine never shows as negative."""
+    return f"{max(delta.total_seconds(), 0) / 3600:.1f} h ago"

@@ -1,0 +1,324 @@
+"""``verify``: compare the deployed organization trail with its config, one small check each.
+
+Why a list of checks over one shared, lazily read :class:`Live` state: each check reads only
+what it needs (the organization, the trail, the policies, the delivery listings) and every
+API response is fetched once, however many checks use it. A new concern (monitoring) is one
+more function in :data:`CHECKS`. A check never swallows an API error: an :class:`AwsError`
+propagates and the command exits 3, because "could not read" must never read as "compliant".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
+from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
+from generator.aws.progress import Progress
+from generator.aws.session import Aws
+from generator.config import CLOUDTRAIL_PRINCIPAL, Config
+from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
+from generator.preflight.kms import log_group_key_problems, trail_key_problems
+from generator.preflight.policy_reading import statements_from_json
+
+__all__ = ["CHECKS", "Options", "Result", "verify"]
+
+Check = Callable[[Live], list[Result]]
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _compare(check: str, subject: str, expected: object, found: object, fix: str) -> Result:
+    ok = expected == found
+    status: Status = "ok" if ok else "fail"
+    return Result(check, subject, status, _show(expected), _show(found), "" if ok else fix)
+
+
+def check_organization(live: Live) -> list[Result]:
+    """The credentials reach the organization the config names, in all-features mode."""
+    org, config = live.organization, live.config.organization
+    fix_wrong = "run verify with credentials of the config's management account, or fix the config"
+    return [
+        _compare("organization", "id", config.id, org.get("Id"), fix_wrong),
+        _compare(
+            "organization",
+            "management account",
+            config.management_account_id,
+            org.get("MasterAccountId"),
+            fix_wrong,
+        ),
+        _compare(
+            "organization",
+            "feature set",
+            "ALL",
+            org.get("FeatureSet"),
+            "enable all features in AWS Organizations: an organization trail needs them",
+        ),
+    ]
+
+
+def check_trusted_access(live: Live) -> list[Result]:
+    """CloudTrail's trusted access is on (the config either asserted it or enabled it)."""
+    enabled = CLOUDTRAIL_PRINCIPAL in live.trusted_services
+    declared = live.config.organization.cloudtrail_trusted_access
+    return [
+        Result(
+            "trusted access",
+            CLOUDTRAIL_PRINCIPAL,
+            "ok" if enabled else "fail",
+            f"enabled (config: {declared})",
+            "enabled" if enabled else "not enabled",
+            ""
+            if enabled
+            else (
+                "apply the module (config 'enable' creates aws_organizations_aws_service_access), "
+                "or `aws organizations enable-aws-service-access --service-principal "
+                f"{CLOUDTRAIL_PRINCIPAL}`; without it the organization trail covers no member"
+            ),
+        )
+    ]
+
+
+def check_trail(live: Live) -> list[Result]:
+    """The trail exists in its home region with the settings the config asks for."""
+    config, trail = live.config, live.trail
+    name = config.trail.name
+    if trail is None:
+        return [
+            Result(
+                "trail",
+                name,
+                "fail",
+                f"{live.arns.trail}",
+                "no such trail",
+                f"run `terraform apply` in output/<config>/ (home region {live.home})",
+            )
+        ]
+    fix = "run `terraform apply`: the trail differs from the generated module"
+    wanted: list[tuple[str, object, object]] = [
+        ("organization trail", True, trail.get("IsOrganizationTrail")),
+        ("multi-region", config.trail.is_multi_region, trail.get("IsMultiRegionTrail")),
+        (
+            "global service events",
+            config.trail.include_global_service_events,
+            trail.get("IncludeGlobalServiceEvents"),
+        ),
+        (
+            "log file validation",
+            config.trail.enable_log_file_validation,
+            trail.get("LogFileValidationEnabled"),
+        ),
+        ("bucket", config.bucket.name, trail.get("S3BucketName")),
+        ("key prefix", config.trail.s3_key_prefix, trail.get("S3KeyPrefix")),
+    ]
+    if config.cloudwatch_logs:
+        group = f"{live.arns.log_group(config.cloudwatch_logs.log_group_name)}:*"
+        wanted.append(("log group", group, trail.get("CloudWatchLogsLogGroupArn")))
+    if config.kms.key_arn:
+        wanted.append(("KMS key", config.kms.key_arn, trail.get("KmsKeyId")))
+    elif config.kms.enabled:
+        found = "a KMS key" if trail.get("KmsKeyId") else "none (SSE-S3)"
+        wanted.append(("KMS key", "a KMS key", found))
+    return [_compare("trail", f"{name} {label}", e, f, fix) for label, e, f in wanted]
+
+
+def check_trail_status(live: Live) -> list[Result]:
+    """The trail is logging, its last deliveries failed neither to S3 nor to CloudWatch Logs."""
+    if live.trail is None:
+        return []
+    status, name = live.trail_status, live.config.trail.name
+    results = [
+        Result(
+            "trail status",
+            f"{name} logging",
+            "ok" if status.get("IsLogging") else "fail",
+            "logging",
+            "logging" if status.get("IsLogging") else "stopped",
+            ""
+            if status.get("IsLogging")
+            else f"aws cloudtrail start-logging --name {live.arns.trail}",
+        )
+    ]
+    destinations = [("S3", "LatestDeliveryError", "LatestDeliveryTime")]
+    if live.config.cloudwatch_logs:
+        destinations.append(
+            (
+                "CloudWatch Logs",
+                "LatestCloudWatchLogsDeliveryError",
+                "LatestCloudWatchLogsDeliveryTime",
+            )
+        )
+    limit = timedelta(hours=live.options.delivery_age_hours)
+    for where, error_key, time_key in destinations:
+        error = status.get(error_key)
+        results.append(
+            Result(
+                "trail status",
+                f"{name} {where} delivery error",
+                "fail" if error else "ok",
+                "none",
+                str(error) if error else "none",
+                f"the {where} destination refuses CloudTrail ({error}): check the bucket/key "
+                "policy or delivery role; verify's policy checks below say which"
+                if error
+                else "",
+            )
+        )
+        age = age_of(status.get(time_key), live.options.now)
+        recent = age is not None and age <= limit
+        results.append(
+            Result(
+                "trail status",
+                f"{name} last {where} delivery",
+                "ok" if recent else "fail",
+                f"within {live.options.delivery_age_hours:g} h",
+                hours_ago(age) if age is not None else "never",
+                ""
+                if recent
+                else "a logging trail delivers every few minutes: look at the delivery error and "
+                "the policies",
+            )
+        )
+    return results
+
+
+def check_bucket_policy(live: Live) -> list[Result]:
+    """The live bucket policy passes the generator's own bucket rules (OTG001-006)."""
+    bucket = live.config.bucket.name
+    response = live.aws.call(
+        "s3",
+        "get_bucket_policy",
+        region=live.home,
+        missing=("NoSuchBucketPolicy", "NoSuchBucket"),
+        Bucket=bucket,
+    )
+    if response is None:
+        return [
+            Result(
+                "bucket policy",
+                bucket,
+                "fail",
+                "a policy admitting the trail",
+                "no bucket or no policy",
+                "run `terraform apply` (s3.tf)",
+            )
+        ]
+    try:
+        document = json.loads(response["Policy"])
+    except (ValueError, KeyError):
+        document = None
+    arns = live.arns
+    target = BucketPolicyTarget(
+        partition=arns.partition,
+        org_id=arns.org_id,
+        management_account_id=arns.management_account_id,
+        bucket=bucket,
+        prefix=live.config.trail.s3_key_prefix,
+        trail_arn=arns.trail,
+    )
+    problems = bucket_policy_problems(statements_from_json(document), target)
+    if not problems:
+        return [
+            Result("bucket policy", bucket, "ok", "admits the trail (OTG001-006)", "as expected")
+        ]
+    return [
+        Result(
+            "bucket policy",
+            f"{bucket} {p.rule}" + (f" statement {p.statement}" if p.statement else ""),
+            "fail",
+            p.fix,
+            p.problem,
+            "run `terraform apply`: s3.tf writes the policy the preflight rules accept",
+        )
+        for p in problems
+    ]
+
+
+def check_key_policy(live: Live) -> list[Result]:
+    """An existing key's live policy admits this trail (OTG031) and the log group (OTG032)."""
+    key_arn = live.config.kms.key_arn
+    if not (live.config.kms.enabled and key_arn):
+        return []
+    response = live.aws.call(
+        "kms",
+        "get_key_policy",
+        region=key_arn.split(":")[3],
+        missing=("NotFoundException",),
+        KeyId=key_arn,
+        PolicyName="default",
+    )
+    if response is None:
+        return [
+            Result(
+                "key policy",
+                key_arn,
+                "fail",
+                "an existing key",
+                "no such key",
+                "fix kms.key_arn in the config",
+            )
+        ]
+    try:
+        stmts = statements_from_json(json.loads(response["Policy"]))
+    except (ValueError, KeyError):
+        stmts = []
+    arns = live.arns
+    problems = [
+        ("OTG031", *p)
+        for p in trail_key_problems(
+            stmts,
+            trail_arn=arns.trail,
+            partition=arns.partition,
+            management_account_id=arns.management_account_id,
+        )
+    ]
+    if live.config.cloudwatch_logs:
+        problems += [
+            ("OTG032", *p)
+            for p in log_group_key_problems(
+                stmts,
+                group_arn=arns.log_group(live.config.cloudwatch_logs.log_group_name),
+                service=f"logs.{arns.home_region}.{arns.dns_suffix}",
+            )
+        ]
+    if not problems:
+        return [Result("key policy", key_arn, "ok", "admits the trail", "as expected")]
+    return [
+        Result(
+            "key policy",
+            f"{key_arn} {rule}",
+            "fail",
+            fix,
+            problem,
+            "the key is not managed here: add the statement to its key policy",
+        )
+        for rule, problem, fix in problems
+    ]
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("organization", check_organization),
+    ("trusted access", check_trusted_access),
+    ("trail", check_trail),
+    ("trail status", check_trail_status),
+    ("bucket policy", check_bucket_policy),
+    ("key policy", check_key_policy),
+    ("S3 delivery", check_s3_delivery),
+    ("CloudWatch delivery", check_cloudwatch_delivery),
+)
+
+
+def verify(aws: Aws, config: Config, options: Options, progress: Progress) -> list[Result]:
+    """Run every check in order; AWS errors propagate (exit 3), findings are returned."""
+    live = Live(aws, config, options, progress)
+    try:
+        return [result for _name, check in CHECKS for result in check(live)]
+    finally:
+        progress.done()

@@ -1,0 +1,235 @@
+"""A moto server on 127.0.0.1 for discover/verify tests, and the seeding they share.
+
+The server is started once per session; every test gets a reset server and an environment
+that points botocore at it (``AWS_ENDPOINT_URL``), with fake credentials, no config files, and
+``AWS_MAX_ATTEMPTS=1`` (moto answers unimplemented calls with HTTP 500, which would be retried).
+moto accepts input AWS would reject, so tests assert on orgtrail-gen's behaviour only.
+
+Where moto lacks an API or a field, tests fake exactly that call at the session seam
+(:func:`on_clients` wraps ``Aws._new_client`` and registers a botocore event handler) and
+say so where they do it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config as BotoConfig
+from moto.server import ThreadedMotoServer
+
+from generator.arns import Arns
+from generator.aws.session import Aws
+from generator.config import Config
+from generator.policies import bucket_policy
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> str:
+    """A clean moto server and an environment that reaches only it; returns its URL."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    return moto_url
+
+
+def client(url: str, service: str, region: str = REGION) -> Any:
+    """A test-side client (not through the seam): seeding must not count as verify's calls."""
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=BotoConfig(retries={"max_attempts": 1}),
+    )
+
+
+def on_clients(monkeypatch: pytest.MonkeyPatch, register: Callable[[str, Any], None]) -> None:
+    """Call ``register(service, client)`` on every client the seam builds (to add a fake)."""
+    original = Aws._new_client
+
+    def new_client(self: Aws, service: str, region: str | None) -> Any:
+        created = original(self, service, region)
+        register(service, created)
+        return created
+
+    monkeypatch.setattr(Aws, "_new_client", new_client)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def error_response(status: int, code: str, message: str) -> AWSResponse:
+    """An HTTP error as AWS's JSON protocols send it, for a ``before-send`` handler."""
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return AWSResponse("https://fake", status, {"x-amzn-query-error": f"{code};Sender"}, _Raw(body))
+
+
+def answer(parsed: dict[str, Any]) -> Callable[..., tuple[AWSResponse, dict[str, Any]]]:
+    """A ``before-call`` handler that answers the call with ``parsed`` (a call moto lacks)."""
+
+    def handler(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://fake", 200, {}, _Raw(b"")), parsed
+
+    return handler
+
+
+def fake_delegated_admins(monkeypatch: pytest.MonkeyPatch, admins: list[str] | None = None) -> None:
+    """moto gap: ListDelegatedAdministrators refuses cloudtrail.amazonaws.com as a principal."""
+
+    def register(service: str, created: Any) -> None:
+        if service == "organizations":
+            created.meta.events.register(
+                "before-call.organizations.ListDelegatedAdministrators",
+                answer({"DelegatedAdministrators": [{"Id": a} for a in admins or []]}),
+            )
+
+    on_clients(monkeypatch, register)
+
+
+def fake_cloudwatch_delivery_status(
+    monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any] | None = None
+) -> None:
+    """moto gap: GetTrailStatus has no CloudWatch Logs delivery fields (nor delivery errors).
+
+    Adds ``LatestCloudWatchLogsDeliveryTime`` = now, plus ``extra`` fields, to moto's answer.
+    """
+
+    def add(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.setdefault("LatestCloudWatchLogsDeliveryTime", datetime.now(UTC))
+        parsed.update(extra or {})
+
+    def register(service: str, created: Any) -> None:
+        if service == "cloudtrail":
+            created.meta.events.register("after-call.cloudtrail.GetTrailStatus", add)
+
+    on_clients(monkeypatch, register)
+
+
+@dataclass
+class Org:
+    """A seeded organization: its id, management account and member accounts."""
+
+    url: str
+    org_id: str
+    management: str
+    members: list[str] = field(default_factory=list)
+
+    @property
+    def accounts(self) -> list[str]:
+        return [self.management, *self.members]
+
+
+def seed_organization(url: str, *, members: int = 3, trusted: bool = True) -> Org:
+    """An all-features organization with ``members`` member accounts."""
+    orgs = client(url, "organizations")
+    org = orgs.create_organization(FeatureSet="ALL")["Organization"]
+    ids = [
+        orgs.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        for i in range(members)
+    ]
+    if trusted:
+        orgs.enable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
+    return Org(url, org["Id"], org["MasterAccountId"], ids)
+
+
+def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> None:
+    """Create what the generated module describes, plus delivered objects and streams.
+
+    There is no Terraform here: the bucket policy is the generator's own policy data
+    (:func:`generator.policies.bucket_policy`, which s3.tf prints), the trail has the
+    generated settings, and every account in ``accounts`` (default: all) has delivered a
+    log object and one stream per region of ``trail.regions``.
+    """
+    arns = Arns.of(config)
+    home = config.trail.home_region
+    s3 = client(org.url, "s3", home)
+    if config.bucket.create:
+        where = {} if home == "us-east-1" else {"LocationConstraint": home}
+        s3.create_bucket(
+            Bucket=config.bucket.name, **({"CreateBucketConfiguration": where} if where else {})
+        )
+    trail: dict[str, Any] = {
+        "Name": config.trail.name,
+        "S3BucketName": config.bucket.name,
+        "IsOrganizationTrail": True,
+        "IsMultiRegionTrail": config.trail.is_multi_region,
+        "IncludeGlobalServiceEvents": config.trail.include_global_service_events,
+        "EnableLogFileValidation": config.trail.enable_log_file_validation,
+    }
+    if config.trail.s3_key_prefix:
+        trail["S3KeyPrefix"] = config.trail.s3_key_prefix
+    if config.kms.enabled:
+        trail["KmsKeyId"] = (
+            config.kms.key_arn or client(org.url, "kms", home).create_key()["KeyMetadata"]["Arn"]
+        )
+    logs = client(org.url, "logs", home)
+    if config.cloudwatch_logs:
+        name = config.cloudwatch_logs.log_group_name
+        logs.create_log_group(logGroupName=name)
+        trail["CloudWatchLogsLogGroupArn"] = f"{arns.log_group(name)}:*"
+        trail["CloudWatchLogsRoleArn"] = (
+            f"arn:aws:iam::{org.management}:role/{config.cloudwatch_logs.role_name}"
+        )
+    cloudtrail = client(org.url, "cloudtrail", home)
+    cloudtrail.create_trail(**trail)
+    cloudtrail.start_logging(Name=config.trail.name)
+    for account in accounts if accounts is not None else org.accounts:
+        deliver(org, config, account)
+    # Last: moto enforces the policy's TLS-only deny on object writes, and this server is http.
+    s3.put_bucket_policy(
+        Bucket=config.bucket.name, Policy=json.dumps(bucket_policy(arns).to_json())
+    )
+
+
+def deliver(org: Org, config: Config, account: str) -> None:
+    """One delivered log object and one stream per expected region for ``account``."""
+    home = config.trail.home_region
+    prefix = f"{config.trail.s3_key_prefix}/" if config.trail.s3_key_prefix else ""
+    client(org.url, "s3", home).put_object(
+        Bucket=config.bucket.name,
+        Key=f"{prefix}AWSLogs/{org.org_id}/{account}/CloudTrail/{home}/2026/11/27/"
+        f"{account}_CloudTrail_{home}_20261127T1200Z_abcdefghijklmnop.json.gz",
+        Body=b"{}",
+    )
+    if config.cloudwatch_logs:
+        logs = client(org.url, "logs", home)
+        for region in config.trail.expected_regions:
+            logs.create_log_stream(
+                logGroupName=config.cloudwatch_logs.log_group_name,
+                logStreamName=f"{org.org_id}_{account}_CloudTrail_{region}",
+            )

@@ -1,0 +1,104 @@
+"""Live policy JSON reaches the same preflight checks as generated HCL, with the same verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from generator.arns import Arns
+from generator.config_loader import load_config
+from generator.policies import bucket_policy, key_policy
+from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
+from generator.preflight.kms import log_group_key_problems, trail_key_problems
+from generator.preflight.policy_reading import statements_from_json
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _arns() -> Arns:
+    return Arns.of(load_config(ROOT / "configs" / "example.yaml"))
+
+
+def _target(arns: Arns) -> BucketPolicyTarget:
+    return BucketPolicyTarget(
+        arns.partition, arns.org_id, arns.management_account_id, arns.bucket_name, None, arns.trail
+    )
+
+
+def test_generated_bucket_policy_as_json_passes_every_check() -> None:
+    arns = _arns()
+    document = json.loads(json.dumps(bucket_policy(arns).to_json()))
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_json_shapes_aws_returns_are_read() -> None:
+    # AWS collapses one-element lists to strings and writes Principal "*" as a string.
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    for statement in document["Statement"]:
+        statement["Action"] = (
+            statement["Action"][0] if len(statement["Action"]) == 1 else statement["Action"]
+        )
+        if statement.get("Principal", {}) != "*" and "Service" in statement.get("Principal", {}):
+            statement["Principal"] = {"Service": statement["Principal"]["Service"][0]}
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_lost_org_prefix_is_otg001() -> None:
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    document["Statement"] = [  # the organization's write grant, whatever its Sid
+        s
+        for s in document["Statement"]
+        if not any(f"AWSLogs/{arns.org_id}/" in r for r in s.get("Resource", []))
+    ]
+    problems = bucket_policy_problems(statements_from_json(document), _target(arns))
+    assert [p.rule for p in problems] == ["OTG001"]
+    assert f"AWSLogs/{arns.org_id}/*" in problems[0].problem
+
+
+def test_not_action_grants_nothing() -> None:
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    for statement in document["Statement"]:
+        if statement["Effect"] == "Allow":
+            statement["NotAction"] = statement.pop("Action")
+    rules = {p.rule for p in bucket_policy_problems(statements_from_json(document), _target(arns))}
+    assert {"OTG001", "OTG002", "OTG004"} <= rules
+
+
+def test_generated_key_policy_as_json_admits_trail_and_log_group() -> None:
+    arns = _arns()
+    document = key_policy(
+        arns,
+        administrators=(arns.root(arns.management_account_id),),
+        readers=(),
+        log_group_name="/g",
+    ).to_json()
+    stmts = statements_from_json(document)
+    assert (
+        trail_key_problems(
+            stmts,
+            trail_arn=arns.trail,
+            partition=arns.partition,
+            management_account_id=arns.management_account_id,
+        )
+        == []
+    )
+    assert (
+        log_group_key_problems(
+            stmts, group_arn=arns.log_group("/g"), service="logs.us-east-1.amazonaws.com"
+        )
+        == []
+    )
+    assert (
+        len(
+            trail_key_problems(
+                statements_from_json({"Statement": []}),
+                trail_arn=arns.trail,
+                partition="aws",
+                management_account_id="1" * 12,
+            )
+        )
+        == 2
+    )

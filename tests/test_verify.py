@@ -1,0 +1,441 @@
+"""`orgtrail-gen verify` against a moto server: a healthy deployment, then one failure each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.moto_server import (  # noqa: F401  (fixtures)
+    Org,
+    aws_env,
+    client,
+    deliver,
+    deploy,
+    error_response,
+    fake_cloudwatch_delivery_status,
+    moto_url,
+    on_clients,
+    seed_organization,
+)
+
+from generator.arns import Arns
+from generator.cli import main
+from generator.config_loader import load_config
+from generator.policies import bucket_policy
+
+
+def write_config(
+    tmp_path: Path, org: Org, extra: str = "", *, regions: str = "[us-east-1, eu-west-1]"
+) -> Path:
+    path = tmp_path / "live.yaml"
+    path.write_text(
+        f"""organization:
+  id: {org.org_id}
+  management_account_id: "{org.management}"
+  cloudtrail_trusted_access: enable
+trail:
+  name: org-trail
+  home_region: us-east-1
+  regions: {regions}
+bucket:
+  name: live-org-cloudtrail-logs
+cloudwatch_logs:
+  log_group_name: /aws/cloudtrail/org
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def healthy(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Org, Path]:
+    org = seed_organization(aws_env)
+    path = write_config(tmp_path, org)
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    return org, path
+
+
+def run(path: Path, *args: str) -> int:
+    return main(["verify", str(path), "--new-account-hours", "0", *args])
+
+
+def test_healthy_deployment_exits_0(
+    healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path = healthy
+    assert run(path) == 0
+    out = capsys.readouterr().out
+    assert "FAIL" not in out
+    assert "all delivering" in out
+    assert f"{len(org.accounts)} of {len(org.accounts)} active accounts deliver" in out
+
+
+def test_json_report(healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _org, path = healthy
+    assert run(path, "--json") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is True
+    assert document["summary"]["fail"] == 0
+    assert {"check", "subject", "status", "expected", "found", "fix"} <= set(document["results"][0])
+    assert document["calls"]["organizations:ListAccounts"] >= 1
+
+
+def test_account_that_never_delivered_is_named(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env)
+    path = write_config(tmp_path, org)
+    silent = org.members[1]
+    deploy(org, load_config(path), accounts=[a for a in org.accounts if a != silent])
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 1
+    failed = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "fail"]
+    subjects = {(r["check"], r["subject"]) for r in failed}
+    assert ("S3 delivery", f"account {silent}") in subjects
+    assert ("CloudWatch delivery", f"account {silent}") in subjects
+    s3 = next(
+        r for r in failed if r["subject"] == f"account {silent}" and r["check"] == "S3 delivery"
+    )
+    assert (
+        s3["expected"] == f"s3://live-org-cloudtrail-logs/AWSLogs/{org.org_id}/{silent}/CloudTrail/"
+    )
+    assert s3["found"] == "no folder" and s3["fix"]
+
+
+def test_missing_region_stream_is_a_failure(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    path = write_config(tmp_path, org)
+    deploy(org, load_config(path))
+    client(aws_env, "logs").delete_log_stream(
+        logGroupName="/aws/cloudtrail/org",
+        logStreamName=f"{org.org_id}_{org.members[0]}_CloudTrail_eu-west-1",
+    )
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path) == 1
+    out = capsys.readouterr().out
+    assert f"account {org.members[0]}" in out and "no stream for eu-west-1" in out
+
+
+def test_recently_joined_account_is_a_note_not_a_failure(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # moto stamps JoinedTimestamp with the creation time: every seeded account joined just now.
+    org = seed_organization(aws_env)
+    path = write_config(tmp_path, org)
+    deploy(org, load_config(path), accounts=org.accounts[:-1])
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert main(["verify", str(path), "--json"]) == 0
+    notes = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "note"]
+    assert {r["subject"] for r in notes} == {f"account {org.accounts[-1]}"}
+    assert "joined" in notes[0]["found"]
+
+
+def test_suspended_accounts_are_skipped(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env)
+    path = write_config(tmp_path, org)
+    closed = org.members[0]
+    deploy(org, load_config(path), accounts=[a for a in org.accounts if a != closed])
+    client(aws_env, "organizations").close_account(AccountId=closed)
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path) == 0
+    out = capsys.readouterr().out
+    assert closed not in out
+    assert "1 suspended or closing skipped" in out
+
+
+def test_trail_not_logging(healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    org, path = healthy
+    client(org.url, "cloudtrail").stop_logging(Name="org-trail")
+    assert run(path) == 1
+    out = capsys.readouterr().out
+    assert "org-trail logging" in out and "stopped" in out and "start-logging" in out
+
+
+def test_missing_trail(aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    org = seed_organization(aws_env)
+    path = write_config(tmp_path, org)
+    client(aws_env, "s3").create_bucket(Bucket="live-org-cloudtrail-logs")
+    assert run(path, "--json") == 1
+    results = json.loads(capsys.readouterr().out)["results"]
+    trail = next(r for r in results if r["check"] == "trail")
+    assert trail["found"] == "no such trail" and trail["status"] == "fail"
+    assert not [r for r in results if r["check"] == "trail status"]
+
+
+def test_delivery_error(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # moto never reports delivery errors: add one to its GetTrailStatus answer at the seam.
+    _org, path = healthy
+    fake_cloudwatch_delivery_status(monkeypatch, {"LatestDeliveryError": "AccessDenied"})
+    assert run(path) == 1
+    assert "S3 delivery error" in capsys.readouterr().out
+
+
+def test_trusted_access_missing(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env, trusted=False)
+    path = write_config(tmp_path, org)
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 1
+    failed = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "fail"]
+    assert [r["check"] for r in failed] == ["trusted access"]
+    assert "enable-aws-service-access" in failed[0]["fix"]
+
+
+def test_bucket_policy_that_lost_the_org_prefix(
+    healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path = healthy
+    document = bucket_policy(Arns.of(load_config(path))).to_json()
+    document["Statement"] = [  # the organization's write grant, whatever its Sid
+        s
+        for s in document["Statement"]
+        if not any(f"AWSLogs/{org.org_id}/" in r for r in s.get("Resource", []))
+    ]
+    client(org.url, "s3").put_bucket_policy(
+        Bucket="live-org-cloudtrail-logs", Policy=json.dumps(document)
+    )
+    assert run(path, "--json") == 1
+    failed = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "fail"]
+    assert [r["subject"] for r in failed] == ["live-org-cloudtrail-logs OTG001"]
+    assert f"AWSLogs/{org.org_id}/*" in failed[0]["found"]
+
+
+def test_existing_key_policy_is_checked(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    key = client(aws_env, "kms").create_key()["KeyMetadata"][
+        "Arn"
+    ]  # moto's default policy: root only
+    path = write_config(tmp_path, org, f"kms:\n  key_arn: {key}\n")
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 1
+    failed = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "fail"]
+    assert {r["check"] for r in failed} == {"key policy"}
+    assert {r["subject"].split()[-1] for r in failed} == {"OTG031", "OTG032"}
+
+
+def test_access_denied_is_exit_3_naming_the_permission(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # moto server does not enforce IAM: the denial is faked at the seam, for this one call.
+    _org, path = healthy
+
+    def register(service: str, created: Any) -> None:
+        if service == "organizations":
+            created.meta.events.register(
+                "before-send.organizations.ListAccounts",
+                lambda **_: error_response(400, "AccessDeniedException", "not authorized"),
+            )
+
+    on_clients(monkeypatch, register)
+    assert run(path) == 3
+    captured = capsys.readouterr()
+    assert "organizations:ListAccounts" in captured.err and "access denied" in captured.err
+    assert "all delivering" not in captured.out and "ok" not in captured.out
+
+
+def test_throttling_is_retried(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # moto never throttles: the first ListAccounts request is answered with a throttle at the seam.
+    _org, path = healthy
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    sent: list[str] = []
+
+    def throttle_once(**_: Any) -> Any:
+        sent.append("x")
+        return (
+            error_response(400, "TooManyRequestsException", "Rate exceeded")
+            if len(sent) == 1
+            else None
+        )
+
+    def register(service: str, created: Any) -> None:
+        if service == "organizations":
+            created.meta.events.register("before-send.organizations.ListAccounts", throttle_once)
+
+    on_clients(monkeypatch, register)
+    assert run(path) == 0
+    assert len(sent) == 2
+
+
+def test_persistent_throttling_is_exit_3(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _org, path = healthy
+
+    def register(service: str, created: Any) -> None:
+        if service == "organizations":
+            created.meta.events.register(
+                "before-send.organizations.ListAccounts",
+                lambda **_: error_response(400, "TooManyRequestsException", "Rate exceeded"),
+            )
+
+    on_clients(monkeypatch, register)
+    assert run(path) == 3
+    assert "throttled" in capsys.readouterr().err
+
+
+def test_bad_config_is_exit_2(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("organization: {}\n", encoding="utf-8")
+    assert run(path) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_unreachable_endpoint_is_exit_3(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = Org(aws_env, "o-abcdefghij", "123456789012")
+    path = write_config(tmp_path, org)
+    assert run(path, "--endpoint-url", "http://127.0.0.1:9") == 3
+    assert "describe" in capsys.readouterr().err.lower()
+
+
+def test_calls_grow_with_accounts_per_page_not_accounts_times_regions(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    regions = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2"]
+    org = seed_organization(aws_env, members=24)
+    path = write_config(tmp_path, org, regions=f"[{', '.join(regions)}]")
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 0
+    calls = json.loads(capsys.readouterr().out)["calls"]
+    accounts, pairs = len(org.accounts), len(org.accounts) * len(regions)
+    assert calls["s3:ListObjectsV2"] == 1  # 1,000 account folders per page
+    assert calls["organizations:ListAccounts"] <= -(-accounts // 20)  # AWS: 20 per page
+    # 11 stream prefixes (ten account-id digits + the management account's own form),
+    # 50 streams per page: never one call per account or per account and region.
+    assert calls["logs:DescribeLogStreams"] <= 11 + pairs // 50
+    assert sum(calls.values()) < accounts < pairs
+
+
+def test_no_progress_output_when_not_a_terminal(
+    healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _org, path = healthy
+    assert run(path) == 0
+    assert "\r" not in capsys.readouterr().err
+
+
+def test_progress_on_a_terminal() -> None:
+    import io
+
+    from generator.aws.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream, enabled=True)
+    progress.add("log streams", 50)
+    progress.add("log streams", 25)
+    progress.done()
+    assert "\rverify: listed 75 log streams" in stream.getvalue()
+
+
+def test_denied_stream_listing_in_a_worker_thread_is_exit_3(
+    healthy: tuple[Org, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Denied inside the parallel stream listing: the error crosses the thread pool (faked at the seam).
+    _org, path = healthy
+
+    def register(service: str, created: Any) -> None:
+        if service == "logs":
+            created.meta.events.register(
+                "before-send.cloudwatch-logs.DescribeLogStreams",
+                lambda **_: error_response(400, "AccessDeniedException", "not authorized"),
+            )
+
+    on_clients(monkeypatch, register)
+    assert run(path, "--json") == 3
+    captured = capsys.readouterr()
+    assert "logs:DescribeLogStreams" in captured.err
+    assert captured.out == ""
+
+
+def test_s3_only_trail_with_key_prefix(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = seed_organization(aws_env, members=2)
+    path = tmp_path / "s3only.yaml"
+    path.write_text(
+        f"""organization:
+  id: {org.org_id}
+  management_account_id: "{org.management}"
+  cloudtrail_trusted_access: already_enabled
+trail:
+  name: org-trail
+  home_region: us-east-1
+  s3_key_prefix: audit/trail
+bucket:
+  name: live-org-cloudtrail-logs
+kms:
+  enabled: false
+""",
+        encoding="utf-8",
+    )
+    silent = org.members[0]
+    deploy(org, load_config(path), accounts=[a for a in org.accounts if a != silent])
+    assert run(path, "--json") == 1
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert not [r for r in results if r["check"] == "CloudWatch delivery"]
+    failed = [r for r in results if r["status"] == "fail"]
+    assert [(r["check"], r["subject"]) for r in failed] == [
+        ("S3 delivery", "organization"),
+        ("S3 delivery", f"account {silent}"),
+    ]
+    assert (
+        failed[1]["expected"]
+        == f"s3://live-org-cloudtrail-logs/audit/trail/AWSLogs/{org.org_id}/{silent}/CloudTrail/"
+    )
+
+
+def test_malformed_endpoint_url_is_exit_2(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, Org(aws_env, "o-abcdefghij", "123456789012"))
+    assert run(path, "--endpoint-url", "not a url") == 2
+    assert "--endpoint-url" in capsys.readouterr().err
+
+
+def test_unknown_profile_is_exit_2(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, Org(aws_env, "o-abcdefghij", "123456789012"))
+    assert run(path, "--profile", "no-such-profile") == 2
+    assert "no-such-profile" in capsys.readouterr().err
