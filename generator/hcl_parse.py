@@ -12,8 +12,11 @@ ourselves and cache it in the user's cache folder, so only the first run ever pa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -63,8 +66,60 @@ def _parser() -> Any:
     )
 
 
+_PARSE_CACHE_LIMIT = 2000  # files; past it the older half is dropped
+
+
+@cache
+def _parse_cache_dir() -> Path | None:
+    """Where parse results are kept, keyed by the exact text and the parser's versions."""
+    tag = f"parsed-hcl2-{version('python-hcl2')}-lark-{version('lark')}"
+    folder = cache_dir() / tag
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
 def parse_text(text: str, file: str) -> dict[str, Any]:
-    """Parse one file into python-hcl2's dict shape; a syntax error becomes a PreflightError."""
+    """Parse one file into python-hcl2's dict shape; a syntax error becomes a PreflightError.
+
+    The parser is deterministic, so the result for a given text (and python-hcl2 and lark
+    versions) is kept in the user's cache folder: the same module re-checked - a re-run, a
+    ``check`` in CI - costs a file read instead of a parse. Only successful parses are kept.
+    """
+    folder = _parse_cache_dir()
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if folder is not None:
+        try:
+            cached = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = None
+        if isinstance(cached, dict):
+            return cached
+    data = _parse_uncached(text, file)
+    if folder is not None:
+        _store(folder, key, data)
+    return data
+
+
+def _store(folder: Path, key: str, data: dict[str, Any]) -> None:
+    """Write one parse result atomically; keep the folder bounded. Failures only cost speed."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream)
+        Path(temporary).replace(folder / f"{key}.json")
+        entries = list(folder.glob("*.json"))
+        if len(entries) > _PARSE_CACHE_LIMIT:
+            entries.sort(key=lambda path: path.stat().st_mtime)
+            for old in entries[: len(entries) // 2]:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+def _parse_uncached(text: str, file: str) -> dict[str, Any]:
     from hcl2.api import serialize, transform
     from hcl2.utils import SerializationOptions
     from lark.exceptions import LarkError, UnexpectedInput

@@ -87,13 +87,14 @@ def check_module(
     files: dict[str, str],
     previous: ParsedModule | None = None,
     allow_replace: Collection[str] = (),
+    parsed: ParsedModule | None = None,
 ) -> tuple[ParsedModule, list[Finding]]:
-    """Re-parse rendered files and run every preflight rule on them.
+    """Re-parse rendered files (unless ``parsed`` is given) and run every preflight rule.
 
     ``previous`` is the module already in the output folder: the rules compare against it so
     that a regeneration cannot silently replace what holds the logs.
     """
-    parsed = ParsedModule.parse(files)
+    parsed = parsed if parsed is not None else ParsedModule.parse(files)
     facts = Facts(
         Arns.of(config),
         previous,
@@ -104,13 +105,23 @@ def check_module(
     return parsed, run_rules(parsed, facts)
 
 
-def previous_module(directory: Path) -> ParsedModule | None:
-    """The module orgtrail-gen wrote earlier in ``directory``, parsed; None if there is none."""
-    files = generated_files(directory)
-    if not files:
+def previous_module(
+    directory: Path, files: dict[str, str], parsed: ParsedModule
+) -> ParsedModule | None:
+    """The module orgtrail-gen wrote earlier in ``directory``, parsed; None if there is none.
+
+    A file on disk identical to its new text has the new text's blocks, so only the files that
+    changed are parsed again: a re-run or a ``check`` of an up-to-date folder costs nothing.
+    """
+    old = generated_files(directory)
+    if not old:
         return None
+    changed = {name: text for name, text in old.items() if files.get(name) != text}
+    kept = tuple(
+        block for block in parsed.blocks if block.file in old and block.file not in changed
+    )
     try:
-        return ParsedModule.parse(files)
+        return ParsedModule(kept + (ParsedModule.parse(changed).blocks if changed else ()))
     except PreflightError as exc:
         raise PreflightError(
             f"{directory}: a file written earlier by orgtrail-gen no longer parses, so this run "
@@ -132,8 +143,9 @@ def build(
     config = load_config(path)
     files = render_module(config, source_name(path), rerun_command(path, output_root))
     root = output_root if output_root is not None else default_output_root(path)
-    previous = previous_module(root / path.stem)
-    parsed, findings = check_module(config, files, previous, allow_replace)
+    parsed = ParsedModule.parse(files)
+    previous = previous_module(root / path.stem, files, parsed)
+    parsed, findings = check_module(config, files, previous, allow_replace, parsed)
     if findings:
         lines = [f"{path}: {len(findings)} preflight check(s) failed; nothing was written:"]
         lines += [str(finding) for finding in findings]

@@ -46,6 +46,30 @@ def test_decode_string_handles_every_escape() -> None:
     )
 
 
+def _clear_caches() -> None:
+    """Forget the in-process grammar and parse-cache folder, so XDG_CACHE_HOME is read again."""
+    hcl_parse._parser.cache_clear()
+    hcl_parse._parse_cache_dir.cache_clear()
+
+
+def test_a_parse_is_kept_by_its_text_and_a_broken_entry_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _clear_caches()
+    try:
+        fresh = hcl_parse.parse_text(TEXT, "s3.tf")
+        (entry,) = (tmp_path / "orgtrail-gen").glob("parsed-*/*.json")
+        assert hcl_parse.parse_text(TEXT, "s3.tf") == fresh
+        entry.write_text("{not json", encoding="utf-8")
+        assert hcl_parse.parse_text(TEXT, "s3.tf") == fresh, "a broken entry is parsed again"
+        with pytest.raises(PreflightError):
+            hcl_parse.parse_text(TEXT + "\nresource {{{\n", "s3.tf")
+        assert len(list((tmp_path / "orgtrail-gen").glob("parsed-*/*.json"))) == 1
+    finally:
+        _clear_caches()
+
+
 def test_grammar_is_cached_in_the_user_cache_not_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,18 +77,18 @@ def test_grammar_is_cached_in_the_user_cache_not_the_package(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     package_cache = tmp_path / "site-packages" / "hcl2" / ".lark_cache.bin"
     monkeypatch.setattr(hcl2_parser, "PARSER_FILE", package_cache)
-    hcl_parse._parser.cache_clear()
+    _clear_caches()
     try:
         ParsedModule.parse({"s3.tf": TEXT})
         cached = list((tmp_path / "orgtrail-gen").glob("*.grammar.bin"))
         assert len(cached) == 1 and cached[0].stat().st_size > 10_000
         stamp = cached[0].stat().st_mtime_ns
-        hcl_parse._parser.cache_clear()
+        _clear_caches()
         ParsedModule.parse({"s3.tf": TEXT})  # a second run loads it rather than rebuilding
         assert cached[0].stat().st_mtime_ns == stamp
         assert not package_cache.exists()
     finally:
-        hcl_parse._parser.cache_clear()
+        _clear_caches()
 
 
 def test_parsing_works_without_a_writable_cache(
@@ -73,12 +97,12 @@ def test_parsing_works_without_a_writable_cache(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    hcl_parse._parser.cache_clear()
+    _clear_caches()
     try:
         module = ParsedModule.parse({"s3.tf": TEXT})
         assert module.get("aws_s3_bucket.logs") is not None
     finally:
-        hcl_parse._parser.cache_clear()
+        _clear_caches()
 
 
 def test_main_job_does_not_import_boto3(tmp_path: Path) -> None:
