@@ -190,9 +190,14 @@ def check_trail_status(live: Live) -> list[Result]:
 
 
 def check_bucket_policy(live: Live) -> list[Result]:
-    """The live bucket policy passes the generator's own bucket rules (OTG001-006)."""
+    """The live bucket policy passes the generator's own bucket rules (OTG001-006).
+
+    In every layout the policy must name the MANAGEMENT account's trail ARN and
+    ``AWSLogs/<management>/`` (:class:`Arns` builds both from the config), also when the bucket
+    is in a log-archive account or a delegated administrator created the trail.
+    """
     bucket = live.config.bucket.name
-    response = live.aws.call(
+    response = live.bucket_aws.call(
         "s3",
         "get_bucket_policy",
         region=live.home,
@@ -246,7 +251,7 @@ def check_key_policy(live: Live) -> list[Result]:
     key_arn = live.config.kms.key_arn
     if not (live.config.kms.enabled and key_arn):
         return []
-    response = live.aws.call(
+    response = live.bucket_aws.call(  # the trail's key lives with the bucket
         "kms",
         "get_key_policy",
         region=key_arn.split(":")[3],
