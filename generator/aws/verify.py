@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
 from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
+from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.config import CLOUDTRAIL_PRINCIPAL, Config
@@ -317,6 +318,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("key policy", check_key_policy),
     ("S3 delivery", check_s3_delivery),
     ("CloudWatch delivery", check_cloudwatch_delivery),
+    ("monitoring", check_monitoring),
 )
 
 

@@ -258,3 +258,77 @@ def deliver(org: Org, config: Config, account: str) -> None:
                 logGroupName=config.cloudwatch_logs.log_group_name,
                 logStreamName=f"{org.org_id}_{account}_CloudTrail_{region}",
             )
+
+
+def deploy_monitoring(org: Org, module: Any) -> str:
+    """Create the metric filters, alarms, topic and subscriptions the rendered module describes.
+
+    Read from the generated HCL (``module.parsed``), not from the generator's view, so that a
+    verify test compares the server with what monitoring.tf says. Returns the topic's ARN (the
+    existing topic's, or the one created for ``aws_sns_topic.alarms``).
+    """
+    from generator.hcl_parse import literal, literals, nested
+
+    config: Config = module.config
+    home = config.trail.home_region
+    parsed = module.parsed
+    assert config.monitoring is not None and config.cloudwatch_logs is not None
+    topic_arn = config.monitoring.notifications.existing_topic_arn or ""
+    sns = client(org.url, "sns", home)
+    for block in parsed.of_type("resource", "aws_sns_topic"):
+        topic_arn = sns.create_topic(Name=literal(block.body["name"]))["TopicArn"]
+    for block in parsed.of_type("resource", "aws_sns_topic_subscription"):
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol=literal(block.body["protocol"]),
+            Endpoint=literal(block.body["endpoint"]),
+        )
+    logs = client(org.url, "logs", home)
+    for block in parsed.of_type("resource", "aws_cloudwatch_log_metric_filter"):
+        (transform,) = nested(block.body, "metric_transformation")
+        logs.put_metric_filter(
+            logGroupName=config.cloudwatch_logs.log_group_name,  # a reference in the HCL
+            filterName=literal(block.body["name"]),
+            filterPattern=literal(block.body["pattern"]),
+            metricTransformations=[
+                {
+                    "metricName": literal(transform["name"]),
+                    "metricNamespace": literal(transform["namespace"]),
+                    "metricValue": literal(transform["value"]),
+                }
+            ],
+        )
+    cloudwatch = client(org.url, "cloudwatch", home)
+    for block in parsed.of_type("resource", "aws_cloudwatch_metric_alarm"):
+        body = block.body
+        actions = literals(body["alarm_actions"]) or [topic_arn]  # a reference to the topic
+        cloudwatch.put_metric_alarm(
+            AlarmName=literal(body["alarm_name"]),
+            Namespace=literal(body["namespace"]),
+            MetricName=literal(body["metric_name"]),
+            Statistic=literal(body["statistic"]),
+            Period=body["period"],
+            EvaluationPeriods=body["evaluation_periods"],
+            Threshold=float(body["threshold"]),
+            ComparisonOperator=literal(body["comparison_operator"]),
+            TreatMissingData=literal(body["treat_missing_data"]),
+            ActionsEnabled=body["actions_enabled"],
+            AlarmActions=actions,
+        )
+    return topic_arn
+
+
+def fake_pending_email_subscriptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto gap: it confirms every subscription at once; AWS keeps an email subscription's
+    SubscriptionArn at ``PendingConfirmation`` until the recipient follows the link."""
+
+    def pending(parsed: dict[str, Any], **_: Any) -> None:
+        for item in parsed.get("Subscriptions", []):
+            if item.get("Protocol") == "email":
+                item["SubscriptionArn"] = "PendingConfirmation"
+
+    def register(service: str, created: Any) -> None:
+        if service == "sns":
+            created.meta.events.register("after-call.sns.ListSubscriptionsByTopic", pending)
+
+    on_clients(monkeypatch, register)
