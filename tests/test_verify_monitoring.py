@@ -87,7 +87,7 @@ def test_deployed_monitoring_passes_with_a_bounded_number_of_calls(
     rows = {r["subject"]: r for r in _monitoring(document)}
     assert rows["metric filters on /aws/cloudtrail/org"]["found"] == "15 of 15 as generated"
     assert rows["alarms"]["found"] == "15 of 15 as generated"
-    assert rows[f"topic {topic}"]["status"] == "ok"
+    assert (rows["alarm topic"]["status"], rows["alarm topic"]["found"]) == ("ok", topic)
     assert topic.endswith(":org-trail-alarms")  # the name the generator gives the topic
     assert rows["topic subscriptions"]["found"] == "1 confirmed, 1 pending"
     # The subscriber who never confirmed receives nothing: a note with the fix, not a failure,
@@ -121,12 +121,12 @@ def test_only_a_pending_email_subscription_is_a_failure(
     code, document = _verify(path, capsys)
     assert code == 1
     failed = [r for r in document["results"] if r["status"] == "fail"]
-    assert [r["subject"] for r in failed] == [
-        "topic subscriptions",
-        "subscription email soc@example.com",
+    assert [(r["subject"], r["found"]) for r in failed] == [
+        ("topic subscriptions", "0 confirmed, 1 pending")
     ]
-    assert failed[0]["found"] == "0 confirmed, 1 pending"
-    assert all("confirm the subscription email" in r["fix"] for r in failed)
+    assert failed[0]["fix"].startswith("confirm the subscription email")
+    notes = [r for r in document["results"] if r["status"] == "note"]
+    assert [r["subject"] for r in notes] == ["subscription email soc@example.com"]
 
 
 def test_drift_in_filters_and_alarms_is_named(
@@ -188,7 +188,9 @@ def test_existing_topic_that_does_not_exist_is_a_failure(
     code, document = _verify(path, capsys)
     assert code == 1
     failed = [r for r in document["results"] if r["status"] == "fail"]
-    assert [(r["subject"], r["found"]) for r in failed] == [(f"topic {topic}", "no such topic")]
+    assert [(r["subject"], r["expected"], r["found"]) for r in failed] == [
+        ("alarm topic", topic, "no such topic")
+    ]
     assert "existing_topic_arn" in failed[0]["fix"]
 
 

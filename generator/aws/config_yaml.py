@@ -296,9 +296,9 @@ def _logs_section(found: Discovery) -> list[str]:
             + ": kept, so no event is deleted; CIS wants >= 365",
         ]
     else:
-        lines.append(
-            f"  log_group_name: {_q(trail.log_group_name)}  # exists: not read, not adopted"
-        )
+        read = found.caller_account == found.management_account_id
+        state = "not found: created" if read else "exists: not read, not adopted"
+        lines.append(f"  log_group_name: {_q(trail.log_group_name)}  # {state}")
     if trail.role_name:
         role = found.role
         state = "exists: adopted (adopt.role)" if role else "not found: created"
@@ -383,8 +383,8 @@ def config_yaml(found: Discovery) -> str:
     """The config text; deterministic for the same discovery."""
     access = "already_enabled" if found.trusted_access else "enable"
     access_note = (
-        "exists: cloudtrail.amazonaws.com has trusted access; only asserted ('adopt' would "
-        "own it, and a destroy would then disable it for every organization trail)"
+        "exists: only asserted; 'adopt' would own it (a destroy then disables it for every "
+        "organization trail)"
         if found.trusted_access
         else "not enabled yet: the module enables it"
     )
