@@ -556,3 +556,39 @@ def test_no_region_is_bad_input(
     assert code == 2
     assert "--region" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_other_accounts_credentials_adopt_only_the_trail(
+    org_only: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands for credentials of another account: GetCallerIdentity is answered at the seam.
+    # Only the management account can import what the trail uses, so nothing of it is read.
+    _existing_trail(org_only, policy=True)
+    operations: list[str] = []
+
+    def register(service: str, created: Any) -> None:
+        created.meta.events.register(
+            "before-call", lambda model, **_: operations.append(f"{service}:{model.name}")
+        )
+        if service == "sts":
+            created.meta.events.register(
+                "before-call.sts.GetCallerIdentity", answer({"Account": "999999999999"})
+            )
+
+    on_clients(monkeypatch, register)
+    code, path = discover(tmp_path)
+    assert code == 0
+    config = build(path).config
+    assert config.adopt is not None and config.adopt.trail is not None
+    assert (config.adopt.bucket, config.adopt.log_group, config.adopt.role, config.adopt.key) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert config.bucket.create is False
+    assert not {op.split(":")[0] for op in operations} & {"iam", "kms", "logs"}
+    assert "s3:ListBuckets" not in operations
+    text = path.read_text(encoding="utf-8")
+    assert "Read with credentials of account 999999999999" in text
+    assert "# Not adopted: not read: the credentials are not the management account's." in text
