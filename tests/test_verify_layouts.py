@@ -209,4 +209,6 @@ delegated_admin:
     client(aws_env, "s3").put_bucket_policy(Bucket="delegated-org-cloudtrail-logs", Policy=wrong)
     _aws, results = _run(path)
     failed = [r for r in results if r.status == "fail"]
-    assert failed and {r.check for r in failed} == {"bucket policy"}
+    # Every CloudTrail grant is pinned to an ARN that is not the trail's (OTG003).
+    assert [r.subject.split()[1] for r in failed] == ["OTG003"] * 3
+    assert {r.check for r in failed} == {"bucket policy"}
