@@ -144,6 +144,8 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     key_arn = _existing_trail(org_only, policy=True)
     kms, logs, s3 = (client(org_only.url, name) for name in ("kms", "logs", "s3"))
     kms.create_alias(AliasName="alias/legacy-trail-key", TargetKeyId=key_arn)
+    logs.delete_log_group(logGroupName="legacy-trail")  # again, encrypted with the trail's key
+    logs.create_log_group(logGroupName="legacy-trail", kmsKeyId=key_arn)
     logs.put_retention_policy(logGroupName="legacy-trail", retentionInDays=90)
     s3.put_public_access_block(
         Bucket="legacy-trail-bucket",
@@ -186,6 +188,7 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     assert adopt.bucket.configurations == ["public_access_block", "versioning", "policy"]
     assert adopt.log_group is not None
     assert (adopt.log_group.name, adopt.log_group.retention_in_days) == ("legacy-trail", 90)
+    assert adopt.log_group.kms_key_arn == key_arn
     assert config.cloudwatch_logs is not None
     assert config.cloudwatch_logs.retention_in_days == 90  # kept: nothing gets deleted
     assert adopt.role is not None
