@@ -857,6 +857,16 @@ class ModuleView:
             return topic.name
         return self.config.trail.name.replace(".", "-") + "-alarms"
 
+    @property
+    def alarm_topic_arn(self) -> str:
+        """The topic every alarm notifies: the existing one, else the created one's ARN."""
+        monitoring = self.config.monitoring
+        existing = monitoring.notifications.existing_topic_arn if monitoring else None
+        return existing or (
+            f"arn:{self.arns.partition}:sns:{self.arns.home_region}:"
+            f"{self.arns.management_account_id}:{self.alarm_topic_name}"
+        )
+
     def monitoring(self) -> dict[str, Any] | None:
         """Metric filters and alarms on the trail's log group, the topic, the saved queries.
 
@@ -869,11 +879,7 @@ class ModuleView:
         if monitoring is None or not self.has_cloudwatch:
             return None
         existing = monitoring.notifications.existing_topic_arn
-        topic_arn = (
-            existing
-            or f"arn:{self.arns.partition}:sns:{self.arns.home_region}:"
-            f"{self.arns.management_account_id}:{self.alarm_topic_name}"
-        )
+        topic_arn = self.alarm_topic_arn
         action = existing or Ref(f"{ALARM_TOPIC}.arn")
         topic = monitoring.notifications.topic
         filters = self.metric_filters()

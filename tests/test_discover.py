@@ -12,6 +12,8 @@ import pytest
 import yaml
 from support.moto_server import (  # noqa: F401  (fixtures)
     REGION,
+    answer,
+    assumed_client,
     aws_env,
     client,
     deploy,
@@ -74,8 +76,29 @@ def test_trusted_access_already_enabled_is_asserted_not_managed(
     assert build(path).config.organization.cloudtrail_trusted_access == "already_enabled"
 
 
-def _existing_trail(org: Any, *, policy: bool, key: bool = True) -> str:
-    s3 = client(org.url, "s3")
+LEGACY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Keep",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::legacy-trail-bucket/*",
+        }
+    ],
+}
+
+
+def _existing_trail(
+    org: Any, *, policy: bool, key: bool = True, bucket_owner: str | None = None, **kms: Any
+) -> str:
+    """A console-style organization trail with its bucket, log group, delivery role and key.
+
+    ``bucket_owner``: a role ARN whose account creates the bucket (moto puts a bucket created
+    with a role's credentials in that account); default the management account.
+    """
+    s3 = assumed_client(org.url, "s3", bucket_owner) if bucket_owner else client(org.url, "s3")
     s3.create_bucket(Bucket="legacy-trail-bucket")
     for region in ("us-east-1", "eu-west-1"):
         s3.put_object(
@@ -84,25 +107,21 @@ def _existing_trail(org: Any, *, policy: bool, key: bool = True) -> str:
             Body=b"{}",
         )
     if policy:
-        s3.put_bucket_policy(
-            Bucket="legacy-trail-bucket",
-            Policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "Keep",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:aws:iam::{org.management}:root"},
-                            "Action": "s3:GetObject",
-                            "Resource": "arn:aws:s3:::legacy-trail-bucket/*",
-                        }
-                    ],
-                }
-            ),
-        )
+        s3.put_bucket_policy(Bucket="legacy-trail-bucket", Policy=json.dumps(LEGACY_POLICY))
     logs = client(org.url, "logs")
     logs.create_log_group(logGroupName="legacy-trail")
+    iam = client(org.url, "iam")
+    iam.create_role(RoleName="LegacyDelivery", Path="/service-role/", AssumeRolePolicyDocument="{}")
+    iam.put_role_policy(
+        RoleName="LegacyDelivery",
+        PolicyName="Cloudtrail-CW-access-policy",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}],
+            }
+        ),
+    )
     trail: dict[str, Any] = {
         "Name": "legacy-trail",
         "S3BucketName": "legacy-trail-bucket",
@@ -115,7 +134,7 @@ def _existing_trail(org: Any, *, policy: bool, key: bool = True) -> str:
     }
     key_arn = ""
     if key:
-        key_arn = client(org.url, "kms").create_key()["KeyMetadata"]["Arn"]
+        key_arn = client(org.url, "kms").create_key(**kms)["KeyMetadata"]["Arn"]
         trail["KmsKeyId"] = key_arn
     client(org.url, "cloudtrail").create_trail(**trail)
     return key_arn
@@ -123,28 +142,82 @@ def _existing_trail(org: Any, *, policy: bool, key: bool = True) -> str:
 
 def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     key_arn = _existing_trail(org_only, policy=True)
+    kms, logs, s3 = (client(org_only.url, name) for name in ("kms", "logs", "s3"))
+    kms.create_alias(AliasName="alias/legacy-trail-key", TargetKeyId=key_arn)
+    logs.delete_log_group(logGroupName="legacy-trail")  # again, encrypted with the trail's key
+    logs.create_log_group(logGroupName="legacy-trail", kmsKeyId=key_arn)
+    logs.put_retention_policy(logGroupName="legacy-trail", retentionInDays=90)
+    s3.put_public_access_block(
+        Bucket="legacy-trail-bucket",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_versioning(
+        Bucket="legacy-trail-bucket", VersioningConfiguration={"Status": "Enabled"}
+    )
     code, path = discover(tmp_path)
     assert code == 0
-    config = build(path).config
+    module = build(path)  # accepted as is, imports and all
+    config = module.config
     assert config.trail.name == "legacy-trail"
     assert config.trail.s3_key_prefix == "audit"
     assert config.trail.regions == ["us-east-1", "eu-west-1"]  # where logs were delivered
-    assert (config.bucket.name, config.bucket.create, config.bucket.existing_policy) == (
-        "legacy-trail-bucket",
-        False,
-        "merge",
-    )
-    assert config.kms.key_arn == key_arn
-    assert config.cloudwatch_logs is not None
-    assert (config.cloudwatch_logs.log_group_name, config.cloudwatch_logs.role_name) == (
-        "legacy-trail",
-        "LegacyDelivery",
-    )
-    text = path.read_text(encoding="utf-8")
+    assert config.trail.enable_log_file_validation is True
+    # The bucket is in the management account and in the home region: adopted, then managed.
+    assert (config.bucket.name, config.bucket.create) == ("legacy-trail-bucket", True)
+    adopt = config.adopt
+    assert adopt is not None and adopt.trail is not None
     assert (
-        "create: false  # exists" in text
-        and "existing_policy: merge  # it has a policy today" in text
+        adopt.trail.arn == f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/legacy-trail"
     )
+    assert (adopt.trail.s3_bucket_name, adopt.trail.s3_key_prefix) == (
+        "legacy-trail-bucket",
+        "audit",
+    )
+    assert adopt.trail.is_organization_trail and adopt.trail.is_multi_region
+    assert adopt.trail.enable_log_file_validation is False  # today's, as GetTrail says
+    assert adopt.trail.kms_key_arn == key_arn
+    assert adopt.trail.cloud_watch_logs_role_arn == (
+        f"arn:aws:iam::{org_only.management}:role/service-role/LegacyDelivery"
+    )
+    assert adopt.bucket is not None
+    assert adopt.bucket.configurations == ["public_access_block", "versioning", "policy"]
+    assert adopt.log_group is not None
+    assert (adopt.log_group.name, adopt.log_group.retention_in_days) == ("legacy-trail", 90)
+    assert adopt.log_group.kms_key_arn == key_arn
+    assert config.cloudwatch_logs is not None
+    assert config.cloudwatch_logs.retention_in_days == 90  # kept: nothing gets deleted
+    assert adopt.role is not None
+    assert (adopt.role.name, adopt.role.path, adopt.role.inline_policy) == (
+        "LegacyDelivery",
+        "/service-role/",
+        "Cloudtrail-CW-access-policy",
+    )
+    assert adopt.key is not None
+    assert (adopt.key.arn, adopt.key.alias) == (key_arn, "alias/legacy-trail-key")
+    assert (config.kms.key_arn, config.kms.alias) == (None, "alias/legacy-trail-key")
+    imports = module.files["imports.tf"]
+    key_id = key_arn.rsplit("/", 1)[1]
+    for to, import_id in (
+        ("aws_cloudtrail.org", adopt.trail.arn),
+        ("aws_s3_bucket.logs", "legacy-trail-bucket"),
+        ("aws_s3_bucket_public_access_block.logs", "legacy-trail-bucket"),
+        ("aws_s3_bucket_versioning.logs", "legacy-trail-bucket"),
+        ("aws_s3_bucket_policy.logs", "legacy-trail-bucket"),
+        ("aws_cloudwatch_log_group.cloudtrail", "legacy-trail"),
+        ("aws_iam_role.cloudtrail_cloudwatch", "LegacyDelivery"),
+        ("aws_iam_role_policy.cloudtrail_cloudwatch", "LegacyDelivery:Cloudtrail-CW-access-policy"),
+        ("aws_kms_key.cloudtrail", key_id),
+        ("aws_kms_alias.cloudtrail", "alias/legacy-trail-key"),
+    ):
+        assert f'  to = {to}\n  id = "{import_id}"\n' in imports, to
+    # Settings the bucket lacks are created, not imported (an import of them would fail).
+    assert "aws_s3_bucket_ownership_controls.logs\n" not in imports
+    text = path.read_text(encoding="utf-8")
     assert "regions: regions with delivered logs" in text
     assert "the existing trail has log file validation off; the module turns it on" in text
     assert (
@@ -152,18 +225,133 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
         in text
     )
     assert "log group legacy-trail, role arn:aws:iam::" in text
-    assert config.trail.enable_log_file_validation is True
 
 
-def test_bucket_without_policy_is_replace(org_only: Any, tmp_path: Path) -> None:
-    # data "aws_s3_bucket_policy" fails the plan on a bucket with no policy: merge is impossible.
-    _existing_trail(org_only, policy=False, key=False)
+def test_bucket_of_another_account_stays_unmanaged(org_only: Any, tmp_path: Path) -> None:
+    # The bucket is created with a member account's credentials: moto files it under that
+    # account, and the management account's ListBuckets does not list it.
+    archive_role = f"arn:aws:iam::{org_only.members[0]}:role/LogArchive"
+    _existing_trail(org_only, policy=True, key=False, bucket_owner=archive_role)
     code, path = discover(tmp_path)
     assert code == 0
     config = build(path).config
-    assert config.bucket.existing_policy == "replace"
+    assert (config.bucket.create, config.bucket.existing_policy) == (False, "merge")
+    assert config.adopt is not None
+    assert config.adopt.bucket is None and config.adopt.trail is not None
+    assert config.adopt.log_group is not None and config.adopt.role is not None
+    text = path.read_text(encoding="utf-8")
+    assert "# Not adopted: it is not in the management account" in text
+
+
+def test_bucket_without_policy_is_replace_when_not_adopted(org_only: Any, tmp_path: Path) -> None:
+    # data "aws_s3_bucket_policy" fails the plan on a bucket with no policy: merge is impossible.
+    archive_role = f"arn:aws:iam::{org_only.members[0]}:role/LogArchive"
+    _existing_trail(org_only, policy=False, key=False, bucket_owner=archive_role)
+    code, path = discover(tmp_path)
+    assert code == 0
+    config = build(path).config
+    assert (config.bucket.create, config.bucket.existing_policy) == (False, "replace")
     assert config.kms.key_arn is None
     assert "it has no policy today" in path.read_text(encoding="utf-8")
+
+
+def test_multi_region_key_is_used_not_adopted(
+    org_only: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model refuses adopt.key for a multi-Region key (managing it would replace it).
+    # moto gap: its multi-Region key ids are mrk-<uuid>, AWS's mrk-<32 hex digits> (which the
+    # model checks). The trail names an AWS-form key, and DescribeKey/ListAliases for it are
+    # answered at the seam.
+    _existing_trail(org_only, policy=True, key=False)
+    key_arn = f"arn:aws:kms:us-east-1:{org_only.management}:key/mrk-{'0a1b2c3d' * 4}"
+    client(org_only.url, "cloudtrail").update_trail(Name="legacy-trail", KmsKeyId=key_arn)
+    metadata = {
+        "KeyId": key_arn.rsplit("/", 1)[1],
+        "Arn": key_arn,
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "KeyManager": "CUSTOMER",
+        "MultiRegion": True,
+    }
+
+    def register(service: str, created: Any) -> None:
+        if service == "kms":
+            created.meta.events.register(
+                "before-call.kms.DescribeKey", answer({"KeyMetadata": metadata})
+            )
+            created.meta.events.register("before-call.kms.ListAliases", answer({"Aliases": []}))
+
+    on_clients(monkeypatch, register)
+    code, path = discover(tmp_path)
+    assert code == 0
+    module = build(path)
+    assert module.config.kms.key_arn == key_arn
+    assert module.config.adopt is not None and module.config.adopt.key is None
+    assert module.config.adopt.trail is not None
+    assert module.config.adopt.trail.kms_key_arn == key_arn
+    assert "aws_kms_key.cloudtrail" not in module.files["imports.tf"]
+    assert "# Not adopted (adopt.key): a multi-Region key" in path.read_text(encoding="utf-8")
+
+
+def test_bucket_object_lock_and_access_logging_are_kept(org_only: Any, tmp_path: Path) -> None:
+    s3 = client(org_only.url, "s3")
+    s3.create_bucket(Bucket="legacy-trail-bucket", ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket="legacy-trail-bucket",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}},
+        },
+    )
+    s3.create_bucket(Bucket="legacy-access-logs")
+    s3.put_bucket_policy(  # moto, like S3, wants the logging service admitted first
+        Bucket="legacy-access-logs",
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logging.s3.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": "arn:aws:s3:::legacy-access-logs/*",
+                    }
+                ],
+            }
+        ),
+    )
+    s3.put_bucket_logging(
+        Bucket="legacy-trail-bucket",
+        BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": "legacy-access-logs", "TargetPrefix": "trail/"}
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="legacy-trail-bucket",
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "old", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 3650}}
+            ]
+        },
+    )
+    client(org_only.url, "cloudtrail").create_trail(
+        Name="legacy-trail", S3BucketName="legacy-trail-bucket", IsOrganizationTrail=True,
+        IsMultiRegionTrail=True,
+    )  # fmt: skip
+    code, path = discover(tmp_path)
+    assert code == 0
+    module = build(path)
+    config = module.config
+    assert config.bucket.object_lock is not None
+    assert (config.bucket.object_lock.mode, config.bucket.object_lock.days) == ("GOVERNANCE", 30)
+    assert config.bucket.access_logging is not None
+    assert config.bucket.access_logging.target_bucket == "legacy-access-logs"
+    assert config.adopt is not None and config.adopt.bucket is not None
+    assert {"object_lock", "logging", "lifecycle"} <= set(config.adopt.bucket.configurations)
+    imports = module.files["imports.tf"]
+    for to in ("object_lock_configuration", "logging", "lifecycle_configuration"):
+        assert f"to = aws_s3_bucket_{to}.logs" in imports
+    text = path.read_text(encoding="utf-8")
+    assert "its lifecycle rules today are REPLACED by bucket.lifecycle" in text
 
 
 def test_control_tower_trail_is_recognised_and_its_cost_explained(
@@ -371,3 +559,39 @@ def test_no_region_is_bad_input(
     assert code == 2
     assert "--region" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_other_accounts_credentials_adopt_only_the_trail(
+    org_only: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stands for credentials of another account: GetCallerIdentity is answered at the seam.
+    # Only the management account can import what the trail uses, so nothing of it is read.
+    _existing_trail(org_only, policy=True)
+    operations: list[str] = []
+
+    def register(service: str, created: Any) -> None:
+        created.meta.events.register(
+            "before-call", lambda model, **_: operations.append(f"{service}:{model.name}")
+        )
+        if service == "sts":
+            created.meta.events.register(
+                "before-call.sts.GetCallerIdentity", answer({"Account": "999999999999"})
+            )
+
+    on_clients(monkeypatch, register)
+    code, path = discover(tmp_path)
+    assert code == 0
+    config = build(path).config
+    assert config.adopt is not None and config.adopt.trail is not None
+    assert (config.adopt.bucket, config.adopt.log_group, config.adopt.role, config.adopt.key) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert config.bucket.create is False
+    assert not {op.split(":")[0] for op in operations} & {"iam", "kms", "logs"}
+    assert "s3:ListBuckets" not in operations
+    text = path.read_text(encoding="utf-8")
+    assert "Read with credentials of account 999999999999" in text
+    assert "# Not adopted: not read: the credentials are not the management account's." in text

@@ -81,7 +81,7 @@ def check_s3_delivery(live: Live) -> list[Result]:
     prefix = log_prefix_of(config)
     try:
         folders = account_folders(
-            live.aws, live.home, config.bucket.name, log_prefix_of(config), live.progress
+            live.bucket_aws, live.home, config.bucket.name, log_prefix_of(config), live.progress
         )
     except NotFound:
         missing_bucket = Result(

@@ -11,11 +11,23 @@ from __future__ import annotations
 import json
 import re
 
-from generator.aws.discover import Discovery, ExistingTrail
+from generator.aws.discover import (
+    Discovery,
+    ExistingBucket,
+    ExistingKey,
+    ExistingTrail,
+)
 
 _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$|:key/mrk-")
+# The model's own patterns for what discover writes under adopt: (generator/config.py).
+_ADOPTABLE_KEY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+    r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
+_INLINE_POLICY = re.compile(r"^[\w+=,.@-]{1,128}$")
+_LOGGING_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()/-]{0,200}$")
+_ALIAS = re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]{1,250}$")
 
 
 def _q(value: str) -> str:
@@ -51,7 +63,8 @@ def _trail_line(trail: ExistingTrail) -> str:
 def _header(found: Discovery) -> list[str]:
     lines = [
         "# Written by `orgtrail-gen discover` from the live organization. Review it, then run",
-        "# `orgtrail-gen` on this file. Values marked 'exists' are adopted, not recreated.",
+        "# `orgtrail-gen` on this file. Values marked 'exists' are adopted (the adopt: section",
+        "# imports them), not recreated.",
         f"# Organization {found.org_id}: {found.account_count} accounts "
         f"({found.active_count} active), feature set {found.feature_set}.",
         "# CloudTrail delegated administrators: "
@@ -81,27 +94,69 @@ def _header(found: Discovery) -> list[str]:
     return lines
 
 
-def config_yaml(found: Discovery) -> str:
-    """The config text; deterministic for the same discovery."""
-    trail = found.adopted
-    access = "already_enabled" if found.trusted_access else "enable"
-    access_note = (
-        "exists: cloudtrail.amazonaws.com has trusted access; only asserted"
-        if found.trusted_access
-        else "not enabled yet: the module enables it"
-    )
-    lines = [*_header(found), "organization:"]
-    lines += [
-        f"  id: {found.org_id}",
-        f'  management_account_id: "{found.management_account_id}"',
-        f"  cloudtrail_trusted_access: {access}  # {access_note}",
-        "trail:",
-    ]
-    if trail:
-        lines.append(
-            f"  name: {_q(trail.name)}  # exists: adopt it with an `import` block before the "
-            "first apply"
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _or_null(value: str | None) -> str:
+    return _q(value) if value else "null"
+
+
+def _adoptable_bucket(found: Discovery) -> tuple[ExistingBucket | None, str]:
+    """The bucket if the model can adopt it, else None and the reason, for a comment."""
+    bucket, trail = found.bucket, found.adopted
+    if bucket is None or trail is None:
+        return None, (
+            "not read: the credentials are not the management account's"
+            if trail and trail.bucket
+            else ""
         )
+    if not bucket.in_management_account:
+        return None, (
+            "it is not in the management account (ListBuckets there does not list it), and "
+            "adopting needs the bucket in the account that will manage it; kept unmanaged"
+        )
+    if bucket.region != found.home_region:
+        return None, (
+            f"it is in {bucket.region}, the trail in {found.home_region}; the module manages "
+            "resources in the home region only, so it stays unmanaged"
+        )
+    if "." in bucket.name:
+        return None, (
+            "its name has a '.', which the model refuses for a managed bucket (virtual-hosted "
+            "HTTPS breaks); kept unmanaged"
+        )
+    return bucket, ""
+
+
+def _adoptable_key(found: Discovery) -> tuple[ExistingKey | None, str]:
+    """The trail's key if the model can take it over, else None and why it stays kms.key_arn."""
+    key = found.key
+    if key is None:
+        return None, ""
+    reasons = []
+    if key.multi_region or ":key/mrk-" in key.arn:
+        reasons.append("a multi-Region key (the generated key is single-Region)")
+    if key.key_spec != "SYMMETRIC_DEFAULT":
+        reasons.append(f"key spec {key.key_spec}")
+    if key.custom_key_store_id:
+        reasons.append(f"in custom key store {key.custom_key_store_id}")
+    if key.key_manager != "CUSTOMER":
+        reasons.append(f"managed by {key.key_manager}")
+    if key.arn.split(":")[3] != found.home_region:
+        reasons.append(f"in {key.arn.split(':')[3]}, not {found.home_region}")
+    if not _ADOPTABLE_KEY_ARN.match(key.arn):
+        reasons.append("not a key ARN")
+    if reasons:
+        return None, "; ".join(reasons)
+    return key, ""
+
+
+def _trail_section(found: Discovery) -> list[str]:
+    trail = found.adopted
+    lines = ["trail:"]
+    if trail:
+        lines.append(f"  name: {_q(trail.name)}  # exists: adopted (adopt.trail), imported by ARN")
     else:
         lines.append("  name: org-trail  # new: no organization trail of your own exists")
     lines += [
@@ -122,48 +177,227 @@ def config_yaml(found: Discovery) -> str:
         ):
             if not on:
                 lines.append(f"  # the existing trail {what}")
-    lines.append("bucket:")
-    if trail and trail.bucket:
-        mode = "merge" if found.bucket_has_policy else "replace"
-        why = (
-            "it has a policy today: keep its statements"
-            if found.bucket_has_policy
-            else "it has no policy today, so there is nothing to merge"
-        )
-        lines += [
-            f"  name: {_q(trail.bucket)}",
-            "  create: false  # exists: only its policy is managed here",
-            f"  existing_policy: {mode}  # {why}",
-        ]
-    else:
-        lines += [
+    return lines
+
+
+def _bucket_section(found: Discovery) -> list[str]:
+    trail = found.adopted
+    lines = ["bucket:"]
+    if not (trail and trail.bucket):
+        return [
+            *lines,
             f"  name: {found.org_id}-cloudtrail-logs  # new; bucket names are global: "
             "change it if taken",
             "  create: true",
         ]
-    if trail and trail.kms_key_arn:
-        key = trail.kms_key_arn
-        if _KEY_ARN.search(key) and key.split(":")[3] == found.home_region:
-            lines += ["kms:", f"  key_arn: {_q(key)}  # exists: the trail's key, not managed here"]
-        else:
-            lines.append(
-                f"# The trail's KMS key {key} is not a key ARN in {found.home_region}; a new key "
-                "is created instead (set kms.key_arn to keep one)."
-            )
-    if trail and trail.log_group_name:
-        lines += [
-            "cloudwatch_logs:",
-            f"  log_group_name: {_q(trail.log_group_name)}  # exists: adopt with an `import` block",
-        ]
-        if trail.role_name:
-            lines.append(f"  role_name: {_q(trail.role_name)}  # exists")
-    elif trail:
-        lines.append(
-            "# The trail does not deliver to CloudWatch Logs; add cloudwatch_logs to do so."
+    bucket, why = _adoptable_bucket(found)
+    if bucket is None:
+        mode = "merge" if found.bucket_has_policy else "replace"
+        reason = (
+            "it has a policy today: keep its statements"
+            if found.bucket_has_policy
+            else "it has no policy today, so there is nothing to merge"
         )
-    else:
-        lines += [
+        lines.append(f"  name: {_q(trail.bucket)}")
+        if why:
+            lines.append(f"  # Not adopted: {why}.")
+        return [
+            *lines,
+            "  create: false  # exists: only its policy is managed here",
+            f"  existing_policy: {mode}  # {reason}",
+        ]
+    lines += [
+        f"  name: {_q(bucket.name)}  # exists: adopted (adopt.bucket) with the settings it has",
+        "  create: true  # managed here from now on: imported, then hardened in place",
+    ]
+    if "lifecycle" in bucket.configurations:
+        lines.append(
+            "  # its lifecycle rules today are REPLACED by bucket.lifecycle (default: abort "
+            "incomplete uploads"
+        )
+        lines.append("  # after 7 days only): write the rules you keep under bucket.lifecycle")
+    lock = bucket.object_lock or {}
+    retention = lock.get("Rule", {}).get("DefaultRetention", {})
+    if retention.get("Days") and retention.get("Mode"):
+        lines.append(
+            f"  object_lock: {{mode: {retention['Mode']}, days: {retention['Days']}}}  # exists: "
+            "its default retention, kept"
+        )
+    elif lock:
+        lines.append(
+            "  # Object Lock is on without a default retention in days: left as it is (not "
+            "managed here)"
+        )
+    logging = bucket.logging or {}
+    target, prefix = logging.get("TargetBucket"), str(logging.get("TargetPrefix") or "")
+    if target and target != bucket.name and _LOGGING_PREFIX.match(prefix):
+        lines.append(
+            f"  access_logging: {{target_bucket: {_q(str(target))}, target_prefix: "
+            f"{json.dumps(prefix)}}}  # exists"
+        )
+    elif logging:
+        lines.append("  # its server access logging is left as it is (not managed here)")
+    return lines
+
+
+def _kms_section(found: Discovery) -> list[str]:
+    trail = found.adopted
+    if not (trail and trail.kms_key_arn):
+        return []
+    key, why = _adoptable_key(found)
+    if key is not None:
+        alias = key.aliases[0] if key.aliases and _ALIAS.match(key.aliases[0]) else None
+        if not alias:
+            return [
+                "# The adopted key (adopt.key) has no alias: the module adds alias/<trail name>."
+            ]
+        lines = ["kms:", f"  alias: {_q(alias)}  # exists: the adopted key's alias"]
+        if len(key.aliases) > 1:
+            lines.append(
+                f"  # its other aliases are left as they are: {', '.join(key.aliases[1:])}"
+            )
+        return lines
+    arn = trail.kms_key_arn
+    if _ADOPTABLE_KEY_ARN.match(arn) and arn.split(":")[3] == found.home_region:
+        lines = ["kms:", f"  key_arn: {_q(arn)}  # exists: the trail's key, not managed here"]
+        if why:
+            lines.insert(1, f"  # Not adopted (adopt.key): {why}; used as it is.")
+        return lines
+    return [
+        f"# The trail's KMS key {arn} is not a key ARN in {found.home_region}; a new key "
+        "is created instead (set kms.key_arn to keep one)."
+    ]
+
+
+def _logs_section(found: Discovery) -> list[str]:
+    trail = found.adopted
+    if not trail:
+        return [
             "cloudwatch_logs:  # remove this section to deliver to S3 only",
             "  log_group_name: /aws/cloudtrail/org-trail",
         ]
+    if not trail.log_group_name:
+        return ["# The trail does not deliver to CloudWatch Logs; add cloudwatch_logs to do so."]
+    group = found.log_group
+    lines = ["cloudwatch_logs:"]
+    if group is not None and group.log_group_class != "STANDARD":
+        lines += [
+            f"  # The trail's log group {trail.log_group_name} is {group.log_group_class}: the "
+            "generated group is STANDARD",
+            "  # and the class forces a new group, so it cannot be adopted; a new one is created.",
+            f"  log_group_name: /aws/cloudtrail/{trail.name}",
+        ]
+    elif group is not None:
+        days = group.retention_in_days or 0
+        lines += [
+            f"  log_group_name: {_q(group.name)}  # exists: adopted (adopt.log_group)",
+            f"  retention_in_days: {days}  # today's"
+            + (" (never expire)" if not days else "")
+            + ": kept, so no event is deleted; CIS wants >= 365",
+        ]
+    else:
+        read = found.caller_account == found.management_account_id
+        state = "not found: created" if read else "exists: not read, not adopted"
+        lines.append(f"  log_group_name: {_q(trail.log_group_name)}  # {state}")
+    if trail.role_name:
+        role = found.role
+        state = "exists: adopted (adopt.role)" if role else "not found: created"
+        if role is None and found.caller_account != found.management_account_id:
+            state = "exists: not read, not adopted"
+        lines.append(f"  role_name: {_q(trail.role_name)}  # {state}")
+    return lines
+
+
+def _adopt_section(found: Discovery) -> list[str]:
+    trail = found.adopted
+    if trail is None:
+        return []
+    lines = ["adopt:  # what exists today: each is imported (imports.tf), never recreated"]
+    if trail.arn.split(":")[4] == found.management_account_id and trail.bucket:
+        key_arn = trail.kms_key_arn if trail.kms_key_arn else None
+        lines += [
+            "  trail:  # as GetTrail describes it today; the plan changes it in place",
+            f"    arn: {_q(trail.arn)}",
+            f"    s3_bucket_name: {_q(trail.bucket)}",
+            f"    s3_key_prefix: {_or_null(trail.prefix)}",
+            f"    is_organization_trail: {_bool(trail.is_organization)}",
+            f"    is_multi_region: {_bool(trail.is_multi_region)}",
+            f"    include_global_service_events: {_bool(trail.include_global_service_events)}",
+            f"    enable_log_file_validation: {_bool(trail.log_file_validation)}",
+        ]
+        if key_arn is None or _ADOPTABLE_KEY_ARN.match(key_arn):
+            lines.append(f"    kms_key_arn: {_or_null(key_arn)}")
+        else:
+            lines.append(f"    # kms_key_arn left out: {key_arn} is not a key ARN")
+        lines += [
+            f"    cloud_watch_logs_group_arn: {_or_null(trail.log_group_arn)}",
+            f"    cloud_watch_logs_role_arn: {_or_null(trail.role_arn)}",
+            f"    sns_topic_name: {_or_null(trail.sns_topic)}",
+            f"    has_custom_event_selectors: {_bool(trail.has_custom_event_selectors)}",
+            f"    has_insight_selectors: {_bool(trail.has_insight_selectors)}",
+        ]
+    else:
+        lines.append(
+            f"  # trail not adopted: its ARN does not carry the management account "
+            f"{found.management_account_id}"
+        )
+    bucket, _ = _adoptable_bucket(found)
+    if bucket is not None:
+        lines += [
+            "  bucket:",
+            f"    name: {_q(bucket.name)}",
+            *(
+                _flow_list("    configurations: ", list(bucket.configurations))
+                if bucket.configurations
+                else ["    configurations: []"]
+            ),
+        ]
+    group = found.log_group
+    if group is not None and group.log_group_class == "STANDARD":
+        entries = [f"name: {_q(group.name)}", f"retention_in_days: {group.retention_in_days}"]
+        if group.retention_in_days is None:
+            entries[-1] = "retention_in_days: null"
+        if group.kms_key_arn and _ADOPTABLE_KEY_ARN.match(group.kms_key_arn):
+            entries.append(f"kms_key_arn: {_q(group.kms_key_arn)}")
+        lines += ["  log_group:", *(f"    {entry}" for entry in entries)]
+    role = found.role
+    if role is not None:
+        lines += ["  role:", f"    name: {_q(role.name)}", f"    path: {_q(role.path)}"]
+        policies = [p for p in role.inline_policies if _INLINE_POLICY.match(p)]
+        if len(policies) == 1:
+            lines.append(f"    inline_policy: {_q(policies[0])}  # taken over, then replaced")
+        elif policies:
+            lines.append(
+                f"    # inline policies {', '.join(policies)}: left as they are; the module "
+                "adds its own"
+            )
+    key, _ = _adoptable_key(found)
+    if key is not None:
+        lines += ["  key:", f"    arn: {_q(key.arn)}"]
+        if key.aliases and _ALIAS.match(key.aliases[0]):
+            lines.append(f"    alias: {_q(key.aliases[0])}")
+    return lines
+
+
+def config_yaml(found: Discovery) -> str:
+    """The config text; deterministic for the same discovery."""
+    access = "already_enabled" if found.trusted_access else "enable"
+    access_note = (
+        "exists: only asserted; 'adopt' would own it (a destroy then disables it for every "
+        "organization trail)"
+        if found.trusted_access
+        else "not enabled yet: the module enables it"
+    )
+    lines = [
+        *_header(found),
+        "organization:",
+        f"  id: {found.org_id}",
+        f'  management_account_id: "{found.management_account_id}"',
+        f"  cloudtrail_trusted_access: {access}  # {access_note}",
+        *_trail_section(found),
+        *_bucket_section(found),
+        *_kms_section(found),
+        *_logs_section(found),
+        *_adopt_section(found),
+    ]
     return "\n".join(lines) + "\n"

@@ -34,6 +34,9 @@ class ExistingTrail:
     kms_key_arn: str | None
     log_group_arn: str | None
     role_arn: str | None
+    sns_topic: str | None = None
+    has_custom_event_selectors: bool = False
+    has_insight_selectors: bool = False
 
     @property
     def is_control_tower(self) -> bool:
@@ -49,6 +52,49 @@ class ExistingTrail:
     def role_name(self) -> str | None:
         """The delivery role's name (its path dropped)."""
         return self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
+
+
+@dataclass(frozen=True)
+class ExistingBucket:
+    """The adopted trail's bucket: where it is and which settings it has today."""
+
+    name: str
+    in_management_account: bool
+    region: str | None = None
+    configurations: tuple[str, ...] = ()
+    object_lock: dict[str, Any] | None = None
+    logging: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ExistingKey:
+    """The adopted trail's KMS key, as DescribeKey and ListAliases describe it."""
+
+    arn: str
+    key_spec: str
+    multi_region: bool
+    key_manager: str
+    custom_key_store_id: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExistingLogGroup:
+    """The adopted trail's log group (DescribeLogGroups)."""
+
+    name: str
+    log_group_class: str
+    retention_in_days: int | None
+    kms_key_arn: str | None
+
+
+@dataclass(frozen=True)
+class ExistingRole:
+    """The adopted trail's delivery role (GetRole, ListRolePolicies)."""
+
+    name: str
+    path: str
+    inline_policies: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -70,6 +116,10 @@ class Discovery:
     bucket_has_policy: bool | None = None
     caller_account: str | None = None
     notes: list[str] = field(default_factory=list)
+    bucket: ExistingBucket | None = None
+    key: ExistingKey | None = None
+    log_group: ExistingLogGroup | None = None
+    role: ExistingRole | None = None
 
 
 def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
@@ -89,7 +139,133 @@ def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
         kms_key_arn=trail.get("KmsKeyId"),
         log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),
         role_arn=trail.get("CloudWatchLogsRoleArn"),
+        sns_topic=trail.get("SnsTopicARN") or trail.get("SnsTopicName"),
+        has_custom_event_selectors=bool(trail.get("HasCustomEventSelectors")),
+        has_insight_selectors=bool(trail.get("HasInsightSelectors")),
     )
+
+
+# Each bucket setting an import can take over, the Get call that reads it, and the error code
+# that means "the bucket does not have it". GetBucketVersioning and GetBucketLogging answer
+# without error; an empty answer (no Status, no LoggingEnabled) means the setting is absent.
+_BUCKET_GETS = (
+    ("public_access_block", "get_public_access_block", "NoSuchPublicAccessBlockConfiguration"),
+    ("ownership_controls", "get_bucket_ownership_controls", "OwnershipControlsNotFoundError"),
+    ("versioning", "get_bucket_versioning", None),
+    ("encryption", "get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError"),
+    ("lifecycle", "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration"),
+    ("object_lock", "get_object_lock_configuration", "ObjectLockConfigurationNotFoundError"),
+    ("logging", "get_bucket_logging", None),
+    ("policy", "get_bucket_policy", "NoSuchBucketPolicy"),
+)
+
+
+def _bucket(aws: Aws, name: str, home: str) -> ExistingBucket:
+    """Whether the management account owns the bucket, its region and its settings.
+
+    ListBuckets lists only the caller's own buckets, so a bucket it does not list belongs to
+    another account (a log-archive account), which this module cannot import. A bucket in
+    another region is not read further: the module's provider works in the home region.
+    """
+    owned = any(
+        entry.get("Name") == name
+        for page in aws.pages("s3", "list_buckets")
+        for entry in page.get("Buckets", [])
+    )
+    if not owned:
+        return ExistingBucket(name, in_management_account=False)
+    location = aws.call("s3", "get_bucket_location", region=home, Bucket=name) or {}
+    region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
+        location.get("LocationConstraint"), location.get("LocationConstraint")
+    )
+    if region != home:
+        return ExistingBucket(name, in_management_account=True, region=region)
+    found: list[str] = []
+    answers: dict[str, dict[str, Any]] = {}
+    for setting, operation, absent in _BUCKET_GETS:
+        answer = aws.call(
+            "s3", operation, region=home, missing=(absent,) if absent else (), Bucket=name
+        )
+        if answer is None:
+            continue
+        if setting == "versioning" and not answer.get("Status"):
+            continue
+        if setting == "logging" and not answer.get("LoggingEnabled"):
+            continue
+        found.append(setting)
+        answers[setting] = answer
+    lock = answers.get("object_lock", {}).get("ObjectLockConfiguration")
+    return ExistingBucket(
+        name,
+        in_management_account=True,
+        region=region,
+        configurations=tuple(found),
+        object_lock=dict(lock) if lock else None,
+        logging=answers.get("logging", {}).get("LoggingEnabled"),
+    )
+
+
+def _key(aws: Aws, arn: str) -> ExistingKey | None:
+    """DescribeKey and the key's aliases; None when the key is gone."""
+    region = arn.split(":")[3]
+    described = aws.call(
+        "kms", "describe_key", region=region, missing=("NotFoundException",), KeyId=arn
+    )
+    if described is None:
+        return None
+    meta = described.get("KeyMetadata", {})
+    aliases = sorted(
+        str(alias["AliasName"])
+        for page in aws.pages("kms", "list_aliases", region=region, KeyId=meta.get("KeyId", arn))
+        for alias in page.get("Aliases", [])
+    )
+    return ExistingKey(
+        arn=str(meta.get("Arn", arn)),
+        key_spec=str(meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or ""),
+        multi_region=bool(meta.get("MultiRegion")),
+        key_manager=str(meta.get("KeyManager", "")),
+        custom_key_store_id=meta.get("CustomKeyStoreId"),
+        aliases=tuple(aliases),
+    )
+
+
+def _log_group(aws: Aws, name: str, region: str) -> ExistingLogGroup | None:
+    """The log group with exactly this name (DescribeLogGroups lists by prefix)."""
+    for page in aws.pages("logs", "describe_log_groups", region=region, logGroupNamePrefix=name):
+        for group in page.get("logGroups", []):
+            if group.get("logGroupName") == name:
+                return ExistingLogGroup(
+                    name=name,
+                    log_group_class=str(group.get("logGroupClass") or "STANDARD"),
+                    retention_in_days=group.get("retentionInDays"),
+                    kms_key_arn=group.get("kmsKeyId"),
+                )
+    return None
+
+
+def _role(aws: Aws, name: str) -> ExistingRole | None:
+    """The delivery role's path and inline policies; None when the role is gone."""
+    answer = aws.call("iam", "get_role", missing=("NoSuchEntity",), RoleName=name)
+    if answer is None:
+        return None
+    policies = [
+        str(policy)
+        for page in aws.pages("iam", "list_role_policies", RoleName=name)
+        for policy in page.get("PolicyNames", [])
+    ]
+    return ExistingRole(
+        name=name,
+        path=str(answer.get("Role", {}).get("Path", "/")),
+        inline_policies=tuple(policies),
+    )
+
+
+def _arn_account(arn: str | None) -> str | None:
+    return arn.split(":")[4] if arn and arn.count(":") >= 5 else None
+
+
+def _arn_region(arn: str | None) -> str | None:
+    return arn.split(":")[3] if arn and arn.count(":") >= 5 else None
 
 
 def _delivered_regions(aws: Aws, trail: ExistingTrail, org_id: str, account: str) -> list[str]:
@@ -159,15 +335,36 @@ def discover(aws: Aws) -> Discovery:
     if not home:
         raise UserError("no home region for a new trail: pass --region")
     bucket_has_policy = None
+    bucket = key = log_group = role = None
+    # What the adopted trail uses is read only with the management account's credentials:
+    # only the management account can import it, and only it owns the ARNs compared below.
+    own = adopted is not None and caller == management
     if adopted and adopted.bucket:
-        policy = aws.call(
-            "s3",
-            "get_bucket_policy",
-            region=adopted.home_region,
-            missing=("NoSuchBucketPolicy",),
-            Bucket=adopted.bucket,
-        )
-        bucket_has_policy = policy is not None
+        if own:
+            bucket = _bucket(aws, adopted.bucket, adopted.home_region)
+        if bucket is not None and bucket.region == adopted.home_region:
+            bucket_has_policy = "policy" in bucket.configurations
+        else:
+            policy = aws.call(
+                "s3",
+                "get_bucket_policy",
+                region=adopted.home_region,
+                missing=("NoSuchBucketPolicy",),
+                Bucket=adopted.bucket,
+            )
+            bucket_has_policy = policy is not None
+    if own and adopted and adopted.kms_key_arn and _arn_account(adopted.kms_key_arn) == management:
+        key = _key(aws, adopted.kms_key_arn)
+    if (
+        own
+        and adopted
+        and adopted.log_group_name
+        and _arn_account(adopted.log_group_arn) == management
+        and _arn_region(adopted.log_group_arn) == adopted.home_region
+    ):
+        log_group = _log_group(aws, adopted.log_group_name, adopted.home_region)
+    if own and adopted and adopted.role_name and _arn_account(adopted.role_arn) == management:
+        role = _role(aws, adopted.role_name)
     regions = _delivered_regions(aws, adopted, org_id, management) if adopted else []
     source = "regions with delivered logs of the management account"
     if not regions:
@@ -190,4 +387,8 @@ def discover(aws: Aws) -> Discovery:
         bucket_has_policy=bucket_has_policy,
         caller_account=caller,
         notes=notes,
+        bucket=bucket,
+        key=key,
+        log_group=log_group,
+        role=role,
     )

@@ -50,6 +50,22 @@ class Live:
         self.home = config.trail.home_region
 
     @cached_property
+    def bucket_aws(self) -> Aws:
+        """The session that reads the bucket and its key: the log-archive account's role, if any.
+
+        Why: in the log-archive layout the bucket and its key belong to that account, whose
+        bucket policy need not let the management account list objects or read the policy;
+        verify reads them the way Terraform manages them, by assuming the config's role (from
+        the management account's credentials) under a session name of its own, so that the
+        log-archive account's CloudTrail shows who looked.
+        """
+        archive = self.config.log_archive
+        if archive is None:
+            return self.aws
+        session = f"orgtrail-gen-verify-{self.config.trail.name}"[:64]
+        return self.aws.assume(archive.role_arn, session)
+
+    @cached_property
     def organization(self) -> dict[str, Any]:
         """DescribeOrganization's organization."""
         response = self.aws.call("organizations", "describe_organization") or {}
@@ -66,7 +82,12 @@ class Live:
 
     @cached_property
     def trail(self) -> dict[str, Any] | None:
-        """The trail, looked up by its ARN in its home region; None when it does not exist."""
+        """The trail, looked up by its ARN in its home region; None when it does not exist.
+
+        The ARN always carries the management account's id, also when a delegated
+        administrator created the trail (AWS records the management account as its owner), so
+        the management account's credentials find it in every layout.
+        """
         response = self.aws.call(
             "cloudtrail",
             "get_trail",

@@ -64,16 +64,25 @@ class Aws:
         profile: str | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
+        credentials: dict[str, Any] | None = None,
+        parent: Aws | None = None,
     ) -> None:
         import boto3
         import botocore.session
         from botocore.exceptions import ProfileNotFound
 
+        keys = credentials or {}
         try:
             core = botocore.session.get_session()
             if profile:
                 core.set_config_variable("profile", profile)
-            self._session = boto3.Session(botocore_session=core, region_name=region)
+            self._session = boto3.Session(
+                botocore_session=core,
+                region_name=region,
+                aws_access_key_id=keys.get("AccessKeyId"),
+                aws_secret_access_key=keys.get("SecretAccessKey"),
+                aws_session_token=keys.get("SessionToken"),
+            )
             attempts = core.get_config_variable("max_attempts")
         except ProfileNotFound as exc:
             raise UserError(f"AWS profile (--profile or AWS_PROFILE): {exc}") from exc
@@ -81,12 +90,39 @@ class Aws:
         self.endpoint_url = endpoint_url
         self.max_attempts = int(attempts) if attempts else DEFAULT_MAX_ATTEMPTS
         self.calls: Counter[str] = Counter()
+        self.assumed: dict[str, Aws] = {}
+        self._parent = parent
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._lock = threading.Lock()
 
     def _count(self, model: Any, **_: Any) -> None:
+        key = f"{model.service_model.service_name}:{model.name}"
         with self._lock:
-            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+            self.calls[key] += 1
+        if self._parent is not None:  # the report's total counts every session's calls
+            self._parent._count(model)
+
+    def assume(self, role_arn: str, session_name: str) -> Aws:
+        """A session with ``role_arn``'s temporary credentials, got with STS AssumeRole here.
+
+        Why through this seam: the AssumeRole call is counted and its errors translated like
+        any other (a denied AssumeRole names ``sts:AssumeRole``), and the returned session
+        counts its own calls in ``calls`` and again in this session's, so a test can tell
+        which calls the role made. One session per role, created on first use.
+        """
+        with self._lock:
+            cached = self.assumed.get(role_arn)
+        if cached is not None:
+            return cached
+        response = self.call("sts", "assume_role", RoleArn=role_arn, RoleSessionName=session_name)
+        child = Aws(
+            region=self.region,
+            endpoint_url=self.endpoint_url,
+            credentials=(response or {}).get("Credentials", {}),
+            parent=self,
+        )
+        with self._lock:
+            return self.assumed.setdefault(role_arn, child)
 
     def _new_client(self, service: str, region: str | None) -> Any:
         """Create a client; tests wrap this to fake one call that moto lacks."""

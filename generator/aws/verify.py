@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
 from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
+from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.config import CLOUDTRAIL_PRINCIPAL, Config
@@ -190,9 +191,14 @@ def check_trail_status(live: Live) -> list[Result]:
 
 
 def check_bucket_policy(live: Live) -> list[Result]:
-    """The live bucket policy passes the generator's own bucket rules (OTG001-006)."""
+    """The live bucket policy passes the generator's own bucket rules (OTG001-006).
+
+    In every layout the policy must name the MANAGEMENT account's trail ARN and
+    ``AWSLogs/<management>/`` (:class:`Arns` builds both from the config), also when the bucket
+    is in a log-archive account or a delegated administrator created the trail.
+    """
     bucket = live.config.bucket.name
-    response = live.aws.call(
+    response = live.bucket_aws.call(
         "s3",
         "get_bucket_policy",
         region=live.home,
@@ -246,7 +252,7 @@ def check_key_policy(live: Live) -> list[Result]:
     key_arn = live.config.kms.key_arn
     if not (live.config.kms.enabled and key_arn):
         return []
-    response = live.aws.call(
+    response = live.bucket_aws.call(  # the trail's key lives with the bucket
         "kms",
         "get_key_policy",
         region=key_arn.split(":")[3],
@@ -312,6 +318,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("key policy", check_key_policy),
     ("S3 delivery", check_s3_delivery),
     ("CloudWatch delivery", check_cloudwatch_delivery),
+    ("monitoring", check_monitoring),
 )
 
 

@@ -71,6 +71,30 @@ def client(url: str, service: str, region: str = REGION) -> Any:
     )
 
 
+def assumed_client(url: str, service: str, role_arn: str, region: str = REGION) -> Any:
+    """A test-side client with ``role_arn``'s credentials (moto puts its calls in that account)."""
+    credentials = client(url, "sts", region).assume_role(
+        RoleArn=role_arn, RoleSessionName="test-seeding"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        config=BotoConfig(retries={"max_attempts": 1}),
+    )
+
+
+def bucket_client(org: Org, config: Config, service: str) -> Any:
+    """A client of the account that owns the bucket and its key (the log-archive account's)."""
+    home = config.trail.home_region
+    if config.log_archive is not None:
+        return assumed_client(org.url, service, config.log_archive.role_arn, home)
+    return client(org.url, service, home)
+
+
 def on_clients(monkeypatch: pytest.MonkeyPatch, register: Callable[[str, Any], None]) -> None:
     """Call ``register(service, client)`` on every client the seam builds (to add a fake)."""
     original = Aws._new_client
@@ -177,7 +201,7 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     """
     arns = Arns.of(config)
     home = config.trail.home_region
-    s3 = client(org.url, "s3", home)
+    s3 = bucket_client(org, config, "s3")
     if config.bucket.create:
         where = {} if home == "us-east-1" else {"LocationConstraint": home}
         s3.create_bucket(
@@ -195,7 +219,8 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
         trail["S3KeyPrefix"] = config.trail.s3_key_prefix
     if config.kms.enabled:
         trail["KmsKeyId"] = (
-            config.kms.key_arn or client(org.url, "kms", home).create_key()["KeyMetadata"]["Arn"]
+            config.kms.key_arn
+            or bucket_client(org, config, "kms").create_key()["KeyMetadata"]["Arn"]
         )
     logs = client(org.url, "logs", home)
     if config.cloudwatch_logs:
@@ -220,7 +245,7 @@ def deliver(org: Org, config: Config, account: str) -> None:
     """One delivered log object and one stream per expected region for ``account``."""
     home = config.trail.home_region
     prefix = f"{config.trail.s3_key_prefix}/" if config.trail.s3_key_prefix else ""
-    client(org.url, "s3", home).put_object(
+    bucket_client(org, config, "s3").put_object(
         Bucket=config.bucket.name,
         Key=f"{prefix}AWSLogs/{org.org_id}/{account}/CloudTrail/{home}/2026/11/27/"
         f"{account}_CloudTrail_{home}_20261127T1200Z_abcdefghijklmnop.json.gz",
@@ -233,3 +258,77 @@ def deliver(org: Org, config: Config, account: str) -> None:
                 logGroupName=config.cloudwatch_logs.log_group_name,
                 logStreamName=f"{org.org_id}_{account}_CloudTrail_{region}",
             )
+
+
+def deploy_monitoring(org: Org, module: Any) -> str:
+    """Create the metric filters, alarms, topic and subscriptions the rendered module describes.
+
+    Read from the generated HCL (``module.parsed``), not from the generator's view, so that a
+    verify test compares the server with what monitoring.tf says. Returns the topic's ARN (the
+    existing topic's, or the one created for ``aws_sns_topic.alarms``).
+    """
+    from generator.hcl_parse import literal, literals, nested
+
+    config: Config = module.config
+    home = config.trail.home_region
+    parsed = module.parsed
+    assert config.monitoring is not None and config.cloudwatch_logs is not None
+    topic_arn = config.monitoring.notifications.existing_topic_arn or ""
+    sns = client(org.url, "sns", home)
+    for block in parsed.of_type("resource", "aws_sns_topic"):
+        topic_arn = sns.create_topic(Name=literal(block.body["name"]))["TopicArn"]
+    for block in parsed.of_type("resource", "aws_sns_topic_subscription"):
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol=literal(block.body["protocol"]),
+            Endpoint=literal(block.body["endpoint"]),
+        )
+    logs = client(org.url, "logs", home)
+    for block in parsed.of_type("resource", "aws_cloudwatch_log_metric_filter"):
+        (transform,) = nested(block.body, "metric_transformation")
+        logs.put_metric_filter(
+            logGroupName=config.cloudwatch_logs.log_group_name,  # a reference in the HCL
+            filterName=literal(block.body["name"]),
+            filterPattern=literal(block.body["pattern"]),
+            metricTransformations=[
+                {
+                    "metricName": literal(transform["name"]),
+                    "metricNamespace": literal(transform["namespace"]),
+                    "metricValue": literal(transform["value"]),
+                }
+            ],
+        )
+    cloudwatch = client(org.url, "cloudwatch", home)
+    for block in parsed.of_type("resource", "aws_cloudwatch_metric_alarm"):
+        body = block.body
+        actions = literals(body["alarm_actions"]) or [topic_arn]  # a reference to the topic
+        cloudwatch.put_metric_alarm(
+            AlarmName=literal(body["alarm_name"]),
+            Namespace=literal(body["namespace"]),
+            MetricName=literal(body["metric_name"]),
+            Statistic=literal(body["statistic"]),
+            Period=body["period"],
+            EvaluationPeriods=body["evaluation_periods"],
+            Threshold=float(body["threshold"]),
+            ComparisonOperator=literal(body["comparison_operator"]),
+            TreatMissingData=literal(body["treat_missing_data"]),
+            ActionsEnabled=body["actions_enabled"],
+            AlarmActions=actions,
+        )
+    return topic_arn
+
+
+def fake_pending_email_subscriptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto gap: it confirms every subscription at once; AWS keeps an email subscription's
+    SubscriptionArn at ``PendingConfirmation`` until the recipient follows the link."""
+
+    def pending(parsed: dict[str, Any], **_: Any) -> None:
+        for item in parsed.get("Subscriptions", []):
+            if item.get("Protocol") == "email":
+                item["SubscriptionArn"] = "PendingConfirmation"
+
+    def register(service: str, created: Any) -> None:
+        if service == "sns":
+            created.meta.events.register("after-call.sns.ListSubscriptionsByTopic", pending)
+
+    on_clients(monkeypatch, register)
