@@ -287,23 +287,47 @@ class Bucket(StrictModel):
     )
 
 
+_ARN_PARTITION = r"arn:aws[a-z-]*"
+_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+TrailArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:cloudtrail:[a-z0-9-]+:\d{{12}}:trail/[A-Za-z0-9._-]{{3,128}}",
+        "a trail ARN, arn:<partition>:cloudtrail:<home region>:<account>:trail/<name>",
+    ),
+]
+KeyArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:kms:[a-z0-9-]+:\d{{12}}:key/{_KEY_ID}",
+        "a symmetric key's ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
+    ),
+]
+LogGroupArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:logs:[a-z0-9-]+:\d{{12}}:log-group:[.\-_/#A-Za-z0-9]{{1,512}}(?::\*)?",
+        "a log group ARN, arn:<partition>:logs:<region>:<account>:log-group:<name>[:*]",
+    ),
+]
+RoleArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:iam::\d{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}",
+        "a role ARN, arn:<partition>:iam::<account>:role/<name>",
+    ),
+]
+
+
 class Kms(StrictModel):
     """Encryption of logs, digests and the log group with a customer-managed KMS key."""
 
     enabled: StrictBool = Field(
         default=True, description="false falls back to SSE-S3 and an unencrypted log group."
     )
-    key_arn: (
-        Annotated[
-            StrictStr,
-            _match(
-                r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})",
-                "a symmetric key's ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
-            ),
-        ]
-        | None
-    ) = Field(default=None, description="Use this existing key instead of creating one.")
+    key_arn: KeyArn | None = Field(
+        default=None, description="Use this existing symmetric key instead of creating one."
+    )
     alias: (
         Annotated[
             StrictStr,
@@ -329,36 +353,6 @@ class CloudWatchLogs(StrictModel):
     )
 
 
-_ARN_PARTITION = r"arn:aws[a-z-]*"
-_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
-TrailArn = Annotated[
-    StrictStr,
-    _match(
-        rf"{_ARN_PARTITION}:cloudtrail:[a-z0-9-]+:\d{{12}}:trail/[A-Za-z0-9._-]{{3,128}}",
-        "a trail ARN, arn:<partition>:cloudtrail:<home region>:<account>:trail/<name>",
-    ),
-]
-KeyArn = Annotated[
-    StrictStr,
-    _match(
-        rf"{_ARN_PARTITION}:kms:[a-z0-9-]+:\d{{12}}:key/{_KEY_ID}",
-        "a key ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
-    ),
-]
-LogGroupArn = Annotated[
-    StrictStr,
-    _match(
-        rf"{_ARN_PARTITION}:logs:[a-z0-9-]+:\d{{12}}:log-group:[.\-_/#A-Za-z0-9]{{1,512}}(?::\*)?",
-        "a log group ARN, arn:<partition>:logs:<region>:<account>:log-group:<name>[:*]",
-    ),
-]
-RoleArn = Annotated[
-    StrictStr,
-    _match(
-        rf"{_ARN_PARTITION}:iam::\d{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}",
-        "a role ARN, arn:<partition>:iam::<account>:role/<name>",
-    ),
-]
 BucketConfiguration = Literal[
     "public_access_block",
     "ownership_controls",
@@ -522,17 +516,7 @@ class Backend(StrictModel):
     region: Region | None = Field(
         default=None, description="Region of the state bucket. Default: trail.home_region."
     )
-    kms_key_id: (
-        Annotated[
-            StrictStr,
-            _match(
-                r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})",
-                "a symmetric key's ARN, arn:<partition>:kms:<region>:<account>:key/<key-id>",
-            ),
-        ]
-        | None
-    ) = Field(
+    kms_key_id: KeyArn | None = Field(
         default=None,
         description="Encrypt state with this KMS key (SSE-KMS) instead of S3-managed keys.",
     )
