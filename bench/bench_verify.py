@@ -34,12 +34,12 @@ from moto.organizations.models import FakeAccount, organizations_backends
 from moto.s3.models import s3_backends
 from moto.server import ThreadedMotoServer
 
-from generator.arns import Arns
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.aws.verify import Options, verify
-from generator.config_loader import load_config
-from generator.policies import bucket_policy
+from generator.config.loader import load_config
+from generator.render.arns import Arns
+from generator.render.policies import bucket_policy
 
 MOTO_ACCOUNT = "123456789012"  # moto's default account: the management account here
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1", "us-west-2", "sa-east-1"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import OutputConflictError, OutputError
-from generator.render import HEADER_MARK
+from generator.render.engine import HEADER_MARK
 
 
 def is_generated(path: Path) -> bool:

@@ -10,18 +10,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import policies
-from generator.adoption import adoption_warnings
-from generator.arns import Arns
-from generator.config import Config
-from generator.config_loader import load_config
+from generator.check.hcl_parse import ParsedModule
+from generator.check.preflight import RULES, Facts, Finding, run_rules
+from generator.config.loader import load_config
+from generator.config.model import Config
 from generator.errors import PreflightError
-from generator.hcl_parse import ParsedModule
 from generator.locations import config_label, default_output_root, rerun_command
 from generator.output import generated_files
-from generator.preflight import RULES, Facts, Finding, run_rules
-from generator.render import render_module
-from generator.views import ModuleView, lifecycle_notes, monitoring_notes
+from generator.render import policies
+from generator.render.adoption import adoption_warnings
+from generator.render.arns import Arns
+from generator.render.engine import render_module
+from generator.render.views import ModuleView, lifecycle_notes, monitoring_notes
 
 
 @dataclass(frozen=True)

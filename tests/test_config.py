@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.config import Config
-from generator.config_loader import validate
+from generator.config.loader import validate
+from generator.config.model import Config
+from generator.config.yaml_source import load_yaml
 from generator.errors import ConfigError, ConfigIssue
-from generator.yaml_source import load_yaml
 
 BASE: dict[str, Any] = {
     "organization": {

@@ -25,10 +25,14 @@ from support.moto_server import (  # noqa: F401  (fixtures)
     seed_organization,
 )
 
+from generator.check.hcl_parse import literal
+from generator.check.preflight.policy_reading import (
+    ParsedStatement,
+    statements,
+    statements_from_json,
+)
 from generator.cli import main
-from generator.hcl_parse import literal
 from generator.pipeline import Module, build
-from generator.preflight.policy_reading import ParsedStatement, statements, statements_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,9 +16,9 @@ import pytest
 from conftest import CASE_CONFIGS, ROOT, SHIPPED_CONFIGS
 
 from generator import output
+from generator.config.schema import config_schema
 from generator.pipeline import build, source_name
-from generator.render import render_module
-from generator.schema import config_schema
+from generator.render.engine import render_module
 
 
 def _diff(expected: dict[str, str], directory: Path) -> str:

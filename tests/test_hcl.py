@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.hcl import (
+from generator.check.hcl_parse import decode_string, has_interpolation, parse_text
+from generator.render.hcl import (
     hcl_bool,
     hcl_identifier,
     hcl_list,
@@ -27,7 +28,6 @@ from generator.hcl import (
     hcl_references,
     hcl_string,
 )
-from generator.hcl_parse import decode_string, has_interpolation, parse_text
 
 # Fragments that have a meaning somewhere in HCL, mixed with arbitrary text.
 FRAGMENTS = [
@@ -396,7 +396,7 @@ def test_hcl_map_lines_sorts_and_quotes() -> None:
 
 
 def test_hcl_value_prints_references_bare_and_everything_else_quoted() -> None:
-    from generator.hcl import Ref, hcl_value
+    from generator.render.hcl import Ref, hcl_value
 
     assert hcl_value(Ref("aws_kms_key.cloudtrail.arn")) == "aws_kms_key.cloudtrail.arn"
     assert hcl_value("aws_kms_key.cloudtrail.arn") == '"aws_kms_key.cloudtrail.arn"'

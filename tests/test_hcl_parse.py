@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from hcl2 import parser as hcl2_parser
 
-from generator import hcl_parse
+from generator.check import hcl_parse
+from generator.check.hcl_parse import ParsedModule, decode_string, expression, literal
 from generator.errors import PreflightError
-from generator.hcl_parse import ParsedModule, decode_string, expression, literal
 
 TEXT = """
 resource "aws_s3_bucket" "logs" {

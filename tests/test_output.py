@@ -13,7 +13,7 @@ import pytest
 from generator import output
 from generator.errors import EXIT_BAD_INPUT, OutputConflictError, OutputError
 from generator.output import apply, diff, is_generated, plan
-from generator.render import HEADER_MARK, header
+from generator.render.engine import HEADER_MARK, header
 
 OURS = header("configs/example.yaml")
 FILES = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.arns import Arns
-from generator.config_loader import load_config
-from generator.policies import bucket_policy, key_policy
-from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
-from generator.preflight.kms import log_group_key_problems, trail_key_problems
-from generator.preflight.policy_reading import statements_from_json
+from generator.check.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
+from generator.check.preflight.kms import log_group_key_problems, trail_key_problems
+from generator.check.preflight.policy_reading import statements_from_json
+from generator.config.loader import load_config
+from generator.render.arns import Arns
+from generator.render.policies import bucket_policy, key_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 

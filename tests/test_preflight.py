@@ -32,18 +32,18 @@ from preflight_cases import (
     replace,
 )
 
+import generator.check.preflight
 import generator.pipeline
-import generator.preflight
+from generator.check.hcl_parse import ParsedModule
+from generator.check.preflight import RULES, Finding
+from generator.check.preflight.lookups import references
+from generator.check.preflight.policy_reading import statements
 from generator.cli import main
-from generator.config import Config
-from generator.config_loader import load_config
+from generator.config.loader import load_config
+from generator.config.model import Config
 from generator.errors import EXIT_FAILED, PreflightError
-from generator.hcl_parse import ParsedModule
 from generator.pipeline import build, check_module
-from generator.preflight import RULES, Finding
-from generator.preflight.lookups import references
-from generator.preflight.policy_reading import statements
-from generator.render import render_module
+from generator.render.engine import render_module
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -230,8 +230,8 @@ def test_cli_writes_nothing_for_a_broken_rendering(
 
 
 def test_every_rule_has_a_break_test(rendered: Callable[[str], Rendered]) -> None:
-    for info in pkgutil.iter_modules(generator.preflight.__path__):
-        importlib.import_module(f"generator.preflight.{info.name}")
+    for info in pkgutil.iter_modules(generator.check.preflight.__path__):
+        importlib.import_module(f"generator.check.preflight.{info.name}")
     check_module(*rendered("example"))  # run_rules imports the modules it registers from
     assert sorted(set(RULES) - DECLARED_RULES) == [], "rules without a break test"
     assert sorted(DECLARED_RULES - set(RULES)) == [], "tests expect rules that do not exist"

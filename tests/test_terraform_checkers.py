@@ -19,10 +19,10 @@ from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
 from support.terraform import custom_condition_blocks, fmt_diff, load_diagnostics
 
-from generator.arns import Arns
-from generator.config import Config
-from generator.config_loader import load_config
-from generator.views import ModuleView
+from generator.config.loader import load_config
+from generator.config.model import Config
+from generator.render.arns import Arns
+from generator.render.views import ModuleView
 
 MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
     ROOT / "tests" / "golden" / c.stem for c in CASE_CONFIGS
@@ -125,7 +125,7 @@ def _normalised(value: Any) -> Any:
 
 @pytest.mark.parametrize("module", MODULES, ids=_id)
 def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: Path) -> None:
-    """The templates print the single source of truth (generator/policies.py), nothing else."""
+    """The templates print the single source of truth (generator/render/policies.py), nothing else."""
     config = load_config(CONFIG_OF[module])
     view = ModuleView(config, Arns.of(config))
     context = view.context()
@@ -149,7 +149,7 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
 def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
     """Every inline checkov skip the config's output must carry, re-derived from its fields.
 
-    Written apart from generator/views.py on purpose: a new skip, or one for a protection the
+    Written apart from generator/render/views.py on purpose: a new skip, or one for a protection the
     config did not switch off, fails here until it is added on purpose. Each value says whether
     the skip is for a protection the config switched off (then its reason must say so).
     """

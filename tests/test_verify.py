@@ -20,10 +20,10 @@ from support.moto_server import (  # noqa: F401  (fixtures)
     seed_organization,
 )
 
-from generator.arns import Arns
 from generator.cli import main
-from generator.config_loader import load_config
-from generator.policies import bucket_policy
+from generator.config.loader import load_config
+from generator.render.arns import Arns
+from generator.render.policies import bucket_policy
 
 
 def write_config(

@@ -17,11 +17,11 @@ from support.moto_server import (  # noqa: F401  (fixtures)
     seed_organization,
 )
 
-from generator.arns import Arns
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.aws.verify import Options, Result, verify
-from generator.config_loader import load_config
+from generator.config.loader import load_config
+from generator.render.arns import Arns
 
 
 def _record(monkeypatch: pytest.MonkeyPatch, event: str) -> list[dict[str, Any]]:
@@ -178,7 +178,7 @@ def test_bucket_policy_naming_the_delegated_admin_as_trail_owner_fails(
 ) -> None:
     import json
 
-    from generator.policies import bucket_policy
+    from generator.render.policies import bucket_policy
 
     org = seed_organization(aws_env, members=2)
     admin = org.members[0]

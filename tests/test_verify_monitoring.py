@@ -24,7 +24,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.config_loader import load_config
+from generator.config.loader import load_config
 from generator.pipeline import build
 
 MONITORING = """monitoring:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from generator.config.yaml_source import load_yaml
 from generator.errors import ConfigError, ConfigIssue
-from generator.yaml_source import load_yaml
 
 NESTED = """\
 # a comment line

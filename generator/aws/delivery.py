@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
-from generator.config import Config
+from generator.config.model import Config
 
 _STREAM = re.compile(
     r"^(?:o-[a-z0-9]+_)?(?P<account>\d{12})_CloudTrail_(?P<region>[a-z0-9-]+?)(?:_\d+)?$"

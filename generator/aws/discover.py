@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.aws.session import Aws
-from generator.config import CLOUDTRAIL_PRINCIPAL
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.config.regions import partition_of
 from generator.errors import UserError
-from generator.regions import partition_of
 
 CONTROL_TOWER_PREFIX = "aws-controltower-"
 

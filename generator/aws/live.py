@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, Literal
 
-from generator.arns import Arns
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
-from generator.config import Config
+from generator.config.model import Config
+from generator.render.arns import Arns
 
 Status = Literal["ok", "fail", "note"]
 

@@ -1,7 +1,7 @@
 """verify's monitoring check: the metric filters, alarms and alarm topic the config asks for.
 
 Why the generator's own view: filter names, patterns, alarm names, the namespace and the topic
-ARN come from :class:`generator.views.ModuleView`, the code that renders monitoring.tf, so
+ARN come from :class:`generator.render.views.ModuleView`, the code that renders monitoring.tf, so
 verify can never expect a name the module does not write. The calls are bounded whatever the
 number of controls: DescribeMetricFilters by log group (50 per page), DescribeAlarms by name
 in batches of 100, and ListSubscriptionsByTopic (100 per page).
@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.aws.live import Live, Result
 from generator.aws.session import NotFound
-from generator.views import ModuleView
+from generator.render.views import ModuleView
 
 CHECK = "monitoring"
 ALARM_BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames

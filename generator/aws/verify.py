@@ -18,10 +18,10 @@ from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
-from generator.config import CLOUDTRAIL_PRINCIPAL, Config
-from generator.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
-from generator.preflight.kms import log_group_key_problems, trail_key_problems
-from generator.preflight.policy_reading import statements_from_json
+from generator.check.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
+from generator.check.preflight.kms import log_group_key_problems, trail_key_problems
+from generator.check.preflight.policy_reading import statements_from_json
+from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config
 
 __all__ = ["CHECKS", "Options", "Result", "verify"]
 

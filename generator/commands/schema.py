@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the schema."""
-    from generator.schema import config_schema
+    from generator.config.schema import config_schema
 
     sys.stdout.write(config_schema())
     return EXIT_OK

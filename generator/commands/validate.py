@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load each config; report the valid ones, then raise every error together."""
-    from generator.config_loader import load_config
+    from generator.config.loader import load_config
     from generator.errors import CombinedError, UserError
 
     failures: list[UserError] = []

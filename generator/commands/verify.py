@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from generator.aws.progress import Progress
     from generator.aws.report import as_json, table
     from generator.aws.verify import Options, verify
-    from generator.config_loader import load_config
+    from generator.config.loader import load_config
 
     config = load_config(args.config)
     aws = session_from(args, region=config.trail.home_region)

@@ -250,7 +250,7 @@ def _parser() -> Any:
     """
     from lark import Lark
 
-    from generator.hcl_parse import cache_dir
+    from generator.check.hcl_parse import cache_dir
 
     target = cache_dir() / "filter-pattern.lark"
     try:

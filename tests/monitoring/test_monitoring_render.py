@@ -18,15 +18,15 @@ from hypothesis import strategies as st
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
 from test_cis_catalogue import EXTRA, MISSING
 
-from generator.config import Config
-from generator.config_loader import load_config
-from generator.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
+from generator.check.preflight.policy_reading import statements
+from generator.config.loader import load_config
+from generator.config.model import Config
 from generator.monitoring import cis, insights
 from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
 from generator.pipeline import check_module, source_name
-from generator.policies import CLOUDWATCH_PRINCIPAL
-from generator.preflight.policy_reading import statements
-from generator.render import render_module
+from generator.render.engine import render_module
+from generator.render.policies import CLOUDWATCH_PRINCIPAL
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"

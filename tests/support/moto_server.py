@@ -25,10 +25,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config as BotoConfig
 from moto.server import ThreadedMotoServer
 
-from generator.arns import Arns
 from generator.aws.session import Aws
-from generator.config import Config
-from generator.policies import bucket_policy
+from generator.config.model import Config
+from generator.render.arns import Arns
+from generator.render.policies import bucket_policy
 
 REGION = "us-east-1"
 
@@ -195,7 +195,7 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     """Create what the generated module describes, plus delivered objects and streams.
 
     There is no Terraform here: the bucket policy is the generator's own policy data
-    (:func:`generator.policies.bucket_policy`, which s3.tf prints), the trail has the
+    (:func:`generator.render.policies.bucket_policy`, which s3.tf prints), the trail has the
     generated settings, and every account in ``accounts`` (default: all) has delivered a
     log object and one stream per region of ``trail.regions``.
     """
@@ -267,7 +267,7 @@ def deploy_monitoring(org: Org, module: Any) -> str:
     verify test compares the server with what monitoring.tf says. Returns the topic's ARN (the
     existing topic's, or the one created for ``aws_sns_topic.alarms``).
     """
-    from generator.hcl_parse import literal, literals, nested
+    from generator.check.hcl_parse import literal, literals, nested
 
     config: Config = module.config
     home = config.trail.home_region

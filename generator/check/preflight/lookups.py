@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.hcl_parse import Block, ParsedModule, expression, literal, literals
-from generator.preflight import Facts
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals
+from generator.check.preflight import Facts
 
 
 def organization_trails(module: ParsedModule) -> list[Block]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from generator.config import Config
+from generator.config.model import Config
 
 
 def config_schema() -> str:

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.arns import Arns
-from generator.config import CLOUDTRAIL_PRINCIPAL
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.render.arns import Arns
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from functools import cache
 
-from generator.hcl_parse import Block, ParsedModule, expression, literal, nested, template_source
-from generator.policies import CLOUDWATCH_PRINCIPAL
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.kms import _allows, _conditions_admit
-from generator.preflight.lookups import organization_trails, region_of
-from generator.preflight.policy_reading import statements
+from generator.check.hcl_parse import (
+    Block,
+    ParsedModule,
+    expression,
+    literal,
+    nested,
+    template_source,
+)
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.kms import _allows, _conditions_admit
+from generator.check.preflight.lookups import organization_trails, region_of
+from generator.check.preflight.policy_reading import statements
+from generator.render.policies import CLOUDWATCH_PRINCIPAL
 
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from generator.config import CLOUDTRAIL_PRINCIPAL
-from generator.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.preflight import Facts, Finding, rule
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
+from generator.check.preflight import Facts, Finding, rule
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
 
 _ORGANIZATION = "aws_organizations_organization"
 _EQUALS = re.compile(r'^self\.(?P<attribute>\w+)\s*==\s*"(?P<value>[^"\\]*)"$')

@@ -11,11 +11,11 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from generator import policies
-from generator.arns import Arns
-from generator.config import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
-from generator.hcl import Ref
+from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
 from generator.monitoring.names import monitoring_label, subscription_label
+from generator.render import policies
+from generator.render.arns import Arns
+from generator.render.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
 ORGANIZATION = "data.aws_organizations_organization.this"
@@ -754,7 +754,7 @@ class ModuleView:
         The reviewer of the pull request reads the same ``old -> new`` list the CLI prints,
         next to the import blocks it belongs to.
         """
-        from generator.adoption import adoption_warnings  # adoption builds on this module
+        from generator.render.adoption import adoption_warnings  # adoption builds on this module
 
         lines = []
         for warning in adoption_warnings(self.config):

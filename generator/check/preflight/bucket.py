@@ -11,17 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from generator.config import CLOUDTRAIL_PRINCIPAL
-from generator.hcl_parse import ParsedModule, literal
-from generator.policies import CONSOLE_SIDS, sid_stem
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import (
+from generator.check.hcl_parse import ParsedModule, literal
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
     organization_trails,
     trail_arn,
 )
-from generator.preflight.policy_reading import ParsedStatement, statements
+from generator.check.preflight.policy_reading import ParsedStatement, statements
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.render.policies import CONSOLE_SIDS, sid_stem
 
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from generator.hcl_parse import Block, ParsedModule, expression, literal
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import bucket_name, trail_arn
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import bucket_name, trail_arn
 
 _BUCKET = (r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "the bucket's name")
 _SPLIT_BUCKET_TYPES = (

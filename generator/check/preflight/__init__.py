@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.arns import Arns
-from generator.hcl_parse import ParsedModule
+from generator.check.hcl_parse import ParsedModule
+from generator.render.arns import Arns
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
 
 def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
-    from generator.preflight import (  # noqa: F401  (registration)
+    from generator.check.preflight import (  # noqa: F401  (registration)
         bucket,
         evidence,
         imports,

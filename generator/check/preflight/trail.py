@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from generator.config import CLOUDTRAIL_PRINCIPAL
-from generator.hcl_parse import Block, ParsedModule, expression, template_source
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import (
+from generator.check.hcl_parse import Block, ParsedModule, expression, template_source
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
     organization_trails,
     references,
     trail_region,
 )
-from generator.preflight.organization import trusted_access_sources
-from generator.preflight.policy_reading import statements
+from generator.check.preflight.organization import trusted_access_sources
+from generator.check.preflight.policy_reading import statements
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
 
 _ANSWERS = {
     "aws_s3_bucket_policy": "InsufficientS3BucketPolicyException",

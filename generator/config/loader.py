@@ -13,9 +13,9 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from generator.config import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
+from generator.config.model import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
+from generator.config.yaml_source import Located, load_yaml
 from generator.errors import ConfigError, ConfigIssue, UserError
-from generator.yaml_source import Located, load_yaml
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 

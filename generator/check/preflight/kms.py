@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from generator.config import CLOUDTRAIL_PRINCIPAL
-from generator.hcl_parse import Block, ParsedModule, expression, literal, template_source
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import organization_trails, region_of, trail_arn, trail_region
-from generator.preflight.policy_reading import ParsedStatement, statements
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, template_source
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import (
+    organization_trails,
+    region_of,
+    trail_arn,
+    trail_region,
+)
+from generator.check.preflight.policy_reading import ParsedStatement, statements
+from generator.config.model import CLOUDTRAIL_PRINCIPAL
 
 
 def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | None]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.hcl_parse import Block, ParsedModule, expression, nested
-from generator.preflight import Facts, Finding, rule
+from generator.check.hcl_parse import Block, ParsedModule, expression, nested
+from generator.check.preflight import Facts, Finding, rule
 
 
 @dataclass(frozen=True)

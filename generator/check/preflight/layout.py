@@ -8,10 +8,10 @@ own, a trail the delegated administrator cannot manage - and nothing fails until
 
 from __future__ import annotations
 
-from generator.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
-from generator.preflight import Facts, Finding, rule
-from generator.preflight.lookups import account_of, organization_trails
-from generator.preflight.policy_reading import statements
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import account_of, organization_trails
+from generator.check.preflight.policy_reading import statements
 
 # Resource types that always run with the management account's credentials.
 _MANAGEMENT_TYPES = (

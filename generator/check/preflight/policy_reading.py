@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.hcl_parse import Block, literal, literals, nested
+from generator.check.hcl_parse import Block, literal, literals, nested
 
 
 @dataclass(frozen=True)

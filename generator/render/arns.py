@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.config import Config
-from generator.regions import partition_of
+from generator.config.model import Config
+from generator.config.regions import partition_of
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,16 @@
 
 Why: an import block makes Terraform read the object and then plan the difference to the
 config. Differences that force a replacement are refused in validation
-(``generator.config._adoption_issues``); the rest are legitimate - turning on log file
+(``generator.config.model._adoption_issues``); the rest are legitimate - turning on log file
 validation, adding KMS, tightening the bucket - but a reviewer who expects "import, no changes"
 must see them first, each attribute with its old and new value.
 """
 
 from __future__ import annotations
 
-from generator.arns import Arns
-from generator.config import Config
-from generator.views import KEY, LOG_GROUP, ROLE, TRAIL, TRUSTED_ACCESS, ModuleView
+from generator.config.model import Config
+from generator.render.arns import Arns
+from generator.render.views import KEY, LOG_GROUP, ROLE, TRAIL, TRUSTED_ACCESS, ModuleView
 
 NONE = "(none)"
 

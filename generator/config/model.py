@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from generator.regions import partition_of
+from generator.config.regions import partition_of
 
 CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
 
@@ -1037,7 +1037,8 @@ def _adoption_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     Terraform imports an object and then plans the difference to the config: for a ForceNew
     argument (the trail's, bucket's, log group's or role's name, the trail's region, a key's
     multi-Region switch) that difference is a delete-and-create of what holds the logs. Such a
-    config is refused here; differences AWS can apply in place are warnings (generator.adoption).
+    config is refused here; differences AWS can apply in place are warnings
+    (generator.render.adoption).
     """
     adopt = config.adopt
     if adopt is None:

@@ -1,0 +1,1 @@
+"""Checks on what was rendered: the python-hcl2 re-parse and the preflight rules (OTG...)."""
