@@ -649,9 +649,11 @@ class CustomFilter(StrictModel):
 class AlarmSettings(StrictModel):
     """How every alarm judges its metric (aws-facts.md §7.5: one event in five minutes alarms)."""
 
-    namespace: Annotated[StrictStr, _match(r"[^:*$]{1,255}", "1-255 characters, none of : * $")] = (
-        Field(default="CISBenchmark", description="CloudWatch namespace of every metric.")
-    )
+    # CloudWatch namespaces are ASCII (PutMetricData); botocore's logs model forbids : * $.
+    namespace: Annotated[
+        StrictStr,
+        _match(r"(?:(?![:*$])[ -~]){1,255}", "1-255 printable ASCII characters, none of : * $"),
+    ] = Field(default="CISBenchmark", description="CloudWatch namespace of every metric.")
     period: StrictInt = Field(default=300, description="10, 20, 30 or a multiple of 60 seconds.")
     threshold: Annotated[StrictInt, Field(ge=0)] = 1
     evaluation_periods: Annotated[StrictInt, Field(ge=1)] = 1

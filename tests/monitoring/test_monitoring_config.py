@@ -251,6 +251,10 @@ def test_alarm_periods_follow_cloudwatch(period: int, ok: bool) -> None:
         ("namespace", "Cost$"),
         ("namespace", "n" * 256),
         ("namespace", ""),
+        # it is also printed in a comment of monitoring.tf: a newline would start HCL there
+        ("namespace", 'CIS\nresource "aws_s3_bucket" "evil" {}'),
+        ("namespace", "CIS\tBenchmark"),
+        ("namespace", "Sécurité"),  # CloudWatch namespaces are ASCII
         ("threshold", -1),
         ("threshold", 1.5),
         ("evaluation_periods", 0),
