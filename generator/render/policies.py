@@ -231,6 +231,13 @@ KEY_ADMIN_ACTIONS = (
 )
 
 
+def _key_administration(administrators: tuple[str, ...]) -> Statement:
+    """The one administrator statement every key of the module carries: manage, never use."""
+    return Statement(
+        "AllowKeyAdministration", KEY_ADMIN_ACTIONS, ("*",), (Principals("AWS", administrators),)
+    )
+
+
 def key_policy(
     arns: Arns,
     *,
@@ -246,12 +253,7 @@ def key_policy(
     to its IAM policies, and those named in the config) may manage the key but not use it.
     In a key policy, Resource "*" means "this key".
     """
-    administration = Statement(
-        "AllowKeyAdministration",
-        KEY_ADMIN_ACTIONS,
-        ("*",),
-        (Principals("AWS", administrators),),
-    )
+    administration = _key_administration(administrators)
     usage = key_usage_policy(arns, readers=readers, log_group_name=log_group_name)
     return PolicyDocument("cloudtrail_kms", (administration, *usage.statements))
 
@@ -338,12 +340,7 @@ def log_group_key_policy(
     group stays in the management account; a key of the group's own account keeps CloudWatch
     Logs' grant within one account.
     """
-    administration = Statement(
-        "AllowKeyAdministration",
-        KEY_ADMIN_ACTIONS,
-        ("*",),
-        (Principals("AWS", administrators),),
-    )
+    administration = _key_administration(administrators)
     return PolicyDocument(
         "cloudwatch_logs_kms",
         (administration, *_log_group_statements(arns, log_group_name)),
@@ -410,12 +407,7 @@ def alarm_key_policy(arns: Arns, *, administrators: tuple[str, ...]) -> PolicyDo
     return PolicyDocument(
         "alarms_kms",
         (
-            Statement(
-                "AllowKeyAdministration",
-                KEY_ADMIN_ACTIONS,
-                ("*",),
-                (Principals("AWS", administrators),),
-            ),
+            _key_administration(administrators),
             Statement(
                 "AllowCloudWatchAlarmsUseKey",
                 ("kms:Decrypt", "kms:GenerateDataKey*"),

@@ -533,6 +533,7 @@ class ModuleView:
         )
 
     def _administrators(self, account_id: str) -> tuple[str, ...]:
+        """Who administers a key of ``account_id``: that account's root and kms.administrators."""
         named = policies.principal_arns(self.arns, self.config.kms.administrators)
         return tuple(sorted({self.arns.root(account_id), *named}))
 
@@ -883,10 +884,7 @@ class ModuleView:
         action = existing or Ref(f"{ALARM_TOPIC}.arn")
         topic = monitoring.notifications.topic
         filters = self.metric_filters()
-        root = self.arns.root(self.arns.management_account_id)
-        administrators = tuple(
-            sorted({root, *policies.principal_arns(self.arns, self.config.kms.administrators)})
-        )
+        administrators = self._administrators(self.arns.management_account_id)
         return {
             "log_group": Ref(f"{LOG_GROUP}.name"),
             "namespace": monitoring.alarms.namespace,

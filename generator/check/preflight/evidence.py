@@ -113,10 +113,9 @@ def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-# What must refuse a destroy, in the module itself: (type, argument that must be true or None
-# for prevent_destroy, why). An existing bucket's policy is guarded too: destroying
-# aws_s3_bucket_policy deletes the bucket's whole policy, statements this module never wrote
-# included.
+# What must refuse a destroy, by resource type, and what a destroy would delete. An existing
+# bucket's policy is guarded too: destroying aws_s3_bucket_policy deletes the bucket's whole
+# policy, statements this module never wrote included.
 _GUARDED = {
     "aws_s3_bucket": "every log file",
     "aws_kms_key": "the key every log file is encrypted with",
