@@ -238,7 +238,11 @@ def test_no_key_administrator_can_use_the_key(module: Path, tmp_path: Path) -> N
     archive = config.log_archive.account_id if config.log_archive else management
     key_policies = {  # each key lives in its own account; that account's root administers it
         name: (documents[f"data.aws_iam_policy_document.{name}"], account)
-        for name, account in (("cloudtrail_kms", archive), ("cloudwatch_logs_kms", management))
+        for name, account in (
+            ("cloudtrail_kms", archive),
+            ("cloudwatch_logs_kms", management),
+            ("alarms_kms", management),
+        )
         if f"data.aws_iam_policy_document.{name}" in documents
     }
     if not key_policies:
