@@ -857,6 +857,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
     issues.extend(_hardening_issues(config))
     issues.extend(_layout_issues(config))
+    issues.extend(_administrator_issues(config))
     issues.extend(_adoption_issues(config))
     issues.extend(_backend_issues(config))
     issues.extend(_monitoring_issues(config))
@@ -1017,6 +1018,68 @@ def _layout_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                     "AWS does not document which account must own the group (aws-facts.md "
                     "§3.4). Create the trail from the management account (omit "
                     "delegated_admin) to deliver to CloudWatch Logs, or omit cloudwatch_logs",
+                )
+            )
+    return issues
+
+
+def principal_account(principal: str) -> str:
+    """The account of a config principal: an account id is itself, an ARN carries it."""
+    return principal if principal.isdigit() else principal.split(":")[4]
+
+
+def created_keys(config: Config) -> dict[str, list[str]]:
+    """The KMS keys this module creates, by the account that owns each: {account: [key, ...]}.
+
+    The trail's key sits beside the bucket (the log-archive account's, if any); the log group's
+    own key (log-archive layout) and the alarm topic's key in the management account. The
+    renderer (generator.render.views) makes the same decisions; this is what validation needs.
+    """
+    management = config.organization.management_account_id
+    archive = config.log_archive
+    kms, cwl, monitoring = config.kms, config.cloudwatch_logs, config.monitoring
+    keys: dict[str, list[str]] = {}
+    if kms.enabled and kms.key_arn is None:
+        keys.setdefault(archive.account_id if archive else management, []).append(
+            "the trail's key"
+        )
+    if archive is not None and cwl is not None and kms.enabled:
+        keys.setdefault(management, []).append("the log group's key")
+    if (
+        monitoring is not None
+        and cwl is not None
+        and monitoring.notifications.existing_topic_arn is None
+        and (monitoring.control_ids or monitoring.custom_filters)
+    ):
+        keys.setdefault(management, []).append("the alarm topic's key")
+    return keys
+
+
+def _administrator_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each key administrator must belong to the account of a key it is to administer.
+
+    KMS refuses its administrative operations (PutKeyPolicy, ScheduleKeyDeletion,
+    EnableKeyRotation, CreateAlias...) to principals of another account whatever the key policy
+    says; only CreateGrant, ListGrants, RevokeGrant, DescribeKey and the cryptographic
+    operations work across accounts (KMS developer guide, "Allowing users in other accounts to
+    use a KMS key"). So an administrator goes only on the keys of its own account, and one
+    whose account owns no key of this module would administer nothing.
+    """
+    keys = created_keys(config)
+    if not config.kms.enabled or config.kms.key_arn is not None:
+        return []  # kms.administrators is refused with its own message there
+    where = "; ".join(f"account {account}: {', '.join(names)}" for account, names in keys.items())
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for i, principal in enumerate(config.kms.administrators):
+        account = principal_account(principal)
+        if account not in keys:
+            issues.append(
+                (
+                    ("kms", "administrators", i),
+                    f"{principal} is in account {account}, which owns no key of this module "
+                    f"({where}). KMS refuses administrative operations such as PutKeyPolicy "
+                    "from another account whatever the key policy says: name a principal of "
+                    "the key's own account, or remove this entry",
                 )
             )
     return issues

@@ -11,7 +11,12 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
+from generator.config.model import (
+    CLOUDTRAIL_PRINCIPAL,
+    Config,
+    default_key_alias,
+    principal_account,
+)
 from generator.monitoring.names import monitoring_label, subscription_label
 from generator.render import policies
 from generator.render.arns import Arns
@@ -533,8 +538,15 @@ class ModuleView:
         )
 
     def _administrators(self, account_id: str) -> tuple[str, ...]:
-        """Who administers a key of ``account_id``: that account's root and kms.administrators."""
-        named = policies.principal_arns(self.arns, self.config.kms.administrators)
+        """Who administers a key of ``account_id``: its root and kms.administrators of it.
+
+        An administrator of another account could call none of KMS's administrative
+        operations on the key (they do not work across accounts), so it is left off.
+        """
+        named = policies.principal_arns(
+            self.arns,
+            [p for p in self.config.kms.administrators if principal_account(p) == account_id],
+        )
         return tuple(sorted({self.arns.root(account_id), *named}))
 
     def kms(self) -> dict[str, Any] | None:
