@@ -432,6 +432,16 @@ class AdoptedLogGroup(StrictModel):
     kms_key_arn: KeyArn | None = None
 
 
+InlinePolicyName = Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")]
+PolicyArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:iam::(?:\d{{12}}|aws):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,128}}",
+        "a managed policy ARN, arn:<partition>:iam::<account or aws>:policy/<name>",
+    ),
+]
+
+
 class AdoptedRole(StrictModel):
     """The delivery role exists (``cloudwatch_logs.role_name``)."""
 
@@ -445,13 +455,25 @@ class AdoptedRole(StrictModel):
         description="Its path (console-made service roles may use /service-role/): kept, "
         "because a different path forces a new role.",
     )
-    inline_policy: (
-        Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")] | None
-    ) = Field(
+    inline_policy: InlinePolicyName | None = Field(
         default=None,
         description=(
-            "Its inline policy that grants delivery, taken over under this name; attached "
-            "managed policies are left as they are."
+            "Its inline policy that grants delivery, taken over under this name and replaced "
+            "by the generated one."
+        ),
+    )
+    other_inline_policies: list[InlinePolicyName] = Field(
+        default_factory=list,
+        description=(
+            "Its other inline policies (discover lists them): not managed here, they stay and "
+            "keep granting what they grant."
+        ),
+    )
+    attached_policies: list[PolicyArn] = Field(
+        default_factory=list,
+        description=(
+            "Managed policies attached to it (discover lists them): left attached, granting "
+            "what they grant."
         ),
     )
 
@@ -1040,9 +1062,7 @@ def created_keys(config: Config) -> dict[str, list[str]]:
     kms, cwl, monitoring = config.kms, config.cloudwatch_logs, config.monitoring
     keys: dict[str, list[str]] = {}
     if kms.enabled and kms.key_arn is None:
-        keys.setdefault(archive.account_id if archive else management, []).append(
-            "the trail's key"
-        )
+        keys.setdefault(archive.account_id if archive else management, []).append("the trail's key")
     if archive is not None and cwl is not None and kms.enabled:
         keys.setdefault(management, []).append("the log group's key")
     if (
@@ -1221,6 +1241,14 @@ def _adoption_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                     f"the adopted role is {adopt.role.name} (adopt.role.name): set "
                     f"cloudwatch_logs.role_name: {adopt.role.name}. A role cannot be renamed; "
                     "Terraform would delete it and create another",
+                )
+            )
+        if adopt.role.inline_policy in adopt.role.other_inline_policies:
+            issues.append(
+                (
+                    ("adopt", "role", "other_inline_policies"),
+                    f"{adopt.role.inline_policy} is adopt.role.inline_policy (taken over and "
+                    "replaced): remove it from other_inline_policies, which are left as they are",
                 )
             )
     if adopt.key is not None:

@@ -480,10 +480,28 @@ class ModuleView:
             "name": bucket.name,
             "policy_label": _label(BUCKET_POLICY),
             "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
+            "encryption_after_trail": self.encryption_waits_for_trail,
+            "trail_address": TRAIL,
             "existing_policy": bucket.existing_policy,
             "merge": merge,
             "existing_label": _label(EXISTING_BUCKET_POLICY),
         }
+
+    @property
+    def encryption_waits_for_trail(self) -> bool:
+        """Whether an adopted bucket may turn to SSE-KMS only after the adopted trail's update.
+
+        Until UpdateTrail gives the adopted trail the key, CloudTrail writes each file without
+        naming one. Once the bucket's default encryption is SSE-KMS, S3 encrypts such a file
+        with the key on CloudTrail's behalf, under S3's encryption context (aws:s3:arn) - and
+        the key policy admits CloudTrail only under its own (aws:cloudtrail:arn), so the write
+        is refused and the file is lost. With the encryption change depending on the trail,
+        the trail names the key first and no delivery fails. A new bucket or a new trail has
+        no such window (nothing writes before the trail is created with its key), so the
+        greenfield order stays as it is.
+        """
+        addresses = {item["to"] for item in self.imports()}
+        return TRAIL in addresses and BUCKET in addresses and self.key_reference is not None
 
     def logs(self) -> dict[str, Any] | None:
         """The log group, the delivery role and its two policy documents."""
