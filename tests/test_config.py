@@ -683,7 +683,10 @@ def test_a_key_administrator_of_an_account_without_a_key_is_refused() -> None:
     """KMS refuses administrative calls across accounts: such an entry would administer nothing."""
     data = build(**{"kms.administrators": ["arn:aws:iam::999999999999:role/KeyAdmins"]})
     issue = assert_refused(
-        data, "kms.administrators[0]", "account 999999999999", "account 111111111111: the trail's key"
+        data,
+        "kms.administrators[0]",
+        "account 999999999999",
+        "account 111111111111: the trail's key",
     )
     assert "PutKeyPolicy" in issue.message
     assert check(build(**{"kms.administrators": ["111111111111"]})).kms.administrators
@@ -701,4 +704,26 @@ def test_in_the_log_archive_layout_each_account_administers_its_own_keys() -> No
         "kms.administrators[1]",
         f"account {ARCHIVE}: the trail's key",
         "account 111111111111: the log group's key",
+    )
+
+
+def test_an_access_log_target_known_to_be_in_another_region_is_refused() -> None:
+    """S3 logs a bucket only into one of its own account and region; the state bucket's region
+    is the one target region the config states."""
+    logging = {"target_bucket": "acme-terraform-state", "target_prefix": "cloudtrail/"}
+    backend = {"bucket": "acme-terraform-state", "key": "orgtrail/terraform.tfstate"}
+    data = build(
+        **{"bucket.access_logging": logging, "backend": {**backend, "region": "eu-west-1"}}
+    )
+    assert_refused(
+        data,
+        "bucket.access_logging.target_bucket",
+        "in eu-west-1 (backend.region)",
+        "region us-east-1",
+        "the management account",
+    )
+    # Same region (stated, or the default: the home region): nothing the config can tell.
+    assert check(build(**{"bucket.access_logging": logging, "backend": backend}))
+    assert check(
+        build(**{"bucket.access_logging": logging, "backend": {**backend, "region": "us-east-1"}})
     )

@@ -931,6 +931,7 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     if bucket.access_logging and bucket.access_logging.target_bucket == bucket.name:
         issues.append((("bucket", "access_logging", "target_bucket"),
                        "must be another bucket: logging a bucket into itself loops"))  # fmt: skip
+    issues.extend(_access_log_target_issues(config))
     for field_path, principals in (
         (("bucket", "readers"), bucket.readers),
         (("kms", "administrators"), kms.administrators),
@@ -966,6 +967,35 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     if not kms.enabled and (kms.key_arn or kms.alias or kms.administrators):
         issues.append((("kms", "enabled"), "kms.enabled is false but other kms keys are set"))
     return issues
+
+
+def _access_log_target_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """The access-log target must be in the log bucket's account and region, where we can tell.
+
+    S3 delivers server access logs only to a bucket of the same account and Region as the
+    logged bucket (S3 User Guide, "Logging requests with server access logging"); elsewhere
+    PutBucketLogging fails at apply. A bucket name alone says neither, so the only target the
+    config can place is one it describes itself: the state bucket, whose region
+    backend.region gives. Everything else is the README's to say (bucket.access_logging).
+    """
+    logging, backend = config.bucket.access_logging, config.backend
+    if logging is None or backend is None or logging.target_bucket != backend.bucket:
+        return []
+    home = config.trail.home_region
+    region = backend.state_region(home)
+    if region == home:
+        return []
+    account = config.log_archive.account_id if config.log_archive else None
+    owner = f"account {account}" if account else "the management account"
+    return [
+        (
+            ("bucket", "access_logging", "target_bucket"),
+            f"{logging.target_bucket} is the state bucket (backend.bucket), in {region} "
+            f"(backend.region); S3 delivers server access logs only to a bucket in the log "
+            f"bucket's region {home} and account ({owner}), and PutBucketLogging would fail at "
+            "apply. Name a bucket of that account in that region",
+        )
+    ]
 
 
 MAX_DELEGATED_ADMINS = 3  # CloudTrail's limit per organization (CT-UG, aws-facts.md §5.4)

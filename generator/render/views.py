@@ -481,6 +481,8 @@ class ModuleView:
             "policy_label": _label(BUCKET_POLICY),
             "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
             "encryption_after_trail": self.encryption_waits_for_trail,
+            "account": self.bucket_account,
+            "region": self.arns.home_region,
             "trail_address": TRAIL,
             "existing_policy": bucket.existing_policy,
             "merge": merge,
