@@ -259,7 +259,11 @@ def test_the_action_expansion_sees_a_grant_behind_a_wildcard() -> None:
 
 @pytest.mark.parametrize("module", MODULES, ids=_id)
 def test_no_key_administrator_can_use_the_key(module: Path, tmp_path: Path) -> None:
-    """Read from the generated key policies: the administrators manage, never decrypt."""
+    """Read from the generated key policies: the administrators manage, never decrypt.
+
+    Not directly, and not through a grant they give themselves (kms:CreateGrant, which
+    kms:Create* would hold); and only principals of the key's own account administer it.
+    """
     config = load_config(CONFIG_OF[module])
     documents = _documents(module, tmp_path)
     management = config.organization.management_account_id

@@ -338,7 +338,11 @@ class Kms(StrictModel):
     deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = 30
     administrators: list[Principal] = Field(
         default_factory=list,
-        description="Who may administer the created key besides the management account's root.",
+        description=(
+            "Who may administer the created keys besides each key's account root: manage, never "
+            "decrypt. Each goes on the keys of its own account only (KMS administrative calls do "
+            "not work across accounts)."
+        ),
     )
 
 

@@ -241,6 +241,10 @@ KEY_ADMIN_ACTIONS = (
 def _key_administration(administrators: tuple[str, ...]) -> Statement:
     """The one administrator statement every key of the module carries: manage, never use.
 
+    "Never use" holds for the actions granted here (no Decrypt, no CreateGrant); an
+    administrator can still rewrite the whole policy with kms:PutKeyPolicy - visible in the
+    trail, not prevented (see KEY_ADMIN_ACTIONS).
+
     ``administrators`` are principals of the key's own account only: KMS refuses its
     administrative operations (PutKeyPolicy, ScheduleKeyDeletion, EnableKeyRotation...) to a
     principal of another account whatever the key policy says, so naming one would only look
@@ -262,8 +266,9 @@ def key_policy(
 
     CloudTrail may generate data keys only in the context of this organization's trails
     (encryption context) and only for this trail (aws:SourceArn). Readers may decrypt only
-    CloudTrail-encrypted data. Administrators (the management account's root, which delegates
-    to its IAM policies, and those named in the config) may manage the key but not use it.
+    CloudTrail-encrypted data. Administrators (the key's account root, which delegates
+    to its IAM policies, and the configured administrators of that account) may manage the key
+    but neither use it nor grant its use; they can rewrite the policy (kms:PutKeyPolicy).
     In a key policy, Resource "*" means "this key".
     """
     administration = _key_administration(administrators)
