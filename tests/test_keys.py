@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
@@ -49,8 +50,9 @@ def _administrators(module: object, document: str) -> set[str]:
 
 
 def _expanded(actions: tuple[str, ...]) -> set[str]:
+    """kms:PutKeyPolicy if one of ``actions`` matches it (the administrator statement's mark)."""
     return (
-        {"kms:PutKeyPolicy"} if {"kms:Put*", "kms:PutKeyPolicy", "kms:*"} & set(actions) else set()
+        {"kms:PutKeyPolicy"} if any(fnmatchcase("kms:PutKeyPolicy", a) for a in actions) else set()
     )
 
 
