@@ -898,6 +898,15 @@ IMPORT_BREAKS = [
         variant="adopted",
     ),
     Break(
+        "adopted_bucket_turns_to_sse_kms_before_the_trail_uses_the_key",
+        "s3.tf",
+        replace(f"  depends_on = [{TRAIL}]\n", "", count=1),
+        (("OTG063", "s3.tf", "aws_s3_bucket_server_side_encryption_configuration.logs"),),
+        ("encryption context", "deliveries fail"),
+        f"depends_on = [{TRAIL}]",
+        variant="adopted",
+    ),
+    Break(
         "adopted_bucket_policy_reuses_a_console_sid",
         "s3.tf",
         replace(f'"{ACL_SID}"', f'"{CONSOLE_ACL_SID}"', count=1),

@@ -319,6 +319,10 @@ def test_every_in_place_change_of_the_trail_is_listed_old_to_new(tmp_path: Path)
         "  cloud_watch_logs_group_arn: (none) -> "
         f"arn:aws:logs:us-east-1:{MGMT}:log-group:/aws/cloudtrail/org",
         f"  cloud_watch_logs_role_arn: (none) -> arn:aws:iam::{MGMT}:role/TrailDelivery",
+        f"  log file encryption: SSE-S3 (S3-managed keys) -> SSE-KMS with {KEY_ARN}. Every "
+        "reader of NEW log and digest files (a SIEM, Athena, another account) then needs "
+        "kms:Decrypt on that key: list each in bucket.readers (S3 read + decrypt; listed today: "
+        "none), or keep SSE-S3 with kms.enabled: false. Files delivered before stay as they are",
     ]
 
 

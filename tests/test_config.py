@@ -677,3 +677,53 @@ def test_cloudtrail_allows_three_delegated_administrators() -> None:
 def test_a_delegated_administrators_trail_cannot_promise_cloudwatch_logs() -> None:
     data = build(**{"delegated_admin.account_id": ADMIN, "delegated_admin.role_arn": _role(ADMIN)})
     assert_refused(data, "cloudwatch_logs", "management account", "omit delegated_admin")
+
+
+def test_a_key_administrator_of_an_account_without_a_key_is_refused() -> None:
+    """KMS refuses administrative calls across accounts: such an entry would administer nothing."""
+    data = build(**{"kms.administrators": ["arn:aws:iam::999999999999:role/KeyAdmins"]})
+    issue = assert_refused(
+        data,
+        "kms.administrators[0]",
+        "account 999999999999",
+        "account 111111111111: the trail's key",
+    )
+    assert "PutKeyPolicy" in issue.message
+    assert check(build(**{"kms.administrators": ["111111111111"]})).kms.administrators
+
+
+def test_in_the_log_archive_layout_each_account_administers_its_own_keys() -> None:
+    layout = {"log_archive.account_id": ARCHIVE, "log_archive.role_arn": _role(ARCHIVE)}
+    archive_admin = f"arn:aws:iam::{ARCHIVE}:role/KeyAdmins"
+    management_admin = "arn:aws:iam::111111111111:role/KeyAdmins"
+    config = check(build(**layout, **{"kms.administrators": [archive_admin, management_admin]}))
+    assert config.kms.administrators == [archive_admin, management_admin]
+    data = build(**layout, **{"kms.administrators": [archive_admin, _role("999999999999")]})
+    assert_refused(
+        data,
+        "kms.administrators[1]",
+        f"account {ARCHIVE}: the trail's key",
+        "account 111111111111: the log group's key",
+    )
+
+
+def test_an_access_log_target_known_to_be_in_another_region_is_refused() -> None:
+    """S3 logs a bucket only into one of its own account and region; the state bucket's region
+    is the one target region the config states."""
+    logging = {"target_bucket": "acme-terraform-state", "target_prefix": "cloudtrail/"}
+    backend = {"bucket": "acme-terraform-state", "key": "orgtrail/terraform.tfstate"}
+    data = build(
+        **{"bucket.access_logging": logging, "backend": {**backend, "region": "eu-west-1"}}
+    )
+    assert_refused(
+        data,
+        "bucket.access_logging.target_bucket",
+        "in eu-west-1 (backend.region)",
+        "region us-east-1",
+        "the management account",
+    )
+    # Same region (stated, or the default: the home region): nothing the config can tell.
+    assert check(build(**{"bucket.access_logging": logging, "backend": backend}))
+    assert check(
+        build(**{"bucket.access_logging": logging, "backend": {**backend, "region": "us-east-1"}})
+    )

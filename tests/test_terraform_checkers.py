@@ -212,26 +212,58 @@ def test_checkov_finds_nothing_on_the_shipped_outputs(config: Path, checkov: Pat
         assert switched_off == expected[(skip.check_id, skip.resource)], skip
 
 
-# Actions that use a key's material: none may reach a key administrator (issue: separation of
-# duties). kms:ReEncryptFrom/To are the two halves of kms:ReEncrypt*.
-_KEY_USE = (
-    "kms:Decrypt",
-    "kms:Encrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyPair",
-    "kms:GenerateDataKeyWithoutPlaintext",
-)
+# What gives a principal a key's plaintext, directly or through a grant it gives itself: none
+# may reach a key administrator (separation of duties). Matched against every KMS action
+# parliament knows, so a wildcard such as kms:Create* (which holds kms:CreateGrant) is judged by
+# what it expands to, not by how it is spelled.
+_KEY_USE = ("kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
+_GRANTS = "kms:CreateGrant"
+
+
+def _kms_actions() -> list[str]:
+    from parliament import iam_definition
+
+    (kms,) = [service for service in iam_definition if service["prefix"] == "kms"]
+    return sorted(f"kms:{p['privilege']}" for p in kms["privileges"])
+
+
+def _expanded(patterns: list[str]) -> set[str]:
+    """Every KMS action a statement's Action list matches (IAM matches case-insensitively)."""
+    from fnmatch import fnmatchcase
+
+    return {
+        action
+        for action in _kms_actions()
+        for pattern in patterns
+        if fnmatchcase(action.lower(), pattern.lower())
+    }
+
+
+def _grant_is_for_aws_resource(statement: dict) -> bool:
+    condition = statement.get("Condition") or {}
+    values = [str(v).lower() for v in _listed(condition.get("Bool", {}).get(
+        "kms:GrantIsForAWSResource"))]  # fmt: skip
+    return values == ["true"]
 
 
 def _listed(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
+def test_the_action_expansion_sees_a_grant_behind_a_wildcard() -> None:
+    """The check below is only as good as its expansion: kms:Create* holds CreateGrant."""
+    assert _GRANTS in _expanded(["kms:Create*"])
+    assert {"kms:ReEncryptFrom", "kms:ReEncryptTo"} <= _expanded(["kms:*"])
+    assert _expanded(["kms:CreateAlias", "kms:Put*"]) == {"kms:CreateAlias", "kms:PutKeyPolicy"}
+
+
 @pytest.mark.parametrize("module", MODULES, ids=_id)
 def test_no_key_administrator_can_use_the_key(module: Path, tmp_path: Path) -> None:
-    """Read from the generated key policies: the administrators manage, never decrypt."""
+    """Read from the generated key policies: the administrators manage, never decrypt.
+
+    Not directly, and not through a grant they give themselves (kms:CreateGrant, which
+    kms:Create* would hold); and only principals of the key's own account administer it.
+    """
     config = load_config(CONFIG_OF[module])
     documents = _documents(module, tmp_path)
     management = config.organization.management_account_id
@@ -252,24 +284,37 @@ def test_no_key_administrator_can_use_the_key(module: Path, tmp_path: Path) -> N
 
 
 def _assert_administrators_only_manage(config: Any, key_policy: dict, account: str) -> None:
-    from fnmatch import fnmatchcase
-
     arns = Arns.of(config)
     root = arns.root(account)
+    # KMS's administrative operations do not work across accounts: a key's administrators are
+    # its own account's root and the kms.administrators of that account, nobody else.
     administrators = {
-        a if a.startswith("arn:") else arns.root(a) for a in config.kms.administrators
+        a if a.startswith("arn:") else arns.root(a)
+        for a in config.kms.administrators
+        if (a if a.isdigit() else a.split(":")[4]) == account
     }
     administrators.add(root)
+    use = _expanded(list(_KEY_USE))
     can_manage = set()
     for statement in key_policy["Statement"]:
         principals = set(_listed((statement.get("Principal") or {}).get("AWS")))
-        actions = _listed(statement["Action"])
-        if statement["Effect"] != "Allow" or not principals & administrators:
+        actions = _expanded(_listed(statement["Action"]))
+        if statement["Effect"] != "Allow":
             continue
-        if any(fnmatchcase("kms:PutKeyPolicy", a) for a in actions):
-            can_manage |= principals & administrators
+        if "kms:PutKeyPolicy" in actions:
+            assert principals <= administrators, (
+                f"{statement['Sid']}: {sorted(principals - administrators)} may administer a key "
+                f"of account {account} (not theirs: KMS would refuse them anyway)"
+            )
+            can_manage |= principals
+        if not principals & administrators:
+            continue
+        # A grant can hand its grantee Decrypt: only one an AWS service asks for may be made.
+        assert _GRANTS not in actions or _grant_is_for_aws_resource(statement), (
+            f"{statement['Sid']} lets {sorted(principals & administrators)} create grants"
+        )
         for admin in principals & administrators:
-            used = [u for u in _KEY_USE if any(fnmatchcase(u, a) for a in actions)]
+            used = sorted(actions & use)
             if admin == root:
                 # The root is also the first log reader: its Decrypt is limited to CloudTrail's
                 # data (the Null condition) and delegated to the account's IAM policies.

@@ -26,6 +26,9 @@ _ADOPTABLE_KEY_ARN = re.compile(
     r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
 )
 _INLINE_POLICY = re.compile(r"^[\w+=,.@-]{1,128}$")
+_POLICY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,128}$"
+)
 _LOGGING_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()/-]{0,200}$")
 _ALIAS = re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]{1,250}$")
 
@@ -242,6 +245,15 @@ def _bucket_section(found: Discovery) -> list[str]:
 
 def _kms_section(found: Discovery) -> list[str]:
     trail = found.adopted
+    if trail and not trail.kms_key_arn:
+        return [
+            "# The trail writes with SSE-S3 today (S3-managed keys). This config switches it to",
+            "# a new KMS key (kms.enabled is true by default): every reader of NEW log files - a",
+            "# SIEM, Athena, another account - then needs kms:Decrypt on it. List each reader in",
+            "# bucket.readers (S3 read + decrypt), or keep SSE-S3 by uncommenting:",
+            "# kms:",
+            "#   enabled: false",
+        ]
     if not (trail and trail.kms_key_arn):
         return []
     key, why = _adoptable_key(found)
@@ -364,13 +376,23 @@ def _adopt_section(found: Discovery) -> list[str]:
     if role is not None:
         lines += ["  role:", f"    name: {_q(role.name)}", f"    path: {_q(role.path)}"]
         policies = [p for p in role.inline_policies if _INLINE_POLICY.match(p)]
+        others = policies
         if len(policies) == 1:
             lines.append(f"    inline_policy: {_q(policies[0])}  # taken over, then replaced")
+            others = []
         elif policies:
-            lines.append(
-                f"    # inline policies {', '.join(policies)}: left as they are; the module "
-                "adds its own"
-            )
+            lines.append("    # several inline policies: none taken over; the module adds its own")
+        if others:
+            lines += [
+                "    # not managed: they stay and keep granting what they grant",
+                *_flow_list("    other_inline_policies: ", [_q(p) for p in others]),
+            ]
+        attached = [a for a in role.attached_policies if _POLICY_ARN.match(a)]
+        if attached:
+            lines += [
+                "    # left attached, granting what they grant (detach them after the apply)",
+                *_flow_list("    attached_policies: ", [_q(a) for a in attached]),
+            ]
     key, _ = _adoptable_key(found)
     if key is not None:
         lines += ["  key:", f"    arn: {_q(key.arn)}"]

@@ -95,6 +95,7 @@ class ExistingRole:
     name: str
     path: str
     inline_policies: tuple[str, ...]
+    attached_policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def _log_group(aws: Aws, name: str, region: str) -> ExistingLogGroup | None:
 
 
 def _role(aws: Aws, name: str) -> ExistingRole | None:
-    """The delivery role's path and inline policies; None when the role is gone."""
+    """The delivery role's path, inline and attached policies; None when the role is gone."""
     answer = aws.call("iam", "get_role", missing=("NoSuchEntity",), RoleName=name)
     if answer is None:
         return None
@@ -253,10 +254,16 @@ def _role(aws: Aws, name: str) -> ExistingRole | None:
         for page in aws.pages("iam", "list_role_policies", RoleName=name)
         for policy in page.get("PolicyNames", [])
     ]
+    attached = [
+        str(policy["PolicyArn"])
+        for page in aws.pages("iam", "list_attached_role_policies", RoleName=name)
+        for policy in page.get("AttachedPolicies", [])
+    ]
     return ExistingRole(
         name=name,
         path=str(answer.get("Role", {}).get("Path", "/")),
         inline_policies=tuple(policies),
+        attached_policies=tuple(attached),
     )
 
 

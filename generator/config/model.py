@@ -338,7 +338,11 @@ class Kms(StrictModel):
     deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = 30
     administrators: list[Principal] = Field(
         default_factory=list,
-        description="Who may administer the created key besides the management account's root.",
+        description=(
+            "Who may administer the created keys besides each key's account root: manage, never "
+            "decrypt. Each goes on the keys of its own account only (KMS administrative calls do "
+            "not work across accounts)."
+        ),
     )
 
 
@@ -432,6 +436,16 @@ class AdoptedLogGroup(StrictModel):
     kms_key_arn: KeyArn | None = None
 
 
+InlinePolicyName = Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")]
+PolicyArn = Annotated[
+    StrictStr,
+    _match(
+        rf"{_ARN_PARTITION}:iam::(?:\d{{12}}|aws):policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,128}}",
+        "a managed policy ARN, arn:<partition>:iam::<account or aws>:policy/<name>",
+    ),
+]
+
+
 class AdoptedRole(StrictModel):
     """The delivery role exists (``cloudwatch_logs.role_name``)."""
 
@@ -445,13 +459,25 @@ class AdoptedRole(StrictModel):
         description="Its path (console-made service roles may use /service-role/): kept, "
         "because a different path forces a new role.",
     )
-    inline_policy: (
-        Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")] | None
-    ) = Field(
+    inline_policy: InlinePolicyName | None = Field(
         default=None,
         description=(
-            "Its inline policy that grants delivery, taken over under this name; attached "
-            "managed policies are left as they are."
+            "Its inline policy that grants delivery, taken over under this name and replaced "
+            "by the generated one."
+        ),
+    )
+    other_inline_policies: list[InlinePolicyName] = Field(
+        default_factory=list,
+        description=(
+            "Its other inline policies (discover lists them): not managed here, they stay and "
+            "keep granting what they grant."
+        ),
+    )
+    attached_policies: list[PolicyArn] = Field(
+        default_factory=list,
+        description=(
+            "Managed policies attached to it (discover lists them): left attached, granting "
+            "what they grant."
         ),
     )
 
@@ -857,6 +883,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
     issues.extend(_hardening_issues(config))
     issues.extend(_layout_issues(config))
+    issues.extend(_administrator_issues(config))
     issues.extend(_adoption_issues(config))
     issues.extend(_backend_issues(config))
     issues.extend(_monitoring_issues(config))
@@ -908,6 +935,7 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     if bucket.access_logging and bucket.access_logging.target_bucket == bucket.name:
         issues.append((("bucket", "access_logging", "target_bucket"),
                        "must be another bucket: logging a bucket into itself loops"))  # fmt: skip
+    issues.extend(_access_log_target_issues(config))
     for field_path, principals in (
         (("bucket", "readers"), bucket.readers),
         (("kms", "administrators"), kms.administrators),
@@ -943,6 +971,35 @@ def _hardening_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]
     if not kms.enabled and (kms.key_arn or kms.alias or kms.administrators):
         issues.append((("kms", "enabled"), "kms.enabled is false but other kms keys are set"))
     return issues
+
+
+def _access_log_target_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """The access-log target must be in the log bucket's account and region, where we can tell.
+
+    S3 delivers server access logs only to a bucket of the same account and Region as the
+    logged bucket (S3 User Guide, "Logging requests with server access logging"); elsewhere
+    PutBucketLogging fails at apply. A bucket name alone says neither, so the only target the
+    config can place is one it describes itself: the state bucket, whose region
+    backend.region gives. Everything else is the README's to say (bucket.access_logging).
+    """
+    logging, backend = config.bucket.access_logging, config.backend
+    if logging is None or backend is None or logging.target_bucket != backend.bucket:
+        return []
+    home = config.trail.home_region
+    region = backend.state_region(home)
+    if region == home:
+        return []
+    account = config.log_archive.account_id if config.log_archive else None
+    owner = f"account {account}" if account else "the management account"
+    return [
+        (
+            ("bucket", "access_logging", "target_bucket"),
+            f"{logging.target_bucket} is the state bucket (backend.bucket), in {region} "
+            f"(backend.region); S3 delivers server access logs only to a bucket in the log "
+            f"bucket's region {home} and account ({owner}), and PutBucketLogging would fail at "
+            "apply. Name a bucket of that account in that region",
+        )
+    ]
 
 
 MAX_DELEGATED_ADMINS = 3  # CloudTrail's limit per organization (CT-UG, aws-facts.md §5.4)
@@ -1017,6 +1074,66 @@ def _layout_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                     "AWS does not document which account must own the group (aws-facts.md "
                     "§3.4). Create the trail from the management account (omit "
                     "delegated_admin) to deliver to CloudWatch Logs, or omit cloudwatch_logs",
+                )
+            )
+    return issues
+
+
+def principal_account(principal: str) -> str:
+    """The account of a config principal: an account id is itself, an ARN carries it."""
+    return principal if principal.isdigit() else principal.split(":")[4]
+
+
+def created_keys(config: Config) -> dict[str, list[str]]:
+    """The KMS keys this module creates, by the account that owns each: {account: [key, ...]}.
+
+    The trail's key sits beside the bucket (the log-archive account's, if any); the log group's
+    own key (log-archive layout) and the alarm topic's key in the management account. The
+    renderer (generator.render.views) makes the same decisions; this is what validation needs.
+    """
+    management = config.organization.management_account_id
+    archive = config.log_archive
+    kms, cwl, monitoring = config.kms, config.cloudwatch_logs, config.monitoring
+    keys: dict[str, list[str]] = {}
+    if kms.enabled and kms.key_arn is None:
+        keys.setdefault(archive.account_id if archive else management, []).append("the trail's key")
+    if archive is not None and cwl is not None and kms.enabled:
+        keys.setdefault(management, []).append("the log group's key")
+    if (
+        monitoring is not None
+        and cwl is not None
+        and monitoring.notifications.existing_topic_arn is None
+        and (monitoring.control_ids or monitoring.custom_filters)
+    ):
+        keys.setdefault(management, []).append("the alarm topic's key")
+    return keys
+
+
+def _administrator_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each key administrator must belong to the account of a key it is to administer.
+
+    KMS refuses its administrative operations (PutKeyPolicy, ScheduleKeyDeletion,
+    EnableKeyRotation, CreateAlias...) to principals of another account whatever the key policy
+    says; only CreateGrant, ListGrants, RevokeGrant, DescribeKey and the cryptographic
+    operations work across accounts (KMS developer guide, "Allowing users in other accounts to
+    use a KMS key"). So an administrator goes only on the keys of its own account, and one
+    whose account owns no key of this module would administer nothing.
+    """
+    keys = created_keys(config)
+    if not config.kms.enabled or config.kms.key_arn is not None:
+        return []  # kms.administrators is refused with its own message there
+    where = "; ".join(f"account {account}: {', '.join(names)}" for account, names in keys.items())
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for i, principal in enumerate(config.kms.administrators):
+        account = principal_account(principal)
+        if account not in keys:
+            issues.append(
+                (
+                    ("kms", "administrators", i),
+                    f"{principal} is in account {account}, which owns no key of this module "
+                    f"({where}). KMS refuses administrative operations such as PutKeyPolicy "
+                    "from another account whatever the key policy says: name a principal of "
+                    "the key's own account, or remove this entry",
                 )
             )
     return issues
@@ -1158,6 +1275,14 @@ def _adoption_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                     f"the adopted role is {adopt.role.name} (adopt.role.name): set "
                     f"cloudwatch_logs.role_name: {adopt.role.name}. A role cannot be renamed; "
                     "Terraform would delete it and create another",
+                )
+            )
+        if adopt.role.inline_policy in adopt.role.other_inline_policies:
+            issues.append(
+                (
+                    ("adopt", "role", "other_inline_policies"),
+                    f"{adopt.role.inline_policy} is adopt.role.inline_policy (taken over and "
+                    "replaced): remove it from other_inline_policies, which are left as they are",
                 )
             )
     if adopt.key is not None:

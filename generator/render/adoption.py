@@ -74,6 +74,8 @@ def _trail_changes(config: Config, view: ModuleView) -> list[str]:
             ("sns_topic_name", adopted.sns_topic_name, None),
         ]
     )
+    if key is not None and adopted.kms_key_arn != key:
+        lines.append(_new_key_readers(config, adopted.kms_key_arn, key))
     if adopted.has_custom_event_selectors:
         lines.append(
             "  event_selector/advanced_event_selector: custom -> (none): the trail records "
@@ -87,6 +89,19 @@ def _trail_changes(config: Config, view: ModuleView) -> list[str]:
         f"{TRAIL} ({adopted.arn}) is imported, then changed in place (UpdateTrail; it keeps "
         "logging):\n" + "\n".join(lines)
     ]
+
+
+def _new_key_readers(config: Config, old: str | None, new: str) -> str:
+    """What a new trail key costs its readers: new files need kms:Decrypt on that key."""
+    readers = ", ".join(config.bucket.readers) or "none"
+    before = "SSE-S3 (S3-managed keys)" if old is None else f"SSE-KMS with {old}"
+    return (
+        f"  log file encryption: {before} -> SSE-KMS with {new}. Every reader of NEW log and "
+        "digest files (a SIEM, Athena, another account) then needs kms:Decrypt on that key: "
+        f"list each in bucket.readers (S3 read + decrypt; listed today: {readers})"
+        + (", or keep SSE-S3 with kms.enabled: false" if old is None else "")
+        + ". Files delivered before stay as they are"
+    )
 
 
 def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
@@ -106,6 +121,20 @@ def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
         for name in adopted.configurations
         if name not in generated
     ]
+    if view.key_reference is not None:
+        key = config.kms.key_arn or (
+            config.adopt.key.arn if config.adopt and config.adopt.key else f"the new key {KEY}"
+        )
+        order = (
+            "after the adopted trail's update names the key (depends_on), so none of its "
+            "deliveries is refused"
+            if view.encryption_waits_for_trail
+            else "and the trail, created with the key, names it in every write"
+        )
+        lines.append(
+            f"  default encryption: -> SSE-KMS with {key}, {order}; another trail that still "
+            "delivers here without naming a key is refused by the key policy from then on"
+        )
     if "policy" in imported:
         lines.append(
             "  policy: imported; the statements it has today are KEPT (read with "
@@ -145,10 +174,22 @@ def _role_changes(config: Config, view: ModuleView) -> list[str]:
         if adopted.inline_policy
         else f"the inline policy {view.role_policy_name} is added"
     )
+    kept = [f"inline policy {name}" for name in adopted.other_inline_policies]
+    kept += [f"attached policy {arn}" for arn in adopted.attached_policies]
+    if kept:
+        left = (
+            "what this module does NOT manage stays on the role and keeps granting what it "
+            f"grants: {', '.join(kept)} (delete or detach it after the apply if the role should "
+            "hold only the generated grants)"
+        )
+    else:
+        left = (
+            "adopt.role lists no other inline or attached policy (discover lists them; any the "
+            "role has stays and keeps granting what it grants)"
+        )
     return [
         f"{ROLE} ({adopted.name}) is imported: its trust policy is set to CloudTrail only and "
-        f"{policy}; attached managed policies are left as they are (detach a console-made one "
-        "after the apply if you want only the generated grants)"
+        f"{policy}; {left}"
     ]
 
 

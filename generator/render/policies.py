@@ -209,11 +209,18 @@ def cloudwatch_delivery_policy(arns: Arns, log_group_name: str) -> PolicyDocumen
     )
 
 
-# AWS's default key policy for key administrators (KMS developer guide, "Default key policy"):
-# everything needed to manage the key, nothing that uses it. No Decrypt, Encrypt, ReEncrypt* or
-# GenerateDataKey*: whoever administers the key cannot read the logs (separation of duties).
+# Key administrators: everything needed to manage the key, nothing that uses it. AWS's default
+# key-administrator statement (KMS developer guide, "Default key policy") is the model, with
+# kms:Create* narrowed to kms:CreateAlias: Create* also matches kms:CreateGrant, and a grant can
+# give its grantee - the administrator itself - kms:Decrypt. No statement of the module needs an
+# administrator's grant (CloudTrail, CloudWatch Logs and CloudWatch alarms use the key through
+# the key policy, not through grants), so kms:CreateGrant is not granted even with
+# kms:GrantIsForAWSResource. No Decrypt, Encrypt, ReEncrypt* or GenerateDataKey* either.
+# What remains is kms:PutKeyPolicy (in kms:Put*): an administrator can rewrite the policy to
+# grant itself anything. That cannot be taken away without locking the key's owner out; it is
+# visible as a PutKeyPolicy event in the trail itself (README, "Key administrators").
 KEY_ADMIN_ACTIONS = (
-    "kms:Create*",
+    "kms:CreateAlias",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",
@@ -232,7 +239,17 @@ KEY_ADMIN_ACTIONS = (
 
 
 def _key_administration(administrators: tuple[str, ...]) -> Statement:
-    """The one administrator statement every key of the module carries: manage, never use."""
+    """The one administrator statement every key of the module carries: manage, never use.
+
+    "Never use" holds for the actions granted here (no Decrypt, no CreateGrant); an
+    administrator can still rewrite the whole policy with kms:PutKeyPolicy - visible in the
+    trail, not prevented (see KEY_ADMIN_ACTIONS).
+
+    ``administrators`` are principals of the key's own account only: KMS refuses its
+    administrative operations (PutKeyPolicy, ScheduleKeyDeletion, EnableKeyRotation...) to a
+    principal of another account whatever the key policy says, so naming one would only look
+    like a control (generator.config.model refuses it).
+    """
     return Statement(
         "AllowKeyAdministration", KEY_ADMIN_ACTIONS, ("*",), (Principals("AWS", administrators),)
     )
@@ -249,8 +266,9 @@ def key_policy(
 
     CloudTrail may generate data keys only in the context of this organization's trails
     (encryption context) and only for this trail (aws:SourceArn). Readers may decrypt only
-    CloudTrail-encrypted data. Administrators (the management account's root, which delegates
-    to its IAM policies, and those named in the config) may manage the key but not use it.
+    CloudTrail-encrypted data. Administrators (the key's account root, which delegates
+    to its IAM policies, and the configured administrators of that account) may manage the key
+    but neither use it nor grant its use; they can rewrite the policy (kms:PutKeyPolicy).
     In a key policy, Resource "*" means "this key".
     """
     administration = _key_administration(administrators)

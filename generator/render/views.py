@@ -11,7 +11,12 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config, default_key_alias
+from generator.config.model import (
+    CLOUDTRAIL_PRINCIPAL,
+    Config,
+    default_key_alias,
+    principal_account,
+)
 from generator.monitoring.names import monitoring_label, subscription_label
 from generator.render import policies
 from generator.render.arns import Arns
@@ -475,10 +480,30 @@ class ModuleView:
             "name": bucket.name,
             "policy_label": _label(BUCKET_POLICY),
             "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
+            "encryption_after_trail": self.encryption_waits_for_trail,
+            "account": self.bucket_account,
+            "region": self.arns.home_region,
+            "trail_address": TRAIL,
             "existing_policy": bucket.existing_policy,
             "merge": merge,
             "existing_label": _label(EXISTING_BUCKET_POLICY),
         }
+
+    @property
+    def encryption_waits_for_trail(self) -> bool:
+        """Whether an adopted bucket may turn to SSE-KMS only after the adopted trail's update.
+
+        Until UpdateTrail gives the adopted trail the key, CloudTrail writes each file without
+        naming one. Once the bucket's default encryption is SSE-KMS, S3 encrypts such a file
+        with the key on CloudTrail's behalf, under S3's encryption context (aws:s3:arn) - and
+        the key policy admits CloudTrail only under its own (aws:cloudtrail:arn), so the write
+        is refused and the file is lost. With the encryption change depending on the trail,
+        the trail names the key first and no delivery fails. A new bucket or a new trail has
+        no such window (nothing writes before the trail is created with its key), so the
+        greenfield order stays as it is.
+        """
+        addresses = {item["to"] for item in self.imports()}
+        return TRAIL in addresses and BUCKET in addresses and self.key_reference is not None
 
     def logs(self) -> dict[str, Any] | None:
         """The log group, the delivery role and its two policy documents."""
@@ -533,8 +558,15 @@ class ModuleView:
         )
 
     def _administrators(self, account_id: str) -> tuple[str, ...]:
-        """Who administers a key of ``account_id``: that account's root and kms.administrators."""
-        named = policies.principal_arns(self.arns, self.config.kms.administrators)
+        """Who administers a key of ``account_id``: its root and kms.administrators of it.
+
+        An administrator of another account could call none of KMS's administrative
+        operations on the key (they do not work across accounts), so it is left off.
+        """
+        named = policies.principal_arns(
+            self.arns,
+            [p for p in self.config.kms.administrators if principal_account(p) == account_id],
+        )
         return tuple(sorted({self.arns.root(account_id), *named}))
 
     def kms(self) -> dict[str, Any] | None:

@@ -13,12 +13,21 @@
 #   imported, then changed in place (UpdateTrail; it keeps logging):
 #   enable_log_file_validation: false -> true
 #   kms_key_id: (none) -> the new key aws_kms_key.cloudtrail
+#   log file encryption: SSE-S3 (S3-managed keys) -> SSE-KMS with the new key
+#     aws_kms_key.cloudtrail. Every reader of NEW log and digest files (a SIEM, Athena, another
+#     account) then needs kms:Decrypt on that key: list each in bucket.readers (S3 read + decrypt;
+#     listed today: none), or keep SSE-S3 with kms.enabled: false. Files delivered before stay as
+#     they are
 # bucket aws-cloudtrail-logs-444455556666-0f1e2d3c is imported:
 #   public_access_block: imported and set to this config's values in place
 #   ownership_controls: imported and set to this config's values in place
 #   encryption: imported and set to this config's values in place
 #   lifecycle: none today, created
 #   versioning: none today, created
+#   default encryption: -> SSE-KMS with the new key aws_kms_key.cloudtrail, after the adopted
+#     trail's update names the key (depends_on), so none of its deliveries is refused; another
+#     trail that still delivers here without naming a key is refused by the key policy from then
+#     on
 #   policy: imported; the statements it has today are KEPT (read with data "aws_s3_bucket_policy"
 #     and merged), ours are added under Sids of their own
 # aws_cloudwatch_log_group.cloudtrail (aws-cloudtrail-logs-444455556666-7a6b5c4d) is imported,
@@ -28,8 +37,10 @@
 #   deletion_protection_enabled: -> true (if it is not on already)
 # aws_iam_role.cloudtrail_cloudwatch (CloudTrailRoleForCloudWatchLogs_management-events) is
 #   imported: its trust policy is set to CloudTrail only and the inline policy
-#   cloudtrail-cloudwatch-delivery is added; attached managed policies are left as they are
-#   (detach a console-made one after the apply if you want only the generated grants)
+#   cloudtrail-cloudwatch-delivery is added; what this module does NOT manage stays on the role
+#   and keeps granting what it grants: inline policy
+#   oneClick_CloudTrailRoleForCloudWatchLogs_1700000000000 (delete or detach it after the apply if
+#   the role should hold only the generated grants)
 
 import {
   to = aws_organizations_aws_service_access.cloudtrail

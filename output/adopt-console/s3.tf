@@ -55,6 +55,11 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
     # plan would show a change.
     blocked_encryption_types = ["SSE-C"]
   }
+
+  # The adopted trail writes without the key until its update names it; the key policy admits
+  # CloudTrail only with its own encryption context, which S3's default encryption does not
+  # carry. So the bucket turns to SSE-KMS only after the trail uses the key: no file is refused.
+  depends_on = [aws_cloudtrail.org]
 }
 
 # day 90, GLACIER_IR: objects under 128 KB - most CloudTrail log and digest files - stay in

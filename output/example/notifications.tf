@@ -71,8 +71,10 @@ data "aws_iam_policy_document" "alarms_topic" {
   }
 }
 
-# Administrators manage the key and never use it; CloudWatch uses it only for this account's
-# alarms. In a key policy, Resource "*" means this key.
+# Administrators (principals of this account) manage the key: they can neither use it nor
+# grant its use, but they can rewrite this policy (a PutKeyPolicy event in the trail).
+# CloudWatch uses it only for this account's alarms. In a key policy, Resource "*" means this
+# key.
 data "aws_iam_policy_document" "alarms_kms" {
   #checkov:skip=CKV_AWS_109:In a key policy, Resource * means this key only; admin is the account root
   #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; use needs the alarm's ARN
@@ -82,7 +84,7 @@ data "aws_iam_policy_document" "alarms_kms" {
     sid    = "AllowKeyAdministration"
     effect = "Allow"
     actions = [
-      "kms:Create*",
+      "kms:CreateAlias",
       "kms:Describe*",
       "kms:Enable*",
       "kms:List*",

@@ -26,8 +26,9 @@ resource "aws_kms_alias" "cloudtrail" {
 }
 
 # CloudTrail may use the key only for this organization's trails (encryption context) and only
-# on behalf of this trail (aws:SourceArn); readers may decrypt only CloudTrail's data;
-# administrators manage the key but cannot use it.
+# on behalf of this trail (aws:SourceArn); readers may decrypt only CloudTrail's data.
+# Administrators (principals of this key's account) manage the key: they can neither use it nor
+# grant its use, but they can rewrite this policy - a PutKeyPolicy event in the trail.
 data "aws_iam_policy_document" "cloudtrail_kms" {
   #checkov:skip=CKV_AWS_109:In a key policy, Resource * means this key only; admin is the account root
   #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; writes need SourceArn
@@ -37,7 +38,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     sid    = "AllowKeyAdministration"
     effect = "Allow"
     actions = [
-      "kms:Create*",
+      "kms:CreateAlias",
       "kms:Describe*",
       "kms:Enable*",
       "kms:List*",
@@ -168,8 +169,9 @@ resource "aws_kms_alias" "cloudwatch_logs" {
   target_key_id = aws_kms_key.cloudwatch_logs.key_id
 }
 
-# CloudWatch Logs may use the key for this log group only; administrators manage the key but
-# cannot use it.
+# CloudWatch Logs may use the key for this log group only. Administrators (principals of this
+# key's account) manage the key: they can neither use it nor grant its use, but they can
+# rewrite this policy - a PutKeyPolicy event in the trail.
 data "aws_iam_policy_document" "cloudwatch_logs_kms" {
   #checkov:skip=CKV_AWS_109:In a key policy, Resource * means this key only; admin is the account root
   #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; writes need SourceArn
@@ -179,7 +181,7 @@ data "aws_iam_policy_document" "cloudwatch_logs_kms" {
     sid    = "AllowKeyAdministration"
     effect = "Allow"
     actions = [
-      "kms:Create*",
+      "kms:CreateAlias",
       "kms:Describe*",
       "kms:Enable*",
       "kms:List*",
@@ -200,8 +202,8 @@ data "aws_iam_policy_document" "cloudwatch_logs_kms" {
     principals {
       type = "AWS"
       identifiers = [
+        "arn:aws:iam::111122223333:role/KeyAdministrators",
         "arn:aws:iam::111122223333:root",
-        "arn:aws:iam::444455556666:role/KeyAdministrators",
       ]
     }
   }

@@ -115,6 +115,9 @@ resource "aws_s3_bucket_object_lock_configuration" "logs" {
   depends_on = [aws_s3_bucket_versioning.logs]
 }
 
+# S3 delivers server access logs only to a bucket of the same account and region: the target
+# must be in account 123456789012 and eu-central-1. A name says neither, so only apply can tell
+# (PutBucketLogging fails otherwise).
 resource "aws_s3_bucket_logging" "logs" {
   bucket        = aws_s3_bucket.logs.id
   target_bucket = "acme-s3-access-logs-eu-central-1"

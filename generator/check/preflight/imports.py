@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.lookups import bucket_name, trail_arn
+from generator.check.preflight.lookups import bucket_name, references, trail_arn
 
 _BUCKET = (r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "the bucket's name")
 _SPLIT_BUCKET_TYPES = (
@@ -166,6 +166,57 @@ def import_id_matches_target(module: ParsedModule, facts: Facts) -> list[Finding
                     "would import one object and then REPLACE it with the configured one",
                     f"id = {wanted!r}; or set the config's name to the adopted object's "
                     "(adopt section) so that both agree",
+                )
+            )
+    return findings
+
+
+def _sse_kms(encryption: Block) -> bool:
+    """Whether a bucket encryption configuration makes SSE-KMS the bucket's default."""
+    for rule_ in nested(encryption.body, "rule"):
+        for default in nested(rule_, "apply_server_side_encryption_by_default"):
+            if literal(default.get("sse_algorithm")) == "aws:kms":
+                return True
+    return False
+
+
+@rule("OTG063", "an adopted bucket turns to SSE-KMS only after the adopted trail uses the key")
+def encryption_after_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Otherwise S3 encrypts the adopted trail's key-less writes with the key and KMS refuses.
+
+    Until UpdateTrail names the key, CloudTrail writes without one; with SSE-KMS as the bucket's
+    default, S3 then asks KMS for a data key on CloudTrail's behalf under S3's encryption
+    context, which the key policy does not admit (it admits CloudTrail under
+    aws:cloudtrail:arn only): every file delivered in between is lost.
+    """
+    imported = {target for _, target, _ in _imports(module)}
+    trails = [t for t in module.of_type("resource", "aws_cloudtrail") if t.address in imported]
+    findings = []
+    for trail in trails:
+        if trail.body.get("kms_key_id") is None:
+            continue
+        name = bucket_name(module, trail.body.get("s3_bucket_name"))
+        for encryption in module.of_type(
+            "resource", "aws_s3_bucket_server_side_encryption_configuration"
+        ):
+            reference = expression(encryption.body.get("bucket")) or ""
+            if not (
+                bucket_name(module, encryption.body.get("bucket")) == name
+                and reference.rsplit(".", 1)[0] in imported
+                and _sse_kms(encryption)
+                and trail.address not in references(encryption.body.get("depends_on"))
+            ):
+                continue
+            findings.append(
+                Finding(
+                    "OTG063",
+                    encryption.file,
+                    encryption.address,
+                    f"the adopted bucket {name} may turn to SSE-KMS before the adopted trail "
+                    f"{trail.address} is updated to use the key: the trail's files in between are "
+                    "encrypted by S3 under S3's encryption context, which the key policy does not "
+                    "admit for CloudTrail, so KMS refuses them and those deliveries fail",
+                    f"depends_on = [{trail.address}] in {encryption.address}",
                 )
             )
     return findings

@@ -17,8 +17,8 @@
 #   deletion_protection_enabled: -> true (if it is not on already)
 # aws_iam_role.cloudtrail_cloudwatch (SecurityTrailDelivery) is imported: its trust policy is set
 #   to CloudTrail only and its inline policy security-trail-cloudwatch is imported and REPLACED by
-#   the generated one; attached managed policies are left as they are (detach a console-made one
-#   after the apply if you want only the generated grants)
+#   the generated one; adopt.role lists no other inline or attached policy (discover lists them;
+#   any the role has stays and keeps granting what it grants)
 # aws_kms_key.cloudtrail
 #   (arn:aws:kms:eu-west-1:777788889999:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d) is imported and
 #   its KEY POLICY IS REPLACED by the generated one: a grant it has today that is not in kms.tf

@@ -22,8 +22,9 @@ resource "aws_kms_alias" "cloudtrail" {
 }
 
 # CloudTrail may use the key only for this organization's trails (encryption context) and only
-# on behalf of this trail (aws:SourceArn); readers may decrypt only CloudTrail's data;
-# administrators manage the key but cannot use it.
+# on behalf of this trail (aws:SourceArn); readers may decrypt only CloudTrail's data.
+# Administrators (principals of this key's account) manage the key: they can neither use it nor
+# grant its use, but they can rewrite this policy - a PutKeyPolicy event in the trail.
 data "aws_iam_policy_document" "cloudtrail_kms" {
   #checkov:skip=CKV_AWS_109:In a key policy, Resource * means this key only; admin is the account root
   #checkov:skip=CKV_AWS_111:In a key policy, Resource * means this key only; writes need SourceArn
@@ -33,7 +34,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     sid    = "AllowKeyAdministration"
     effect = "Allow"
     actions = [
-      "kms:Create*",
+      "kms:CreateAlias",
       "kms:Describe*",
       "kms:Enable*",
       "kms:List*",

@@ -1,0 +1,127 @@
+"""Key administrators: who administers which key, read from the generated key policies.
+
+KMS's administrative operations (PutKeyPolicy, ScheduleKeyDeletion, CreateAlias...) do not work
+across accounts, so an administrator is worth something only on a key of its own account. In
+the log-archive layout the keys sit in two accounts; each administrator must land on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import yaml
+from conftest import ROOT
+
+from generator.check.preflight.policy_reading import statements
+from generator.config.loader import validate
+from generator.config.yaml_source import load_yaml
+from generator.monitoring import cis
+from generator.monitoring.filter_pattern import parse
+from generator.pipeline import build
+
+MGMT = "111111111111"
+ARCHIVE = "444455556666"
+ARCHIVE_ADMIN = f"arn:aws:iam::{ARCHIVE}:role/KeyAdmins"
+MGMT_ADMIN = f"arn:aws:iam::{MGMT}:role/KeyAdmins"
+
+LOG_ARCHIVE = {
+    "organization": {
+        "id": "o-a1b2c3d4e5",
+        "management_account_id": MGMT,
+        "cloudtrail_trusted_access": "enable",
+    },
+    "trail": {"name": "org-trail", "home_region": "us-east-1"},
+    "bucket": {"name": "example-org-cloudtrail-logs"},
+    "cloudwatch_logs": {"log_group_name": "/aws/cloudtrail/org"},
+    "kms": {"administrators": [ARCHIVE_ADMIN, MGMT_ADMIN]},
+    "log_archive": {"account_id": ARCHIVE, "role_arn": f"arn:aws:iam::{ARCHIVE}:role/Deployer"},
+    "monitoring": {"cis_controls": ["4.3"]},
+}
+
+
+def _administrators(module: object, document: str) -> set[str]:
+    block = module.parsed.get(f"data.aws_iam_policy_document.{document}")  # type: ignore[attr-defined]
+    assert block is not None, document
+    (statement,) = [s for s in statements(block) if "kms:PutKeyPolicy" in _expanded(s.actions)]
+    return {i for kind, ids in statement.principals if kind == "AWS" for i in ids}
+
+
+def _expanded(actions: tuple[str, ...]) -> set[str]:
+    """kms:PutKeyPolicy if one of ``actions`` matches it (the administrator statement's mark)."""
+    return (
+        {"kms:PutKeyPolicy"} if any(fnmatchcase("kms:PutKeyPolicy", a) for a in actions) else set()
+    )
+
+
+def test_each_administrator_is_named_only_on_the_keys_of_its_own_account(tmp_path: Path) -> None:
+    path = tmp_path / "keys-by-account.yaml"
+    path.write_text(yaml.safe_dump(LOG_ARCHIVE, sort_keys=False), encoding="utf-8")
+    module = build(path)
+    assert _administrators(module, "cloudtrail_kms") == {
+        f"arn:aws:iam::{ARCHIVE}:root",
+        ARCHIVE_ADMIN,
+    }
+    for management_key in ("cloudwatch_logs_kms", "alarms_kms"):
+        assert _administrators(module, management_key) == {
+            f"arn:aws:iam::{MGMT}:root",
+            MGMT_ADMIN,
+        }, management_key
+
+
+def test_no_administrator_may_create_a_grant(tmp_path: Path) -> None:
+    """kms:Create* would include kms:CreateGrant, and a grant can hand its grantee Decrypt."""
+    path = tmp_path / "keys-by-account.yaml"
+    path.write_text(yaml.safe_dump(LOG_ARCHIVE, sort_keys=False), encoding="utf-8")
+    module = build(path)
+    for document in ("cloudtrail_kms", "cloudwatch_logs_kms", "alarms_kms"):
+        block = module.parsed.get(f"data.aws_iam_policy_document.{document}")
+        assert block is not None
+        for statement in statements(block):
+            if statement.sid == "AllowKeyAdministration":
+                assert "kms:CreateAlias" in statement.actions
+                assert not [
+                    a
+                    for a in statement.actions
+                    if a.startswith("kms:Create") and a != "kms:CreateAlias"
+                ]
+
+
+# --- what an administrator can still do is visible: the README's filter for it -----------------
+
+
+def _readme_key_pattern() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- key-policy-pattern -->\n```\n(?P<pattern>\{.*?\})\n```", readme, re.S)
+    assert match, "the README's key-policy pattern block is missing"
+    return match["pattern"]
+
+
+def _kms_event(name: str) -> dict[str, object]:
+    """A KMS management event as the trail delivers it (shape of the committed DisableKey one)."""
+    event = json.loads((ROOT / "tests/data/cloudtrail-events/kms-DisableKey.json").read_text())
+    event["eventName"] = name
+    return event
+
+
+def test_the_readme_filter_counts_a_policy_rewrite_and_a_grant_not_key_use() -> None:
+    pattern = parse(_readme_key_pattern())
+    assert pattern.matches(_kms_event("PutKeyPolicy"))
+    assert pattern.matches(_kms_event("CreateGrant"))
+    assert not pattern.matches(_kms_event("Decrypt"))
+    assert not pattern.matches(_kms_event("DisableKey"))  # CIS 4.7 counts that one already
+    # None of the CIS catalogue's patterns counts a policy rewrite: the README says so.
+    assert not [c.id for c in cis.controls() for f in c.flavours if parse(f.pattern).matches(
+        _kms_event("PutKeyPolicy"))]  # fmt: skip
+
+
+def test_the_readme_filter_is_accepted_as_a_custom_filter(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- key-policy-pattern -->")
+    block = re.search(r"```yaml\n(.*?)\n```", readme[start:], re.S)
+    assert block, "the README's custom filter example is missing"
+    data = {**LOG_ARCHIVE, **yaml.safe_load(block[1])}
+    (custom,) = validate(load_yaml(yaml.safe_dump(data), "t.yaml")).monitoring.custom_filters
+    assert custom.pattern == _readme_key_pattern()
