@@ -107,9 +107,12 @@ def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
         if name not in generated
     ]
     if "policy" in imported:
+        kept = config.bucket.kept_statements
+        sids = f" ({', '.join(s.sid for s in kept)})" if kept else ""
         lines.append(
-            "  policy: imported; the statements it has today are KEPT (read with "
-            'data "aws_s3_bucket_policy" and merged), ours are added under Sids of their own'
+            f"  policy: imported and REPLACED by the generated one: this module's statements "
+            f"plus the {len(kept)} of bucket.kept_statements{sids}; ANY OTHER statement it "
+            "has today is removed at apply (discover lists them as drift)"
         )
     return [f"bucket {adopted.name} is imported:\n" + "\n".join(lines)]
 
