@@ -540,3 +540,16 @@ log_archive: {account_id: "444455556666", role_arn: "arn:aws:iam::444455556666:r
     assert providers["${aws_s3_bucket.logs}"] == "${aws.log_archive}"
     assert providers["${aws_s3_bucket_public_access_block.logs}"] == "${aws.log_archive}"
     assert providers["${aws_organizations_aws_service_access.cloudtrail}"] is None
+
+
+@pytest.mark.parametrize(
+    "value", ['a"b', "${var.x}", "%{ if x }", "line\nbreak", "back\\slash", "é☃"]
+)
+def test_kept_statement_strings_reach_the_policy_unchanged(value: str, tmp_path: Path) -> None:
+    """A kept value is printed through the one escaping filter: it can change nothing else."""
+    statement = _console_statements(OTHER_TRAIL)[1]
+    statement["Condition"]["StringLike"] = {"s3:prefix": [value, "plain"], f"k{value}": "v"}
+    module = _build(_data(**{"bucket.kept_statements": [statement]}), tmp_path)
+    rendered = _bucket_policy_json(module, tmp_path)["Statement"]
+    assert rendered[0] == statement
+    assert len(rendered) == 1 + len(statements(module.parsed.get(BUCKET_DOC)))

@@ -156,3 +156,19 @@ def test_an_unpinned_extra_grant_is_reported_without_blaming_createtrail() -> No
     assert (problem.rule, problem.statement) == ("OTG003", unpinned["Sid"])
     assert "confused deputy" in problem.problem
     assert "CreateTrail" not in problem.problem and "Insufficient" not in problem.problem
+
+
+def test_a_key_policy_spelling_aws_sourcearn_admits_the_trail() -> None:
+    arns = _arns()
+    document = key_policy(arns, administrators=(), readers=(), log_group_name=None).to_json()
+    for statement in document["Statement"]:
+        for pairs in statement.get("Condition", {}).values():
+            if "aws:SourceArn" in pairs:
+                pairs["AWS:SourceArn"] = pairs.pop("aws:SourceArn")
+    problems = trail_key_problems(
+        statements_from_json(document),
+        trail_arn=arns.trail,
+        partition=arns.partition,
+        management_account_id=arns.management_account_id,
+    )
+    assert problems == []

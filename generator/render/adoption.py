@@ -108,11 +108,15 @@ def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
     ]
     if "policy" in imported:
         kept = config.bucket.kept_statements
-        sids = f" ({', '.join(s.sid for s in kept)})" if kept else ""
+        what = (
+            f"plus the {len(kept)} of bucket.kept_statements ({', '.join(s.sid for s in kept)})"
+            if kept
+            else "only (bucket.kept_statements is empty)"
+        )
         lines.append(
             f"  policy: imported and REPLACED by the generated one: this module's statements "
-            f"plus the {len(kept)} of bucket.kept_statements{sids}; ANY OTHER statement it "
-            "has today is removed at apply (discover lists them as drift)"
+            f"{what}; ANY OTHER statement it has today is removed at apply (discover lists "
+            "them as drift)"
         )
     return [f"bucket {adopted.name} is imported:\n" + "\n".join(lines)]
 

@@ -31,12 +31,11 @@ resource "aws_s3_bucket_policy" "logs" {
 # CloudTrail may check the ACL and write under AWSLogs/<management>/ and AWSLogs/<org-id>/,
 # only for this trail (aws:SourceArn). The ARN is spelled out, not taken from
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
-# The last 2 statement(s) are the config's bucket.kept_statements, as written
-# there: the policy is fully determined by the config, never read back from the bucket.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
-  # The config's bucket.kept_statements, exactly as written there. JSON, so the console's
-  # "-<uuid>" Sids pass untouched (some provider versions allow only letters and digits in a
-  # statement block's sid, #40562). The provider puts them first; ours below have other Sids.
+  # The config's bucket.kept_statements, exactly as written there: the policy is fully
+  # determined by the config, never read back from the bucket. JSON, so the console's "-<uuid>"
+  # Sids pass untouched (some provider versions allow only letters and digits in a statement
+  # block's sid, #40562). The provider puts them first; ours below have Sids of their own.
   source_policy_documents = [jsonencode({
     Version = "2012-10-17"
     Statement = [
