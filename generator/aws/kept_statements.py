@@ -15,6 +15,7 @@ decision: it is reported, and a reviewer who wants it keeps it by writing it int
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,33 @@ def _short(statement: dict[str, Any]) -> str:
     )
 
 
+_REMOVED = "apply removes it unless you add it to bucket.kept_statements"
+
+
+def _not_kept(statement: dict[str, Any], bucket_arn: str) -> str | None:
+    """Why a live statement is not copied into kept_statements, or None if it must survive."""
+    what = _short(statement)
+    if not _is_cloudtrail_grant(statement):
+        return f"{what}: not a CloudTrail grant, so not copied; {_REMOVED}"
+    if not _source_values(statement):
+        return (
+            f"{what}: a CloudTrail grant without aws:SourceArn (any trail of any account may "
+            f"use it); {_REMOVED} with an aws:SourceArn condition, if a trail still needs it"
+        )
+    try:
+        model = KeptStatement.model_validate(statement)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(map(str, first["loc"]))
+        return f"{what}: cannot be kept as written ({where}: {first['msg']}); {_REMOVED}"
+    outside = [
+        r for r in as_list(model.resource) if r != bucket_arn and not r.startswith(f"{bucket_arn}/")
+    ]
+    if outside:
+        return f"{what}: names {', '.join(outside)}, not this bucket; {_REMOVED}"
+    return None
+
+
 def sort_statements(
     document: Any, *, bucket: str, partition: str, trail_arn: str, our_sids: tuple[str, ...]
 ) -> Sorted:
@@ -106,7 +134,6 @@ def sort_statements(
     entries = live_statements(document)
     counts = Counter(str(s.get("Sid", "")) for s in entries)
     duplicates = tuple(sorted(sid for sid, n in counts.items() if sid and n > 1))
-    bucket_arn = f"arn:{partition}:s3:::{bucket}"
     kept: list[Kept] = []
     ours: list[str] = []
     drift: list[Drift] = []
@@ -114,48 +141,18 @@ def sort_statements(
     for statement in entries:
         sid = str(statement.get("Sid", ""))
         if sid in seen:
-            drift.append(
-                Drift(sid, "a second statement with this Sid: the provider refuses duplicate "
-                "Sids; if it must survive, rename it and add it to bucket.kept_statements")
-            )  # fmt: skip
+            reason = "a second statement with this Sid (the provider refuses duplicate Sids)"
+            drift.append(Drift(sid, f"{reason}; rename it if it must survive, and {_REMOVED}"))
             continue
         seen.add(sid)
         if sid in our_sids:
             ours.append(sid)
             continue
-        what = _short(statement)
-        if not _is_cloudtrail_grant(statement):
-            drift.append(
-                Drift(sid or "(no Sid)", f"{what}: not a CloudTrail grant, so not copied; apply "
-                "removes it unless you add it to bucket.kept_statements")
-            )  # fmt: skip
+        why = _not_kept(statement, f"arn:{partition}:s3:::{bucket}")
+        if why is not None:
+            drift.append(Drift(sid or "(no Sid)", why))
             continue
         sources = _source_values(statement)
-        if not sources:
-            drift.append(
-                Drift(sid or "(no Sid)", f"{what}: a CloudTrail grant without aws:SourceArn (any "
-                "trail of any account may use it); apply removes it - if a trail still needs "
-                "it, add it to bucket.kept_statements with an aws:SourceArn condition")
-            )  # fmt: skip
-            continue
-        try:
-            model = KeptStatement.model_validate(statement)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(map(str, first["loc"]))
-            drift.append(
-                Drift(sid or "(no Sid)", f"{what}: cannot be kept as written ({where}: "
-                f"{first['msg']}); apply removes it unless you fix it into bucket.kept_statements")
-            )  # fmt: skip
-            continue
-        outside = [
-            r
-            for r in as_list(model.resource)
-            if r != bucket_arn and not r.startswith(f"{bucket_arn}/")
-        ]
-        if outside:
-            drift.append(Drift(sid, f"{what}: names {', '.join(outside)}, not this bucket"))
-            continue
         trail = "this trail" if trail_arn in sources else "another trail"
         console = " (the console's Sid)" if sid.startswith(CONSOLE_SIDS) else ""
         kept.append(
@@ -170,6 +167,15 @@ def _normal(statement: dict[str, Any]) -> str:
     def strings(value: Any) -> list[str]:
         return sorted(str(v) for v in as_list(value)) if isinstance(value, str | list) else []
 
+    def principals(kind: str, value: Any) -> list[str]:
+        # AWS stores an account id as arn:<partition>:iam::<id>:root; either spelling is one.
+        return sorted(
+            re.sub(r"^(?:arn:[\w-]+:iam::)?(\d{12})(?::root)?$", r"account:\1", v)
+            if kind == "AWS"
+            else v
+            for v in strings(value)
+        )
+
     principal = statement.get("Principal")
     condition = statement.get("Condition")
     return json.dumps(
@@ -177,7 +183,7 @@ def _normal(statement: dict[str, Any]) -> str:
             "Sid": statement.get("Sid", ""),
             "Effect": statement.get("Effect"),
             "Principal": (
-                {k: strings(v) for k, v in sorted(principal.items())}
+                {k: principals(k, v) for k, v in sorted(principal.items())}
                 if isinstance(principal, dict)
                 else principal
             ),
