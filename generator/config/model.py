@@ -481,8 +481,8 @@ class AdoptedBucket(StrictModel):
     configurations: list[BucketConfiguration] = Field(
         description=(
             "Which bucket settings exist today (discover: the Get* call that does not answer "
-            "NoSuch...). 'policy': its statements are kept and ours merged over them, so a "
-            "console trail's AWSCloudTrail*20150319 grants survive."
+            "NoSuch...). 'policy': imported and replaced by ours plus bucket.kept_statements "
+            "(discover copies the console's AWSCloudTrail*20150319 grants there)."
         ),
     )
 
@@ -1261,8 +1261,8 @@ def _adoption_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 (
                     ("adopt", "bucket"),
                     "applies only to bucket.create: true. With create: false the bucket is not "
-                    "managed and there is nothing to import; bucket.existing_policy: merge keeps "
-                    "the statements its policy has today",
+                    "managed and there is nothing to import; bucket.existing_policy: merge with "
+                    "bucket.kept_statements keeps the statements of its policy that must survive",
                 )
             )
         elif adopt.bucket.name != bucket.name:
