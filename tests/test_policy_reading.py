@@ -172,3 +172,13 @@ def test_a_key_policy_spelling_aws_sourcearn_admits_the_trail() -> None:
         management_account_id=arns.management_account_id,
     )
     assert problems == []
+
+
+def test_a_grant_pinned_to_the_account_is_no_confused_deputy() -> None:
+    """The model and discover keep aws:SourceAccount grants: verify must not call them unpinned."""
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    by_account = _console_policy(arns, arns.trail)[0]
+    by_account["Condition"] = {"StringEquals": {"AWS:SourceAccount": arns.management_account_id}}
+    document["Statement"].append(by_account)
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []

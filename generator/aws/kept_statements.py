@@ -5,11 +5,12 @@ the config (this module's statements plus ``bucket.kept_statements``). ``discove
 once, visibly, what goes into ``kept_statements``; ``verify`` reports every live statement the
 config does not produce. Neither ever turns a live statement into desired state silently.
 
-What must survive: CloudTrail's grants pinned to a trail (``aws:SourceArn`` or
-``aws:SourceAccount``) - the console's ``AWSCloudTrail*20150319[-<uuid>]`` statements for this
-trail or another one, and any other trail's grants - because removing them stops a trail's
-delivery. Everything else (cross-account readers, Denies, unpinned grants) is an access
-decision: it is reported, and a reviewer who wants it keeps it by writing it into the config.
+What must survive: CloudTrail's grants pinned to a trail (``aws:SourceArn``, or less tightly
+``aws:SourceAccount`` / ``aws:SourceOrgID``) - the console's
+``AWSCloudTrail*20150319[-<uuid>]`` statements for this trail or another one, and any other
+trail's grants - because removing them stops a trail's delivery. Everything else
+(cross-account readers, Denies, unpinned grants) is an access decision: it is reported, and a
+reviewer who wants it keeps it by writing it into the config.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from generator.render.policies import CONSOLE_SIDS
 # What CloudTrail itself calls on a log bucket (CT-UG bucket policy; ListBucket is not needed
 # but older templates grant it).
 _CLOUDTRAIL_ACTIONS = {"s3:getbucketacl", "s3:putobject", "s3:listbucket"}
-_PINNING_KEYS = {"aws:sourcearn", "aws:sourceaccount"}
+_PINNING_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid"}
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,7 @@ def management_prefix_problems(
 
 
 _SOURCE_ARN_TESTS = ("StringEquals", "ArnEquals", "StringLike", "ArnLike")
+_OTHER_PINS = ("aws:sourceaccount", "aws:sourceorgid")
 
 
 def _source_arns(statement: ParsedStatement) -> tuple[list[str], list[str]]:
@@ -165,7 +166,8 @@ def source_arn_problems(
     A grant pinned to ANOTHER trail (a kept console statement, a second trail delivering into
     the bucket) is an extra Allow: it never makes CreateTrail fail, so it is a problem only when
     no grant of this trail covers its actions - then this trail lacks them. A grant with no
-    aws:SourceArn admits every trail of every account (confused deputy).
+    aws:SourceArn, aws:SourceAccount or aws:SourceOrgID admits every trail of every account
+    (confused deputy).
     """
     problems = []
     arn = target.trail_arn
@@ -180,7 +182,9 @@ def source_arn_problems(
     for statement in grants:
         exact, patterns = _source_arns(statement)
         values = exact + patterns
-        if not values:
+        # aws:SourceAccount / aws:SourceOrgID pin a grant too, less tightly (aws-facts.md 1.1).
+        pinned = values or any(v.lower() in _OTHER_PINS for _t, v, _ in statement.conditions)
+        if not pinned:
             problems.append(
                 PolicyProblem(
                     "OTG003",
@@ -191,6 +195,8 @@ def source_arn_problems(
                     fix,
                 )
             )
+        elif not values:
+            continue  # pinned to an account or organization: an extra Allow at worst
         elif not _admits(statement, arn) and not set(statement.actions) <= covered:
             problems.append(
                 PolicyProblem(
