@@ -42,15 +42,16 @@ class Module:
         if not bucket.create and bucket.existing_policy == "replace":
             result.append(
                 f"bucket {bucket.name} exists and its policy will be REPLACED by "
-                "aws_s3_bucket_policy: statements not generated here are removed at apply (set "
-                "bucket.existing_policy: merge to keep them)"
+                "aws_s3_bucket_policy: statements not generated here are removed at apply (copy "
+                "the ones to keep into bucket.kept_statements - `orgtrail-gen discover` does - "
+                "and set bucket.existing_policy: merge)"
             )
         if not bucket.create and bucket.existing_policy == "merge":
+            sids = ", ".join(s.sid for s in bucket.kept_statements)
             result.append(
-                f"bucket.existing_policy: merge reads the current policy of {bucket.name}: if "
-                "the bucket has no policy, `terraform plan` fails (NoSuchBucketPolicy). Check "
-                f"with `aws s3api get-bucket-policy --bucket {bucket.name}`; a bucket without "
-                "a policy needs existing_policy: replace (there is nothing to keep)"
+                f"bucket {bucket.name} exists and its policy will be REPLACED by this module's "
+                f"statements plus bucket.kept_statements ({sids}); any other statement it has "
+                "today is removed at apply (`orgtrail-gen discover` or `verify` lists them)"
             )
         if kms.enabled and kms.key_arn:
             statements = policies.to_json_text(

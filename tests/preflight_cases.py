@@ -62,9 +62,28 @@ def _no_cloudwatch(data: dict[str, Any]) -> None:
     del data["cloudwatch_logs"], data["monitoring"]  # monitoring needs the log group
 
 
+# Another trail's grant as today's console writes it (aws-facts.md 11.5): kept in the policy.
+OTHER_TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/console-trail"
+CONSOLE_KEPT = {
+    "Sid": "AWSCloudTrailWrite20150319-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    "Effect": "Allow",
+    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+    "Action": "s3:PutObject",
+    "Resource": f"arn:aws:s3:::example-org-cloudtrail-logs/AWSLogs/{MGMT}/*",
+    "Condition": {
+        "StringEquals": {
+            "s3:x-amz-acl": "bucket-owner-full-control",
+            "AWS:SourceArn": OTHER_TRAIL_ARN,
+        }
+    },
+}
+
+
 def _existing(policy: str) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
         data["bucket"].update(create=False, existing_policy=policy)
+        if policy == "merge":
+            data["bucket"]["kept_statements"] = [CONSOLE_KEPT]
 
     return change
 
@@ -354,11 +373,11 @@ _PREFIX_HINT = "its key prefix differs from the trail's"
 
 BUCKET_BREAKS = [
     Break(
-        "merged_policy_reuses_a_console_sid",
+        "two_statements_share_a_sid",
         "s3.tf",
-        replace(f'"{ACL_SID}"', f'"{CONSOLE_ACL_SID}"', count=1),
-        (("OTG008", "s3.tf", BUCKET_DOC),),
-        (CONSOLE_ACL_SID, "another trail's grant"),
+        replace(f'"{ACL_SID}"', f'"{ORG_WRITE_SID}"', count=1),
+        (("OTG008", "s3.tf", f"{BUCKET_DOC} statement {ORG_WRITE_SID}"),),
+        (ORG_WRITE_SID, "duplicate Sid"),
         "Sid of its own",
         variant="existing_bucket_merge",
     ),
@@ -442,8 +461,9 @@ BUCKET_BREAKS = [
         "s3.tf",
         drop_condition(ACL_SID, "aws:SourceArn"),
         (_statement("OTG003", ACL_SID),),
-        (INSUFFICIENT, "aws:SourceArn is []"),
+        ("without an aws:SourceArn condition", "confused deputy"),
         '"aws:SourceArn"',
+        why="a broader Allow: CreateTrail succeeds, but any trail of any account may use it",
     ),
     Break(
         "get_bucket_acl_missing",
@@ -739,6 +759,16 @@ GUARD_BREAKS = [
         "prevent_destroy = true",
         variant="existing_bucket_replace",
     ),
+    Break(
+        "adopted_bucket_policy_without_prevent_destroy",
+        "s3.tf",
+        in_block('resource "aws_s3_bucket_policy"', drop_block("lifecycle {")),
+        (("OTG041", "s3.tf", BUCKET_POLICY),),
+        ("the bucket's whole policy",),
+        "prevent_destroy = true",
+        variant="adopted",
+        why="an adopted bucket is imported, not created here: its policy carries other grants",
+    ),
 ]
 
 # A regeneration compared with the module already in the output folder (OTG040): the edit is
@@ -904,15 +934,6 @@ IMPORT_BREAKS = [
         (("OTG063", "s3.tf", "aws_s3_bucket_server_side_encryption_configuration.logs"),),
         ("encryption context", "deliveries fail"),
         f"depends_on = [{TRAIL}]",
-        variant="adopted",
-    ),
-    Break(
-        "adopted_bucket_policy_reuses_a_console_sid",
-        "s3.tf",
-        replace(f'"{ACL_SID}"', f'"{CONSOLE_ACL_SID}"', count=1),
-        (("OTG008", "s3.tf", BUCKET_DOC),),
-        (CONSOLE_ACL_SID, "another trail's grant"),
-        "Sid of its own",
         variant="adopted",
     ),
 ]

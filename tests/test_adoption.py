@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
+from support.policies import policy_documents
 
 from generator.check.hcl_parse import ParsedModule, expression, literal
 from generator.check.preflight.policy_reading import statements
@@ -31,6 +32,8 @@ TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org-trail"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ARN = f"arn:aws:kms:us-east-1:{MGMT}:key/{KEY_ID}"
 BUCKET = "example-org-cloudtrail-logs"
+BUCKET_DOC = "data.aws_iam_policy_document.cloudtrail_bucket"
+CASES = ROOT / "tests" / "cases"
 
 # Everything of the example made in the console, as `discover` would describe it.
 ADOPTED: dict[str, Any] = {
@@ -335,25 +338,25 @@ def test_log_group_and_key_changes_are_announced(tmp_path: Path) -> None:
     assert "KEY POLICY IS REPLACED" in key
 
 
-# --- the console's bucket policy: no trail loses its grant --------------------------------------
+# --- the console's bucket policy: no trail loses its grant, nothing is read back ---------------
 
 OTHER_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/management-events"
+UUID = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 
 
-def _console_policy(*trails: str) -> list[dict[str, Any]]:
-    """The bucket policy the CloudTrail console writes for these trails (aws-facts.md 1.1)."""
-    source = {"StringEquals": {"aws:SourceArn": list(trails)}}
+def _console_statements(trail: str) -> list[dict[str, Any]]:
+    """What today's console writes for a trail (aws-facts.md 11.5): UUID Sids, AWS:SourceArn."""
     return [
         {
-            "Sid": "AWSCloudTrailAclCheck20150319",
+            "Sid": f"AWSCloudTrailAclCheck20150319-{UUID}",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:GetBucketAcl",
             "Resource": f"arn:aws:s3:::{BUCKET}",
-            "Condition": source,
+            "Condition": {"StringEquals": {"AWS:SourceArn": trail}},
         },
         {
-            "Sid": "AWSCloudTrailWrite20150319",
+            "Sid": f"AWSCloudTrailWrite20150319-{UUID}",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
@@ -361,51 +364,95 @@ def _console_policy(*trails: str) -> list[dict[str, Any]]:
             "Condition": {
                 "StringEquals": {
                     "s3:x-amz-acl": "bucket-owner-full-control",
-                    **source["StringEquals"],
+                    "AWS:SourceArn": trail,
                 }
             },
         },
     ]
 
 
-def test_the_console_policy_of_an_adopted_bucket_keeps_every_other_trails_grant(
-    tmp_path: Path,
-) -> None:
-    """Read the generated policy and merge it the way aws_iam_policy_document does.
-
-    ``source_policy_documents`` are the base; a statement of the current document replaces a
-    source statement only when both have the same Sid (provider docs, aws_iam_policy_document).
-    """
-    module = _build(ADOPTED, tmp_path)
-    document = module.parsed.get("data.aws_iam_policy_document.cloudtrail_bucket")
-    existing = module.parsed.get("data.aws_s3_bucket_policy.existing")
-    assert document is not None and existing is not None
-    # The adopted bucket's current policy is the base of the merge.
-    assert literal(existing.body["bucket"]) == BUCKET
-    sources = document.body["source_policy_documents"]
-    assert [expression(item) for item in sources] == ["data.aws_s3_bucket_policy.existing.policy"]
-
-    console = _console_policy(TRAIL_ARN, OTHER_TRAIL)
-    ours = {statement.sid for statement in statements(document)}
-    assert not ours & set(CONSOLE_SIDS), "a console Sid of ours would replace that grant"
-    merged = {s["Sid"]: s for s in console} | {sid: {"Sid": sid} for sid in ours}
-    for statement in console:
-        kept = merged[statement["Sid"]]
-        assert kept == statement, f"{statement['Sid']} is no longer the console's"
-        assert OTHER_TRAIL in kept["Condition"]["StringEquals"]["aws:SourceArn"]
-    assert {"CloudTrailOrgTrailAclCheck", "CloudTrailOrgTrailWriteOrganization"} <= set(merged)
-    assert any("are KEPT" in w for w in module.warnings)
-    json.dumps(merged)  # the merge is a plain IAM document
+def _bucket_policy_json(module: Any, tmp_path: Path) -> dict[str, Any]:
+    """The bucket policy as the provider renders it (tests/support, not the generator's code)."""
+    folder = tmp_path / "module"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in module.files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return policy_documents(folder, placeholders={})[
+        "data.aws_iam_policy_document.cloudtrail_bucket"
+    ]
 
 
-def test_a_bucket_without_a_policy_is_not_merged(tmp_path: Path) -> None:
-    """Reading a policy that does not exist fails the plan (NoSuchBucketPolicy)."""
+def test_no_module_reads_its_managed_bucket_policy_back(tmp_path: Path) -> None:
+    """The desired policy never comes from the live one: it would keep every statement forever."""
+    for config in [*sorted((ROOT / "configs").glob("*.yaml")), *sorted(CASES.glob("*.yaml"))]:
+        module = build(config)
+        assert not module.parsed.of_type("data", "aws_s3_bucket_policy"), config.name
+        assert "aws_s3_bucket_policy" not in "".join(
+            line for text in module.files.values() for line in text.splitlines()
+            if line.startswith("data ")
+        ), config.name  # fmt: skip
+
+
+def test_kept_console_statements_are_rendered_as_written(tmp_path: Path) -> None:
+    kept = _console_statements(OTHER_TRAIL)
+    module = _build(_data(**{"bucket.kept_statements": kept}), tmp_path)
+    policy = _bucket_policy_json(module, tmp_path)
+    by_sid = {statement["Sid"]: statement for statement in policy["Statement"]}
+    for statement in kept:
+        assert by_sid[statement["Sid"]] == statement  # UUID Sid and AWS:SourceArn untouched
+    # ... beside this trail's own grants, under Sids of their own.
+    assert {"CloudTrailOrgTrailAclCheck", "CloudTrailOrgTrailWriteOrganization"} <= set(by_sid)
+    assert len(by_sid) == len(policy["Statement"])
+    assert not {s.sid for s in statements(module.parsed.get(BUCKET_DOC))} & set(CONSOLE_SIDS)
+
+
+def test_removing_readers_removes_their_grant_from_the_policy(tmp_path: Path) -> None:
+    reader = "arn:aws:iam::222222222222:role/Siem"
+    with_reader = _build(_data(**{"bucket.readers": [reader]}), tmp_path, "with")
+    without = _build(_data(), tmp_path, "without")
+    sids = {s["Sid"] for s in _bucket_policy_json(with_reader, tmp_path / "a")["Statement"]}
+    assert "CloudTrailOrgTrailLogReaders" in sids
+    policy = _bucket_policy_json(without, tmp_path / "b")
+    assert "CloudTrailOrgTrailLogReaders" not in {s["Sid"] for s in policy["Statement"]}
+    assert not any(reader in json.dumps(s) for s in policy["Statement"])
+    # Nothing puts it back at plan time: the document has no other source than the config.
+    document = without.parsed.get(BUCKET_DOC)
+    assert document is not None and "source_policy_documents" not in document.body
+
+
+def test_the_adopted_policy_warning_says_what_is_kept_and_what_goes(tmp_path: Path) -> None:
+    kept = _console_statements(OTHER_TRAIL)
+    module = _build(_data(**{"bucket.kept_statements": kept}), tmp_path)
+    (bucket,) = [w for w in module.warnings if w.startswith(f"bucket {BUCKET} is imported")]
+    (line,) = [line for line in bucket.splitlines() if line.startswith("  policy:")]
+    assert "REPLACED" in line and "ANY OTHER statement it has today is removed" in line
+    assert all(s["Sid"] in line for s in kept)
+    assert "KEPT" not in bucket and "merged" not in bucket
+
+
+def test_an_adopted_buckets_policy_refuses_a_destroy(tmp_path: Path) -> None:
+    """It carries other trails' grants: destroying it alone would cut their delivery."""
+    adopted = _build(_data(), tmp_path).parsed.get("aws_s3_bucket_policy.logs")
+    assert adopted is not None
+    assert [b.get("prevent_destroy") for b in adopted.body.get("lifecycle", [])] == [True]
+    created = build(ROOT / "configs" / "example.yaml").parsed.get("aws_s3_bucket_policy.logs")
+    assert created is not None and "lifecycle" not in created.body  # it goes with its bucket
+
+
+@pytest.mark.parametrize("mode", ["already_enabled", "enable"])
+def test_the_imports_header_names_the_trusted_access_mode(mode: str, tmp_path: Path) -> None:
+    module = _build(_data(**{"organization.cloudtrail_trusted_access": mode}), tmp_path)
+    header = module.files["imports.tf"].split("import {")[0]
+    assert f"cloudtrail_trusted_access: {mode}" in header
+    assert "cloudtrail_trusted_access: adopt" not in header
+    assert "aws_organizations_aws_service_access" not in _imports(module.files)
+    adopted = _build(_data(), tmp_path, "adopt").files["imports.tf"].split("import {")[0]
+    assert "cloudtrail_trusted_access: adopt" in adopted
+
+
+def test_a_bucket_without_a_policy_imports_none(tmp_path: Path) -> None:
     data = _data(**{"adopt.bucket.configurations": ["public_access_block"]})
     files = render_module(_validate(data), "configs/t.yaml")
-    module = ParsedModule.parse(files)
-    assert module.get("data.aws_s3_bucket_policy.existing") is None
-    document = module.get("data.aws_iam_policy_document.cloudtrail_bucket")
-    assert document is not None and "source_policy_documents" not in document.body
     assert "aws_s3_bucket_policy.logs" not in _imports(files)
 
 
@@ -497,3 +544,16 @@ log_archive: {account_id: "444455556666", role_arn: "arn:aws:iam::444455556666:r
     assert providers["${aws_s3_bucket.logs}"] == "${aws.log_archive}"
     assert providers["${aws_s3_bucket_public_access_block.logs}"] == "${aws.log_archive}"
     assert providers["${aws_organizations_aws_service_access.cloudtrail}"] is None
+
+
+@pytest.mark.parametrize(
+    "value", ['a"b', "${var.x}", "%{ if x }", "line\nbreak", "back\\slash", "é☃"]
+)
+def test_kept_statement_strings_reach_the_policy_unchanged(value: str, tmp_path: Path) -> None:
+    """A kept value is printed through the one escaping filter: it can change nothing else."""
+    statement = _console_statements(OTHER_TRAIL)[1]
+    statement["Condition"]["StringLike"] = {"s3:prefix": [value, "plain"], f"k{value}": "v"}
+    module = _build(_data(**{"bucket.kept_statements": [statement]}), tmp_path)
+    rendered = _bucket_policy_json(module, tmp_path)["Statement"]
+    assert rendered[0] == statement
+    assert len(rendered) == 1 + len(statements(module.parsed.get(BUCKET_DOC)))

@@ -514,16 +514,125 @@ def test_single_region_trail_outside_the_global_region(
 
 
 def test_existing_policy_only_with_an_existing_bucket() -> None:
-    for policy in ("merge", "replace"):
-        config = check(build(**{"bucket.create": False, "bucket.existing_policy": policy}))
-        assert config.bucket.existing_policy == policy
+    existing = {"bucket.create": False}
+    assert check(build(**existing, **{"bucket.existing_policy": "replace"})).bucket.create is False
+    kept = {"bucket.kept_statements": [other_trails_grant()]}
+    merged = check(build(**existing, **kept, **{"bucket.existing_policy": "merge"}))
+    assert merged.bucket.existing_policy == "merge"
     assert check(build(**{"bucket.existing_policy": "replace"})).bucket.create is True
-    assert_refused(build(**{"bucket.existing_policy": "merge"}), "bucket.existing_policy")
     assert_refused(
         build(**{"bucket.existing_policy": "merge", "bucket.create": True}),
         "bucket.existing_policy",
         "create: false",
     )
+
+
+def test_merge_without_kept_statements_points_to_discover() -> None:
+    # merge no longer reads the live policy back: with nothing kept it would keep nothing.
+    assert_refused(
+        build(**{"bucket.create": False, "bucket.existing_policy": "merge"}),
+        "bucket.existing_policy",
+        "orgtrail-gen discover",
+        "no longer read back",
+    )
+
+
+def test_replace_with_kept_statements_is_a_contradiction() -> None:
+    assert_refused(
+        build(**{"bucket.create": False, "bucket.kept_statements": [other_trails_grant()]}),
+        "bucket.kept_statements[0]",
+        "existing_policy: merge",
+    )
+
+
+OTHER_TRAIL = "arn:aws:cloudtrail:us-east-1:111111111111:trail/console-trail"
+
+
+def other_trails_grant(**changes: Any) -> dict[str, Any]:
+    """The console's write grant for another trail, as GetBucketPolicy returns it."""
+    statement: dict[str, Any] = {
+        "Sid": "AWSCloudTrailWrite20150319-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::example-org-cloudtrail-logs/AWSLogs/111111111111/*",
+        "Condition": {
+            "StringEquals": {
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "AWS:SourceArn": OTHER_TRAIL,
+            }
+        },
+    }
+    statement.update(changes)
+    return {k: v for k, v in statement.items() if v is not None}
+
+
+def test_kept_statements_are_accepted_as_iam_json() -> None:
+    reader = other_trails_grant(
+        Sid="CrossAccountRead",
+        Principal={"AWS": ["arn:aws:iam::222222222222:root"]},
+        Action=["s3:GetObject", "s3:ListBucket"],
+        Resource=[
+            "arn:aws:s3:::example-org-cloudtrail-logs",
+            "arn:aws:s3:::example-org-cloudtrail-logs/*",
+        ],
+        Condition=None,
+    )
+    deny = other_trails_grant(Sid="DenyDeletes", Effect="Deny", Principal="*",
+                              Action="s3:DeleteObject*", Condition=None)  # fmt: skip
+    config = check(build(**{"bucket.kept_statements": [other_trails_grant(), reader, deny]}))
+    assert [s.sid for s in config.bucket.kept_statements] == [
+        other_trails_grant()["Sid"],
+        "CrossAccountRead",
+        "DenyDeletes",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "words"),
+    [
+        ({"Resource": "arn:aws:s3:::another-bucket/*"}, "Resource", ("S3 refuses",)),
+        ({"Action": ["s3:PutObject", "kms:Decrypt"]}, "Action[1]", ("not an s3: action",)),
+        ({"Principal": "*"}, "Principal", ("everyone",)),
+        ({"Principal": {"AWS": "*"}}, "Principal", ("everyone",)),
+        ({"Condition": None}, "Condition", ("aws:SourceArn", "confused deputy")),
+        # Ours: the module writes them, a copy would be a duplicate Sid at plan time.
+        ({"Sid": "CloudTrailOrgTrailWriteOrganization"}, "Sid", ("this module writes",)),
+        ({"Sid": "DenyInsecureTransport"}, "Sid", ("this module writes",)),
+    ],
+)
+def test_kept_statement_rules(change: dict[str, Any], where: str, words: tuple[str, ...]) -> None:
+    data = build(**{"bucket.kept_statements": [other_trails_grant(**change)]})
+    assert_refused(data, f"bucket.kept_statements[0].{where}", *words)
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"Sid": "has space"}, "Sid"),
+        ({"Effect": "allow"}, "Effect"),
+        ({"Principal": {"Federated": "x"}}, "Principal"),
+        ({"NotAction": "s3:*"}, "NotAction"),
+        ({"Action": []}, "Action"),
+    ],
+)
+def test_kept_statement_shape(change: dict[str, Any], where: str) -> None:
+    data = build(**{"bucket.kept_statements": [other_trails_grant(**change)]})
+    paths = [issue.path for issue in issues_of(data)]
+    assert paths and all(p.startswith(f"bucket.kept_statements[0].{where}") for p in paths), paths
+
+
+def test_duplicate_kept_sids_are_refused_where_the_second_is() -> None:
+    text = yaml.safe_dump(
+        build(**{"bucket.kept_statements": [other_trails_grant(), other_trails_grant()]}),
+        sort_keys=False,
+    )
+    with pytest.raises(ConfigError) as caught:
+        validate(load_yaml(text, "t.yaml"))
+    (issue,) = caught.value.issues
+    second_sid = [n for n, line in enumerate(text.splitlines(), 1) if "Sid:" in line][1]
+    assert (issue.path, issue.line) == ("bucket.kept_statements[1].Sid", second_sid)
+    assert "bucket.kept_statements[0]" in issue.message and "duplicate" in issue.message
 
 
 def test_several_cross_field_errors_are_reported_together() -> None:
@@ -532,6 +641,7 @@ def test_several_cross_field_errors_are_reported_together() -> None:
             "trail.home_region": "eu-central-1",
             "trail.include_global_service_events": False,
             "bucket.existing_policy": "merge",
+            "bucket.create": False,
         }
     )
     paths = {issue.path for issue in issues_of(data)}

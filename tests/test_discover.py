@@ -24,6 +24,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
     on_clients,
     seed_organization,
 )
+from support.policies import policy_documents
 
 from generator.check.hcl_parse import literal
 from generator.check.preflight.policy_reading import (
@@ -80,18 +81,42 @@ def test_trusted_access_already_enabled_is_asserted_not_managed(
     assert build(path).config.organization.cloudtrail_trusted_access == "already_enabled"
 
 
-LEGACY_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "Keep",
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-            "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::legacy-trail-bucket/*",
-        }
-    ],
+UUID = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+OUT_OF_BAND = {  # added outside Terraform: a cross-account read nobody reviewed
+    "Sid": "Keep",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+    "Action": "s3:GetObject",
+    "Resource": "arn:aws:s3:::legacy-trail-bucket/*",
 }
+
+
+def _console_statements(org: Any) -> list[dict[str, Any]]:
+    """The console's grants in the trail's bucket (aws-facts.md 11.5): this trail's, with UUID
+    Sids and AWS:SourceArn, and an older console's bare-Sid grant for another trail."""
+    trail = f"arn:aws:cloudtrail:us-east-1:{org.management}:trail/legacy-trail"
+    other = f"arn:aws:cloudtrail:us-east-1:{org.management}:trail/first-trail"
+    cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+    return [
+        {"Sid": f"AWSCloudTrailAclCheck20150319-{UUID}", "Effect": "Allow",
+         "Principal": cloudtrail, "Action": "s3:GetBucketAcl",
+         "Resource": "arn:aws:s3:::legacy-trail-bucket",
+         "Condition": {"StringEquals": {"AWS:SourceArn": trail}}},
+        {"Sid": f"AWSCloudTrailOrganizationWrite20150319-{UUID}", "Effect": "Allow",
+         "Principal": cloudtrail, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::legacy-trail-bucket/audit/AWSLogs/{org.org_id}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                        "AWS:SourceArn": trail}}},
+        {"Sid": "AWSCloudTrailWrite20150319", "Effect": "Allow",
+         "Principal": cloudtrail, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::legacy-trail-bucket/AWSLogs/{org.management}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                        "aws:SourceArn": other}}},
+    ]  # fmt: skip
+
+
+def _legacy_policy(org: Any) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [*_console_statements(org), OUT_OF_BAND]}
 
 
 def _existing_trail(
@@ -111,7 +136,7 @@ def _existing_trail(
             Body=b"{}",
         )
     if policy:
-        s3.put_bucket_policy(Bucket="legacy-trail-bucket", Policy=json.dumps(LEGACY_POLICY))
+        s3.put_bucket_policy(Bucket="legacy-trail-bucket", Policy=json.dumps(_legacy_policy(org)))
     logs = client(org.url, "logs")
     logs.create_log_group(logGroupName="legacy-trail")
     iam = client(org.url, "iam")
@@ -231,6 +256,67 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     assert "log group legacy-trail, role arn:aws:iam::" in text
 
 
+def test_discover_keeps_the_console_grants_and_reports_the_rest(
+    org_only: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """discover -> config -> build: trail grants survive as written, nothing else is carried."""
+    _existing_trail(org_only, policy=True, key=False)
+    code, path = discover(tmp_path)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    module = build(path)
+    kept = [
+        s.model_dump(by_alias=True, exclude_defaults=True)
+        for s in module.config.bucket.kept_statements
+    ]
+    assert kept == _console_statements(org_only)  # copied literally, in their order
+    # The out-of-band read is reported (stderr and a comment), never kept.
+    assert "bucket policy drift: statement Keep:" in err
+    text = path.read_text(encoding="utf-8")
+    assert "# DRIFT, removed at apply: statement Keep:" in text
+    assert "first-trail" in text and "(the console's Sid)" in text
+    # The rendered policy holds the console's statements as written, and not the read.
+    folder = tmp_path / "module"
+    folder.mkdir()
+    for name, content in module.files.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    rendered = policy_documents(folder, placeholders={})[
+        "data.aws_iam_policy_document.cloudtrail_bucket"
+    ]["Statement"]
+    for statement in _console_statements(org_only):
+        assert statement in rendered
+    assert not [s for s in rendered if s.get("Sid") == "Keep"]
+    assert "999988887777" not in json.dumps(rendered)
+
+
+def test_discover_does_not_copy_our_own_statements_and_reports_duplicate_sids(
+    org_only: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _existing_trail(org_only, policy=False, key=False)
+    ours = {
+        "Sid": "CloudTrailLegacyTrailAclCheck",  # what a first apply of this module wrote
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": "s3:GetBucketAcl",
+        "Resource": "arn:aws:s3:::legacy-trail-bucket",
+        "Condition": {"StringEquals": {"aws:SourceArn": f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/legacy-trail"}},
+    }  # fmt: skip
+    console = _console_statements(org_only)
+    policy = {"Version": "2012-10-17", "Statement": [ours, console[0], console[0]]}
+    client(org_only.url, "s3").put_bucket_policy(
+        Bucket="legacy-trail-bucket", Policy=json.dumps(policy)
+    )
+    code, path = discover(tmp_path)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    config = build(path).config
+    assert [s.sid for s in config.bucket.kept_statements] == [console[0]["Sid"]]
+    assert f"Sid {console[0]['Sid']} appears more than once" in err
+    text = path.read_text(encoding="utf-8")
+    assert "WARNING: the live policy repeats the Sid(s)" in text
+    assert "not copied, this module writes them: CloudTrailLegacyTrailAclCheck" in text
+
+
 def test_bucket_of_another_account_stays_unmanaged(org_only: Any, tmp_path: Path) -> None:
     # The bucket is created with a member account's credentials: moto files it under that
     # account, and the management account's ListBuckets does not list it.
@@ -240,6 +326,9 @@ def test_bucket_of_another_account_stays_unmanaged(org_only: Any, tmp_path: Path
     assert code == 0
     config = build(path).config
     assert (config.bucket.create, config.bucket.existing_policy) == (False, "merge")
+    assert [s.sid for s in config.bucket.kept_statements] == [
+        s["Sid"] for s in _console_statements(org_only)
+    ]
     assert config.adopt is not None
     assert config.adopt.bucket is None and config.adopt.trail is not None
     assert config.adopt.log_group is not None and config.adopt.role is not None
@@ -248,7 +337,7 @@ def test_bucket_of_another_account_stays_unmanaged(org_only: Any, tmp_path: Path
 
 
 def test_bucket_without_policy_is_replace_when_not_adopted(org_only: Any, tmp_path: Path) -> None:
-    # data "aws_s3_bucket_policy" fails the plan on a bucket with no policy: merge is impossible.
+    # Nothing to keep: replace, and the config says why.
     archive_role = f"arn:aws:iam::{org_only.members[0]}:role/LogArchive"
     _existing_trail(org_only, policy=False, key=False, bucket_owner=archive_role)
     code, path = discover(tmp_path)
@@ -256,7 +345,7 @@ def test_bucket_without_policy_is_replace_when_not_adopted(org_only: Any, tmp_pa
     config = build(path).config
     assert (config.bucket.create, config.bucket.existing_policy) == (False, "replace")
     assert config.kms.key_arn is None
-    assert "it has no policy today" in path.read_text(encoding="utf-8")
+    assert "it has no policy today, so there is nothing to keep" in path.read_text(encoding="utf-8")
 
 
 def test_multi_region_key_is_used_not_adopted(

@@ -102,3 +102,83 @@ def test_generated_key_policy_as_json_admits_trail_and_log_group() -> None:
         )
         == 2
     )
+
+
+def _console_policy(arns: Arns, trail: str, key: str = "AWS:SourceArn") -> list[dict[str, object]]:
+    """What today's console writes for ``trail`` (aws-facts.md 11.5): UUID Sids, AWS:SourceArn."""
+    uuid = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+    write = {"s3:x-amz-acl": "bucket-owner-full-control", key: trail}
+    return [
+        {"Sid": f"AWSCloudTrailAclCheck20150319-{uuid}", "Effect": "Allow",
+         "Principal": cloudtrail, "Action": "s3:GetBucketAcl", "Resource": arns.bucket,
+         "Condition": {"StringEquals": {key: trail}}},
+        *({"Sid": f"AWSCloudTrail{name}Write20150319-{uuid}", "Effect": "Allow",
+           "Principal": cloudtrail, "Action": "s3:PutObject",
+           "Resource": arns.log_objects(owner), "Condition": {"StringEquals": write}}
+          for name, owner in (("", arns.management_account_id), ("Organization", arns.org_id))),
+    ]  # fmt: skip
+
+
+def test_console_statements_spelling_aws_sourcearn_admit_the_trail() -> None:
+    """IAM reads condition keys case-insensitively: the console's key is aws:SourceArn."""
+    arns = _arns()
+    tls = [s for s in bucket_policy(arns).to_json()["Statement"] if s["Effect"] == "Deny"]
+    document = {"Statement": [*_console_policy(arns, arns.trail), *tls]}
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_condition_operators_are_read_case_insensitively() -> None:
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    for statement in document["Statement"]:
+        for test in list(statement.get("Condition", {})):
+            statement["Condition"][test.lower()] = statement["Condition"].pop(test)
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_another_trails_grant_is_no_problem_and_never_said_to_fail_createtrail() -> None:
+    """An extra Allow pinned to another trail never makes CreateTrail fail."""
+    arns = _arns()
+    other = arns.trail.replace("trail/org-trail", "trail/console-trail")
+    document = bucket_policy(arns).to_json()
+    document["Statement"] += _console_policy(arns, other)
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_an_unpinned_extra_grant_is_reported_without_blaming_createtrail() -> None:
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    unpinned = _console_policy(arns, arns.trail)[0]
+    del unpinned["Condition"]
+    document["Statement"].append(unpinned)
+    (problem,) = bucket_policy_problems(statements_from_json(document), _target(arns))
+    assert (problem.rule, problem.statement) == ("OTG003", unpinned["Sid"])
+    assert "confused deputy" in problem.problem
+    assert "CreateTrail" not in problem.problem and "Insufficient" not in problem.problem
+
+
+def test_a_key_policy_spelling_aws_sourcearn_admits_the_trail() -> None:
+    arns = _arns()
+    document = key_policy(arns, administrators=(), readers=(), log_group_name=None).to_json()
+    for statement in document["Statement"]:
+        for pairs in statement.get("Condition", {}).values():
+            if "aws:SourceArn" in pairs:
+                pairs["AWS:SourceArn"] = pairs.pop("aws:SourceArn")
+    problems = trail_key_problems(
+        statements_from_json(document),
+        trail_arn=arns.trail,
+        partition=arns.partition,
+        management_account_id=arns.management_account_id,
+    )
+    assert problems == []
+
+
+def test_a_grant_pinned_to_the_account_is_no_confused_deputy() -> None:
+    """The model and discover keep aws:SourceAccount grants: verify must not call them unpinned."""
+    arns = _arns()
+    document = bucket_policy(arns).to_json()
+    by_account = _console_policy(arns, arns.trail)[0]
+    by_account["Condition"] = {"StringEquals": {"AWS:SourceAccount": arns.management_account_id}}
+    document["Statement"].append(by_account)
+    assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []

@@ -435,6 +435,54 @@ def test_policy_document_refuses_duplicate_sids(tmp_path: Path) -> None:
         policy_documents(write_module(tmp_path, main=text))
 
 
+def test_policy_document_puts_a_literal_jsonencode_source_first(tmp_path: Path) -> None:
+    """The provider merges source documents first; a statement block with a Sid replaces one."""
+    text = """data "aws_iam_policy_document" "p" {
+  source_policy_documents = [jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Console-1"
+        Effect    = "Allow"
+        Action    = "s3:GetBucketAcl"
+        Resource  = "arn:aws:s3:::b"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Condition = { StringEquals = { "AWS:SourceArn" = "a\\"b" } }
+      },
+      { Sid = "Ours", Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*" },
+    ]
+  })]
+
+  statement {
+    sid       = "Ours"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:aws:s3:::b"]
+  }
+}
+"""
+    (document,) = policy_documents(write_module(tmp_path, main=text), placeholders={}).values()
+    assert document["Statement"] == [
+        {
+            "Sid": "Console-1",
+            "Effect": "Allow",
+            "Action": "s3:GetBucketAcl",
+            "Resource": "arn:aws:s3:::b",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Condition": {"StringEquals": {"AWS:SourceArn": 'a"b'}},
+        },
+        {"Sid": "Ours", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"},
+    ]
+
+
+def test_policy_document_refuses_a_source_it_cannot_read(tmp_path: Path) -> None:
+    text = (
+        'data "aws_iam_policy_document" "p" {\n'
+        "  source_policy_documents = [data.aws_s3_bucket_policy.live.policy]\n}\n"
+    )
+    with pytest.raises(PolicyConversionError, match="not a literal jsonencode"):
+        policy_documents(write_module(tmp_path, main=text), placeholders={})
+
+
 def test_parliament_flags_an_unknown_action() -> None:
     policy = {
         "Version": "2012-10-17",

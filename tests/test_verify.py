@@ -226,6 +226,99 @@ def test_bucket_policy_that_lost_the_org_prefix(
     assert f"AWSLogs/{org.org_id}/*" in failed[0]["found"]
 
 
+OTHER_TRAIL_WRITE = {  # today's console grant for another trail (aws-facts.md 11.5)
+    "Sid": "AWSCloudTrailWrite20150319-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    "Effect": "Allow",
+    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+    "Action": "s3:PutObject",
+    "Resource": "arn:aws:s3:::live-org-cloudtrail-logs/AWSLogs/{mgmt}/*",
+    "Condition": {
+        "StringEquals": {
+            "s3:x-amz-acl": "bucket-owner-full-control",
+            "AWS:SourceArn": "arn:aws:cloudtrail:us-east-1:{mgmt}:trail/console-trail",
+        }
+    },
+}
+
+
+def _kept(org: Org, **changes: Any) -> dict[str, Any]:
+    statement = json.loads(json.dumps(OTHER_TRAIL_WRITE).replace("{mgmt}", org.management))
+    statement.update(changes)
+    return {k: v for k, v in statement.items() if v is not None}
+
+
+def _results(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return list(json.loads(capsys.readouterr().out)["results"])
+
+
+def test_an_out_of_band_statement_is_drift_in_one_row(
+    healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path = healthy
+    s3 = client(org.url, "s3")
+    document = json.loads(s3.get_bucket_policy(Bucket="live-org-cloudtrail-logs")["Policy"])
+    extra = [
+        {"Sid": "HandAddedRead", "Effect": "Allow", "Principal": {"AWS": "999988887777"},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::live-org-cloudtrail-logs/*"},
+        {"Sid": "HandAddedList", "Effect": "Allow", "Principal": {"AWS": "999988887777"},
+         "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::live-org-cloudtrail-logs"},
+    ]  # fmt: skip
+    document["Statement"] += extra
+    s3.put_bucket_policy(Bucket="live-org-cloudtrail-logs", Policy=json.dumps(document))
+    assert run(path, "--json") == 1
+    failed = [r for r in _results(capsys) if r["status"] == "fail"]
+    assert [r["check"] for r in failed] == ["bucket policy drift"]  # one row, listing both
+    assert failed[0]["found"] == "not in the config: HandAddedRead, HandAddedList"
+    assert "bucket.kept_statements" in failed[0]["fix"]
+
+
+def test_kept_console_statements_are_neither_drift_nor_missing_their_source_arn(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The console writes AWS:SourceArn; IAM reads condition keys case-insensitively."""
+    org = seed_organization(aws_env)
+    kept = _kept(org)
+    path = write_config(tmp_path, org, "")
+    text = path.read_text(encoding="utf-8").replace(
+        "  name: live-org-cloudtrail-logs\n",
+        "  name: live-org-cloudtrail-logs\n  kept_statements:\n    - " + json.dumps(kept) + "\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 0, capsys.readouterr().out
+    rows = {r["check"]: r for r in _results(capsys)}
+    assert rows["bucket policy drift"]["status"] == "ok"
+    assert rows["bucket policy"]["status"] == "ok"
+
+
+def test_a_kept_statement_at_fault_is_fixed_in_the_config_not_by_apply(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env)
+    kept = _kept(org)
+    del kept["Condition"]["StringEquals"]["s3:x-amz-acl"]  # OTG005 on the kept statement
+    path = write_config(tmp_path, org, "")
+    text = path.read_text(encoding="utf-8").replace(
+        "  name: live-org-cloudtrail-logs\n",
+        "  name: live-org-cloudtrail-logs\n  kept_statements:\n    - " + json.dumps(kept) + "\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    assert run(path, "--json") == 1
+    (failed,) = [r for r in _results(capsys) if r["status"] == "fail"]
+    assert failed["subject"] == f"live-org-cloudtrail-logs OTG005 statement {kept['Sid']}"
+    assert failed["fix"].startswith("edit bucket.kept_statements[0] in the config")
+    assert "CreateTrail" not in failed["found"]
+
+
 def test_existing_key_policy_is_checked(
     aws_env: str,
     tmp_path: Path,

@@ -1,8 +1,8 @@
 """What a user is told before applying: warnings on stderr and the same facts in the output.
 
 Each warning is a decision the config made that the reviewer must expect at apply, or a fact
-AWS will not say until it is too late (a merge over a bucket without a policy, a key whose
-policy lacks a grant, archived digest files).
+AWS will not say until it is too late (an existing bucket's other statements removed, a key
+whose policy lacks a grant, archived digest files).
 """
 
 from __future__ import annotations
@@ -44,12 +44,14 @@ def test_an_existing_key_gets_the_exact_statements_its_policy_needs() -> None:
     assert not [r for r in module.parsed.blocks if r.labels[:1] == ("aws_kms_key",)]
 
 
-def test_merge_mode_says_how_to_check_the_bucket_has_a_policy() -> None:
+def test_merge_mode_says_what_is_kept_and_that_the_rest_is_removed() -> None:
     module = build(CASES / "existing-bucket-merge.yaml")
-    (warning,) = [w for w in module.warnings if "existing_policy: merge" in w]
-    assert "NoSuchBucketPolicy" in warning
-    assert "aws s3api get-bucket-policy --bucket legacy.cloudtrail.bucket" in warning
-    assert "NoSuchBucketPolicy" in module.files["s3.tf"]
+    (warning,) = [w for w in module.warnings if "bucket.kept_statements" in w]
+    assert "AWSCloudTrailAclCheck20150319, AWSCloudTrailWrite20150319" in warning
+    assert "any other statement it has today is removed at apply" in warning
+    # Nothing reads the live policy any more, so a bucket without one cannot fail the plan.
+    assert "NoSuchBucketPolicy" not in module.files["s3.tf"]
+    assert "REMOVED at apply" in module.files["s3.tf"]
 
 
 def test_a_single_region_trail_is_said_to_miss_every_other_region() -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
+
+import yaml
 
 from generator.aws.discover import (
     Discovery,
@@ -17,6 +20,9 @@ from generator.aws.discover import (
     ExistingKey,
     ExistingTrail,
 )
+from generator.aws.kept_statements import Sorted, sort_statements
+from generator.config.model import bucket_policy_sids
+from generator.config.regions import partition_of
 
 _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
@@ -183,6 +189,58 @@ def _trail_section(found: Discovery) -> list[str]:
     return lines
 
 
+def _comment(text: str, indent: str = "  ") -> list[str]:
+    """``text`` as comment lines; anything read from AWS is reduced to printable ASCII."""
+    clean = "".join(c if " " <= c <= "~" else "?" for c in text)
+    return textwrap.wrap(
+        clean, 100, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ",
+        break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
+
+
+def sorted_bucket_policy(found: Discovery) -> Sorted | None:
+    """The adopted trail's live bucket policy sorted into kept, ours and drift; None if none."""
+    trail = found.adopted
+    if trail is None or not trail.bucket or found.bucket_policy is None:
+        return None
+    partition = partition_of(found.home_region)
+    return sort_statements(
+        found.bucket_policy,
+        bucket=trail.bucket,
+        partition=partition.name if partition else "aws",
+        trail_arn=trail.arn,
+        our_sids=bucket_policy_sids(trail.name),
+    )
+
+
+def _kept_lines(found: Discovery) -> list[str]:
+    """bucket.kept_statements as discover copies them, then what it did not copy and why."""
+    result = sorted_bucket_policy(found)
+    if result is None:
+        return []
+    lines: list[str] = []
+    if result.duplicate_sids:
+        lines += _comment(
+            f"WARNING: the live policy repeats the Sid(s) {', '.join(result.duplicate_sids)}; the "
+            "provider refuses duplicate Sids at plan time, so only the first of each is read"
+        )
+    if result.kept:
+        lines.append(
+            "  kept_statements:  # copied from the bucket's live policy: rendered as written"
+        )
+        for kept in result.kept:
+            lines += _comment(kept.reason, "    ")
+            dumped = yaml.safe_dump(
+                [kept.statement], sort_keys=False, default_flow_style=False, width=1000
+            )
+            lines += [f"    {line}" for line in dumped.splitlines()]
+    if result.ours:
+        lines += _comment(f"not copied, this module writes them: {', '.join(result.ours)}")
+    for drift in result.drift:
+        lines += _comment(f"DRIFT, removed at apply: statement {drift.sid}: {drift.reason}")
+    return lines
+
+
 def _bucket_section(found: Discovery) -> list[str]:
     trail = found.adopted
     lines = ["bucket:"]
@@ -195,12 +253,15 @@ def _bucket_section(found: Discovery) -> list[str]:
         ]
     bucket, why = _adoptable_bucket(found)
     if bucket is None:
-        mode = "merge" if found.bucket_has_policy else "replace"
-        reason = (
-            "it has a policy today: keep its statements"
-            if found.bucket_has_policy
-            else "it has no policy today, so there is nothing to merge"
-        )
+        sorted_policy = sorted_bucket_policy(found)
+        kept = bool(sorted_policy and sorted_policy.kept)
+        mode = "merge" if kept else "replace"
+        if kept:
+            reason = "its kept_statements below are written with this module's"
+        elif found.bucket_has_policy:
+            reason = "no statement of its policy today must survive (see below)"
+        else:
+            reason = "it has no policy today, so there is nothing to keep"
         lines.append(f"  name: {_q(trail.bucket)}")
         if why:
             lines.append(f"  # Not adopted: {why}.")
@@ -208,6 +269,7 @@ def _bucket_section(found: Discovery) -> list[str]:
             *lines,
             "  create: false  # exists: only its policy is managed here",
             f"  existing_policy: {mode}  # {reason}",
+            *_kept_lines(found),
         ]
     lines += [
         f"  name: {_q(bucket.name)}  # exists: adopted (adopt.bucket) with the settings it has",
@@ -240,7 +302,7 @@ def _bucket_section(found: Discovery) -> list[str]:
         )
     elif logging:
         lines.append("  # its server access logging is left as it is (not managed here)")
-    return lines
+    return [*lines, *_kept_lines(found)]
 
 
 def _kms_section(found: Discovery) -> list[str]:

@@ -7,6 +7,7 @@ where AWS paginates, and every error propagates as :class:`AwsError` (exit 3).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ class ExistingBucket:
     configurations: tuple[str, ...] = ()
     object_lock: dict[str, Any] | None = None
     logging: dict[str, Any] | None = None
+    policy: Any = None  # GetBucketPolicy's document, parsed
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class Discovery:
     regions_source: str
     adopted: ExistingTrail | None = None
     bucket_has_policy: bool | None = None
+    bucket_policy: Any = None  # the adopted trail's bucket policy, parsed (GetBucketPolicy)
     caller_account: str | None = None
     notes: list[str] = field(default_factory=list)
     bucket: ExistingBucket | None = None
@@ -203,6 +206,7 @@ def _bucket(aws: Aws, name: str, home: str) -> ExistingBucket:
         configurations=tuple(found),
         object_lock=dict(lock) if lock else None,
         logging=answers.get("logging", {}).get("LoggingEnabled"),
+        policy=_policy_document(answers.get("policy")),
     )
 
 
@@ -265,6 +269,14 @@ def _role(aws: Aws, name: str) -> ExistingRole | None:
         inline_policies=tuple(policies),
         attached_policies=tuple(attached),
     )
+
+
+def _policy_document(answer: dict[str, Any] | None) -> Any:
+    """GetBucketPolicy's Policy, parsed; None when there is none (or it is not JSON)."""
+    try:
+        return json.loads(answer["Policy"]) if answer else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _arn_account(arn: str | None) -> str | None:
@@ -342,6 +354,7 @@ def discover(aws: Aws) -> Discovery:
     if not home:
         raise UserError("no home region for a new trail: pass --region")
     bucket_has_policy = None
+    bucket_policy: Any = None
     bucket = key = log_group = role = None
     # What the adopted trail uses is read only with the management account's credentials:
     # only the management account can import it, and only it owns the ARNs compared below.
@@ -351,6 +364,7 @@ def discover(aws: Aws) -> Discovery:
             bucket = _bucket(aws, adopted.bucket, adopted.home_region)
         if bucket is not None and bucket.region == adopted.home_region:
             bucket_has_policy = "policy" in bucket.configurations
+            bucket_policy = bucket.policy
         else:
             policy = aws.call(
                 "s3",
@@ -360,6 +374,7 @@ def discover(aws: Aws) -> Discovery:
                 Bucket=adopted.bucket,
             )
             bucket_has_policy = policy is not None
+            bucket_policy = _policy_document(policy)
     if own and adopted and adopted.kms_key_arn and _arn_account(adopted.kms_key_arn) == management:
         key = _key(aws, adopted.kms_key_arn)
     if (
@@ -392,6 +407,7 @@ def discover(aws: Aws) -> Discovery:
         regions_source=source,
         adopted=adopted,
         bucket_has_policy=bucket_has_policy,
+        bucket_policy=bucket_policy,
         caller_account=caller,
         notes=notes,
         bucket=bucket,

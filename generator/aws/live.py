@@ -66,6 +66,17 @@ class Live:
         return self.aws.assume(archive.role_arn, session)
 
     @cached_property
+    def bucket_policy_response(self) -> dict[str, Any] | None:
+        """GetBucketPolicy of the config's bucket (None: no bucket or no policy), read once."""
+        return self.bucket_aws.call(
+            "s3",
+            "get_bucket_policy",
+            region=self.home,
+            missing=("NoSuchBucketPolicy", "NoSuchBucket"),
+            Bucket=self.config.bucket.name,
+        )
+
+    @cached_property
     def organization(self) -> dict[str, Any]:
         """DescribeOrganization's organization."""
         response = self.aws.call("organizations", "describe_organization") or {}

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
+from generator.aws.kept_statements import unproduced
 from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
@@ -22,6 +23,7 @@ from generator.check.preflight.bucket import BucketPolicyTarget, bucket_policy_p
 from generator.check.preflight.kms import log_group_key_problems, trail_key_problems
 from generator.check.preflight.policy_reading import statements_from_json
 from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config
+from generator.render import policies
 
 __all__ = ["CHECKS", "Options", "Result", "verify"]
 
@@ -198,13 +200,7 @@ def check_bucket_policy(live: Live) -> list[Result]:
     is in a log-archive account or a delegated administrator created the trail.
     """
     bucket = live.config.bucket.name
-    response = live.bucket_aws.call(
-        "s3",
-        "get_bucket_policy",
-        region=live.home,
-        missing=("NoSuchBucketPolicy", "NoSuchBucket"),
-        Bucket=bucket,
-    )
+    response = live.bucket_policy_response
     if response is None:
         return [
             Result(
@@ -234,6 +230,7 @@ def check_bucket_policy(live: Live) -> list[Result]:
         return [
             Result("bucket policy", bucket, "ok", "admits the trail (OTG001-006)", "as expected")
         ]
+    kept = {s.sid: i for i, s in enumerate(live.config.bucket.kept_statements)}
     return [
         Result(
             "bucket policy",
@@ -241,9 +238,48 @@ def check_bucket_policy(live: Live) -> list[Result]:
             "fail",
             p.fix,
             p.problem,
-            "run `terraform apply`: s3.tf writes the policy the preflight rules accept",
+            # `terraform apply` writes a kept statement back as the config has it.
+            f"edit bucket.kept_statements[{kept[p.statement]}] in the config, then run "
+            "`terraform apply`"
+            if p.statement in kept
+            else "run `terraform apply`: s3.tf writes the policy the preflight rules accept",
         )
         for p in problems
+    ]
+
+
+def check_bucket_policy_drift(live: Live) -> list[Result]:
+    """Every statement of the live bucket policy is one the config produces.
+
+    The generated policy is this module's statements plus bucket.kept_statements, nothing read
+    back; a live statement outside it (added by hand, or left by an earlier config) is drift,
+    which the next `terraform apply` removes.
+    """
+    response = live.bucket_policy_response
+    if response is None:
+        return []  # check_bucket_policy reports the missing policy
+    try:
+        document = json.loads(response["Policy"])
+    except (ValueError, KeyError):
+        document = None
+    bucket = live.config.bucket
+    readers = policies.principal_arns(live.arns, bucket.readers)
+    expected = policies.bucket_policy(
+        live.arns, readers=readers, kept=tuple(bucket.kept_statements)
+    ).to_json()
+    extra = unproduced(document, expected)
+    return [
+        Result(
+            "bucket policy drift",
+            bucket.name,
+            "fail" if extra else "ok",
+            "only statements the config produces",
+            f"not in the config: {', '.join(extra)}" if extra else "as expected",
+            "`terraform apply` removes them; to keep one, add it to bucket.kept_statements "
+            "(`orgtrail-gen discover` copies CloudTrail grants)"
+            if extra
+            else "",
+        )
     ]
 
 
@@ -315,6 +351,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("trail", check_trail),
     ("trail status", check_trail_status),
     ("bucket policy", check_bucket_policy),
+    ("bucket policy drift", check_bucket_policy_drift),
     ("key policy", check_key_policy),
     ("S3 delivery", check_s3_delivery),
     ("CloudWatch delivery", check_cloudwatch_delivery),

@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Discover, then write the config atomically; refuse to overwrite without --force."""
-    from generator.aws.config_yaml import config_yaml
+    from generator.aws.config_yaml import config_yaml, sorted_bucket_policy
     from generator.aws.discover import discover
 
     if args.output is not None and args.output.exists() and not args.force:
@@ -60,4 +60,11 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
+    policy = sorted_bucket_policy(found)
+    if policy is not None:
+        for sid in policy.duplicate_sids:
+            print(f"bucket policy: Sid {sid} appears more than once (the provider refuses "
+                  "duplicate Sids at plan time)", file=sys.stderr)  # fmt: skip
+        for drift in policy.drift:
+            print(f"bucket policy drift: statement {drift.sid}: {drift.reason}", file=sys.stderr)
     return EXIT_OK

@@ -256,6 +256,63 @@ Principal = Annotated[
 ]
 
 
+def sid_stem(trail_name: str) -> str:
+    """The trail's name as a Sid part: ``acme-org.trail_v2`` -> ``AcmeOrgTrailV2``.
+
+    Sids name the trail so that two trails' grants in one bucket's policy never share a Sid.
+    """
+    words = trail_name.replace(".", "-").replace("_", "-").split("-")
+    return "".join(word[:1].upper() + word[1:] for word in words if word)
+
+
+def bucket_policy_sids(trail_name: str) -> tuple[str, ...]:
+    """Every Sid the generated bucket policy may carry (generator.render.policies writes them)."""
+    stem = f"CloudTrail{sid_stem(trail_name)}"
+    return (
+        f"{stem}AclCheck",
+        f"{stem}WriteManagementAccount",
+        f"{stem}WriteOrganization",
+        f"{stem}LogReaders",
+        "DenyInsecureTransport",
+    )
+
+
+_OneOrMore = (
+    Annotated[StrictStr, Field(min_length=1)]
+    | Annotated[list[Annotated[StrictStr, Field(min_length=1)]], Field(min_length=1)]
+)
+
+
+class KeptStatement(StrictModel):
+    """A statement of the bucket's policy that must survive, written as IAM JSON spells it.
+
+    Why literal IAM JSON: ``discover`` copies it from the live policy and the reviewer compares
+    it with what the console shows, key for key. The generated policy is then fully determined
+    by the config: nothing is read back from the live bucket at plan time, so a statement the
+    config stops writing is removed, and one added outside Terraform is drift, not desired state.
+    """
+
+    sid: Annotated[
+        StrictStr,
+        _match(r"[A-Za-z0-9_-]{1,128}", "letters, digits, '-' and '_' (1-128), unique"),
+    ] = Field(alias="Sid", description="Required: the reviewer and verify name it by its Sid.")
+    effect: Literal["Allow", "Deny"] = Field(alias="Effect")
+    principal: Literal["*"] | dict[Literal["AWS", "Service"], _OneOrMore] = Field(
+        alias="Principal",
+        description="{Service: ...} or {AWS: ...}; '*' only in a Deny.",
+    )
+    action: _OneOrMore = Field(alias="Action", description="s3: actions only (a bucket policy).")
+    resource: _OneOrMore = Field(alias="Resource", description="This bucket or its objects.")
+    condition: dict[StrictStr, dict[StrictStr, _OneOrMore]] = Field(
+        default_factory=dict, alias="Condition", description="{operator: {key: value(s)}}."
+    )
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    """IAM JSON allows one string wherever a list is meant."""
+    return [value] if isinstance(value, str) else list(value)
+
+
 class Bucket(StrictModel):
     """The central log bucket."""
 
@@ -267,8 +324,17 @@ class Bucket(StrictModel):
     existing_policy: Literal["replace", "merge"] = Field(
         default="replace",
         description=(
-            "Only with create: false. aws_s3_bucket_policy REPLACES the bucket's whole policy; "
-            "'merge' reads the current policy and keeps its statements (CloudTrail's Sids win)."
+            "Only with create: false. aws_s3_bucket_policy REPLACES the bucket's whole policy: "
+            "'replace' writes this module's statements only; 'merge' writes them plus "
+            "bucket.kept_statements (the live policy is never read back)."
+        ),
+    )
+    kept_statements: list[KeptStatement] = Field(
+        default_factory=list,
+        description=(
+            "Statements of the bucket's policy today that must survive (other trails' grants, "
+            "the console's AWSCloudTrail*20150319): rendered literally beside this module's. "
+            "`orgtrail-gen discover` copies them; any other live statement is removed at apply."
         ),
     )
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
@@ -419,8 +485,8 @@ class AdoptedBucket(StrictModel):
     configurations: list[BucketConfiguration] = Field(
         description=(
             "Which bucket settings exist today (discover: the Get* call that does not answer "
-            "NoSuch...). 'policy': its statements are kept and ours merged over them, so a "
-            "console trail's AWSCloudTrail*20150319 grants survive."
+            "NoSuch...). 'policy': imported and replaced by ours plus bucket.kept_statements "
+            "(discover copies the console's AWSCloudTrail*20150319 grants there)."
         ),
     )
 
@@ -881,6 +947,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
         )
     if bucket.create and bucket.existing_policy != "replace":
         issues.append((("bucket", "existing_policy"), "applies only to create: false"))
+    issues.extend(_kept_statement_issues(config))
     issues.extend(_hardening_issues(config))
     issues.extend(_layout_issues(config))
     issues.extend(_administrator_issues(config))
@@ -896,6 +963,110 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
                 + ", ".join(map(str, RETENTION_DAYS)),
             )
         )
+    return issues
+
+
+def _condition_keys(statement: KeptStatement) -> set[str]:
+    """The statement's condition keys, lowercased: IAM reads them case-insensitively."""
+    return {key.lower() for pairs in statement.condition.values() for key in pairs}
+
+
+def _kept_statement_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+    """The kept statements form a valid bucket policy with ours, and grant nothing wider.
+
+    S3 refuses a policy whose resources are outside the bucket or whose actions are not s3:
+    (MalformedPolicy); the provider refuses duplicate Sids at plan time. A grant to everyone
+    or to a service without a source condition is refused here, as it is for our statements.
+    """
+    bucket = config.bucket
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    where: tuple[str | int, ...] = ("bucket", "kept_statements")
+    if not bucket.create and bucket.existing_policy == "merge" and not bucket.kept_statements:
+        issues.append(
+            (
+                ("bucket", "existing_policy"),
+                "merge keeps bucket.kept_statements and nothing else: the live policy is no "
+                "longer read back at plan time. Run `orgtrail-gen discover` to copy the "
+                "statements that must survive into bucket.kept_statements, or set "
+                "existing_policy: replace if none must",
+            )
+        )
+    if not bucket.create and bucket.existing_policy == "replace" and bucket.kept_statements:
+        issues.append(
+            (
+                (*where, 0),
+                "existing_policy is replace, which writes this module's statements only: set "
+                "bucket.existing_policy: merge to keep these, or remove them",
+            )
+        )
+    partition = partition_of(config.trail.home_region)
+    bucket_arn = f"arn:{partition.name if partition else 'aws'}:s3:::{bucket.name}"
+    ours = set(bucket_policy_sids(config.trail.name))
+    seen: dict[str, int] = {}
+    for i, statement in enumerate(bucket.kept_statements):
+        sid = statement.sid
+        if sid in seen:
+            issues.append(
+                (
+                    (*where, i, "Sid"),
+                    f"Sid {sid} is also bucket.kept_statements[{seen[sid]}]: the provider refuses "
+                    "duplicate Sids at plan time; rename one (or drop the copy)",
+                )
+            )
+        seen.setdefault(sid, i)
+        if sid in ours:
+            issues.append(
+                (
+                    (*where, i, "Sid"),
+                    f"Sid {sid} is one this module writes for trail {config.trail.name}: remove "
+                    "the statement (the module writes it), or rename it if it is another grant",
+                )
+            )
+        for j, action in enumerate(as_list(statement.action)):
+            if not re.fullmatch(r"s3:[A-Za-z0-9*?]+", action):
+                issues.append(
+                    (
+                        (*where, i, "Action", *(() if isinstance(statement.action, str) else (j,))),
+                        f"{action!r} is not an s3: action; S3 refuses any other in a bucket policy",
+                    )
+                )
+        for j, resource in enumerate(as_list(statement.resource)):
+            if resource != bucket_arn and not resource.startswith(f"{bucket_arn}/"):
+                issues.append(
+                    (
+                        (
+                            *where,
+                            i,
+                            "Resource",
+                            *(() if isinstance(statement.resource, str) else (j,)),
+                        ),
+                        f"{resource!r} is not {bucket_arn} or one of its objects; S3 refuses a "
+                        "bucket policy naming other resources",
+                    )
+                )
+        principal = statement.principal
+        everyone = principal == "*" or (
+            isinstance(principal, dict) and "*" in as_list(principal.get("AWS", []))
+        )
+        if everyone and statement.effect == "Allow":
+            issues.append(
+                (
+                    (*where, i, "Principal"),
+                    "grants to everyone ('*'): name the accounts, roles or service that need it "
+                    "(a Deny may name '*')",
+                )
+            )
+        services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+        pinned = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid"}
+        if statement.effect == "Allow" and services and not _condition_keys(statement) & pinned:
+            issues.append(
+                (
+                    (*where, i, "Condition"),
+                    f"grants {', '.join(services)} without aws:SourceArn (or aws:SourceAccount): "
+                    "any account's resources could use it (confused deputy). Add the condition "
+                    "that names the trail, e.g. StringEquals aws:SourceArn: <its trail ARN>",
+                )
+            )
     return issues
 
 
@@ -1207,8 +1378,8 @@ def _adoption_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
                 (
                     ("adopt", "bucket"),
                     "applies only to bucket.create: true. With create: false the bucket is not "
-                    "managed and there is nothing to import; bucket.existing_policy: merge keeps "
-                    "the statements its policy has today",
+                    "managed and there is nothing to import; bucket.existing_policy: merge with "
+                    "bucket.kept_statements keeps the statements of its policy that must survive",
                 )
             )
         elif adopt.bucket.name != bucket.name:

@@ -136,9 +136,16 @@ def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
             "delivers here without naming a key is refused by the key policy from then on"
         )
     if "policy" in imported:
+        kept = config.bucket.kept_statements
+        what = (
+            f"plus the {len(kept)} of bucket.kept_statements ({', '.join(s.sid for s in kept)})"
+            if kept
+            else "only (bucket.kept_statements is empty)"
+        )
         lines.append(
-            "  policy: imported; the statements it has today are KEPT (read with "
-            'data "aws_s3_bucket_policy" and merged), ours are added under Sids of their own'
+            f"  policy: imported and REPLACED by the generated one: this module's statements "
+            f"{what}; ANY OTHER statement it has today is removed at apply (discover lists "
+            "them as drift)"
         )
     return [f"bucket {adopted.name} is imported:\n" + "\n".join(lines)]
 

@@ -87,6 +87,30 @@ def hcl_identifier(value: object) -> str:
     return value
 
 
+def hcl_expression(value: object, indent: int = 0) -> str:
+    """A JSON-like value (str, list, dict) as an HCL expression laid out over lines.
+
+    Object keys that are identifiers stay bare, others (``AWS:SourceArn``) are quoted; every
+    string goes through :func:`hcl_string`. Lists of strings stay on one line. ``indent`` is
+    the column the expression's own closing bracket sits at.
+    """
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list):
+        if all(isinstance(item, str) for item in value):
+            return hcl_list(value)
+        items = "".join(f"{inner}{hcl_expression(item, indent + 2)},\n" for item in value)
+        return f"[\n{items}{pad}]"
+    if isinstance(value, Mapping):
+        lines = []
+        for key, item in value.items():
+            name = key if _IDENTIFIER.fullmatch(key) else hcl_string(key)
+            lines.append(f"{inner}{name} = {hcl_expression(item, indent + 2)}\n")
+        return "{\n" + "".join(lines) + pad + "}"
+    raise TypeError(f"hcl_expression expects str, list or dict, got {type(value).__name__}")
+
+
 def hcl_map_lines(mapping: Mapping[str, str]) -> list[str]:
     """``"key" = "value"`` lines for a map literal, keys sorted for stable output."""
     return [f"{hcl_string(key)} = {hcl_string(mapping[key])}" for key in sorted(mapping)]
@@ -102,4 +126,5 @@ FILTERS = {
     "hcl_value": hcl_value,
     "hcl_identifier": hcl_identifier,
     "hcl_map_lines": hcl_map_lines,
+    "hcl_expression": hcl_expression,
 }

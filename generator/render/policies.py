@@ -8,10 +8,10 @@ evaluate and reviewers can read), and the tests lint the very same data with par
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.config.model import CLOUDTRAIL_PRINCIPAL, KeptStatement, sid_stem
 from generator.render.arns import Arns
 
 
@@ -34,7 +34,7 @@ class Principals:
 
 @dataclass(frozen=True)
 class Statement:
-    """One policy statement; Sids are stable so that merges and reviews can name them."""
+    """One policy statement; Sids are stable so that reviews and verify can name them."""
 
     sid: str
     actions: tuple[str, ...]
@@ -50,11 +50,18 @@ class PolicyDocument:
 
     name: str
     statements: tuple[Statement, ...]
-    source_documents: tuple[str, ...] = field(default=())
+    # Statements kept from the config as IAM JSON (bucket.kept_statements): printed as a
+    # literal source_policy_documents entry, which the provider puts before ``statements``.
+    kept: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The IAM JSON this document produces, as AWS will store it."""
-        return {"Version": "2012-10-17", "Statement": [_statement_json(s) for s in self.statements]}
+        ours = [_statement_json(s) for s in self.statements]
+        return {"Version": "2012-10-17", "Statement": [*self.kept, *ours]}
+
+    def kept_document(self) -> dict[str, Any]:
+        """The kept statements as one IAM policy, the literal source document."""
+        return {"Version": "2012-10-17", "Statement": list(self.kept)}
 
 
 def _statement_json(statement: Statement) -> dict[str, Any]:
@@ -91,8 +98,9 @@ def principal_arns(arns: Arns, principals: list[str]) -> tuple[str, ...]:
     return tuple(sorted({arns.root(p) if p.isdigit() else p for p in principals}))
 
 
-# Sids the CloudTrail console writes into a bucket policy. In merge mode a statement of ours
-# with one of these Sids would REPLACE a console trail's grant and stop its delivery.
+# Sids the CloudTrail console writes into a bucket policy (today's console appends
+# "-<uuid>" to them, aws-facts.md §11.5). Ours never use them: a reviewer must be able to tell a
+# kept console grant from a statement this module writes.
 CONSOLE_SIDS = (
     "AWSCloudTrailAclCheck20150319",
     "AWSCloudTrailWrite20150319",
@@ -100,20 +108,34 @@ CONSOLE_SIDS = (
 )
 
 
-def sid_stem(trail_name: str) -> str:
-    """The trail's name as a Sid part: ``acme-org.trail_v2`` -> ``AcmeOrgTrailV2``.
+def kept_statement(kept: KeptStatement) -> dict[str, Any]:
+    """A statement of ``bucket.kept_statements`` as IAM JSON, every string as written.
 
-    Sids name the trail so that two generated modules merging into one bucket's policy keep
-    each other's statements (source_policy_documents merges by Sid).
+    Nothing is normalised (not the console's ``-<uuid>`` Sids, not its ``AWS:SourceArn``
+    spelling): the reviewer compares it with the config and the console key for key. It stays
+    JSON (a literal source document) because some provider versions refuse a statement block's
+    ``sid`` with anything but letters and digits (terraform-provider-aws#40562, later
+    reverted), while S3 accepts the console's Sids; a source document's Sids are not checked.
     """
-    words = trail_name.replace(".", "-").replace("_", "-").split("-")
-    return "".join(word[:1].upper() + word[1:] for word in words if word)
+    result: dict[str, Any] = {
+        "Sid": kept.sid,
+        "Effect": kept.effect,
+        "Action": kept.action,
+        "Resource": kept.resource,
+        "Principal": kept.principal,
+    }
+    if kept.condition:
+        result["Condition"] = kept.condition
+    return result
 
 
 def bucket_policy(
-    arns: Arns, *, readers: tuple[str, ...] = (), source_documents: tuple[str, ...] = ()
+    arns: Arns, *, readers: tuple[str, ...] = (), kept: tuple[KeptStatement, ...] = ()
 ) -> PolicyDocument:
-    """The log bucket's policy: aws-facts.md §1.1 plus a TLS-only deny.
+    """The log bucket's policy: aws-facts.md §1.1, a TLS-only deny, then the kept statements.
+
+    Fully determined by the config: the kept statements come from ``bucket.kept_statements``,
+    never from the live policy, so a grant the config stops writing is removed at apply.
 
     Both write grants are needed: ``AWSLogs/<org-id>/*`` is where an organization trail writes,
     ``AWSLogs/<management>/*`` keeps delivery working if the trail ever becomes a single-account
@@ -169,7 +191,7 @@ def bucket_policy(
                 effect="Deny",
             ),
         ),
-        source_documents,
+        tuple(kept_statement(statement) for statement in kept),
     )
 
 

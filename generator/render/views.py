@@ -33,7 +33,6 @@ BUCKET_POLICY = "aws_s3_bucket_policy.logs"
 LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
 ROLE = "aws_iam_role.cloudtrail_cloudwatch"
 ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
-EXISTING_BUCKET_POLICY = "data.aws_s3_bucket_policy.existing"
 KEY = "aws_kms_key.cloudtrail"
 KEY_ALIAS = "aws_kms_alias.cloudtrail"
 LOGS_KEY = "aws_kms_key.cloudwatch_logs"
@@ -265,7 +264,11 @@ class ModuleView:
             "logs": self.logs(),
             "kms": self.kms(),
             "outputs": self.outputs(),
-            "imports": {"blocks": self.imports(), "notes": self.adoption_notes()},
+            "imports": {
+                "blocks": self.imports(),
+                "notes": self.adoption_notes(),
+                "trusted_access": self.config.organization.cloudtrail_trusted_access,
+            },
             "versions": self.versions(),
             "backend": self.backend(),
             "monitoring": self.monitoring(),
@@ -437,10 +440,7 @@ class ModuleView:
     def bucket(self) -> dict[str, Any]:
         """The bucket (when created) and its policy document."""
         bucket = self.config.bucket
-        merge = (not bucket.create and bucket.existing_policy == "merge") or (
-            self.adopted_bucket_settings.get("policy") is not None
-        )
-        source = (f"{EXISTING_BUCKET_POLICY}.policy",) if merge else ()
+        adopted = self.config.adopt is not None and self.config.adopt.bucket is not None
         readers = policies.principal_arns(self.arns, bucket.readers)
         life = bucket.lifecycle
         return {
@@ -479,14 +479,18 @@ class ModuleView:
             "create": bucket.create,
             "name": bucket.name,
             "policy_label": _label(BUCKET_POLICY),
-            "policy": policies.bucket_policy(self.arns, readers=readers, source_documents=source),
+            "policy": policies.bucket_policy(
+                self.arns, readers=readers, kept=tuple(bucket.kept_statements)
+            ),
             "encryption_after_trail": self.encryption_waits_for_trail,
             "account": self.bucket_account,
             "region": self.arns.home_region,
             "trail_address": TRAIL,
             "existing_policy": bucket.existing_policy,
-            "merge": merge,
-            "existing_label": _label(EXISTING_BUCKET_POLICY),
+            "kept": len(bucket.kept_statements),
+            # An adopted bucket's policy carries other trails' grants: a destroy of it alone
+            # (the resource removed from the code) would cut their delivery.
+            "guard_policy": adopted and bucket.create,
         }
 
     @property

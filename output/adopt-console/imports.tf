@@ -28,8 +28,11 @@
 #     trail's update names the key (depends_on), so none of its deliveries is refused; another
 #     trail that still delivers here without naming a key is refused by the key policy from then
 #     on
-#   policy: imported; the statements it has today are KEPT (read with data "aws_s3_bucket_policy"
-#     and merged), ours are added under Sids of their own
+#   policy: imported and REPLACED by the generated one: this module's statements plus the 3 of
+#     bucket.kept_statements (AWSCloudTrailAclCheck20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b,
+#     AWSCloudTrailWrite20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b,
+#     AWSCloudTrailOrganizationWrite20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b); ANY OTHER
+#     statement it has today is removed at apply (discover lists them as drift)
 # aws_cloudwatch_log_group.cloudtrail (aws-cloudtrail-logs-444455556666-7a6b5c4d) is imported,
 #   then changed in place:
 #   retention_in_days: 0 -> 365

@@ -89,26 +89,78 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   depends_on = [aws_s3_bucket_versioning.logs]
 }
 
+# The bucket was adopted: its policy may carry other trails' grants (bucket.kept_statements).
+# A destroy of this resource would delete the bucket's whole policy and cut their delivery;
+# prevent_destroy refuses that. To stop managing the policy, replace this resource with a
+# removed block (lifecycle { destroy = false }) and apply: Terraform forgets it, AWS keeps it.
 resource "aws_s3_bucket_policy" "logs" {
   bucket = aws_s3_bucket.logs.id
   policy = data.aws_iam_policy_document.cloudtrail_bucket.json
 
   depends_on = [aws_s3_bucket_public_access_block.logs]
-}
 
-# The bucket was adopted with the policy it has today (adopt.bucket.configurations: policy). It
-# is read here and kept: the statements below are merged over it, and their Sids are this
-# trail's own, so the console's AWSCloudTrailAclCheck20150319/AWSCloudTrailWrite20150319 grants -
-# for this trail or another one still delivering here - are never removed.
-data "aws_s3_bucket_policy" "existing" {
-  bucket = "aws-cloudtrail-logs-444455556666-0f1e2d3c"
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # CloudTrail may check the ACL and write under AWSLogs/<management>/ and AWSLogs/<org-id>/,
 # only for this trail (aws:SourceArn). The ARN is spelled out, not taken from
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
-  source_policy_documents = [data.aws_s3_bucket_policy.existing.policy]
+  # The config's bucket.kept_statements, exactly as written there: the policy is fully
+  # determined by the config, never read back from the bucket. JSON, so the console's "-<uuid>"
+  # Sids pass untouched (some provider versions allow only letters and digits in a statement
+  # block's sid, #40562). The provider puts them first; ours below have Sids of their own.
+  source_policy_documents = [jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "AWSCloudTrailAclCheck20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b"
+        Effect   = "Allow"
+        Action   = "s3:GetBucketAcl"
+        Resource = "arn:aws:s3:::aws-cloudtrail-logs-444455556666-0f1e2d3c"
+        Principal = {
+          Service = "cloudtrail.amazonaws.com"
+        }
+        Condition = {
+          StringEquals = {
+            "AWS:SourceArn" = "arn:aws:cloudtrail:us-east-2:444455556666:trail/management-events"
+          }
+        }
+      },
+      {
+        Sid      = "AWSCloudTrailWrite20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b"
+        Effect   = "Allow"
+        Action   = "s3:PutObject"
+        Resource = "arn:aws:s3:::aws-cloudtrail-logs-444455556666-0f1e2d3c/AWSLogs/444455556666/*"
+        Principal = {
+          Service = "cloudtrail.amazonaws.com"
+        }
+        Condition = {
+          StringEquals = {
+            "s3:x-amz-acl"  = "bucket-owner-full-control"
+            "AWS:SourceArn" = "arn:aws:cloudtrail:us-east-2:444455556666:trail/management-events"
+          }
+        }
+      },
+      {
+        Sid      = "AWSCloudTrailOrganizationWrite20150319-3f6a9c1e-8b2d-4e7f-a5c0-9d1b2e3f4a5b"
+        Effect   = "Allow"
+        Action   = "s3:PutObject"
+        Resource = "arn:aws:s3:::aws-cloudtrail-logs-444455556666-0f1e2d3c/AWSLogs/o-9x8w7v6u5t/*"
+        Principal = {
+          Service = "cloudtrail.amazonaws.com"
+        }
+        Condition = {
+          StringEquals = {
+            "s3:x-amz-acl"  = "bucket-owner-full-control"
+            "AWS:SourceArn" = "arn:aws:cloudtrail:us-east-2:444455556666:trail/management-events"
+          }
+        }
+      },
+    ]
+  })]
 
   statement {
     sid       = "CloudTrailManagementEventsAclCheck"

@@ -28,7 +28,7 @@ from moto.server import ThreadedMotoServer
 from generator.aws.session import Aws
 from generator.config.model import Config
 from generator.render.arns import Arns
-from generator.render.policies import bucket_policy
+from generator.render.policies import bucket_policy, principal_arns
 
 REGION = "us-east-1"
 
@@ -236,9 +236,9 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     for account in accounts if accounts is not None else org.accounts:
         deliver(org, config, account)
     # Last: moto enforces the policy's TLS-only deny on object writes, and this server is http.
-    s3.put_bucket_policy(
-        Bucket=config.bucket.name, Policy=json.dumps(bucket_policy(arns).to_json())
-    )
+    readers = principal_arns(arns, config.bucket.readers)
+    policy = bucket_policy(arns, readers=readers, kept=tuple(config.bucket.kept_statements))
+    s3.put_bucket_policy(Bucket=config.bucket.name, Policy=json.dumps(policy.to_json()))
 
 
 def deliver(org: Org, config: Config, account: str) -> None:

@@ -19,7 +19,10 @@ References are expected to be rare, since the generator writes literal strings. 
 ``TYPE.NAME.ATTRIBUTE`` (bare, or as ``${…}`` inside a string) listed in PLACEHOLDERS is
 replaced with a plausible, documented fake value, so parliament still sees a well-formed ARN.
 Anything else (variables, locals, function calls, heredocs, ``dynamic`` statements,
-``source_policy_documents``) raises PolicyConversionError rather than being guessed.
+``source_policy_documents`` other than literal ``jsonencode({...})`` objects) raises
+PolicyConversionError rather than being guessed. A literal ``jsonencode`` source document (the
+generator's bucket.kept_statements) is decoded, and its statements come first, as the
+provider's merge puts them; a statement block with the same Sid replaces a source statement.
 
 parliament 1.6.4 knows no resource policies: on correct AWS-documented policies it reports
 RESOURCE_STAR for every KMS key policy statement (``"*"`` is the only valid Resource there)
@@ -36,6 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import hcl2
 
 from .hcl import (
     Body,
@@ -101,7 +106,14 @@ class KnownFalsePositive:
 #: Only ``unexpected_findings`` applies this list; ``parliament_findings`` never filters.
 FALSE_POSITIVES: Mapping[str, tuple[KnownFalsePositive, ...]] = {
     "identity_policy": (),
-    "bucket_policy": (),
+    "bucket_policy": (
+        # parliament applies IAM's identity-policy Sid rule ([0-9A-Za-z]*); S3 accepts more,
+        # and the CloudTrail console writes "AWSCloudTrail...20150319-<uuid>" Sids
+        # (aws-facts.md 11.5), which bucket.kept_statements keep as they are.
+        KnownFalsePositive(
+            "INVALID_SID", "None", "S3 bucket policies accept the console's '-<uuid>' Sids"
+        ),
+    ),
     "kms_key_policy": (
         KnownFalsePositive(
             "RESOURCE_STAR", ".*", 'in a key policy "Resource": "*" means this key; nothing else'
@@ -118,7 +130,10 @@ _REFERENCE = re.compile(
     r"(?P<type>(?:data\.)?[a-z0-9_]+)\.(?P<name>[A-Za-z_][\w-]*)\.(?P<attr>\w+)"
 )
 _SID = re.compile(r"[A-Za-z0-9]*")
-_DOCUMENT_KEYS = frozenset({"version", "policy_id", "statement", "depends_on", "provider"})
+_DOCUMENT_KEYS = frozenset(
+    {"version", "policy_id", "statement", "depends_on", "provider", "source_policy_documents"}
+)
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((?P<object>\{.*\})\)\}$", re.DOTALL)
 _STATEMENT_KEYS = frozenset(
     {
         "sid",
@@ -189,9 +204,42 @@ class _Converter:
             for index, stmt in enumerate(self.blocks(body, "statement", "document"))
         ]
         self.refuse_duplicate_sids(statements)
+        sources = self.source_statements(body)
+        ours = {stmt.get("Sid") for stmt in statements}
+        statements = [s for s in sources if s.get("Sid") not in ours] + statements
         if statements:
             document["Statement"] = statements
         return document
+
+    def source_statements(self, body: Body) -> list[dict]:
+        """Statements of literal ``jsonencode({...})`` source documents, decoded to JSON."""
+        result: list[dict] = []
+        for index, raw in enumerate(body.get("source_policy_documents", [])):
+            match = _JSONENCODE.match(raw) if isinstance(raw, str) else None
+            if match is None:
+                raise self.fail(f"source_policy_documents[{index}]", "not a literal jsonencode")
+            parsed = hcl2.loads(f"x = {match['object']}")["x"]
+            result += self.decoded(parsed, f"source_policy_documents[{index}]").get("Statement", [])
+        self.refuse_duplicate_sids(result)
+        return result
+
+    def decoded(self, value: Any, field: str) -> Any:
+        """An HCL object expression of literals as JSON: quoted keys and strings decoded."""
+        if isinstance(value, dict):
+            return {
+                self.decoded(key, field): self.decoded(item, f"{field}.{key}")
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.decoded(item, field) for item in value]
+        if isinstance(value, str):
+            if not value.startswith('"'):
+                return value  # a bare object key
+            parts = template_parts(value)
+            if any(isinstance(part, Interpolation) for part in parts):
+                raise self.fail(field, f"not a literal string: {value!r}")
+            return "".join(str(part) for part in parts)
+        raise self.fail(field, f"not a literal: {value!r}")
 
     def version(self, body: Body) -> str:
         """Version defaults to 2012-10-17; Terraform accepts only the two IAM versions."""

@@ -20,8 +20,7 @@ from generator.check.preflight.lookups import (
     trail_arn,
 )
 from generator.check.preflight.policy_reading import ParsedStatement, statements
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
-from generator.render.policies import CONSOLE_SIDS, sid_stem
+from generator.config.model import CLOUDTRAIL_PRINCIPAL, sid_stem
 
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
 
@@ -141,34 +140,72 @@ def management_prefix_problems(
     )
 
 
+_SOURCE_ARN_TESTS = ("StringEquals", "ArnEquals", "StringLike", "ArnLike")
+_OTHER_PINS = ("aws:sourceaccount", "aws:sourceorgid")
+
+
+def _source_arns(statement: ParsedStatement) -> tuple[list[str], list[str]]:
+    """The statement's aws:SourceArn values: (exact ones, patterns)."""
+    exact = [
+        v for t in _SOURCE_ARN_TESTS[:2] for v in statement.condition(t, "aws:SourceArn") or ()
+    ]
+    like = [v for t in _SOURCE_ARN_TESTS[2:] for v in statement.condition(t, "aws:SourceArn") or ()]
+    return exact, like
+
+
+def _admits(statement: ParsedStatement, arn: str) -> bool:
+    exact, patterns = _source_arns(statement)
+    return arn in exact or any(fnmatchcase(arn, p) for p in patterns)
+
+
 def source_arn_problems(
     stmts: list[ParsedStatement], target: BucketPolicyTarget
 ) -> list[PolicyProblem]:
-    """aws:SourceArn must equal the trail's exact ARN, or CloudTrail is refused."""
+    """Every CloudTrail grant is pinned to a trail; this trail's grants to its exact ARN.
+
+    A grant pinned to ANOTHER trail (a kept console statement, a second trail delivering into
+    the bucket) is an extra Allow: it never makes CreateTrail fail, so it is a problem only when
+    no grant of this trail covers its actions - then this trail lacks them. A grant with no
+    aws:SourceArn, aws:SourceAccount or aws:SourceOrgID admits every trail of every account
+    (confused deputy).
+    """
     problems = []
     arn = target.trail_arn
-    for statement in stmts:
-        if statement.effect != "Allow" or not statement.has_principal(
-            "Service", CLOUDTRAIL_PRINCIPAL
-        ):
-            continue
-        exact = [
-            *(statement.condition("StringEquals", "aws:SourceArn") or ()),
-            *(statement.condition("ArnEquals", "aws:SourceArn") or ()),
-        ]
-        patterns = [
-            *(statement.condition("StringLike", "aws:SourceArn") or ()),
-            *(statement.condition("ArnLike", "aws:SourceArn") or ()),
-        ]
+    grants = [
+        s for s in stmts if s.effect == "Allow" and s.has_principal("Service", CLOUDTRAIL_PRINCIPAL)
+    ]
+    covered = {action for s in grants if _admits(s, arn) for action in s.actions}
+    fix = (
+        f'condition StringEquals "aws:SourceArn" = ["{arn}"] (management account, home region, '
+        "trail name)"
+    )
+    for statement in grants:
+        exact, patterns = _source_arns(statement)
         values = exact + patterns
-        if arn not in exact and not any(fnmatchcase(arn, p) for p in patterns):
+        # aws:SourceAccount / aws:SourceOrgID pin a grant too, less tightly (aws-facts.md 1.1).
+        pinned = values or any(v.lower() in _OTHER_PINS for _t, v, _ in statement.conditions)
+        if not pinned:
             problems.append(
                 PolicyProblem(
                     "OTG003",
                     statement.sid or "(no sid)",
-                    f"aws:SourceArn is {values}, not the trail's ARN {arn}: {_INSUFFICIENT}",
-                    f'condition StringEquals "aws:SourceArn" = ["{arn}"] (management account, '
-                    "home region, trail name)",
+                    f"grants {CLOUDTRAIL_PRINCIPAL} {', '.join(statement.actions)} without an "
+                    "aws:SourceArn condition: any trail of any account may use it (confused "
+                    "deputy)",
+                    fix,
+                )
+            )
+        elif not values:
+            continue  # pinned to an account or organization: an extra Allow at worst
+        elif not _admits(statement, arn) and not set(statement.actions) <= covered:
+            problems.append(
+                PolicyProblem(
+                    "OTG003",
+                    statement.sid or "(no sid)",
+                    f"aws:SourceArn is {values}, not the trail's ARN {arn}, and no other grant "
+                    f"gives this trail {', '.join(sorted(set(statement.actions) - covered))}: "
+                    + _INSUFFICIENT,
+                    fix,
                 )
             )
     return problems
@@ -333,30 +370,27 @@ def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Fin
     return findings
 
 
-@rule("OTG008", "a merged bucket policy keeps the console's CloudTrail grants")
-def merge_keeps_console_grants(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """source_policy_documents merges by Sid: reusing a console Sid replaces that grant.
+@rule("OTG008", "the Sids of a policy document are unique")
+def unique_sids(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """aws_iam_policy_document refuses a duplicate Sid at plan time ("duplicate Sid").
 
-    A bucket shared with a trail made in the console carries AWSCloudTrailAclCheck20150319 and
-    AWSCloudTrailWrite20150319 for THAT trail. A generated statement with the same Sid would
-    replace it at apply, and the other trail's delivery would stop.
+    With bucket.kept_statements the bucket policy holds statements copied from the live
+    bucket next to ours; the config refuses a clash, and this rule holds the rendered text to it.
     """
     findings = []
     for document in module.of_type("data", "aws_iam_policy_document"):
-        if "source_policy_documents" not in document.body:
-            continue
+        seen: set[str] = set()
         for statement in statements(document):
-            if statement.sid in CONSOLE_SIDS:
+            if statement.sid and statement.sid in seen:
                 findings.append(
                     Finding(
                         "OTG008",
                         document.file,
-                        document.address,
-                        f"statement Sid {statement.sid} is the CloudTrail console's: merged over "
-                        "the bucket's current policy it replaces another trail's grant, whose "
-                        "delivery then stops",
-                        "give the statement a Sid of its own (orgtrail-gen names them "
-                        f"CloudTrail{sid_stem(facts.arns.trail_name)}...)",
+                        f"{document.address} statement {statement.sid}",
+                        f"Sid {statement.sid} is used twice: terraform plan fails (duplicate Sid)",
+                        "give each statement a Sid of its own (for a kept statement: rename it in "
+                        "bucket.kept_statements)",
                     )
                 )
+            seen.add(statement.sid)
     return findings

@@ -113,9 +113,9 @@ def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-# What must refuse a destroy, by resource type, and what a destroy would delete. An existing
-# bucket's policy is guarded too: destroying aws_s3_bucket_policy deletes the bucket's whole
-# policy, statements this module never wrote included.
+# What must refuse a destroy, by resource type, and what a destroy would delete. An existing or
+# adopted bucket's policy is guarded too: destroying aws_s3_bucket_policy deletes the bucket's
+# whole policy, statements this module never wrote (other trails' grants) included.
 _GUARDED = {
     "aws_s3_bucket": "every log file",
     "aws_kms_key": "the key every log file is encrypted with",
@@ -134,9 +134,15 @@ def destroy_refused(module: ParsedModule, facts: Facts) -> list[Finding]:
 
     The log group also needs AWS's own deletion protection, which holds whatever tool calls
     DeleteLogGroup. A bucket created here keeps its policy unguarded: it goes only with the
-    bucket, which is guarded.
+    bucket, which is guarded. An ADOPTED bucket (the target of an import block) is not created
+    here: its policy carries other trails' grants, so it is guarded like an existing bucket's.
     """
-    created_buckets = {block.address for block in module.of_type("resource", "aws_s3_bucket")}
+    imported = {expression(block.body.get("to")) for block in module.all("import")}
+    created_buckets = {
+        block.address
+        for block in module.of_type("resource", "aws_s3_bucket")
+        if block.address not in imported
+    }
     findings = []
     for block in module.blocks:
         if block.kind != "resource" or block.labels[0] not in _GUARDED:

@@ -39,18 +39,22 @@ def _allows(statement: ParsedStatement, principal: tuple[str, str], action: str)
 
 
 def _conditions_admit(statement: ParsedStatement, context: dict[str, str]) -> bool:
-    """Whether every condition of the statement holds for a request with ``context`` keys."""
+    """Whether every condition of the statement holds for a request with ``context`` keys.
+
+    Keys and operators compare case-insensitively, as IAM evaluates them (``AWS:SourceArn``).
+    """
+    keys = {key.lower(): value for key, value in context.items()}
     for test, variable, values in statement.conditions:
-        actual = context.get(variable)
-        if test == "Null":
+        actual, test = keys.get(variable.lower()), test.lower()
+        if test == "null":
             if (actual is None) != (values == ("true",)):
                 return False
         elif actual is None:
             return False
-        elif test in ("StringEquals", "ArnEquals"):
+        elif test in ("stringequals", "arnequals"):
             if actual not in values:
                 return False
-        elif test in ("StringLike", "ArnLike"):
+        elif test in ("stringlike", "arnlike"):
             if not any(fnmatchcase(actual, value) for value in values):
                 return False
         else:  # a condition we cannot evaluate offline: do not claim it admits the request

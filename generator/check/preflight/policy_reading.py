@@ -24,9 +24,13 @@ class ParsedStatement:
         return any(t == kind and identifier in ids for t, ids in self.principals)
 
     def condition(self, test: str, variable: str) -> tuple[str, ...] | None:
-        """The values of one condition, or None if the statement has no such condition."""
+        """The values of one condition, or None if the statement has no such condition.
+
+        Operators and keys compare case-insensitively, as IAM evaluates them: the CloudTrail
+        console writes ``AWS:SourceArn``, which is the same key as ``aws:SourceArn``.
+        """
         for t, v, values in self.conditions:
-            if t == test and v == variable:
+            if t.lower() == test.lower() and v.lower() == variable.lower():
                 return values
         return None
 

@@ -4,15 +4,10 @@
 # The bucket legacy.cloudtrail.bucket already exists and is not managed here.
 #
 # WARNING: aws_s3_bucket_policy REPLACES the bucket's whole policy.
-# existing_policy: merge - the current policy is read below and its statements are kept. The
-# statements written here have Sids of their own, so a console trail's
-# AWSCloudTrailAclCheck20150319/AWSCloudTrailWrite20150319 grants survive the merge. The bucket
-# MUST already have a policy: for a bucket without one, this data source fails the plan
-# (NoSuchBucketPolicy) - use existing_policy: replace there (there is nothing to keep).
-
-data "aws_s3_bucket_policy" "existing" {
-  bucket = "legacy.cloudtrail.bucket"
-}
+# existing_policy: merge - the policy below is this module's statements plus the
+# 2 of bucket.kept_statements, written out literally. The live policy is not
+# read back: any other statement the bucket has today is REMOVED at apply (discover and
+# verify list them as drift).
 
 # Destroying this resource DELETES THE BUCKET'S WHOLE POLICY, statements this module did not
 # write included; prevent_destroy refuses that. To hand the bucket back without touching its
@@ -37,7 +32,44 @@ resource "aws_s3_bucket_policy" "logs" {
 # only for this trail (aws:SourceArn). The ARN is spelled out, not taken from
 # aws_cloudtrail's attributes: the trail depends on this policy, so that would be a cycle.
 data "aws_iam_policy_document" "cloudtrail_bucket" {
-  source_policy_documents = [data.aws_s3_bucket_policy.existing.policy]
+  # The config's bucket.kept_statements, exactly as written there: the policy is fully
+  # determined by the config, never read back from the bucket. JSON, so the console's "-<uuid>"
+  # Sids pass untouched (some provider versions allow only letters and digits in a statement
+  # block's sid, #40562). The provider puts them first; ours below have Sids of their own.
+  source_policy_documents = [jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "AWSCloudTrailAclCheck20150319"
+        Effect   = "Allow"
+        Action   = "s3:GetBucketAcl"
+        Resource = "arn:aws:s3:::legacy.cloudtrail.bucket"
+        Principal = {
+          Service = "cloudtrail.amazonaws.com"
+        }
+        Condition = {
+          StringEquals = {
+            "AWS:SourceArn" = "arn:aws:cloudtrail:us-west-2:333333333333:trail/console-trail"
+          }
+        }
+      },
+      {
+        Sid      = "AWSCloudTrailWrite20150319"
+        Effect   = "Allow"
+        Action   = "s3:PutObject"
+        Resource = "arn:aws:s3:::legacy.cloudtrail.bucket/AWSLogs/333333333333/*"
+        Principal = {
+          Service = "cloudtrail.amazonaws.com"
+        }
+        Condition = {
+          StringEquals = {
+            "s3:x-amz-acl"  = "bucket-owner-full-control"
+            "AWS:SourceArn" = "arn:aws:cloudtrail:us-west-2:333333333333:trail/console-trail"
+          }
+        }
+      },
+    ]
+  })]
 
   statement {
     sid       = "CloudTrailLegacyTrailAclCheck"

@@ -5,8 +5,8 @@
 #
 # WARNING: aws_s3_bucket_policy REPLACES the bucket's whole policy.
 # existing_policy: replace - any statement the bucket has today that is not below is removed
-# at apply. To keep them, set `existing_policy: merge` in the config (the documented
-# source_policy_documents merge), or copy them into the bucket's own policy.
+# at apply. To keep some, copy them into bucket.kept_statements (`orgtrail-gen discover` does)
+# and set existing_policy: merge.
 
 # Destroying this resource DELETES THE BUCKET'S WHOLE POLICY, statements this module did not
 # write included; prevent_destroy refuses that. To hand the bucket back without touching its
