@@ -164,17 +164,19 @@ class Aws:
         *,
         region: str | None = None,
         missing: tuple[str, ...] = (),
+        raise_missing: bool = False,
         **params: Any,
     ) -> dict[str, Any] | None:
         """One API call (``operation`` as in boto3, e.g. ``describe_organization``).
 
         Returns None when AWS answers with an error code listed in ``missing`` (the thing
-        asked for does not exist, which the caller reports); any other error is an
-        :class:`AwsError`.
+        asked for does not exist, which the caller reports), or with ``raise_missing`` raises
+        :class:`NotFound` carrying the code (for a caller that must tell two codes apart);
+        any other error is an :class:`AwsError`.
         """
         client = self.client(service, region)
         response: dict[str, Any] | None = None
-        with _translated(client, service, operation, missing):
+        with _translated(client, service, operation, missing, raise_missing=raise_missing):
             response = getattr(client, operation)(**params)
         return response
 
