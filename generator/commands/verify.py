@@ -31,7 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=24.0,
         metavar="H",
-        help="the trail's last delivery must be at most H hours old (default: 24)",
+        help="the delivery window: the trail's last delivery and each account x region's latest "
+        "log stream event must be at most H hours old (default: 24)",
     )
     parser.add_argument(
         "--workers",

@@ -1,0 +1,67 @@
+"""Field errors and cross-field errors of one config come in one run (README: "all at once").
+
+Before, a field error (pydantic) stopped validation before any cross-field rule ran: a retention
+of 45 days showed only once an uppercase bucket name was fixed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.config.loader import validate
+from generator.config.yaml_source import load_yaml
+from generator.errors import ConfigError
+
+BASE = """\
+organization:
+  id: {org_id}
+  management_account_id: "111111111111"
+  cloudtrail_trusted_access: enable
+trail:
+  name: org-trail
+  home_region: us-east-1
+bucket:
+  name: {bucket}
+cloudwatch_logs:
+  log_group_name: /aws/cloudtrail/org
+  retention_in_days: {retention}
+{extra}"""
+
+
+def messages(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        validate(load_yaml(text, "c.yaml"))
+    return [f"{i.line}:{i.path}: {i.message}" for i in caught.value.issues]
+
+
+def test_uppercase_bucket_and_bad_retention_in_one_run() -> None:
+    found = messages(
+        BASE.format(org_id="o-a1b2c3d4e5", bucket="My-Bucket", retention=45, extra="")
+    )
+    assert [m.split(": ")[0] for m in found] == [
+        "9:bucket.name",
+        "12:cloudwatch_logs.retention_in_days",
+    ]
+    assert "45 is not allowed" in found[1]
+
+
+def test_organization_error_and_bad_email_endpoint_in_one_run() -> None:
+    monitoring = (
+        "monitoring:\n  notifications:\n    topic:\n"
+        "      subscriptions: [{protocol: email, endpoint: not-an-address}]\n"
+    )
+    found = messages(
+        BASE.format(org_id="o-BAD", bucket="good-bucket-name", retention=365, extra=monitoring)
+    )
+    paths = [m.split(": ")[0] for m in found]
+    assert paths[0] == "2:organization.id"
+    assert paths[1].endswith("monitoring.notifications.topic.subscriptions[0].endpoint")
+
+
+def test_a_cross_field_rule_on_a_bad_field_is_not_reported_twice() -> None:
+    # bucket.name fails as a field (uppercase) and would also fail the cross-field rule on
+    # periods: one message for the one key.
+    found = messages(
+        BASE.format(org_id="o-a1b2c3d4e5", bucket="My.Bucket", retention=365, extra="")
+    )
+    assert [m.split(": ")[0] for m in found] == ["9:bucket.name"]
