@@ -35,9 +35,7 @@ def messages(text: str) -> list[str]:
 
 
 def test_uppercase_bucket_and_bad_retention_in_one_run() -> None:
-    found = messages(
-        BASE.format(org_id="o-a1b2c3d4e5", bucket="My-Bucket", retention=45, extra="")
-    )
+    found = messages(BASE.format(org_id="o-a1b2c3d4e5", bucket="My-Bucket", retention=45, extra=""))
     assert [m.split(": ")[0] for m in found] == [
         "9:bucket.name",
         "12:cloudwatch_logs.retention_in_days",
@@ -65,3 +63,33 @@ def test_a_cross_field_rule_on_a_bad_field_is_not_reported_twice() -> None:
         BASE.format(org_id="o-a1b2c3d4e5", bucket="My.Bucket", retention=365, extra="")
     )
     assert [m.split(": ")[0] for m in found] == ["9:bucket.name"]
+
+
+def test_misspelt_region_gets_did_you_mean() -> None:
+    text = BASE.format(org_id="o-a1b2c3d4e5", bucket="good-bucket-name", retention=365, extra="")
+    found = messages(text.replace("home_region: us-east-1", "home_region: eu-wset-1"))
+    (message,) = found
+    assert message.startswith("7:trail.home_region: 'eu-wset-1' is not a region where")
+    assert "did you mean 'eu-west-1'" in message
+
+
+def test_schema_catches_what_validate_catches_in_account_ids_and_retention() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from generator.config.schema import config_schema
+
+    validator = jsonschema.Draft202012Validator(json.loads(config_schema()))
+    good = BASE.format(org_id="o-a1b2c3d4e5", bucket="good-bucket-name", retention=365, extra="")
+    assert not list(validator.iter_errors(yaml.safe_load(good)))
+    for bad, key in (
+        (good.replace('"111111111111"', '"11111111111x"'), "management_account_id"),
+        (good.replace("o-a1b2c3d4e5", "o-BAD"), "id"),
+        (good.replace("retention_in_days: 365", "retention_in_days: 45"), "retention_in_days"),
+    ):
+        best = jsonschema.exceptions.best_match(validator.iter_errors(yaml.safe_load(bad)))
+        assert best is not None and best.path[-1] == key
+        with pytest.raises(ConfigError):  # and validate agrees
+            validate(load_yaml(bad, "c.yaml"))
