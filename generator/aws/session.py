@@ -35,8 +35,16 @@ _THROTTLED = frozenset(
         "RequestLimitExceeded",
     }
 )
-# IAM actions whose name is not the API operation's.
-_ACTIONS = {("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "HeadBucket"): "s3:ListBucket"}
+# IAM actions whose name is not the API operation's (Service Authorization Reference, S3).
+_ACTIONS = {
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
+}
 DEFAULT_MAX_ATTEMPTS = 10
 MAX_POOL = 16
 
