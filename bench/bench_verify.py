@@ -4,14 +4,14 @@ Usage: python bench/bench_verify.py [--accounts 1000 5000] [--regions 3] [--work
 
 For each size: reset the server, seed an organization with that many accounts, a trail, a
 bucket with one delivered object per account and a log group with one stream per account and
-region, each with one event (seeding is not timed), then run verify's checks through the session
-seam and print the calls per API, per account and the wall time. moto answers ListAccounts with 100 accounts per page where AWS
-gives 20, so the script also prints the ListAccounts count AWS would need. Numbers depend on
-the machine; nothing here is an assertion. moto reports no CloudWatch Logs delivery time in
-GetTrailStatus, so that row is a note here; it does not change the call count. moto filters
-and sorts every stream of the group on each DescribeLogStreams page and runs in this process
-(one GIL), so wall time here grows faster than the call count and --workers cannot help; against
-AWS the pages are independent requests.
+region, each with one event (seeding is not timed), then run verify's checks through the
+session seam and print the calls per API, per account, and the wall time. moto answers
+ListAccounts with 100 accounts per page where AWS gives 20, so the script also prints the
+calls AWS would need. Numbers depend on the machine; nothing here is an assertion. moto
+reports no CloudWatch Logs delivery time in GetTrailStatus, so that row is a note here; it
+does not change the call count. moto filters and sorts every stream of the group on each
+DescribeLogStreams page and runs in this process (one GIL), so wall time here grows faster
+than the call count and --workers cannot help; against AWS the pages are independent requests.
 """
 
 from __future__ import annotations
