@@ -548,7 +548,10 @@ def test_a_warning_is_printed_once_per_config(
 def test_check_command_is_generate_check(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _out, err = run(capsys, "check", "configs/example.yaml", "--output-dir", "build")
     assert code == 1
-    assert "build/example is missing; run `orgtrail-gen configs/example.yaml --output-dir build`" in err
+    assert (
+        "build/example is missing; run `orgtrail-gen configs/example.yaml --output-dir build`"
+        in err
+    )
     assert not (project / "build").exists()
     assert run(capsys, "generate", "--output-dir", "build", "configs/example.yaml")[0] == 0
     assert run(capsys, "check", "configs/example.yaml", "--output-dir", "build")[0] == 0
