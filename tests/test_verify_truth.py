@@ -290,6 +290,19 @@ def test_missing_cloudwatch_fields_in_trail_status_are_a_note(
     assert "LatestCloudWatchLogsDeliveryTime" in row["expected"]
 
 
+def test_discover_goes_on_where_moto_refuses_delegated_administrators(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No fake here: moto refuses ListDelegatedAdministrators for cloudtrail.amazonaws.com.
+    seed_organization(aws_env, members=1)
+    target = tmp_path / "found.yaml"
+    assert main(["discover", "-o", str(target)]) == 0, capsys.readouterr().err
+    assert (
+        "# CloudTrail delegated administrators: not read: ListDelegatedAdministrators refused "
+        "cloudtrail.amazonaws.com (an emulator such as moto does; AWS does not)"
+    ) in target.read_text(encoding="utf-8")
+
+
 # A console-made organization trail: ~40 accounts, the console's bucket policy.
 
 

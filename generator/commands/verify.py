@@ -43,7 +43,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=8,
         metavar="N",
-        help="parallel log-stream listings (default: 8)",
+        help="how many of the 11 log-stream listings (one per first digit of the account id, "
+        "plus the management account's own stream form) run at once (default: 8)",
     )
     parser.add_argument(
         "--print-policy",
