@@ -7,11 +7,12 @@ prefix returns every stream (50 per page). The stream listing is split by the fi
 account id so that ten listings run in parallel (bounded by ``workers``).
 
 Recency comes with the stream listing at no extra call: each stream carries
-``lastIngestionTime`` (when CloudWatch Logs last received an event on it), so the latest
-delivery of every account x region is known from the same pages. The S3 side has no such
-field: its keys carry the date only below ``<account>/CloudTrail/<region>/``, so judging S3
-recency would take one listing per account, region and day (tens of thousands of calls at
-5,000 accounts); verify does not, and says so in its report.
+``lastIngestionTime`` and ``lastEventTimestamp``, so the latest delivery of every account x
+region is known from the same pages (a Logs Insights ``stats max(@timestamp) by
+recipientAccountId, awsRegion`` would be one more, slower call, scanning the events). The S3
+side has no such field: its keys carry the date only below ``<account>/CloudTrail/<region>/``,
+so judging S3 recency would take one listing per account, region and day (tens of thousands
+of calls at 5,000 accounts); verify does not, and says so in its report.
 """
 
 from __future__ import annotations
@@ -119,14 +120,16 @@ def stream_regions(
 
 
 def last_delivery(stream: dict[str, Any]) -> datetime | None:
-    """When a stream last received an event: ``lastIngestionTime``, else ``lastEventTimestamp``.
+    """When a stream last received an event: the later of its ingestion and event times.
 
-    Why ingestion first: ``lastEventTimestamp`` is updated eventually (AWS: typically within
-    an hour), while ``lastIngestionTime`` is when CloudWatch Logs received the latest batch,
-    which is what "delivered" means. Both are epoch milliseconds.
+    Both ``lastIngestionTime`` and ``lastEventTimestamp`` (epoch milliseconds) are updated
+    eventually - AWS: "typically in less than an hour", rarely later (LogStream, CloudWatch
+    Logs API reference) - so the later of the two is the best bound, and a window shorter
+    than about an hour would call a delivering account stale.
     """
-    for key in ("lastIngestionTime", "lastEventTimestamp"):
-        value = stream.get(key)
-        if isinstance(value, int | float):
-            return datetime.fromtimestamp(value / 1000, UTC)
-    return None
+    times = [
+        datetime.fromtimestamp(value / 1000, UTC)
+        for value in (stream.get("lastIngestionTime"), stream.get("lastEventTimestamp"))
+        if isinstance(value, int | float)
+    ]
+    return max(times) if times else None
