@@ -38,7 +38,7 @@ def test_orphaned_module_is_reported_with_what_to_do(
     code, out, err = check(capsys, "configs/example.yaml")
     assert code == 1 and out == ""
     assert (
-        "output/prod: orphaned module (generated files, no config named prod.yaml): if it was "
+        "output/prod: orphaned module (generated files whose config no longer exists): if it was "
         "applied, run `terraform destroy` in output/prod first (or move its state), then delete "
         "the folder"
     ) in err
@@ -52,6 +52,17 @@ def test_a_folder_of_a_config_not_named_on_the_command_line_is_no_orphan(
     code, _out, err = check(capsys, "configs/example.yaml")
     assert code == 0, err
     assert "orphaned" not in err
+
+
+def test_a_folder_whose_config_lives_elsewhere_is_no_orphan(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "examples").mkdir()
+    (project / "configs" / "prod.yaml").rename(project / "examples" / "prod.yaml")
+    assert main(["examples/prod.yaml"]) == 0  # its header now names examples/prod.yaml
+    capsys.readouterr()
+    code, _out, err = check(capsys, "configs/example.yaml")
+    assert code == 0, err
 
 
 def test_two_configs_for_one_folder_are_refused_before_any_preflight(
