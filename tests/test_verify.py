@@ -177,7 +177,7 @@ def test_missing_trail(aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run(path, "--json") == 1
     results = json.loads(capsys.readouterr().out)["results"]
     trail = next(r for r in results if r["check"] == "trail")
-    assert trail["found"] == "no such trail" and trail["status"] == "fail"
+    assert trail["found"] == "not deployed" and trail["status"] == "fail"
     assert not [r for r in results if r["check"] == "trail status"]
 
 

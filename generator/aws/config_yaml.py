@@ -77,7 +77,12 @@ def _header(found: Discovery) -> list[str]:
         f"# Organization {found.org_id}: {found.account_count} accounts "
         f"({found.active_count} active), feature set {found.feature_set}.",
         "# CloudTrail delegated administrators: "
-        + (", ".join(found.delegated_admins) if found.delegated_admins else "none"),
+        + (
+            "not read: ListDelegatedAdministrators refused cloudtrail.amazonaws.com "
+            "(an emulator such as moto does; AWS does not)"
+            if found.delegated_admins is None
+            else ", ".join(found.delegated_admins) or "none"
+        ),
     ]
     if found.feature_set != "ALL":
         lines.append(

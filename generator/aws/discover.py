@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.aws.session import Aws
+from generator.aws.session import Aws, NotFound
 from generator.config.model import CLOUDTRAIL_PRINCIPAL
 from generator.config.regions import partition_of
 from generator.errors import UserError
@@ -108,7 +108,7 @@ class Discovery:
     management_account_id: str
     feature_set: str
     trusted_access: bool
-    delegated_admins: list[str]
+    delegated_admins: list[str] | None  # None: the endpoint refused to list them
     account_count: int
     active_count: int
     trails: list[ExistingTrail]
@@ -326,13 +326,22 @@ def discover(aws: Aws) -> Discovery:
         for page in aws.pages("organizations", "list_aws_service_access_for_organization")
         for entry in page.get("EnabledServicePrincipals", [])
     )
-    admins = [
-        str(admin["Id"])
-        for page in aws.pages(
-            "organizations", "list_delegated_administrators", ServicePrincipal=CLOUDTRAIL_PRINCIPAL
-        )
-        for admin in page.get("DelegatedAdministrators", [])
-    ]
+    admins: list[str] | None
+    try:
+        admins = [
+            str(admin["Id"])
+            for page in aws.pages(
+                "organizations",
+                "list_delegated_administrators",
+                missing=("InvalidInputException",),
+                ServicePrincipal=CLOUDTRAIL_PRINCIPAL,
+            )
+            for admin in page.get("DelegatedAdministrators", [])
+        ]
+    except NotFound:
+        # AWS knows CloudTrail's principal; an emulator (moto) refuses it as "unrecognized".
+        # The list only feeds a comment, so discover goes on and the comment says why.
+        admins = None
     accounts = [a for page in aws.pages("organizations", "list_accounts") for a in page["Accounts"]]
     active = sum(1 for a in accounts if (a.get("State") or a.get("Status")) == "ACTIVE")
     caller = (aws.call("sts", "get_caller_identity") or {}).get("Account")
@@ -398,7 +407,7 @@ def discover(aws: Aws) -> Discovery:
         management_account_id=management,
         feature_set=str(org.get("FeatureSet", "")),
         trusted_access=trusted,
-        delegated_admins=sorted(admins),
+        delegated_admins=sorted(admins) if admins is not None else None,
         account_count=len(accounts),
         active_count=active,
         trails=trails,

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from generator.aws.progress import Progress
-from generator.aws.session import Aws
+from generator.aws.session import Aws, NotFound
 from generator.config.model import Config
 from generator.render.arns import Arns
 
@@ -21,7 +21,13 @@ Status = Literal["ok", "fail", "note"]
 
 @dataclass(frozen=True)
 class Result:
-    """One verified fact: what the config expects, what AWS has, and how to fix a failure."""
+    """One verified fact: what the config expects, what AWS has, and how to fix a failure.
+
+    ``account_id`` and ``account_name`` are set on the rows about one member account, so a
+    pipeline reading ``--json`` gets them as fields and a person reading the table the name.
+    ``layer`` names the module's layer when it is not the check's own (see
+    :data:`generator.aws.report.LAYERS`).
+    """
 
     check: str
     subject: str
@@ -29,11 +35,25 @@ class Result:
     expected: str = ""
     found: str = ""
     fix: str = ""
+    account_id: str = ""
+    account_name: str = ""
+    layer: str = ""
+
+
+# ``found`` of the one row that says a layer of the module (trail, bucket, log group,
+# monitoring) does not exist at all: the report's layer summary reads it.
+NOT_DEPLOYED = "not deployed"
 
 
 @dataclass(frozen=True)
 class Options:
-    """How strict verify is about time: what counts as recent."""
+    """How strict verify is about time: what counts as recent.
+
+    ``delivery_age_hours`` is the delivery window: the trail's last delivery, and each
+    account x region's latest log stream ingestion, must be at most that old. CloudTrail
+    delivers within about 5 minutes of activity, but a quiet region of a quiet account can go
+    hours without an event, hence a day by default.
+    """
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     new_account_hours: float = 24.0
@@ -66,20 +86,46 @@ class Live:
         return self.aws.assume(archive.role_arn, session)
 
     @cached_property
+    def bucket_policy_read(self) -> tuple[dict[str, Any] | None, str | None]:
+        """GetBucketPolicy of the config's bucket, read once (the policy and the drift checks).
+
+        ``(answer, None)``, or ``(None, code)`` with the code that says what is missing:
+        ``NoSuchBucket`` or ``NoSuchBucketPolicy``.
+        """
+        try:
+            answer = self.bucket_aws.call(
+                "s3",
+                "get_bucket_policy",
+                region=self.home,
+                missing=("NoSuchBucketPolicy", "NoSuchBucket"),
+                raise_missing=True,
+                Bucket=self.config.bucket.name,
+            )
+        except NotFound as absent:
+            return None, str(absent.args[0])
+        return answer or {}, None
+
+    @property
     def bucket_policy_response(self) -> dict[str, Any] | None:
-        """GetBucketPolicy of the config's bucket (None: no bucket or no policy), read once."""
-        return self.bucket_aws.call(
-            "s3",
-            "get_bucket_policy",
-            region=self.home,
-            missing=("NoSuchBucketPolicy", "NoSuchBucket"),
-            Bucket=self.config.bucket.name,
-        )
+        """The GetBucketPolicy answer (None: no bucket or no policy)."""
+        return self.bucket_policy_read[0]
+
+    @cached_property
+    def caller_account(self) -> str:
+        """The account whose credentials verify runs with (STS GetCallerIdentity)."""
+        return str((self.aws.call("sts", "get_caller_identity") or {}).get("Account", ""))
 
     @cached_property
     def organization(self) -> dict[str, Any]:
-        """DescribeOrganization's organization."""
-        response = self.aws.call("organizations", "describe_organization") or {}
+        """DescribeOrganization's organization; empty when the account is in none."""
+        response = (
+            self.aws.call(
+                "organizations",
+                "describe_organization",
+                missing=("AWSOrganizationsNotInUseException",),
+            )
+            or {}
+        )
         return dict(response.get("Organization", {}))
 
     @cached_property
@@ -146,5 +192,6 @@ def age_of(value: object, now: datetime) -> timedelta | None:
 
 
 def hours_ago(delta: timedelta) -> str:
-    """An age for people; clock skew between AWS and this machine never shows as negative."""
-    return f"{max(delta.total_seconds(), 0) / 3600:.1f} h ago"
+    """An age for people, in days beyond two; clock skew never shows as negative."""
+    hours = max(delta.total_seconds(), 0) / 3600
+    return f"{hours / 24:.0f} days ago" if hours >= 48 else f"{hours:.1f} h ago"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.aws.live import Live, Result
+from generator.aws.live import NOT_DEPLOYED, Live, Result
 from generator.aws.session import NotFound
 from generator.render.views import ModuleView
 
@@ -222,8 +222,24 @@ def check_monitoring(live: Live) -> list[Result]:
         return []
     topic_arn = view.alarm_topic_arn
     created = config.monitoring.notifications.existing_topic_arn is None
-    return [
-        *_filter_results(live, view, config.cloudwatch_logs.log_group_name),
-        *_alarm_results(live, view, topic_arn),
-        *_topic_results(live, topic_arn, created),
-    ]
+    filters = _filter_results(live, view, config.cloudwatch_logs.log_group_name)
+    alarms = _alarm_results(live, view, topic_arn)
+    topic = _topic_results(live, topic_arn, created)
+    expected = len(view.metric_filters())
+    none_exists = all(
+        len(rows) == expected + 1 and all(r.found == "missing" for r in rows[1:])
+        for rows in (filters, alarms)
+    )
+    if none_exists and (topic[0].status == "fail" or not created):
+        # Before apply: one row for the layer, not a row per filter and alarm with its pattern.
+        layer = Result(
+            CHECK,
+            "filters, alarms" + (", topic" if created else ""),
+            "fail",
+            f"{expected} metric filters, {expected} alarms"
+            + (f", topic {topic_arn}" if created else ""),
+            NOT_DEPLOYED,
+            "run `terraform apply` (monitoring.tf" + (", notifications.tf)" if created else ")"),
+        )
+        return [layer] if created else [layer, *topic]
+    return [*filters, *alarms, *topic]

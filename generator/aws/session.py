@@ -35,8 +35,16 @@ _THROTTLED = frozenset(
         "RequestLimitExceeded",
     }
 )
-# IAM actions whose name is not the API operation's.
-_ACTIONS = {("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "HeadBucket"): "s3:ListBucket"}
+# IAM actions whose name is not the API operation's (Service Authorization Reference, S3).
+_ACTIONS = {
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
+}
 DEFAULT_MAX_ATTEMPTS = 10
 MAX_POOL = 16
 
@@ -164,17 +172,19 @@ class Aws:
         *,
         region: str | None = None,
         missing: tuple[str, ...] = (),
+        raise_missing: bool = False,
         **params: Any,
     ) -> dict[str, Any] | None:
         """One API call (``operation`` as in boto3, e.g. ``describe_organization``).
 
         Returns None when AWS answers with an error code listed in ``missing`` (the thing
-        asked for does not exist, which the caller reports); any other error is an
-        :class:`AwsError`.
+        asked for does not exist, which the caller reports), or with ``raise_missing`` raises
+        :class:`NotFound` carrying the code (for a caller that must tell two codes apart);
+        any other error is an :class:`AwsError`.
         """
         client = self.client(service, region)
         response: dict[str, Any] | None = None
-        with _translated(client, service, operation, missing):
+        with _translated(client, service, operation, missing, raise_missing=raise_missing):
             response = getattr(client, operation)(**params)
         return response
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from generator.aws.accounts import check_cloudwatch_delivery, check_s3_delivery
 from generator.aws.kept_statements import unproduced
-from generator.aws.live import Live, Options, Result, Status, age_of, hours_ago
+from generator.aws.live import NOT_DEPLOYED, Live, Options, Result, Status, age_of, hours_ago
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
@@ -44,19 +44,48 @@ def _compare(check: str, subject: str, expected: object, found: object, fix: str
     return Result(check, subject, status, _show(expected), _show(found), "" if ok else fix)
 
 
+TARGET = "credentials"  # subject of the row that stops verify on the wrong target
+
+
 def check_organization(live: Live) -> list[Result]:
-    """The credentials reach the organization the config names, in all-features mode."""
-    org, config = live.organization, live.config.organization
-    fix_wrong = "run verify with credentials of the config's management account, or fix the config"
+    """The credentials are the config's management account's, in its all-features organization.
+
+    Why first, and why one row: with another organization's (or another account's)
+    credentials every later check would compare a foreign state with the config and tell the
+    user to `terraform apply` forty times. verify stops after this row instead (see
+    :func:`verify`).
+    """
+    config = live.config.organization
+    org, caller = live.organization, live.caller_account
+    management = config.management_account_id
+    expected = f"account {management}, management account of {config.id}"
+    use = f"run verify with credentials of account {management} (--profile)"
+    stop: tuple[str, str] | None = None
+    if not org:
+        stop = (f"account {caller}, in no organization", use)
+    elif org.get("Id") != config.id:
+        stop = (
+            f"account {caller} of organization {org.get('Id')} "
+            f"(management account {org.get('MasterAccountId')})",
+            f"these credentials reach another organization: {use}, or fix organization.id "
+            "if the config is the wrong one",
+        )
+    elif org.get("MasterAccountId") != management:
+        stop = (
+            f"organization {config.id} has management account {org.get('MasterAccountId')}",
+            "fix organization.management_account_id in the config",
+        )
+    elif caller != management:
+        stop = (
+            f"account {caller}, a member of {config.id}",
+            "verify reads the trail, the accounts and the streams as the management account: "
+            + use,
+        )
+    if stop is not None:
+        return [Result("organization", TARGET, "fail", expected, *stop)]
     return [
-        _compare("organization", "id", config.id, org.get("Id"), fix_wrong),
-        _compare(
-            "organization",
-            "management account",
-            config.management_account_id,
-            org.get("MasterAccountId"),
-            fix_wrong,
-        ),
+        Result("organization", TARGET, "ok", expected, f"account {caller}"),
+        _compare("organization", "id", config.id, org.get("Id"), ""),
         _compare(
             "organization",
             "feature set",
@@ -100,7 +129,7 @@ def check_trail(live: Live) -> list[Result]:
                 name,
                 "fail",
                 f"{live.arns.trail}",
-                "no such trail",
+                NOT_DEPLOYED,
                 f"run `terraform apply` in output/<config>/ (home region {live.home})",
             )
         ]
@@ -174,6 +203,9 @@ def check_trail_status(live: Live) -> list[Result]:
                 else "",
             )
         )
+        if where == "CloudWatch Logs" and time_key not in status and error_key not in status:
+            results.append(_no_cloudwatch_status(name))
+            continue
         age = age_of(status.get(time_key), live.options.now)
         recent = age is not None and age <= limit
         results.append(
@@ -192,6 +224,18 @@ def check_trail_status(live: Live) -> list[Result]:
     return results
 
 
+def _no_cloudwatch_status(name: str) -> Result:
+    """GetTrailStatus without CloudWatch Logs fields: a note, the streams judge delivery."""
+    return Result(
+        "trail status",
+        f"{name} last CloudWatch Logs delivery",
+        "note",
+        "LatestCloudWatchLogsDeliveryTime in GetTrailStatus",
+        "not reported (AWS omits it before the first delivery; emulators such as moto always "
+        "do): the CloudWatch delivery rows judge each account's streams instead",
+    )
+
+
 def check_bucket_policy(live: Live) -> list[Result]:
     """The live bucket policy passes the generator's own bucket rules (OTG001-006).
 
@@ -200,18 +244,23 @@ def check_bucket_policy(live: Live) -> list[Result]:
     is in a log-archive account or a delegated administrator created the trail.
     """
     bucket = live.config.bucket.name
-    response = live.bucket_policy_response
+    response, missing = live.bucket_policy_read
     if response is None:
+        no_bucket = missing == "NoSuchBucket"
+        created = live.config.bucket.create
         return [
             Result(
                 "bucket policy",
                 bucket,
                 "fail",
-                "a policy admitting the trail",
-                "no bucket or no policy",
-                "run `terraform apply` (s3.tf)",
+                f"bucket {bucket} with a policy admitting the trail",
+                (NOT_DEPLOYED if created else "no such bucket") if no_bucket else "no policy",
+                "run `terraform apply` (s3.tf)"
+                if created or not no_bucket
+                else "fix bucket.name: create: false expects an existing bucket",
             )
         ]
+    response = response or {}
     try:
         document = json.loads(response["Policy"])
     except (ValueError, KeyError):
@@ -362,7 +411,22 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 def verify(aws: Aws, config: Config, options: Options, progress: Progress) -> list[Result]:
     """Run every check in order; AWS errors propagate (exit 3), findings are returned."""
     live = Live(aws, config, options, progress)
+    results: list[Result] = []
     try:
-        return [result for _name, check in CHECKS for result in check(live)]
+        for _name, check in CHECKS:
+            found = check(live)
+            results += found
+            if any(r.subject == TARGET and r.status == "fail" for r in found):
+                results.append(
+                    Result(
+                        "organization",
+                        "other checks",
+                        "note",
+                        found=f"skipped: {len(CHECKS) - 1} checks would compare another "
+                        "target's state with this config",
+                    )
+                )
+                break
+        return results
     finally:
         progress.done()

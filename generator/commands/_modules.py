@@ -60,14 +60,38 @@ def _shown(path: Path) -> Path:
     return absolute.relative_to(here) if absolute.is_relative_to(here) else absolute
 
 
+def _folder_clashes(configs: list[Path], output_root: Path | None) -> list[str]:
+    """Folders two configs would both write: known from the file names alone, before any build.
+
+    Why before: the file name, not the content, names the folder, so the clash is reported
+    at once instead of after every config's preflight rules ran (and perhaps failed).
+    """
+    folders = Counter(
+        _shown((output_root if output_root is not None else default_output_root(c)) / c.stem)
+        for c in configs
+    )
+    return sorted(str(folder) for folder, count in folders.items() if count > 1)
+
+
 def build_all(
-    configs: list[Path], output_root: Path | None, allow_replace: list[str] | None = None
+    configs: list[Path],
+    output_root: Path | None,
+    allow_replace: list[str] | None = None,
+    *,
+    warn: bool = True,
 ) -> list[Target]:
     """Build every config; raise one error holding every config's errors if any failed.
 
     Nothing may be written unless all configs pass, and two configs aimed at the same folder
-    are refused (the file name, not the content, names the folder).
+    are refused (the file name, not the content, names the folder). ``warn``: print each
+    module's warnings (``check`` counts them instead, so CI logs do not repeat them each run).
     """
+    clashes = _folder_clashes(configs, output_root)
+    if clashes:
+        raise UserError(
+            f"several configs would write {', '.join(clashes)}: each config needs its own "
+            "file name, because it names its output folder; nothing was written"
+        )
     targets: list[Target] = []
     failures: list[UserError] = []
     for config in configs:
@@ -78,22 +102,13 @@ def build_all(
             continue
         root = output_root if output_root is not None else default_output_root(config)
         targets.append(Target(config, module, _shown(root / module.stem)))
-    folders = Counter(target.directory for target in targets)  # same folder, same spelling
-    clashes = sorted(str(folder) for folder, count in folders.items() if count > 1)
     if failures and len(configs) > 1:
         failures.append(
             UserError(f"{len(failures)} of {len(configs)} configs failed; nothing was written")
         )
-    if clashes:
-        failures.append(
-            UserError(
-                f"several configs would write {', '.join(clashes)}: each config needs its own "
-                "file name, because it names its output folder; nothing was written"
-            )
-        )
     if failures:
         raise CombinedError(failures)
-    for target in targets:
+    for target in targets if warn else []:
         for warning in target.module.warnings:
             print(f"warning: {target.config}: {warning}", file=sys.stderr)
     return targets

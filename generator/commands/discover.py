@@ -25,6 +25,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="overwrite CONFIG if it exists (never by default)"
     )
+    parser.add_argument(
+        "--print-policy",
+        action="store_true",
+        help="print the read-only IAM policy discover needs and exit, without calling AWS",
+    )
     add_aws_arguments(
         parser,
         region_help="home region for a new trail, and where the management account is read "
@@ -37,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from generator.aws.config_yaml import config_yaml, sorted_bucket_policy
     from generator.aws.discover import discover
 
+    if args.print_policy:
+        from generator.aws.permissions import discover_policy, printable
+
+        sys.stdout.write(printable(discover_policy()))
+        return EXIT_OK
     if args.output is not None and args.output.exists() and not args.force:
         raise UserError(f"{args.output} exists; pass --force to overwrite it")
     aws = session_from(args)

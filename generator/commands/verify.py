@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.aws.options import add_aws_arguments, session_from
-from generator.errors import EXIT_FAILED, EXIT_OK
+from generator.errors import EXIT_FAILED, EXIT_OK, UserError
+
+if TYPE_CHECKING:
+    from generator.config.model import Config
 
 HELP = "check the deployed trail against CONFIG and that every active account delivers (boto3)"
 
@@ -31,14 +35,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=24.0,
         metavar="H",
-        help="the trail's last delivery must be at most H hours old (default: 24)",
+        help="the delivery window: the trail's last delivery and each account x region's latest "
+        "log stream event must be at most H hours old (default: 24)",
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=8,
         metavar="N",
-        help="parallel log-stream listings (default: 8)",
+        help="how many of the 11 log-stream listings (one per first digit of the account id, "
+        "plus the management account's own stream form) run at once (default: 8)",
+    )
+    parser.add_argument(
+        "--print-policy",
+        nargs="?",
+        const="management",
+        choices=("management", "log-archive"),
+        help="print the least-privilege read-only IAM policy verify needs for CONFIG and exit, "
+        "without calling AWS: the management account's credentials' (default), or "
+        "log_archive.role_arn's ('log-archive')",
     )
     add_aws_arguments(
         parser, region_help="region of the session (default: the trail's home region in CONFIG)"
@@ -53,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     from generator.config.loader import load_config
 
     config = load_config(args.config)
+    if args.print_policy:
+        return _print_policy(config, args.print_policy)
     aws = session_from(args, region=config.trail.home_region)
     options = Options(
         new_account_hours=args.new_account_hours,
@@ -62,3 +79,16 @@ def run(args: argparse.Namespace) -> int:
     results = verify(aws, config, options, Progress())
     sys.stdout.write(as_json(results, aws.calls) if args.json else table(results, aws.calls))
     return EXIT_FAILED if any(r.status == "fail" for r in results) else EXIT_OK
+
+
+def _print_policy(config: Config, which: str) -> int:
+    from generator.aws.permissions import log_archive_role_policy, printable, verify_policy
+
+    policy = verify_policy(config) if which == "management" else log_archive_role_policy(config)
+    if policy is None:
+        raise UserError(
+            "--print-policy log-archive: the config has no log_archive section; verify reads "
+            "the bucket with the management account's credentials"
+        )
+    sys.stdout.write(printable(policy))
+    return EXIT_OK

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, cast, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.config.model import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
@@ -112,6 +112,92 @@ def _issues(located: Located, exc: ValidationError) -> list[ConfigIssue]:
     return sorted(set(issues), key=lambda i: (i.line, i.column, i.path, i.message))
 
 
+KeyPath = tuple[str | int, ...]
+
+
+def _error_paths(exc: ValidationError) -> set[KeyPath]:
+    return {
+        tuple(part for part in error["loc"] if not str(part).startswith("function-"))
+        for error in exc.errors(include_url=False)
+    }
+
+
+def _touches(path: KeyPath, bad: set[KeyPath]) -> bool:
+    """Whether ``path`` is a bad path, or lies above or below one."""
+    return any(b[: len(path)] == path or path[: len(b)] == b for b in bad)
+
+
+class _Invalid(str):
+    """Stands for a value that failed validation, in a cross-field pass (see ``_cross_despite``)."""
+
+
+def _stand_in(annotation: Any, run: int) -> Any:
+    """What a bad field holds in cross-field pass ``run`` (0 or 1): a value differing per run."""
+    if annotation is bool or bool in get_args(annotation):
+        return run == 0
+    return _Invalid(f"<invalid value #{run}>")
+
+
+def _lenient(
+    model: type[BaseModel], data: dict[str, Any], bad: set[KeyPath], path: KeyPath, run: int
+) -> Any:
+    """``model`` built from ``data`` without failing: valid fields validated, bad ones stood in for.
+
+    No model of the config has a model validator, so building with ``model_construct`` from
+    fields validated one by one gives what validation would have, field by field.
+    """
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name not in data:
+            continue
+        raw, here = data[name], (*path, name)
+        if here in bad:
+            values[name] = _stand_in(field.annotation, run)
+        elif _touches(here, bad):
+            nested = _models_in(field.annotation)
+            if nested and isinstance(raw, dict):
+                values[name] = _lenient(nested[0], raw, bad, here, run)
+            elif isinstance(raw, list):
+                values[name] = [
+                    _lenient(nested[0], item, bad, (*here, i), run)
+                    if nested and isinstance(item, dict)
+                    else _stand_in(None, run)
+                    if (*here, i) in bad
+                    else item
+                    for i, item in enumerate(raw)
+                ]
+            else:
+                values[name] = _stand_in(field.annotation, run)
+        else:
+            adapter = TypeAdapter(cast(Any, Annotated[field.annotation, field]))
+            values[name] = adapter.validate_python(raw)
+    return model.model_construct(**values)
+
+
+def _cross_despite(data: dict[str, Any], exc: ValidationError) -> list[tuple[KeyPath, str]]:
+    """The cross-field issues of a config with field errors that do not depend on those fields.
+
+    Why: the README promises every problem in one run; without this a retention of 45 days
+    (a cross-field rule) showed only once an uppercase bucket name (a field error) was fixed.
+    How "do not depend" is told: the rules run twice, each bad field standing in for a
+    different value each time (true/false for a flag, two distinct strings otherwise); an
+    issue both runs report word for word did not depend on what the bad fields hold. If a rule
+    trips over a stand-in (a missing section, a string where a number belongs), the field
+    errors alone are reported, as before.
+    """
+    bad = _error_paths(exc)
+    try:
+        first, second = (cross_field_issues(_lenient(Config, data, bad, (), run)) for run in (0, 1))
+    except Exception:  # a rule could not read a stand-in: report the field errors only
+        return []
+    kept = set(first) & set(second)
+    return [
+        (path, message)
+        for path, message in first
+        if (path, message) in kept and not _touches(tuple(path), bad)
+    ]
+
+
 def validate(located: Located) -> Config:
     """Validate already-parsed YAML; every issue is raised together in one ConfigError."""
     data: Any = located.data
@@ -120,7 +206,11 @@ def validate(located: Located) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_issues(located, exc)) from None
+        issues = _issues(located, exc)
+        issues += [located.issue(path, message) for path, message in _cross_despite(data, exc)]
+        raise ConfigError(
+            sorted(set(issues), key=lambda i: (i.line, i.column, i.path, i.message))
+        ) from None
     cross = [located.issue(path, message) for path, message in cross_field_issues(config)]
     if cross:
         raise ConfigError(sorted(cross, key=lambda i: (i.line, i.column)))

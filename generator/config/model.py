@@ -11,9 +11,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core.core_schema import CoreSchema
 
 from generator.config.regions import partition_of
 
@@ -32,6 +44,24 @@ _PREFIX_SEGMENT_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+$")
 _TAG_PUNCTUATION = set(" _.:/=+-@")
 
 
+@dataclass(frozen=True)
+class _Pattern(AfterValidator):
+    """An AfterValidator that also puts its regular expression in the JSON Schema.
+
+    Why: an editor with the schema then flags a bad account id as the user types, as
+    ``validate`` does; the message stays ours (pydantic's own ``pattern`` would word it).
+    """
+
+    pattern: str = ""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        result = handler(schema)
+        result["pattern"] = self.pattern
+        return result
+
+
 def _match(pattern: str, rule: str) -> AfterValidator:
     compiled = re.compile(pattern, re.ASCII)  # AWS identifiers are ASCII: \d is [0-9] only
 
@@ -40,7 +70,7 @@ def _match(pattern: str, rule: str) -> AfterValidator:
             raise ValueError(f"{value!r} is not valid: {rule}")
         return value
 
-    return AfterValidator(check)
+    return _Pattern(check, pattern=f"^(?:{pattern})$")
 
 
 def _bucket_name(value: str) -> str:
@@ -74,7 +104,14 @@ def _trail_name(value: str) -> str:
 
 def _region(value: str) -> str:
     if partition_of(value) is None:
-        raise ValueError(f"{value!r} is not a region where CloudTrail runs (botocore data)")
+        import difflib
+
+        from generator.config.regions import partitions
+
+        known = sorted(region for partition in partitions() for region in partition.regions)
+        close = difflib.get_close_matches(value, known, n=2, cutoff=0.75)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"{value!r} is not a region where CloudTrail runs (botocore data){hint}")
     return value
 
 
@@ -416,7 +453,11 @@ class CloudWatchLogs(StrictModel):
     """The central log group CloudTrail also delivers to, and its delivery role."""
 
     log_group_name: LogGroupName
-    retention_in_days: StrictInt = Field(default=365, description="Allowed CloudWatch values.")
+    retention_in_days: StrictInt = Field(
+        default=365,
+        description="Allowed CloudWatch values.",
+        json_schema_extra={"enum": list(RETENTION_DAYS)},
+    )
     role_name: IamRoleName = Field(
         default="CloudTrailCloudWatchLogsDelivery",
         description="IAM role CloudTrail assumes to write to the log group.",

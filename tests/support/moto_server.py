@@ -253,11 +253,41 @@ def deliver(org: Org, config: Config, account: str) -> None:
     )
     if config.cloudwatch_logs:
         logs = client(org.url, "logs", home)
+        now = int(datetime.now(UTC).timestamp() * 1000)
         for region in config.trail.expected_regions:
-            logs.create_log_stream(
-                logGroupName=config.cloudwatch_logs.log_group_name,
-                logStreamName=f"{org.org_id}_{account}_CloudTrail_{region}",
+            stream = f"{org.org_id}_{account}_CloudTrail_{region}"
+            group = config.cloudwatch_logs.log_group_name
+            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            # One event: CloudTrail creates a stream when it delivers; its ingestion time is
+            # what verify judges recency by.
+            logs.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": now, "message": '{"eventVersion":"1.11"}'}],
             )
+
+
+def age_streams(org: Org, config: Config, account: str, days: float) -> None:
+    """Make ``account``'s streams look last delivered ``days`` ago (a stale account).
+
+    moto stamps ``lastIngestionTime`` with the time of PutLogEvents and cannot be told
+    otherwise over HTTP; the server runs in this process, so its backend is edited directly.
+    """
+    from datetime import timedelta
+
+    from moto.logs.models import logs_backends
+
+    assert config.cloudwatch_logs is not None
+    then = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)  # moto's naive UTC
+    backend = logs_backends[org.management][config.trail.home_region]
+    group = backend.groups[config.cloudwatch_logs.log_group_name]
+    for name, stream in group.streams.items():
+        if f"_{account}_CloudTrail_" in name:
+            stream.last_ingestion_time = then
+            for event in stream.events:
+                event.timestamp = event.ingestion_time = int(
+                    then.replace(tzinfo=UTC).timestamp() * 1000
+                )
 
 
 def deploy_monitoring(org: Org, module: Any) -> str:

@@ -1,0 +1,152 @@
+"""The least-privilege, read-only IAM policies ``discover`` and ``verify`` need, to paste.
+
+Why here, as data: the README documents them, ``--print-policy`` prints them, and a test runs
+each command against the test server and compares these actions with the calls the session
+seam recorded (:attr:`generator.aws.session.Aws.calls`), so neither can drift from the code.
+STS GetCallerIdentity needs no permission (AWS answers it for any valid credentials), so it is
+in no policy.
+
+verify's policy is scoped to the config's resources where the action supports it (the trail,
+bucket, key, log group, topic, alarms); Organizations' read actions and DescribeLogGroups take
+no resource but ``*``. discover reads what it finds, so its policy is ``*``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.aws.session import iam_action
+from generator.config.model import Config
+from generator.render.arns import Arns
+
+NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
+
+# (service, API operation) discover calls, in the order it calls them.
+DISCOVER_CALLS = (
+    ("sts", "GetCallerIdentity"),
+    ("organizations", "DescribeOrganization"),
+    ("organizations", "ListAWSServiceAccessForOrganization"),
+    ("organizations", "ListDelegatedAdministrators"),
+    ("organizations", "ListAccounts"),
+    ("ec2", "DescribeRegions"),
+    ("cloudtrail", "ListTrails"),
+    ("cloudtrail", "GetTrail"),
+    ("s3", "ListBuckets"),
+    ("s3", "GetBucketLocation"),
+    ("s3", "GetPublicAccessBlock"),
+    ("s3", "GetBucketOwnershipControls"),
+    ("s3", "GetBucketVersioning"),
+    ("s3", "GetBucketEncryption"),
+    ("s3", "GetBucketLifecycleConfiguration"),
+    ("s3", "GetObjectLockConfiguration"),
+    ("s3", "GetBucketLogging"),
+    ("s3", "GetBucketPolicy"),
+    ("s3", "ListObjectsV2"),
+    ("kms", "DescribeKey"),
+    ("kms", "ListAliases"),
+    ("logs", "DescribeLogGroups"),
+    ("iam", "GetRole"),
+    ("iam", "ListRolePolicies"),
+    ("iam", "ListAttachedRolePolicies"),
+)
+
+
+def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _statement(sid: str, actions: list[str], resources: list[str]) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(set(actions)),
+        "Resource": resources if len(resources) > 1 else resources[0],
+    }
+
+
+def discover_policy() -> dict[str, Any]:
+    """What discover's credentials (the management account's) need."""
+    actions = [iam_action(service, api) for service, api in DISCOVER_CALLS]
+    return _document(
+        [_statement("OrgtrailGenDiscover", [a for a in actions if a not in NO_PERMISSION], ["*"])]
+    )
+
+
+def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
+    bucket = f"arn:{arns.partition}:s3:::{config.bucket.name}"
+    statements = [_statement("ReadTrailBucket", ["s3:GetBucketPolicy", "s3:ListBucket"], [bucket])]
+    if config.kms.enabled and config.kms.key_arn:
+        key = config.kms.key_arn
+        statements.append(_statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]))
+    return statements
+
+
+def verify_policy(config: Config) -> dict[str, Any]:
+    """What verify's credentials (the management account's) need for this config."""
+    arns = Arns.of(config)
+    home, account = arns.home_region, arns.management_account_id
+    statements = [
+        _statement(
+            "ReadOrganization",
+            [
+                "organizations:DescribeOrganization",
+                "organizations:ListAWSServiceAccessForOrganization",
+                "organizations:ListAccounts",
+            ],
+            ["*"],
+        ),
+        _statement("ReadTrail", ["cloudtrail:GetTrail", "cloudtrail:GetTrailStatus"], [arns.trail]),
+    ]
+    if config.log_archive is not None:
+        statements.append(
+            _statement("AssumeLogArchiveRole", ["sts:AssumeRole"], [config.log_archive.role_arn])
+        )
+    else:
+        statements += _bucket_statements(config, arns)
+    if config.cloudwatch_logs is not None:
+        group = arns.log_group(config.cloudwatch_logs.log_group_name)
+        statements.append(_statement("ListLogGroups", ["logs:DescribeLogGroups"], ["*"]))
+        read = ["logs:DescribeLogStreams"]
+        if config.monitoring is not None:
+            read.append("logs:DescribeMetricFilters")
+        statements.append(_statement("ReadTrailLogGroup", read, [f"{group}:*"]))
+        if config.monitoring is not None:
+            from generator.render.views import ModuleView
+
+            view = ModuleView(config, arns)
+            if view.metric_filters():
+                statements.append(
+                    _statement(
+                        "ReadAlarms",
+                        ["cloudwatch:DescribeAlarms"],
+                        [f"arn:{arns.partition}:cloudwatch:{home}:{account}:alarm:*"],
+                    )
+                )
+                statements.append(
+                    _statement(
+                        "ReadAlarmTopic", ["sns:ListSubscriptionsByTopic"], [view.alarm_topic_arn]
+                    )
+                )
+    return _document(statements)
+
+
+def log_archive_role_policy(config: Config) -> dict[str, Any] | None:
+    """What ``log_archive.role_arn`` needs for verify; None without a log-archive account."""
+    if config.log_archive is None:
+        return None
+    return _document(_bucket_statements(config, Arns.of(config)))
+
+
+def printable(policy: dict[str, Any]) -> str:
+    """The policy as IAM's console and ``aws iam create-policy`` take it."""
+    return json.dumps(policy, indent=2) + "\n"
+
+
+def actions_of(policy: dict[str, Any]) -> set[str]:
+    """Every action the policy allows (for the test that compares them with the calls made)."""
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        actions = statement["Action"]
+        found.update([actions] if isinstance(actions, str) else actions)
+    return found
