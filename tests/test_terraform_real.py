@@ -96,9 +96,10 @@ def terraform_runs(
         f"terraform {tools.terraform}, hashicorp/aws {tools.provider_version} from {tools.mirror}"
         f" (schema read in {time.monotonic() - started:.1f}s)"
     )
-    jobs = int(os.environ.get("ORGTRAIL_TF_JOBS", len(NAMES)))
+    names = _selected(request) or NAMES
+    jobs = int(os.environ.get("ORGTRAIL_TF_JOBS", len(names)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {name: pool.submit(_run, name, workdir, tools, schema) for name in NAMES}
+        futures = {name: pool.submit(_run, name, workdir, tools, schema) for name in names}
         outcomes = {name: future.result() for name, future in futures.items()}
     patches = sorted({p for outcome in outcomes.values() for p in outcome.patches})
     show(f"moto patched in each server process: {'; '.join(patches)}")
@@ -106,6 +107,19 @@ def terraform_runs(
         show(outcome.run.report() if outcome.run else f"{name}: FAILED (see the test)")
     show(f"all modules: {time.monotonic() - started:.1f}s wall, {jobs} at a time")
     return outcomes
+
+
+def _selected(request: pytest.FixtureRequest) -> list[str]:
+    """The modules the selected tests ask for (``-k example`` runs that module only)."""
+    return sorted(
+        {
+            item.callspec.params["name"]
+            for item in request.session.items
+            if isinstance(item, pytest.Function)
+            and item.module is sys.modules[__name__]
+            and hasattr(item, "callspec")
+        }
+    )
 
 
 def _printer(request: pytest.FixtureRequest) -> Callable[[str], None]:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .provider_schema import load_subset
+
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 MIRROR_CANDIDATES = (
     "/opt/tf-plugins",
@@ -55,6 +57,7 @@ EMULATED_SERVICES = (
     "sts",
 )
 OVERRIDE_FILE = "zz_emulator_override.tf"
+UPSTREAM = "hashicorp/aws 6.66.0 (tests/data/aws-provider-schema-subset.json)"
 
 # Terraform's own arguments and blocks, which no provider schema lists.
 _META = {
@@ -446,6 +449,12 @@ def adapt_module(
             type_name = item.labels[0]
             address = _address(item)
             known = schema.of(item.name, type_name)
+            if known is None and not upstream_knows(item.name, type_name, ()):
+                adaptation.changes.append(
+                    f"{tf.name}: kept {address}: neither hashicorp/aws {schema.version} nor "
+                    f"{UPSTREAM} knows type {type_name} (a real error: validate will say so)"
+                )
+                continue
             if known is None:
                 cuts[tf.name].append((item.start, item.end, ""))
                 adaptation.removed_addresses.add(address)
@@ -455,8 +464,15 @@ def adapt_module(
                 )
                 continue
             for child, path in _unknown_names(tf, item, known, _META[item.name]):
+                if not upstream_knows(item.name, type_name, tuple(path.split("."))):
+                    adaptation.changes.append(
+                        f"{tf.name}: kept {address}: {path}: unknown to hashicorp/aws "
+                        f"{schema.version} and to {UPSTREAM} (a real error: validate will say so)"
+                    )
+                    continue
                 cuts[tf.name].append((child.start, child.end, ""))
-                removed_attributes.add(f"{address}.{path.split('.')[0]}")
+                if "." not in path:  # a nested one is not addressable on its own
+                    removed_attributes.add(f"{address}.{path}")
                 adaptation.changes.append(
                     f"{tf.name}: removed {address}: {path} "
                     f"(an {child.kind} hashicorp/aws {schema.version} does not know)"
@@ -509,6 +525,24 @@ def adapt_module(
     return adaptation
 
 
+def upstream_knows(kind: str, type_name: str, path: tuple[str, ...]) -> bool:
+    """Whether the provider the module is generated for knows this type or nested name.
+
+    Only what that provider knows and the mirror's lacks is stripped: a misspelt argument is
+    unknown to both and must stay, so that ``validate`` fails on it as it would for a user.
+    """
+    key = {"resource": type_name, "data": f"data.{type_name}", "provider": "provider.aws"}[kind]
+    block: Mapping[str, Any] | None = load_subset().get(key)
+    if block is None:
+        return False
+    *parents, last = path or ("",)
+    for name in parents:
+        block = block["blocks"].get(name)
+        if block is None:
+            return False
+    return not path or last in block["attributes"] or last in block["blocks"]
+
+
 def _address(item: Item) -> str:
     if item.name == "data":
         return f"data.{item.labels[0]}.{item.labels[1]}"
@@ -538,7 +572,7 @@ def _unknown_names(
         if child.name == "dynamic":
             for content in tf.children(child):
                 if content.name == "content" and content.kind == "block":
-                    unknown += _unknown_names(tf, content, nested, frozenset(), f"{path}.")
+                    unknown += _unknown_names(tf, content, nested, frozenset(), f"{prefix}{name}.")
         else:
             unknown += _unknown_names(tf, child, nested, frozenset(), f"{path}.")
     return unknown
@@ -756,6 +790,116 @@ class PlanSummary:
         )
 
 
+# --- a working folder, one module at a time -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A saved plan: ``plan -detailed-exitcode`` (0 no changes, 2 changes) and its summary."""
+
+    exit_code: int
+    summary: PlanSummary
+    raw: Mapping[str, Any]
+    output: str
+
+
+class Workspace:
+    """One Terraform working folder against one emulator; its state survives :meth:`load`.
+
+    So a test can apply a module, load another version of it (a rename, say) and plan that
+    against what exists: ``ws.load(a); ws.init(); ws.apply(ws.plan()); ws.load(b);
+    ws.plan()``. Every command's time is added up in :attr:`seconds`, its output in :attr:`log`.
+    """
+
+    def __init__(
+        self,
+        tools: Tools,
+        schema: ProviderSchema,
+        folder: Path,
+        aws_environment: Mapping[str, str],
+        endpoint: str,
+    ) -> None:
+        self.tools, self.schema, self.folder, self.endpoint = tools, schema, folder, endpoint
+        folder.mkdir(parents=True, exist_ok=True)
+        self.env = {**base_environment(tools, folder), **aws_environment}
+        self.seconds: dict[str, float] = {}
+        self.log: list[str] = []
+        self._plans = 0
+
+    def load(self, module: Path) -> Adaptation:
+        """Replace the folder's ``*.tf`` by ``module``'s, adapted; the state stays."""
+        for old in self.folder.glob("*.tf"):
+            old.unlink()
+        started = time.monotonic()
+        adaptation = adapt_module(module, self.folder, self.schema, self.tools)
+        adaptation.changes += write_override(
+            self.folder, self.endpoint, has_backend=_has_backend(self.folder)
+        )
+        self._count("adapt", time.monotonic() - started)
+        return adaptation
+
+    def run(self, step: str, *args: str, ok: Iterable[int] = (0,)) -> Result:
+        """One terraform command in the folder, timed under ``step`` and logged."""
+        result = terraform(self.tools, self.folder, self.env, *args, ok=ok)
+        self._count(step, result.seconds)
+        self.log.append(
+            f"$ terraform {' '.join(args)}  (exit {result.returncode})\n{result.stdout}"
+        )
+        return result
+
+    def init(self) -> None:
+        self.run("init", "init", "-input=false", "-no-color")
+
+    def validate(self) -> None:
+        self.run("validate", "validate", "-no-color")
+
+    def plan(
+        self,
+        *,
+        targets: Iterable[str] = (),
+        step: str = "plan",
+        ok: Iterable[int] = (0, 2),
+        show_unchanged: bool = True,
+    ) -> Plan:
+        """``plan -detailed-exitcode -out``, then ``show -json`` of that plan.
+
+        ``targets`` become ``-target`` options (name them in the test: they leave the rest of
+        the module out). A plan that fails raises TerraformRunError with Terraform's message.
+        ``show_unchanged=False`` skips ``show`` when the plan has no changes (exit 0): one
+        provider start less; the summary is then empty, as the plan is.
+        """
+        self._plans += 1
+        out = f"plan{self._plans}.tfplan"
+        planned = self.run(
+            step,
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            f"-out={out}",
+            *(f"-target={t}" for t in targets),
+            ok=ok,
+        )
+        if planned.returncode == 0 and not show_unchanged:
+            return Plan(0, PlanSummary.of({}), {}, planned.stdout)
+        raw = json.loads(self.run("show", "show", "-json", out).stdout)
+        return Plan(planned.returncode, PlanSummary.of(raw), raw, planned.stdout)
+
+    def apply(self, plan: Plan) -> None:
+        """Apply a saved plan (the last one made: Terraform refuses a stale one)."""
+        self.run(
+            "apply",
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            f"plan{self._plans}.tfplan",
+        )
+
+    def _count(self, step: str, seconds: float) -> None:
+        self.seconds[step] = self.seconds.get(step, 0.0) + seconds
+
+
 # --- one module, start to finish ---------------------------------------------------------------
 
 
@@ -783,7 +927,7 @@ class ModuleRun:
         lines = [f"{self.name}: {self.plan.counts() if self.plan else 'no plan'}"]
         if self.applied:
             lines.append(f"  applied; second plan exit {self.second_plan_exit}")
-        lines.append(f"  wall {self.total_seconds:.1f}s ({timing})")
+        lines.append(f"  terraform {self.total_seconds:.1f}s ({timing})")
         lines += [f"  adapted: {change}" for change in self.changes]
         return "\n".join(lines)
 
@@ -805,56 +949,19 @@ def run_module(
     adaptation to the mirror's provider has already been made and recorded).
     """
     run = ModuleRun(module.name)
-    copy = workdir / module.name
-    started = time.monotonic()
-    adaptation = adapt_module(module, copy, schema, tools)
-    run.changes = adaptation.changes + write_override(
-        copy, endpoint, has_backend=_has_backend(copy)
-    )
-    run.removed_imports = adaptation.removed_imports
-    run.seconds["adapt"] = time.monotonic() - started
-    env = {**base_environment(tools, workdir), **aws_environment}
-    target_args = [f"-target={t}" for t in targets]
-
-    def step(name: str, *args: str, ok: Iterable[int] = (0,)) -> Result:
-        result = terraform(tools, copy, env, *args, ok=ok)
-        run.seconds[name] = run.seconds.get(name, 0.0) + result.seconds
-        run.log.append(f"$ terraform {' '.join(args)}  (exit {result.returncode})\n{result.stdout}")
-        return result
-
-    step("init", "init", "-input=false", "-no-color")
-    step("validate", "validate", "-no-color")
-    plan = step(
-        "plan",
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-detailed-exitcode",
-        "-out=tfplan",
-        *target_args,
-        ok=(0, 2),
-    )
-    run.plan_exit = plan.returncode
-    shown = step("show", "show", "-json", "tfplan")
-    run.plan = PlanSummary.of(json.loads(shown.stdout))
+    workspace = Workspace(tools, schema, workdir / module.name, aws_environment, endpoint)
+    run.seconds, run.log = workspace.seconds, workspace.log
+    adaptation = workspace.load(module)
+    run.changes, run.removed_imports = adaptation.changes, adaptation.removed_imports
+    workspace.init()
+    workspace.validate()
+    first = workspace.plan(targets=targets)
+    run.plan, run.plan_exit = first.summary, first.exit_code
     if apply:
-        step("apply", "apply", "-input=false", "-no-color", "-auto-approve", "tfplan")
+        workspace.apply(first)
         run.applied = True
-        again = step(
-            "second plan",
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-detailed-exitcode",
-            "-out=tfplan2",
-            *target_args,
-            ok=(0, 2),
-        )
-        run.second_plan_exit = again.returncode
-        if again.returncode == 2:
-            run.second_plan = PlanSummary.of(
-                json.loads(step("show", "show", "-json", "tfplan2").stdout)
-            )
+        second = workspace.plan(targets=targets, step="second plan", show_unchanged=False)
+        run.second_plan_exit, run.second_plan = second.exit_code, second.summary
     return run
 
 
