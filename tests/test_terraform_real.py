@@ -27,12 +27,11 @@ from support.aws_emulator import Emulator
 from support.terraform_run import (
     ModuleRun,
     ProviderSchema,
-    TerraformRunError,
     TfFile,
     Tools,
-    find_tools,
     provider_schema,
     run_module,
+    tools_or_skip,
 )
 
 from generator.config.loader import load_config
@@ -76,7 +75,7 @@ def _run(name: str, workdir: Path, tools: Tools, schema: ProviderSchema) -> Outc
                 apply=True,
             )
         return Outcome(run, None, emulator.patches)
-    except (TerraformRunError, RuntimeError) as exc:
+    except RuntimeError as exc:  # AdaptError, TerraformRunError, a server that did not start
         return Outcome(None, f"{name}: {exc}", emulator.patches)
 
 
@@ -85,9 +84,7 @@ def terraform_runs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Outcome]:
     """All shipped modules, run once per session, concurrently; the summary is printed."""
-    tools = find_tools()
-    if isinstance(tools, str):
-        pytest.skip(tools)
+    tools = tools_or_skip()
     show = _printer(request)
     workdir = tmp_path_factory.mktemp("terraform")
     started = time.monotonic()
@@ -113,7 +110,7 @@ def _selected(request: pytest.FixtureRequest) -> list[str]:
     """The modules the selected tests ask for (``-k example`` runs that module only)."""
     return sorted(
         {
-            item.callspec.params["name"]
+            str(item.callspec.params["name"])
             for item in request.session.items
             if isinstance(item, pytest.Function)
             and item.module is sys.modules[__name__]
@@ -141,13 +138,14 @@ def _printer(request: pytest.FixtureRequest) -> Callable[[str], None]:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_module_validates(terraform_runs: dict[str, Outcome], name: str) -> None:
-    run = terraform_runs[name].completed()
-    assert "validate" in run.seconds
+    terraform_runs[name].completed().reached("validate")
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_plan_destroys_and_replaces_nothing(terraform_runs: dict[str, Outcome], name: str) -> None:
-    plan = terraform_runs[name].completed().plan
+    run = terraform_runs[name].completed()
+    run.reached("plan")
+    plan = run.plan
     assert plan is not None
     assert plan.deletes == ()
     assert plan.replaces == ()
@@ -158,6 +156,7 @@ def test_adopting_plan_imports_every_adopted_object_and_changes_it_in_place(
     terraform_runs: dict[str, Outcome], name: str
 ) -> None:
     run = terraform_runs[name].completed()
+    run.reached("plan")
     plan = run.plan
     assert plan is not None
     declared = _import_targets(ROOT / "output" / name / "imports.tf")
@@ -174,6 +173,7 @@ def test_after_apply_a_second_plan_finds_nothing_to_change(
     terraform_runs: dict[str, Outcome], name: str
 ) -> None:
     run = terraform_runs[name].completed()
+    run.reached("second plan")
     assert run.applied
     assert run.second_plan_exit == 0, (
         f"perpetual diff: {run.second_plan.counts() if run.second_plan else ''}\n{run.second_plan}"

@@ -108,6 +108,16 @@ def find_tools(environ: Mapping[str, str] = os.environ) -> Tools | str:
     return Tools(Path(terraform), root, version)
 
 
+def tools_or_skip(environ: Mapping[str, str] = os.environ) -> Tools:
+    """:func:`find_tools`, or skip the calling test naming what is missing."""
+    import pytest
+
+    tools = find_tools(environ)
+    if isinstance(tools, str):
+        pytest.skip(tools)
+    return tools
+
+
 def _find_mirror(environ: Mapping[str, str]) -> tuple[Path, str] | str:
     """The mirror root and the newest aws provider version it has for linux_amd64."""
     override = environ.get("ORGTRAIL_TF_MIRROR")
@@ -917,6 +927,14 @@ class ModuleRun:
     second_plan: PlanSummary | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    failed_step: str | None = None  # the step that raised ``error``
+    error: str | None = None
+
+    def reached(self, step: str) -> None:
+        """Fail the calling test unless every step up to ``step`` succeeded."""
+        order = ["init", "validate", "plan", "apply", "second plan"]
+        if self.failed_step is not None and order.index(self.failed_step) <= order.index(step):
+            raise AssertionError(f"{self.name}: {self.failed_step} failed:\n{self.error}")
 
     @property
     def total_seconds(self) -> float:
@@ -925,6 +943,8 @@ class ModuleRun:
     def report(self) -> str:
         timing = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in self.seconds.items())
         lines = [f"{self.name}: {self.plan.counts() if self.plan else 'no plan'}"]
+        if self.failed_step:
+            lines.append(f"  FAILED at {self.failed_step} (see the test)")
         if self.applied:
             lines.append(f"  applied; second plan exit {self.second_plan_exit}")
         lines.append(f"  terraform {self.total_seconds:.1f}s ({timing})")
@@ -945,23 +965,33 @@ def run_module(
 ) -> ModuleRun:
     """init, validate, plan (saved), show -json; with ``apply``, apply it and plan again.
 
-    Raises TerraformRunError on any failing command: that is a real failure of the module (the
-    adaptation to the mirror's provider has already been made and recorded).
+    A failing command stops the run and is recorded (:attr:`ModuleRun.failed_step`, ``error``):
+    that is a real failure of the module, since the adaptation to the mirror's provider has
+    already been made and recorded; each test checks the steps it needs with ``reached``.
     """
     run = ModuleRun(module.name)
     workspace = Workspace(tools, schema, workdir / module.name, aws_environment, endpoint)
     run.seconds, run.log = workspace.seconds, workspace.log
     adaptation = workspace.load(module)
     run.changes, run.removed_imports = adaptation.changes, adaptation.removed_imports
-    workspace.init()
-    workspace.validate()
-    first = workspace.plan(targets=targets)
-    run.plan, run.plan_exit = first.summary, first.exit_code
-    if apply:
-        workspace.apply(first)
-        run.applied = True
-        second = workspace.plan(targets=targets, step="second plan", show_unchanged=False)
-        run.second_plan_exit, run.second_plan = second.exit_code, second.summary
+    try:
+        run.failed_step = "init"
+        workspace.init()
+        run.failed_step = "validate"
+        workspace.validate()
+        run.failed_step = "plan"
+        first = workspace.plan(targets=targets)
+        run.plan, run.plan_exit = first.summary, first.exit_code
+        if apply:
+            run.failed_step = "apply"
+            workspace.apply(first)
+            run.applied = True
+            run.failed_step = "second plan"
+            second = workspace.plan(targets=targets, step="second plan", show_unchanged=False)
+            run.second_plan_exit, run.second_plan = second.exit_code, second.summary
+        run.failed_step = None
+    except TerraformRunError as exc:
+        run.error = str(exc)
     return run
 
 
