@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -612,9 +612,12 @@ def serve(config_path: Path, stdin: IO[str], stdout: IO[str]) -> None:
 class Emulator:
     """A seeded moto server in a child process, for one module (``with Emulator(config):``)."""
 
-    def __init__(self, config_path: Path, log: Path) -> None:
+    def __init__(
+        self, config_path: Path, log: Path, environ: Mapping[str, str] = os.environ
+    ) -> None:
         self.config_path = config_path
         self.log = log
+        self.environ = dict(environ)
         self.patches: list[str] = []
         self._process: subprocess.Popen[str] | None = None
         self.seeded: Seeded | None = None
@@ -622,8 +625,10 @@ class Emulator:
     def __enter__(self) -> Seeded:
         support = Path(__file__).resolve().parent
         env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(support.parent), os.environ.get("PYTHONPATH", "")]),
+            **self.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(support.parent), self.environ.get("PYTHONPATH", "")]
+            ),
         }
         for name in [n for n in env if n.startswith("AWS_") or n == "MOTO_ACCOUNT_ID"]:
             del env[name]
