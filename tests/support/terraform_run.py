@@ -799,6 +799,14 @@ class PlanSummary:
             tuple(by["no-op"]),
         )
 
+    @staticmethod
+    def after(plan: Mapping[str, Any], address: str) -> Mapping[str, Any]:
+        """The planned values of one resource (``change.after``) in ``show -json`` output."""
+        for change in plan.get("resource_changes", []):
+            if change["address"] == address:
+                return dict(change["change"]["after"] or {})
+        raise KeyError(f"{address} is not in the plan")
+
     def counts(self) -> str:
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update in place, "
@@ -929,6 +937,7 @@ class ModuleRun:
     changes: list[str] = field(default_factory=list)
     removed_imports: list[str] = field(default_factory=list)
     plan: PlanSummary | None = None
+    plan_json: Mapping[str, Any] | None = None  # ``show -json`` of the first plan
     plan_exit: int | None = None
     applied: bool = False
     second_plan_exit: int | None = None
@@ -990,7 +999,7 @@ def run_module(
         workspace.validate()
         run.failed_step = "plan"
         first = workspace.plan(targets=targets)
-        run.plan, run.plan_exit = first.summary, first.exit_code
+        run.plan, run.plan_json, run.plan_exit = first.summary, first.raw, first.exit_code
         if apply:
             run.failed_step = "apply"
             workspace.apply(first)
