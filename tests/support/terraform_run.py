@@ -14,6 +14,16 @@ resource types, arguments and blocks that provider does not know - read from its
 (``depends_on`` entries, ``import`` blocks, outputs). Each change is recorded in
 :attr:`Adaptation.changes` and printed by the tests; anything else that fails is a real failure.
 
+Use from a test (what tests/support/terraform_suite.py does for the shipped modules)::
+
+    tools = tools_or_skip()
+    with Emulator(config_path, tmp_path / "moto.log") as seeded:      # support/aws_emulator.py
+        ws = Workspace(tools, provider_schema(tools, tmp_path), tmp_path / "ws",
+                       seeded.environment(home_region), seeded.url)
+        ws.load(module_dir); ws.init(); ws.apply(ws.plan())
+        ws.load(renamed_module_dir); plan = ws.plan()              # against what was applied
+        assert "aws_cloudtrail.org" in plan.summary.replaces
+
 Reading HCL: the module is ``terraform fmt``-clean generated text, and removals must leave every
 other byte as it was, so :func:`parse_items` finds statement spans (attributes and blocks, with
 strings, heredocs and comments masked) instead of re-serialising a parsed tree.
