@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SHIPPED_CONFIGS
 from support import terraform_suite
-from support.aws_emulator import console_bucket_policy
+from support.aws_emulator import live_bucket_policy
 from support.terraform_run import PlanSummary, TfFile, tools_or_skip
 from support.terraform_suite import Outcome
 
@@ -121,12 +121,7 @@ def test_adopting_plan_keeps_every_statement_the_console_wrote_in_the_bucket_pol
     run.reached("plan")
     assert run.plan_json is not None
     planned = json.loads(PlanSummary.after(run.plan_json, "aws_s3_bucket_policy.logs")["policy"])
-    console = console_bucket_policy(
-        config.bucket.name,
-        config.adopt.trail.arn,
-        config.organization.management_account_id,
-        config.organization.id,
-    )
+    console = live_bucket_policy(config)
     for statement in console["Statement"]:
         assert statement in planned["Statement"], statement["Sid"]
 

@@ -279,6 +279,29 @@ def console_bucket_policy(bucket: str, trail_arn: str, account: str, org_id: str
     }
 
 
+def live_bucket_policy(config: Config) -> dict[str, Any]:
+    """The policy an adopted bucket has today, as the config says.
+
+    ``bucket.kept_statements`` are what ``discover`` copied from the live policy, so a config
+    that has them describes that policy; without them the console's default stands in.
+    """
+    if config.bucket.kept_statements:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                statement.model_dump(by_alias=True, exclude_defaults=True)
+                for statement in config.bucket.kept_statements
+            ],
+        }
+    assert config.adopt is not None and config.adopt.trail is not None
+    return console_bucket_policy(
+        config.bucket.name,
+        config.adopt.trail.arn,
+        config.organization.management_account_id,
+        config.organization.id,
+    )
+
+
 def console_role_policy(
     log_group_arn: str, account: str, region: str, org_id: str
 ) -> dict[str, Any]:
@@ -356,10 +379,7 @@ def seed_console_trail(seeded: Seeded, config: Config) -> None:
         if "versioning" in configurations:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         if "policy" in configurations and trail_arn:
-            s3.put_bucket_policy(
-                Bucket=name,
-                Policy=json.dumps(console_bucket_policy(name, trail_arn, management, org_id)),
-            )
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps(live_bucket_policy(config)))
     group_arn = None
     if adopt.log_group is not None:
         logs = seeded.client("logs", home)
