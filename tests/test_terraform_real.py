@@ -14,6 +14,7 @@ adaptation to the mirror's older provider and each moto patch is printed in the 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SHIPPED_CONFIGS
 from support import terraform_suite
-from support.terraform_run import TfFile, tools_or_skip
+from support.aws_emulator import console_bucket_policy
+from support.terraform_run import PlanSummary, TfFile, tools_or_skip
 from support.terraform_suite import Outcome
 
 from generator.config.loader import load_config
@@ -102,6 +104,31 @@ def test_adopting_plan_imports_every_adopted_object_and_changes_it_in_place(
     assert sorted(plan.imports) == sorted(expected)
     assert not expected & set(plan.creates), "an adopted object would be created anew"
     assert expected <= set(plan.updates) | set(plan.unchanged)
+
+
+@pytest.mark.parametrize("name", ADOPTING)
+def test_adopting_plan_keeps_every_statement_the_console_wrote_in_the_bucket_policy(
+    terraform_runs: dict[str, Outcome], name: str
+) -> None:
+    """The seeded bucket carries the console's policy (UUID Sids, ``AWS:SourceArn``); the
+    planned policy must still hold each of those statements, or a trail loses its grant."""
+    config = load_config(ROOT / "configs" / f"{name}.yaml")
+    assert config.adopt is not None and config.adopt.bucket is not None
+    assert config.adopt.trail is not None
+    if "policy" not in config.adopt.bucket.configurations:
+        pytest.skip(f"{name} adopts no bucket policy")
+    run = terraform_runs[name].completed()
+    run.reached("plan")
+    assert run.plan_json is not None
+    planned = json.loads(PlanSummary.after(run.plan_json, "aws_s3_bucket_policy.logs")["policy"])
+    console = console_bucket_policy(
+        config.bucket.name,
+        config.adopt.trail.arn,
+        config.organization.management_account_id,
+        config.organization.id,
+    )
+    for statement in console["Statement"]:
+        assert statement in planned["Statement"], statement["Sid"]
 
 
 @pytest.mark.parametrize("name", NAMES)

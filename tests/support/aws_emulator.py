@@ -134,7 +134,11 @@ def member_accounts(config: Config) -> list[str]:
 
 
 def seed(url: str, config: Config) -> Seeded:
-    """Make what the config says exists before the module is applied; return the user's keys."""
+    """Make what the config says exists before the module is applied; return the user's keys.
+
+    Not made: an existing key (``kms.key_arn``; moto cannot create a key with a given id) and
+    the state bucket of ``backend`` (the run replaces the backend by a local one).
+    """
     management = config.organization.management_account_id
     home = config.trail.home_region
     iam = account_client(url, "iam", management, home)
@@ -184,6 +188,11 @@ def seed(url: str, config: Config) -> Seeded:
     for endpoint in _sqs_endpoints(config):
         _, _, _, region, account, name = endpoint.split(":")
         account_client(url, "sqs", account, region).create_queue(QueueName=name)
+    if config.monitoring is not None and config.monitoring.notifications.existing_topic_arn:
+        _, _, _, region, account, name = config.monitoring.notifications.existing_topic_arn.split(
+            ":"
+        )
+        account_client(url, "sns", account, region).create_topic(Name=name)
 
     if config.adopt is not None:
         seed_console_trail(seeded, config)

@@ -14,6 +14,16 @@ resource types, arguments and blocks that provider does not know - read from its
 (``depends_on`` entries, ``import`` blocks, outputs). Each change is recorded in
 :attr:`Adaptation.changes` and printed by the tests; anything else that fails is a real failure.
 
+Use from a test (what tests/support/terraform_suite.py does for the shipped modules)::
+
+    tools = tools_or_skip()
+    with Emulator(config_path, tmp_path / "moto.log") as seeded:      # support/aws_emulator.py
+        ws = Workspace(tools, provider_schema(tools, tmp_path), tmp_path / "ws",
+                       seeded.environment(home_region), seeded.url)
+        ws.load(module_dir); ws.init(); ws.apply(ws.plan())
+        ws.load(renamed_module_dir); plan = ws.plan()              # against what was applied
+        assert "aws_cloudtrail.org" in plan.summary.replaces
+
 Reading HCL: the module is ``terraform fmt``-clean generated text, and removals must leave every
 other byte as it was, so :func:`parse_items` finds statement spans (attributes and blocks, with
 strings, heredocs and comments masked) instead of re-serialising a parsed tree.
@@ -799,6 +809,14 @@ class PlanSummary:
             tuple(by["no-op"]),
         )
 
+    @staticmethod
+    def after(plan: Mapping[str, Any], address: str) -> Mapping[str, Any]:
+        """The planned values of one resource (``change.after``) in ``show -json`` output."""
+        for change in plan.get("resource_changes", []):
+            if change["address"] == address:
+                return dict(change["change"]["after"] or {})
+        raise KeyError(f"{address} is not in the plan")
+
     def counts(self) -> str:
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update in place, "
@@ -929,6 +947,7 @@ class ModuleRun:
     changes: list[str] = field(default_factory=list)
     removed_imports: list[str] = field(default_factory=list)
     plan: PlanSummary | None = None
+    plan_json: Mapping[str, Any] | None = None  # ``show -json`` of the first plan
     plan_exit: int | None = None
     applied: bool = False
     second_plan_exit: int | None = None
@@ -990,7 +1009,7 @@ def run_module(
         workspace.validate()
         run.failed_step = "plan"
         first = workspace.plan(targets=targets)
-        run.plan, run.plan_exit = first.summary, first.exit_code
+        run.plan, run.plan_json, run.plan_exit = first.summary, first.raw, first.exit_code
         if apply:
             run.failed_step = "apply"
             workspace.apply(first)

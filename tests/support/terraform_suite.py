@@ -122,7 +122,7 @@ def selected_modules(items: list[pytest.Item]) -> list[str]:
 def start(session: pytest.Session) -> Runs | None:
     """Start the runs the session's tests need, once; None when none is needed or possible."""
     global _RUNS
-    if _RUNS is None:
+    if _RUNS is None and not session.config.option.collectonly:
         names = selected_modules(session.items)
         tools = find_tools()
         if names and not isinstance(tools, str):
