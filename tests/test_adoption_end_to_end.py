@@ -79,6 +79,7 @@ class Adoption:
     error: str | None
     live_policy: dict[str, Any] | None  # the bucket's policy after the apply
     live_group: dict[str, Any] | None  # the log group after the apply (DescribeLogGroups)
+    apply_output: str  # terraform apply's stdout ("" without an apply)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +141,9 @@ def adoption(
         error=error,
         live_policy=live_policy,
         live_group=live_group,
+        apply_output=next(
+            (entry for entry in workspace.log if entry.startswith("$ terraform apply ")), ""
+        ),
     )
     _report(request, result, tools)
     yield result
@@ -330,6 +334,23 @@ def test_the_apply_removes_the_out_of_band_statement_and_keeps_the_console_grant
     assert OUT_OF_BAND["Sid"] not in [s.get("Sid") for s in statements]
 
 
+def test_the_bucket_turns_to_sse_kms_only_after_the_trail_names_the_key(
+    adoption: Adoption,
+) -> None:
+    """Issue 13.5, in the real apply's order: while the trail writes without a key, an SSE-KMS
+    default would have each of its files refused by the key policy."""
+    assert adoption.applied, adoption.error
+    lines = adoption.apply_output.splitlines()
+    trail_done = _line(lines, "aws_cloudtrail.org: Modifications complete")
+    encryption_begins = _line(
+        lines, "aws_s3_bucket_server_side_encryption_configuration.logs: Modifying..."
+    )
+    shown = lines[
+        max(0, min(trail_done, encryption_begins) - 3) : max(trail_done, encryption_begins) + 3
+    ]
+    assert trail_done < encryption_begins, "\n".join(shown)
+
+
 def test_after_apply_a_second_plan_finds_nothing_to_change(adoption: Adoption) -> None:
     assert adoption.error is None, adoption.error
     assert adoption.second is not None and adoption.second.exit_code == 0
@@ -345,6 +366,13 @@ def _import_targets(path: Path) -> set[str]:
         for child in tf.children(item)
         if child.name == "to"
     }
+
+
+def _line(lines: list[str], start: str) -> int:
+    """The index of the first line that starts with ``start``."""
+    found = [i for i, line in enumerate(lines) if line.startswith(start)]
+    assert found, f"terraform apply did not print {start!r}"
+    return found[0]
 
 
 def _planned(plan: Plan, address: str) -> dict[str, Any]:
