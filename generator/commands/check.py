@@ -28,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from generator.commands._modules import build_all, regenerate_command
 
     status = EXIT_OK
-    for target in build_all(args.configs, args.output_dir, args.allow_replace):
+    for target in build_all(
+        args.configs, args.output_dir, args.allow_replace, args.allow_shorter_retention
+    ):
         text = output.diff(target.directory, target.module.files)
         if text:
             sys.stdout.write(text)
