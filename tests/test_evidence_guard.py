@@ -291,3 +291,18 @@ def test_the_shipped_console_adoption_keeps_never_expire() -> None:
     assert "retention_in_days           = 0\n" in logs
     imports = (REPO / "output" / "adopt-console" / "imports.tf").read_text(encoding="utf-8")
     assert "retention_in_days" not in imports, "no retention change announced"
+
+
+def test_an_existing_buckets_policy_is_not_moved_silently(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With create: false the policy is all we own of the bucket: moving it deletes it there."""
+    change(project, {"bucket.create": False})
+    assert main(["configs/example.yaml"]) == 0
+    change(project, {"bucket.name": "another-org-cloudtrail-logs"})
+    capsys.readouterr()
+    assert main(["configs/example.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "OTG040 s3.tf: aws_s3_bucket_policy.logs: bucket changes" in err
+    assert "deletes the old bucket's whole policy" in err
+    assert "`terraform state rm aws_s3_bucket_policy.logs`" in err

@@ -87,6 +87,12 @@ STATEFUL = {
         "unreadable",
         guarded=True,
     ),
+    # Only on an existing bucket (create: false): a created bucket's policy goes with it.
+    "aws_s3_bucket_policy": Stateful(
+        "Terraform deletes the old bucket's whole policy - other trails' grants and every "
+        "statement this module never wrote included - and writes one on the new bucket",
+        guarded=True,
+    ),
 }
 
 # What the replacement of a resource that stores nothing still costs, by type.
@@ -309,12 +315,17 @@ def _finding(previous: ParsedModule, new: Block | None, item: Replacement, also:
 
 
 def _evidence(previous: ParsedModule, found: dict[str, Replacement]) -> dict[str, Replacement]:
+    """The replacements that lose evidence: of a log key, of an existing bucket's policy, ..."""
     log_keys = _log_keys(previous)
-    return {
-        address: item
-        for address, item in found.items()
-        if item.type in STATEFUL and (item.type != "aws_kms_key" or address in log_keys)
-    }
+
+    def counts(item: Replacement) -> bool:
+        if item.type == "aws_kms_key":
+            return item.old.address in log_keys
+        if item.type == "aws_s3_bucket_policy":
+            return expression(item.old.body.get("bucket")) is None  # a literal: existing bucket
+        return item.type in STATEFUL
+
+    return {address: item for address, item in found.items() if counts(item)}
 
 
 @rule("OTG040", "a regeneration neither replaces nor removes stored evidence")
