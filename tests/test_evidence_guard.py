@@ -297,11 +297,15 @@ def test_an_existing_buckets_policy_is_not_moved_silently(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With create: false the policy is all we own of the bucket: moving it deletes it there."""
-    change(project, {"bucket.create": False})
-    assert main(["configs/example.yaml"]) == 0
-    change(project, {"bucket.name": "another-org-cloudtrail-logs"})
+    path = project / "configs" / "existing.yaml"
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["bucket"]["create"] = False
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["configs/existing.yaml"]) == 0
+    data["bucket"]["name"] = "another-org-cloudtrail-logs"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     capsys.readouterr()
-    assert main(["configs/example.yaml"]) == 1
+    assert main(["configs/existing.yaml"]) == 1
     err = capsys.readouterr().err
     assert "OTG040 s3.tf: aws_s3_bucket_policy.logs: bucket changes" in err
     assert "deletes the old bucket's whole policy" in err
