@@ -171,7 +171,7 @@ BUCKET_SETTINGS = (
 @pytest.mark.parametrize(
     ("edit", "address", "forget", "words"),
     [
-        ({"bucket.name": "another-org-cloudtrail-logs"}, "aws_s3_bucket.logs", f"aws_s3_bucket.logs {BUCKET_SETTINGS}", ("prevent_destroy would stop the plan", "6 bucket setting(s)")),
+        ({"bucket.name": "another-org-cloudtrail-logs"}, "aws_s3_bucket.logs", f"aws_s3_bucket.logs {BUCKET_SETTINGS}", ("prevent_destroy stops the plan", "6 bucket setting(s)")),
         ({"cloudwatch_logs.log_group_name": "/org/trail"}, "aws_cloudwatch_log_group.cloudtrail", "aws_cloudwatch_log_group.cloudtrail", ("AWS refuses DeleteLogGroup while deletion protection is on",)),
     ],
     ids=["bucket", "log-group"],

@@ -277,19 +277,19 @@ def _steps(previous: ParsedModule, item: Replacement) -> str:
             f"if you mean it, run again with --allow-replace {address}; the plan then "
             "replaces what is listed"
         )
-    why = (
-        "Terraform's prevent_destroy would stop the plan"
-        if not item.removed
-        else "the plan would destroy it"
+    otherwise = (
+        "the next apply destroys it"
+        if item.removed
+        else 'Terraform\'s prevent_destroy stops the plan ("Instance cannot be destroyed")'
     )
     if item.type == "aws_cloudwatch_log_group":
-        why += ", and AWS refuses DeleteLogGroup while deletion protection is on"
+        otherwise += ", and AWS refuses DeleteLogGroup while deletion protection is on"
     return (
         f"or, to keep the old one with everything in it, run again with --allow-replace "
         f"{address} and then, in the module's folder, `{_forget_command(previous, address)}` "
         f"before `terraform plan`: Terraform forgets the old one, which stays in AWS untouched "
-        f"(delete it by hand once nothing needs it), and creates what the config says ({why} "
-        "otherwise)"
+        "(delete it by hand once nothing needs it), and creates what the config says. "
+        f"Otherwise {otherwise}"
     )
 
 
