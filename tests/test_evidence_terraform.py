@@ -16,9 +16,11 @@ tests/support/terraform_run.py).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,55 +156,105 @@ def _no_key(data: dict[str, Any]) -> None:
     data["kms"] = {"enabled": False}
 
 
-# (id, config change, what OTG040 refuses, is it guarded by prevent_destroy)
+def _allowed(data: dict[str, Any]) -> None:
+    data["cloudwatch_logs"]["retention_in_days"] = 731
+    data["trail"]["s3_key_prefix"] = "ct"
+
+
+# (id, config change, what OTG040 refuses)
 REFUSED = [
     ("trail", _set("trail.name", "org-trail-v2"), "aws_cloudtrail.org"),
     ("bucket", _set("bucket.name", "another-org-cloudtrail-logs"), "aws_s3_bucket.logs"),
     ("log-group", _set("cloudwatch_logs.log_group_name", "/org/trail"), "aws_cloudwatch_log_group.cloudtrail"),
     ("key", _no_key, "aws_kms_key.cloudtrail"),
 ]  # fmt: skip
+GUARDED = ["bucket", "log-group", "key"]  # what OTG040 answers with `terraform state rm`; key last
+
+Outcome = PlanSummary | TerraformRunError
 
 
-@pytest.mark.parametrize(("case", "edit", "address"), REFUSED, ids=[c[0] for c in REFUSED])
+@dataclass(frozen=True)
+class Planned:
+    """Every change's verdicts, and every plan made of it (by job name), made concurrently."""
+
+    verdicts: dict[str, Verdicts]
+    forget: dict[str, str]  # the addresses OTG040's fix tells to forget, "" if it names none
+    plans: dict[str, Outcome]
+
+
+@pytest.fixture(scope="module")
+def planned(applied: Applied) -> Planned:
+    """Every plan the tests judge, made once (each over its own copy of the applied state)."""
+    verdicts = {case: _verdicts(applied, edit, case) for case, edit, _ in REFUSED}
+    verdicts["allowed"] = _verdicts(applied, _allowed, "allowed")
+    forget = {}
+    for case in GUARDED:
+        match = next((FORGET.search(f.fix) for f in verdicts[case].findings), None)
+        forget[case] = match[1] if match else ""
+    jobs: dict[str, tuple[Path, bool, str]] = {
+        **{f"verdict-{case}": (verdicts[case].module, False, "") for case, _, _ in REFUSED},
+        # The key's block is gone, guard and all: its verdict plan is already the guarded one.
+        **{f"guarded-{case}": (verdicts[case].module, True, "") for case in GUARDED[:-1]},
+        **{f"forget-{case}": (verdicts[case].module, True, forget[case]) for case in GUARDED},
+        "allowed": (verdicts["allowed"].module, True, ""),
+    }
+
+    def job(name: str) -> Outcome:
+        module, keep_guards, addresses = jobs[name]
+        try:
+            return _plan(applied, module, name, keep_guards=keep_guards, forget=addresses)
+        except TerraformRunError as exc:
+            return exc
+
+    # One at a time unless ORGTRAIL_TF_JOBS says otherwise: on 2 cores the provider's start is
+    # CPU-bound, so concurrent plans gained nothing measurable against one moto server.
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("ORGTRAIL_TF_JOBS", 1))) as pool:
+        plans = dict(zip(jobs, pool.map(job, jobs), strict=True))
+    return Planned(verdicts, forget, plans)
+
+
+def _summary(planned: Planned, job: str) -> PlanSummary:
+    outcome = planned.plans[job]
+    if isinstance(outcome, TerraformRunError):
+        pytest.fail(f"{job}: {str(outcome)[-4000:]}")
+    return outcome
+
+
+@pytest.mark.parametrize(
+    ("case", "address"), [(c, a) for c, _, a in REFUSED], ids=[c for c, _, _ in REFUSED]
+)
 def test_terraform_destroys_exactly_what_otg040_computes(
-    applied: Applied, case: str, edit: Callable[[dict[str, Any]], None], address: str
+    planned: Planned, case: str, address: str
 ) -> None:
-    verdicts = _verdicts(applied, edit, f"verdict-{case}")
+    verdicts = planned.verdicts[case]
     assert [f.address for f in verdicts.findings] == [address]
-    plan = _plan(applied, verdicts.module, f"verdict-{case}", keep_guards=False)
+    plan = _summary(planned, f"verdict-{case}")
     assert _destroyed(plan) == verdicts.expected, plan.counts()
     assert address in _destroyed(plan)
 
 
-@pytest.mark.parametrize(
-    ("case", "edit", "address"),
-    [c for c in REFUSED if c[0] != "trail"],
-    ids=[c[0] for c in REFUSED if c[0] != "trail"],
-)
+@pytest.mark.parametrize("case", GUARDED)
 def test_the_printed_way_through_plans_and_keeps_what_holds_logs(
-    applied: Applied, case: str, edit: Callable[[dict[str, Any]], None], address: str
+    planned: Planned, case: str
 ) -> None:
     """prevent_destroy kept; `terraform state rm` as OTG040 prints it; then the plan works."""
-    verdicts = _verdicts(applied, edit, f"forget-{case}")
-    (finding,) = verdicts.findings
-    match = FORGET.search(finding.fix)
-    assert match, finding.fix
-    forgotten = set(match[1].split())
-    if case != "key":  # a removed block carries no guard: Terraform would destroy the key
-        with pytest.raises(TerraformRunError, match="Instance cannot be destroyed"):
-            _plan(applied, verdicts.module, f"guarded-{case}", keep_guards=True)
-    plan = _plan(applied, verdicts.module, f"forget-{case}", keep_guards=True, forget=match[1])
+    assert planned.forget[case], planned.verdicts[case].findings
+    forgotten = set(planned.forget[case].split())
+    guarded = planned.plans[f"guarded-{case}" if case != "key" else "verdict-key"]
+    if case == "key":  # a removed block carries no guard: Terraform would destroy the key
+        assert isinstance(guarded, PlanSummary), str(guarded)[-4000:]
+        assert "aws_kms_key.cloudtrail" in guarded.deletes
+    else:
+        assert isinstance(guarded, TerraformRunError), "the guard stops the plan"
+        assert "Instance cannot be destroyed" in str(guarded), str(guarded)[-4000:]
+    plan = _summary(planned, f"forget-{case}")
     assert not _destroyed(plan) & forgotten, plan.counts()
-    assert _destroyed(plan) == verdicts.expected - forgotten, plan.counts()
+    assert _destroyed(plan) == planned.verdicts[case].expected - forgotten, plan.counts()
 
 
-def test_a_change_otg040_lets_through_destroys_nothing(applied: Applied) -> None:
-    def edit(data: dict[str, Any]) -> None:
-        data["cloudwatch_logs"]["retention_in_days"] = 731
-        data["trail"]["s3_key_prefix"] = "ct"
-
-    verdicts = _verdicts(applied, edit, "allowed")
+def test_a_change_otg040_lets_through_destroys_nothing(planned: Planned) -> None:
+    verdicts = planned.verdicts["allowed"]
     assert verdicts.findings == [] and verdicts.expected == set()
-    plan = _plan(applied, verdicts.module, "allowed", keep_guards=True)
+    plan = _summary(planned, "allowed")
     assert _destroyed(plan) == set(), plan.counts()
     assert "aws_cloudtrail.org" in plan.updates
