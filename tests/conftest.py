@@ -47,3 +47,20 @@ def checkov(request: pytest.FixtureRequest) -> Path:
             reporter.write_line(f"checkov: {message}")
 
     return checkov_or_skip(show, os.environ)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the real-Terraform runs now, in the background (tests/support/terraform_suite.py).
+
+    They mostly wait on the provider, so the rest of the suite runs meanwhile; without
+    terraform and a provider mirror, or with none of those tests selected, this does nothing.
+    """
+    from support import terraform_suite
+
+    terraform_suite.start(session)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from support import terraform_suite
+
+    terraform_suite.stop()

@@ -3,7 +3,8 @@
 What users apply is the committed ``output/<config>/``, so that is what runs: ``init`` (offline,
 from the provider mirror), ``validate``, ``plan``, ``show -json``, ``apply`` and a second
 ``plan -detailed-exitcode`` that must find nothing to do (the perpetual-diff check). Each module
-has its own moto server process and temporary folder; the modules run concurrently, because
+has its own moto server process and temporary folder; the modules run concurrently and start at
+the end of collection, while the rest of the suite runs (support/terraform_suite.py), because
 Terraform mostly waits (the provider's own lifecycle-configuration wait is ≈55 s, on AWS too).
 
 Skipped, with the reason, where ``terraform`` or a provider mirror is missing
@@ -13,26 +14,17 @@ adaptation to the mirror's older provider and each moto patch is printed in the 
 
 from __future__ import annotations
 
-import os
+import json
 import sys
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SHIPPED_CONFIGS
-from support.aws_emulator import Emulator
-from support.terraform_run import (
-    ModuleRun,
-    ProviderSchema,
-    TfFile,
-    Tools,
-    provider_schema,
-    run_module,
-    tools_or_skip,
-)
+from support import terraform_suite
+from support.aws_emulator import console_bucket_policy
+from support.terraform_run import PlanSummary, TfFile, tools_or_skip
+from support.terraform_suite import Outcome
 
 from generator.config.loader import load_config
 
@@ -40,83 +32,29 @@ pytestmark = pytest.mark.terraform
 
 NAMES = [path.stem for path in SHIPPED_CONFIGS]
 ADOPTING = [path.stem for path in SHIPPED_CONFIGS if load_config(path).adopt is not None]
-GREENFIELD = [name for name in NAMES if name not in ADOPTING]
-
-
-@dataclass
-class Outcome:
-    """One module's run, or the command that failed and its output."""
-
-    run: ModuleRun | None
-    error: str | None
-    patches: list[str]
-
-    def completed(self) -> ModuleRun:
-        if self.run is None:
-            pytest.fail(self.error or "the module did not run")
-        return self.run
-
-
-def _run(name: str, workdir: Path, tools: Tools, schema: ProviderSchema) -> Outcome:
-    config_path = ROOT / "configs" / f"{name}.yaml"
-    folder = workdir / name
-    folder.mkdir(parents=True)
-    emulator = Emulator(config_path, folder / "moto.log")
-    try:
-        with emulator as seeded:
-            environment = seeded.environment(load_config(config_path).trail.home_region)
-            run = run_module(
-                tools,
-                schema,
-                ROOT / "output" / name,
-                folder,
-                environment,
-                seeded.url,
-                apply=True,
-            )
-        return Outcome(run, None, emulator.patches)
-    except RuntimeError as exc:  # AdaptError, TerraformRunError, a server that did not start
-        return Outcome(None, f"{name}: {exc}", emulator.patches)
 
 
 @pytest.fixture(scope="session")
-def terraform_runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Outcome]:
-    """All shipped modules, run once per session, concurrently; the summary is printed."""
+def terraform_runs(request: pytest.FixtureRequest) -> dict[str, Outcome]:
+    """The selected modules' runs (begun at collection, see support/terraform_suite.py)."""
     tools = tools_or_skip()
+    runs = terraform_suite.start(request.session)
+    assert runs is not None
+    outcomes = runs.outcomes()
     show = _printer(request)
-    workdir = tmp_path_factory.mktemp("terraform")
-    started = time.monotonic()
-    schema = provider_schema(tools, workdir)
     show(
-        f"terraform {tools.terraform}, hashicorp/aws {tools.provider_version} from {tools.mirror}"
-        f" (schema read in {time.monotonic() - started:.1f}s)"
+        f"terraform {tools.terraform}, hashicorp/aws {tools.provider_version} from "
+        f"{tools.mirror} (schema read in {runs.schema_seconds:.1f}s)"
     )
-    names = _selected(request) or NAMES
-    jobs = int(os.environ.get("ORGTRAIL_TF_JOBS", len(names)))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {name: pool.submit(_run, name, workdir, tools, schema) for name in names}
-        outcomes = {name: future.result() for name, future in futures.items()}
     patches = sorted({p for outcome in outcomes.values() for p in outcome.patches})
     show(f"moto patched in each server process: {'; '.join(patches)}")
     for name, outcome in outcomes.items():
         show(outcome.run.report() if outcome.run else f"{name}: FAILED (see the test)")
-    show(f"all modules: {time.monotonic() - started:.1f}s wall, {jobs} at a time")
-    return outcomes
-
-
-def _selected(request: pytest.FixtureRequest) -> list[str]:
-    """The modules the selected tests ask for (``-k example`` runs that module only)."""
-    return sorted(
-        {
-            str(item.callspec.params["name"])
-            for item in request.session.items
-            if isinstance(item, pytest.Function)
-            and item.module is sys.modules[__name__]
-            and hasattr(item, "callspec")
-        }
+    show(
+        f"all modules: {runs.wall:.1f}s wall from the end of collection, {runs.jobs} at a time"
+        + (f"; folders kept in {runs.workdir}" if runs.workdir.exists() else "")
     )
+    return outcomes
 
 
 def _printer(request: pytest.FixtureRequest) -> Callable[[str], None]:
@@ -166,6 +104,31 @@ def test_adopting_plan_imports_every_adopted_object_and_changes_it_in_place(
     assert sorted(plan.imports) == sorted(expected)
     assert not expected & set(plan.creates), "an adopted object would be created anew"
     assert expected <= set(plan.updates) | set(plan.unchanged)
+
+
+@pytest.mark.parametrize("name", ADOPTING)
+def test_adopting_plan_keeps_every_statement_the_console_wrote_in_the_bucket_policy(
+    terraform_runs: dict[str, Outcome], name: str
+) -> None:
+    """The seeded bucket carries the console's policy (UUID Sids, ``AWS:SourceArn``); the
+    planned policy must still hold each of those statements, or a trail loses its grant."""
+    config = load_config(ROOT / "configs" / f"{name}.yaml")
+    assert config.adopt is not None and config.adopt.bucket is not None
+    assert config.adopt.trail is not None
+    if "policy" not in config.adopt.bucket.configurations:
+        pytest.skip(f"{name} adopts no bucket policy")
+    run = terraform_runs[name].completed()
+    run.reached("plan")
+    assert run.plan_json is not None
+    planned = json.loads(PlanSummary.after(run.plan_json, "aws_s3_bucket_policy.logs")["policy"])
+    console = console_bucket_policy(
+        config.bucket.name,
+        config.adopt.trail.arn,
+        config.organization.management_account_id,
+        config.organization.id,
+    )
+    for statement in console["Statement"]:
+        assert statement in planned["Statement"], statement["Sid"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +134,11 @@ def member_accounts(config: Config) -> list[str]:
 
 
 def seed(url: str, config: Config) -> Seeded:
-    """Make what the config says exists before the module is applied; return the user's keys."""
+    """Make what the config says exists before the module is applied; return the user's keys.
+
+    Not made: an existing key (``kms.key_arn``; moto cannot create a key with a given id) and
+    the state bucket of ``backend`` (the run replaces the backend by a local one).
+    """
     management = config.organization.management_account_id
     home = config.trail.home_region
     iam = account_client(url, "iam", management, home)
@@ -184,6 +188,11 @@ def seed(url: str, config: Config) -> Seeded:
     for endpoint in _sqs_endpoints(config):
         _, _, _, region, account, name = endpoint.split(":")
         account_client(url, "sqs", account, region).create_queue(QueueName=name)
+    if config.monitoring is not None and config.monitoring.notifications.existing_topic_arn:
+        _, _, _, region, account, name = config.monitoring.notifications.existing_topic_arn.split(
+            ":"
+        )
+        account_client(url, "sns", account, region).create_topic(Name=name)
 
     if config.adopt is not None:
         seed_console_trail(seeded, config)
@@ -612,9 +621,12 @@ def serve(config_path: Path, stdin: IO[str], stdout: IO[str]) -> None:
 class Emulator:
     """A seeded moto server in a child process, for one module (``with Emulator(config):``)."""
 
-    def __init__(self, config_path: Path, log: Path) -> None:
+    def __init__(
+        self, config_path: Path, log: Path, environ: Mapping[str, str] = os.environ
+    ) -> None:
         self.config_path = config_path
         self.log = log
+        self.environ = dict(environ)
         self.patches: list[str] = []
         self._process: subprocess.Popen[str] | None = None
         self.seeded: Seeded | None = None
@@ -622,8 +634,10 @@ class Emulator:
     def __enter__(self) -> Seeded:
         support = Path(__file__).resolve().parent
         env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(support.parent), os.environ.get("PYTHONPATH", "")]),
+            **self.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(support.parent), self.environ.get("PYTHONPATH", "")]
+            ),
         }
         for name in [n for n in env if n.startswith("AWS_") or n == "MOTO_ACCOUNT_ID"]:
             del env[name]

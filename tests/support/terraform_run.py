@@ -14,6 +14,16 @@ resource types, arguments and blocks that provider does not know - read from its
 (``depends_on`` entries, ``import`` blocks, outputs). Each change is recorded in
 :attr:`Adaptation.changes` and printed by the tests; anything else that fails is a real failure.
 
+Use from a test (what tests/support/terraform_suite.py does for the shipped modules)::
+
+    tools = tools_or_skip()
+    with Emulator(config_path, tmp_path / "moto.log") as seeded:      # support/aws_emulator.py
+        ws = Workspace(tools, provider_schema(tools, tmp_path), tmp_path / "ws",
+                       seeded.environment(home_region), seeded.url)
+        ws.load(module_dir); ws.init(); ws.apply(ws.plan())
+        ws.load(renamed_module_dir); plan = ws.plan()              # against what was applied
+        assert "aws_cloudtrail.org" in plan.summary.replaces
+
 Reading HCL: the module is ``terraform fmt``-clean generated text, and removals must leave every
 other byte as it was, so :func:`parse_items` finds statement spans (attributes and blocks, with
 strings, heredocs and comments masked) instead of re-serialising a parsed tree.
@@ -57,6 +67,7 @@ EMULATED_SERVICES = (
     "sts",
 )
 OVERRIDE_FILE = "zz_emulator_override.tf"
+EMULATOR_RETRIES = 2
 UPSTREAM = "hashicorp/aws 6.66.0 (tests/data/aws-provider-schema-subset.json)"
 
 # Terraform's own arguments and blocks, which no provider schema lists.
@@ -159,11 +170,13 @@ def cli_config(tools: Tools, folder: Path) -> Path:
     return path
 
 
-def base_environment(tools: Tools, folder: Path) -> dict[str, str]:
+def base_environment(
+    tools: Tools, folder: Path, environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
     """The environment every terraform command runs in: offline, no AWS config of the user."""
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in environ.items()
         if not key.startswith(("AWS_", "TF_")) and key != "CHECKPOINT_DISABLE"
     }
     env.update(
@@ -684,7 +697,11 @@ def write_override(module: Path, endpoint: str, has_backend: bool) -> list[str]:
     """Point every provider block at the emulator; a local backend replaces a remote one.
 
     Credential and account-id validation stay on: ``allowed_account_ids`` is really checked
-    against the emulator's GetCallerIdentity. Returns one line per change, for the test output.
+    against the emulator's GetCallerIdentity. ``max_retries`` is small, so that a call moto
+    does not implement (HTTP 500) fails within seconds instead of retrying for minutes, but not
+    1: under load the provider's client now and then loses a response of the local server
+    ("use of closed network connection", seen on DescribeAlarms), which one retry absorbs.
+    Returns one line per change, for the test output.
     """
     services = "".join(f"    {name:<13} = {json.dumps(endpoint)}\n" for name in EMULATED_SERVICES)
     blocks, changes = [], []
@@ -696,7 +713,7 @@ def write_override(module: Path, endpoint: str, has_backend: bool) -> list[str]:
             "  s3_use_path_style       = true\n"
             "  skip_metadata_api_check = true\n"
             "  skip_region_validation  = true\n"
-            "  max_retries             = 1\n"
+            f"  max_retries             = {EMULATOR_RETRIES}\n"
             f"  endpoints {{\n{services}  }}\n"
             "}\n"
         )
@@ -792,6 +809,14 @@ class PlanSummary:
             tuple(by["no-op"]),
         )
 
+    @staticmethod
+    def after(plan: Mapping[str, Any], address: str) -> Mapping[str, Any]:
+        """The planned values of one resource (``change.after``) in ``show -json`` output."""
+        for change in plan.get("resource_changes", []):
+            if change["address"] == address:
+                return dict(change["change"]["after"] or {})
+        raise KeyError(f"{address} is not in the plan")
+
     def counts(self) -> str:
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update in place, "
@@ -828,10 +853,11 @@ class Workspace:
         folder: Path,
         aws_environment: Mapping[str, str],
         endpoint: str,
+        environ: Mapping[str, str] = os.environ,
     ) -> None:
         self.tools, self.schema, self.folder, self.endpoint = tools, schema, folder, endpoint
         folder.mkdir(parents=True, exist_ok=True)
-        self.env = {**base_environment(tools, folder), **aws_environment}
+        self.env = {**base_environment(tools, folder, environ), **aws_environment}
         self.seconds: dict[str, float] = {}
         self.log: list[str] = []
         self._plans = 0
@@ -921,6 +947,7 @@ class ModuleRun:
     changes: list[str] = field(default_factory=list)
     removed_imports: list[str] = field(default_factory=list)
     plan: PlanSummary | None = None
+    plan_json: Mapping[str, Any] | None = None  # ``show -json`` of the first plan
     plan_exit: int | None = None
     applied: bool = False
     second_plan_exit: int | None = None
@@ -962,6 +989,7 @@ def run_module(
     *,
     apply: bool,
     targets: Iterable[str] = (),
+    environ: Mapping[str, str] = os.environ,
 ) -> ModuleRun:
     """init, validate, plan (saved), show -json; with ``apply``, apply it and plan again.
 
@@ -970,7 +998,7 @@ def run_module(
     already been made and recorded; each test checks the steps it needs with ``reached``.
     """
     run = ModuleRun(module.name)
-    workspace = Workspace(tools, schema, workdir / module.name, aws_environment, endpoint)
+    workspace = Workspace(tools, schema, workdir / module.name, aws_environment, endpoint, environ)
     run.seconds, run.log = workspace.seconds, workspace.log
     adaptation = workspace.load(module)
     run.changes, run.removed_imports = adaptation.changes, adaptation.removed_imports
@@ -981,7 +1009,7 @@ def run_module(
         workspace.validate()
         run.failed_step = "plan"
         first = workspace.plan(targets=targets)
-        run.plan, run.plan_exit = first.summary, first.exit_code
+        run.plan, run.plan_json, run.plan_exit = first.summary, first.raw, first.exit_code
         if apply:
             run.failed_step = "apply"
             workspace.apply(first)
