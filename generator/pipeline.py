@@ -12,6 +12,7 @@ from pathlib import Path
 
 from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import RULES, Facts, Finding, run_rules
+from generator.check.preflight.evidence import allowed_replacements
 from generator.config.loader import load_config
 from generator.config.model import Config
 from generator.errors import PreflightError
@@ -21,7 +22,7 @@ from generator.render import policies
 from generator.render.adoption import adoption_warnings
 from generator.render.arns import Arns
 from generator.render.engine import render_module
-from generator.render.views import ModuleView, lifecycle_notes, monitoring_notes
+from generator.render.views import LOG_GROUP, ModuleView, lifecycle_notes, monitoring_notes
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Module:
     config: Config
     files: dict[str, str]
     parsed: ParsedModule
+    notes: tuple[str, ...] = ()  # what an allowed replacement destroys, and how to plan it
 
     @property
     def warnings(self) -> list[str]:
@@ -70,6 +72,7 @@ class Module:
         result += lifecycle_notes(config)
         result += adoption_warnings(config)
         result += monitoring_notes(config)
+        result += self.notes
         return result
 
     @property
@@ -89,19 +92,24 @@ def check_module(
     previous: ParsedModule | None = None,
     allow_replace: Collection[str] = (),
     parsed: ParsedModule | None = None,
+    allow_shorter_retention: Collection[str] = (),
 ) -> tuple[ParsedModule, list[Finding]]:
     """Re-parse rendered files (unless ``parsed`` is given) and run every preflight rule.
 
     ``previous`` is the module already in the output folder: the rules compare against it so
-    that a regeneration cannot silently replace what holds the logs.
+    that a regeneration cannot silently replace what holds the logs, nor shorten how long they
+    are kept. An adopted log group's retention (``adopt:``) is compared too, output or not.
     """
     parsed = parsed if parsed is not None else ParsedModule.parse(files)
+    adopted = config.adopt.log_group if config.adopt else None
     facts = Facts(
         Arns.of(config),
         previous,
         frozenset(allow_replace),
         config.log_archive.account_id if config.log_archive else None,
         config.delegated_admin.account_id if config.delegated_admin else None,
+        allow_shorter_retention=frozenset(allow_shorter_retention),
+        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
     )
     return parsed, run_rules(parsed, facts)
 
@@ -132,26 +140,33 @@ def previous_module(
 
 
 def build(
-    path: Path, output_root: Path | None = None, allow_replace: Collection[str] = ()
+    path: Path,
+    output_root: Path | None = None,
+    allow_replace: Collection[str] = (),
+    allow_shorter_retention: Collection[str] = (),
 ) -> Module:
     """Load, validate, render, re-parse and preflight one config; raise on any failure.
 
     ``output_root`` is the ``--output-dir`` the user chose, named in the headers' re-run hint.
     The module already in its folder (``output_root`` or the default root, ``/<stem>/``) is
-    the previous output the evidence rule (OTG040) compares against; ``allow_replace`` names
-    the addresses the user lets this run replace or remove.
+    the previous output the evidence rules (OTG040, OTG042) compare against; ``allow_replace``
+    names the addresses the user lets this run replace or remove, ``allow_shorter_retention``
+    those whose retention it may shorten.
     """
     config = load_config(path)
     files = render_module(config, source_name(path), rerun_command(path, output_root))
     root = output_root if output_root is not None else default_output_root(path)
     parsed = ParsedModule.parse(files)
     previous = previous_module(root / path.stem, files, parsed)
-    parsed, findings = check_module(config, files, previous, allow_replace, parsed)
+    parsed, findings = check_module(
+        config, files, previous, allow_replace, parsed, allow_shorter_retention
+    )
     if findings:
         lines = [f"{path}: {len(findings)} preflight check(s) failed; nothing was written:"]
         lines += [str(finding) for finding in findings]
         raise PreflightError("\n".join(lines))
-    return Module(path.stem, config, files, parsed)
+    notes = tuple(allowed_replacements(parsed, previous, allow_replace))
+    return Module(path.stem, config, files, parsed, notes)
 
 
 def rule_count() -> int:

@@ -31,6 +31,8 @@ ROLE_POLICY = "aws_iam_role_policy.cloudtrail_cloudwatch"
 KMS_KEY = "aws_kms_key.cloudtrail"
 KEY_DOC = "data.aws_iam_policy_document.cloudtrail_kms"
 LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
+LIFECYCLE = "aws_s3_bucket_lifecycle_configuration.logs"
+OBJECT_LOCK = "aws_s3_bucket_object_lock_configuration.logs"
 # Our Sids name the trail; the console's (AWSCloudTrailAclCheck20150319, ...) must never appear.
 ACL_SID = "CloudTrailOrgTrailAclCheck"
 MGMT_WRITE_SID = "CloudTrailOrgTrailWriteManagementAccount"
@@ -128,6 +130,7 @@ def _already_enabled(data: dict[str, Any]) -> None:
 
 def _adopted(data: dict[str, Any]) -> None:
     data["organization"]["cloudtrail_trusted_access"] = "adopt"
+    data["cloudwatch_logs"]["retention_in_days"] = 0  # the console's log group never expires
     data["adopt"] = {
         "trail": {
             "arn": TRAIL_ARN,
@@ -145,6 +148,10 @@ def _adopted(data: dict[str, Any]) -> None:
         "role": {"name": DELIVERY_ROLE, "inline_policy": CONSOLE_ROLE_POLICY},
         "key": {"arn": KEY_ARN, "alias": "alias/org-trail"},
     }
+
+
+def _object_lock(data: dict[str, Any]) -> None:
+    data["bucket"]["object_lock"] = {"mode": "COMPLIANCE", "days": 365}
 
 
 def _existing_topic(data: dict[str, Any]) -> None:
@@ -177,6 +184,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "aws_cn": _home("cn-north-1", "cn-northwest-1"),
     "aws_us_gov": _home("us-gov-west-1", "us-gov-east-1"),
     "adopted": _adopted,
+    "object_lock": _object_lock,
     "monitoring_existing_topic": _existing_topic,
     "monitoring_custom": _custom_monitoring,
     "monitoring_queries_only": _queries_only,
@@ -805,6 +813,72 @@ EVIDENCE_BREAKS = [
         (("OTG040", "logs.tf", LOG_GROUP),),
         ("log_group_class changes", "every event stored"),
         f"--allow-replace {LOG_GROUP}",
+        against_previous=True,
+    ),
+    # OTG042: what exists keeps its retention. 0 (or unset) means never expire.
+    Break(
+        "log_group_retention_shortened",
+        "logs.tf",
+        set_attribute("retention_in_days", "365", "30"),
+        (("OTG042", "logs.tf", LOG_GROUP),),
+        ("from 365 days to 30 days", "PutRetentionPolicy", "older than 30 days", "if this module"),
+        f"--allow-shorter-retention {LOG_GROUP}",
+        against_previous=True,
+    ),
+    Break(
+        "adopted_log_group_given_a_retention",
+        "logs.tf",
+        set_attribute("retention_in_days", "0", "365"),
+        (("OTG042", "logs.tf", LOG_GROUP),),
+        ("from never expire to 365 days", "adopt.log_group.retention_in_days", "older than 365"),
+        "set adopt.log_group.retention_in_days to 365",
+        variant="adopted",
+        why="one finding although the output folder and adopt: both say never expire",
+        against_previous=True,
+    ),
+    Break(
+        "lifecycle_expiration_introduced",
+        "s3.tf",
+        replace(
+            "      days_after_initiation = 7\n    }\n",
+            "      days_after_initiation = 7\n    }\n\n    expiration {\n      days = 90\n    }\n",
+        ),
+        (("OTG042", "s3.tf", LIFECYCLE),),
+        ("expiration changes from never expire to 90 days", "older than 90 days"),
+        f"--allow-shorter-retention {LIFECYCLE}",
+        against_previous=True,
+    ),
+    Break(
+        "noncurrent_version_expiration_introduced",
+        "s3.tf",
+        replace(
+            "      days_after_initiation = 7\n    }\n",
+            "      days_after_initiation = 7\n    }\n\n"
+            "    noncurrent_version_expiration {\n      noncurrent_days = 30\n    }\n",
+        ),
+        (("OTG042", "s3.tf", LIFECYCLE),),
+        ("noncurrent_version_expiration changes from never expire to 30 days", "permanently"),
+        "keep bucket.lifecycle.noncurrent_version_expiration_days unset",
+        against_previous=True,
+    ),
+    Break(
+        "object_lock_retention_shortened",
+        "s3.tf",
+        set_attribute("days", "365", "30"),
+        (("OTG042", "s3.tf", OBJECT_LOCK),),
+        ("from COMPLIANCE 365 days to COMPLIANCE 30 days", "after 30 days", "retain-until"),
+        f"--allow-shorter-retention {OBJECT_LOCK}",
+        variant="object_lock",
+        against_previous=True,
+    ),
+    Break(
+        "object_lock_weakened_to_governance",
+        "s3.tf",
+        replace('mode = "COMPLIANCE"', 'mode = "GOVERNANCE"'),
+        (("OTG042", "s3.tf", OBJECT_LOCK),),
+        ("to GOVERNANCE 365 days", "s3:BypassGovernanceRetention"),
+        "keep bucket.object_lock: {mode: COMPLIANCE, days: 365}",
+        variant="object_lock",
         against_previous=True,
     ),
 ]

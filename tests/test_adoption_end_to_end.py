@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from support.aws_emulator import Emulator, Seeded, console_bucket_policy
+from support.aws_emulator import Emulator, Seeded, live_bucket_policy
 from support.terraform_run import (
     Plan,
     TerraformRunError,
@@ -171,13 +171,10 @@ def _add_out_of_band_statement(seeded: Seeded, walkthrough: Config) -> list[dict
     assert adopt is not None and adopt.bucket is not None and adopt.trail is not None
     s3 = seeded.client("s3", walkthrough.trail.home_region)
     live = json.loads(s3.get_bucket_policy(Bucket=adopt.bucket.name)["Policy"])
-    expected = console_bucket_policy(
-        adopt.bucket.name,
-        adopt.trail.arn,
-        walkthrough.organization.management_account_id,
-        walkthrough.organization.id,
-    )
+    # The console's statements as the shipped walkthrough keeps them (UUID Sids, AWS:SourceArn).
+    expected = live_bucket_policy(walkthrough)
     assert live == expected, "the emulator no longer seeds the console's policy"
+    assert all("-" in statement["Sid"] for statement in expected["Statement"])
     live["Statement"].append(OUT_OF_BAND)
     s3.put_bucket_policy(Bucket=adopt.bucket.name, Policy=json.dumps(live))
     return list(expected["Statement"])

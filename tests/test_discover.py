@@ -688,3 +688,20 @@ def test_other_accounts_credentials_adopt_only_the_trail(
     text = path.read_text(encoding="utf-8")
     assert "Read with credentials of account 999999999999" in text
     assert "# Not adopted: not read: the credentials are not the management account's." in text
+
+
+def test_a_never_expiring_log_group_is_kept_never_expiring(org_only: Any, tmp_path: Path) -> None:
+    """The console's log group has no retention: discover keeps 0, so no event is deleted.
+
+    A config with any finite retention would be refused (OTG042): build() passing is the proof.
+    """
+    _existing_trail(org_only, policy=True)
+    code, path = discover(tmp_path)
+    assert code == 0
+    module = build(path)
+    assert module.config.adopt is not None and module.config.adopt.log_group is not None
+    assert module.config.adopt.log_group.retention_in_days is None
+    assert module.config.cloudwatch_logs is not None
+    assert module.config.cloudwatch_logs.retention_in_days == 0
+    group = module.parsed.get("aws_cloudwatch_log_group.cloudtrail")
+    assert group is not None and group.body["retention_in_days"] == 0

@@ -42,6 +42,15 @@ def add_module_arguments(parser: argparse.ArgumentParser) -> None:
         help="let this run replace or remove a resource that holds logs (the trail, bucket, log "
         "group or key, e.g. aws_cloudtrail.org after a trail rename); repeat for several",
     )
+    parser.add_argument(
+        "--allow-shorter-retention",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="let this run shorten how long stored logs are kept, which deletes the older ones "
+        "at apply (a log group's retention_in_days, the bucket's lifecycle expiration, its "
+        "Object Lock retention; e.g. aws_cloudwatch_log_group.cloudtrail); repeat for several",
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ def build_all(
     configs: list[Path],
     output_root: Path | None,
     allow_replace: list[str] | None = None,
+    allow_shorter_retention: list[str] | None = None,
     *,
     warn: bool = True,
 ) -> list[Target]:
@@ -96,7 +106,7 @@ def build_all(
     failures: list[UserError] = []
     for config in configs:
         try:
-            module = build(config, output_root, allow_replace or ())
+            module = build(config, output_root, allow_replace or (), allow_shorter_retention or ())
         except UserError as exc:
             failures.append(exc)
             continue

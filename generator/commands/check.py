@@ -80,7 +80,13 @@ def run(args: argparse.Namespace) -> int:
     from generator.commands._modules import build_all, regenerate_command
 
     status = EXIT_OK
-    targets = build_all(args.configs, args.output_dir, args.allow_replace, warn=False)
+    targets = build_all(
+        args.configs,
+        args.output_dir,
+        args.allow_replace,
+        args.allow_shorter_retention,
+        warn=False,
+    )
     for target in targets:
         command = regenerate_command(args, target.config)
         warnings = len(target.module.warnings)

@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.check:
         return check.run(args)
-    targets = build_all(args.configs, args.output_dir, args.allow_replace)
+    targets = build_all(
+        args.configs, args.output_dir, args.allow_replace, args.allow_shorter_retention
+    )
     plans = [(target, output.plan(target.directory, target.module.files)) for target in targets]
     for target, change in plans:
         output.apply(target.directory, change)

@@ -35,7 +35,6 @@
 #     statement it has today is removed at apply (discover lists them as drift)
 # aws_cloudwatch_log_group.cloudtrail (aws-cloudtrail-logs-444455556666-7a6b5c4d) is imported,
 #   then changed in place:
-#   retention_in_days: 0 -> 365
 #   kms_key_id: (none) -> the new key aws_kms_key.cloudtrail
 #   deletion_protection_enabled: -> true (if it is not on already)
 # aws_iam_role.cloudtrail_cloudwatch (CloudTrailRoleForCloudWatchLogs_management-events) is

@@ -7,7 +7,7 @@
 
 resource "aws_cloudwatch_log_group" "cloudtrail" {
   name                        = "aws-cloudtrail-logs-444455556666-7a6b5c4d"
-  retention_in_days           = 365
+  retention_in_days           = 0
   kms_key_id                  = aws_kms_key.cloudtrail.arn
   deletion_protection_enabled = true
 

@@ -8,8 +8,8 @@ small function registered with an id (OTG001...), so a test can break exactly on
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from generator.check.hcl_parse import ParsedModule
 from generator.render.arns import Arns
@@ -36,6 +36,9 @@ class Facts:
     ``arns``: the organization's identity and partition. ``previous``: the module already in
     the output folder (None when there is none), and ``allow_replace``: the addresses the user
     allowed a regeneration to replace or remove (``--allow-replace``).
+    ``allow_shorter_retention``: the addresses whose retention the user let this run shorten
+    (``--allow-shorter-retention``); ``adopted_retention``: for an adopted log group, its
+    address and the retention it has today (``adopt:``; 0 = never expire).
     """
 
     arns: Arns
@@ -43,6 +46,8 @@ class Facts:
     allow_replace: frozenset[str] = frozenset()
     log_archive_account: str | None = None  # owns the bucket and its key, when not management
     delegated_admin_account: str | None = None  # creates the trail, when not management
+    allow_shorter_retention: frozenset[str] = frozenset()
+    adopted_retention: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def bucket_account(self) -> str:

@@ -4,50 +4,123 @@ Why: changing a name in the config looks harmless in a diff, but for these resou
 cannot rename in place - it destroys the old one and creates another. A renamed trail leaves the
 whole organization unlogged in between; a renamed log group or bucket takes every stored event
 with it; a replaced key makes every log it encrypted unreadable. ``prevent_destroy`` does not
-help when the block itself changes address or disappears. So the new output is compared with
-the module already in the output folder, and such a change needs the user to name the resource
-(``--allow-replace ADDRESS``).
+help when the block itself changes address or disappears. A shorter retention deletes stored
+events just as surely, and the plan shows it only as an in-place change. So the new output is
+compared with the module already in the output folder (and with what the config's ``adopt:``
+section says exists today), and such a change needs the user to name the resource
+(``--allow-replace ADDRESS``, ``--allow-shorter-retention ADDRESS``).
+
+The previous output is what orgtrail-gen wrote, not what is deployed: the messages say "if this
+module was applied", because only the state knows.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, nested
 from generator.check.preflight import Facts, Finding, rule
 
+# ForceNew (or RequiresReplace) arguments of every resource type the generator emits, read in
+# hashicorp/terraform-provider-aws internal/service/...: cloudtrail/trail.go,
+# organization_delegated_admin_account.go; s3/bucket.go and each bucket_*.go (``bucket``);
+# logs/group.go, metric_filter.go (query_definition.go has none: its name changes in place);
+# cloudwatch/metric_alarm.go; kms/key.go, alias.go; sns/topic.go, topic_policy.go,
+# topic_subscription.go; iam/role.go, role_policy.go; organizations/aws_service_access.go.
+_S3_SETTINGS = (
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_object_lock_configuration",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_policy",
+)
+FORCE_NEW: dict[str, tuple[str, ...]] = {
+    "aws_cloudtrail": ("name",),
+    "aws_cloudtrail_organization_delegated_admin_account": ("account_id",),
+    "aws_s3_bucket": ("bucket", "object_lock_enabled"),
+    **{setting: ("bucket",) for setting in _S3_SETTINGS},
+    "aws_cloudwatch_log_group": ("name", "log_group_class"),
+    "aws_cloudwatch_log_metric_filter": ("name", "log_group_name"),
+    "aws_cloudwatch_metric_alarm": ("alarm_name",),
+    "aws_kms_key": ("customer_master_key_spec", "key_usage", "multi_region"),
+    "aws_kms_alias": ("name",),
+    "aws_sns_topic": ("name", "fifo_topic"),
+    "aws_sns_topic_policy": ("arn",),
+    "aws_sns_topic_subscription": ("topic_arn", "protocol", "endpoint"),
+    "aws_iam_role": ("name", "path"),
+    "aws_iam_role_policy": ("name", "role"),
+    "aws_organizations_aws_service_access": ("service_principal",),
+}
+
 
 @dataclass(frozen=True)
 class Stateful:
-    """A resource type whose replacement loses something, and its replacing (ForceNew) args."""
+    """A resource type whose replacement loses evidence, and what is lost."""
 
-    force_new: tuple[str, ...]
     loss: str
+    guarded: bool  # prevent_destroy: Terraform refuses the destroy even when allowed here
 
 
-# ForceNew arguments per terraform-provider-aws (internal/service/...: trail.go, bucket.go,
-# group.go, key.go), limited to what the generator can emit.
+# What replacing or removing one of these loses. Only keys that encrypt logs count (_log_keys).
 STATEFUL = {
     "aws_cloudtrail": Stateful(
-        ("name",),
         "the trail is deleted and created again: no account of the organization is logged in "
         "between, and the old trail's ARN no longer matches what readers and alarms expect",
+        guarded=False,
     ),
     "aws_s3_bucket": Stateful(
-        ("bucket", "object_lock_enabled"),
         "a new, empty bucket is created and Terraform tries to delete the old one with every "
         "log file in it",
+        guarded=True,
     ),
     "aws_cloudwatch_log_group": Stateful(
-        ("name", "log_group_class"),
-        "the log group is deleted with every event stored in it",
+        "the log group is deleted with every event stored in it", guarded=True
     ),
     "aws_kms_key": Stateful(
-        ("customer_master_key_spec", "key_usage", "multi_region"),
         "the key is scheduled for deletion: every log file and digest it encrypted becomes "
         "unreadable",
+        guarded=True,
+    ),
+    # Only on an existing bucket (create: false): a created bucket's policy goes with it.
+    "aws_s3_bucket_policy": Stateful(
+        "Terraform deletes the old bucket's whole policy - other trails' grants and every "
+        "statement this module never wrote included - and writes one on the new bucket",
+        guarded=True,
     ),
 }
+
+# What the replacement of a resource that stores nothing still costs, by type.
+COSTS = {
+    "aws_sns_topic": "the alarm topic is deleted and created again under a new ARN",
+    "aws_sns_topic_subscription": (
+        "each subscription is deleted and made again: an email recipient gets a new "
+        "confirmation mail, and until they confirm it the alarms reach nobody"
+    ),
+    "aws_sns_topic_policy": "set again on the new topic",
+    "aws_cloudwatch_metric_alarm": (
+        "deleted and created again: each alarm's state and history start over"
+    ),
+    "aws_kms_alias": (
+        "deleted and created under the new name: whatever names a key by its old alias fails"
+    ),
+    "aws_cloudwatch_log_metric_filter": (
+        "deleted and created again: events delivered in between are not counted"
+    ),
+    "aws_iam_role": "CloudTrail cannot deliver to CloudWatch Logs until the new role exists",
+    "aws_iam_role_policy": "CloudTrail cannot deliver to CloudWatch Logs until it is put again",
+}
+_SETTING_COST = (
+    "each is created on the new bucket, and removed from the old one unless Terraform forgets "
+    "it first"
+)
+
+_REFERENCE = re.compile(r"\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[A-Za-z_]")
 
 
 def _log_keys(module: ParsedModule) -> set[str]:
@@ -68,15 +141,191 @@ def _shown(value: object) -> str:
     return "(not set)" if value is None else str(value)
 
 
-def _finding(block: Block, problem: str) -> Finding:
+def _resources(module: ParsedModule) -> list[Block]:
+    return [block for block in module.blocks if block.kind == "resource"]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One resource of the previous output that the new one destroys, and why."""
+
+    old: Block
+    reason: str
+    removed: bool  # no longer generated (destroyed), rather than replaced
+    cause: str | None = None  # the replaced resource a ForceNew argument refers to
+    change: tuple[str, str] | None = None  # the literal (before, after) that forces it
+
+    @property
+    def type(self) -> str:
+        """The resource type, e.g. ``aws_s3_bucket``."""
+        return self.old.labels[0]
+
+
+def replacements(previous: ParsedModule, module: ParsedModule) -> dict[str, Replacement]:
+    """Every resource of ``previous`` that applying ``module`` over it would destroy.
+
+    A resource is replaced when one of its ForceNew arguments changes, or refers to a resource
+    that is itself replaced (its id or ARN is then new: Terraform replaces again, e.g. every
+    subscription of a replaced topic).
+    """
+    found: dict[str, Replacement] = {}
+    for old in _resources(previous):
+        if module.get(old.address) is None:
+            found[old.address] = Replacement(old, "no longer generated", removed=True)
+    grew = True
+    while grew:
+        grew = False
+        for old in _resources(previous):
+            new = module.get(old.address)
+            if new is None or old.address in found:
+                continue
+            replacement = _force_new_change(old, new, found)
+            if replacement:
+                found[old.address] = replacement
+                grew = True
+    return found
+
+
+def _force_new_change(old: Block, new: Block, found: dict[str, Replacement]) -> Replacement | None:
+    for argument in FORCE_NEW.get(old.labels[0], ()):
+        before, after = old.body.get(argument), new.body.get(argument)
+        if before != after:
+            change = (before, after) if isinstance(before, str) and isinstance(after, str) else None
+            reason = f"{argument} changes from {_shown(before)} to {_shown(after)}"
+            return Replacement(old, reason, removed=False, change=change)
+        for target in _REFERENCE.findall(str(after)):
+            if target in found and not found[target].removed:
+                reason = f"{argument} refers to {target}, which is replaced"
+                return Replacement(old, reason, removed=False, cause=target)
+    return None
+
+
+def _root(found: dict[str, Replacement], item: Replacement) -> Replacement:
+    while item.cause is not None and item.cause in found:
+        item = found[item.cause]
+    return item
+
+
+def _follows(item: Replacement, evidence: Replacement) -> bool:
+    """Whether ``item``'s new literal is named after ``evidence``'s (the topic after the trail)."""
+    if item.change is None or evidence.change is None:
+        return False
+    (before, after), (old_name, new_name) = item.change, evidence.change
+    old_name, new_name = old_name.strip('"'), new_name.strip('"')
+    return bool(old_name) and old_name in before and new_name in after
+
+
+def _collateral(
+    found: dict[str, Replacement], evidence: dict[str, Replacement], address: str
+) -> str:
+    """What else the change that replaces ``address`` replaces, by type, with each one's cost.
+
+    A resource counts when it refers to ``address`` (the bucket's settings) or is named after
+    it (the alarm topic, alarms and aliases after the trail); a replacement no evidence explains
+    is listed under every finding rather than hidden.
+    """
+    by_type: dict[str, list[Replacement]] = {}
+    for item in found.values():
+        if item.old.address in evidence or item.removed:
+            continue
+        root = _root(found, item)
+        mine = root.old.address == address or _follows(root, evidence[address])
+        orphan = root.old.address not in evidence and not any(
+            _follows(root, other) for other in evidence.values()
+        )
+        if mine or orphan:
+            by_type.setdefault(item.type, []).append(item)
+    settings = [item for name in _S3_SETTINGS for item in by_type.pop(name, [])]
+    parts = []
+    if settings:
+        names = ", ".join(item.old.address for item in settings)
+        parts.append(f"{len(settings)} bucket setting(s) ({names}): {_SETTING_COST}")
+    for type_name, items in sorted(by_type.items()):
+        cost = COSTS.get(type_name, "replaced")
+        names = ", ".join(item.old.labels[1] for item in items)
+        first = items[0].reason
+        reason = first if all(item.reason == first for item in items) else f"e.g. {first}"
+        count = f"{len(items)} x " if len(items) > 1 else ""
+        parts.append(f"{count}{type_name} ({names}; {reason}): {cost}")
+    if not parts:
+        return ""
+    total = len(settings) + sum(len(items) for items in by_type.values())
+    return f". The same change REPLACES {total} more resource(s): " + "; ".join(parts)
+
+
+def _forget_command(previous: ParsedModule, address: str) -> str:
+    """``terraform state rm`` for the resource and the settings that belong to it (the bucket's)."""
+    type_name = address.split(".", 1)[0]
+    owned = [
+        block.address
+        for block in _resources(previous)
+        if block.labels[0].startswith(f"{type_name}_")
+        and any(
+            address in _REFERENCE.findall(str(block.body.get(argument)))
+            for argument in FORCE_NEW.get(block.labels[0], ())
+        )
+    ]
+    return "terraform state rm " + " ".join([address, *owned])
+
+
+def _steps(previous: ParsedModule, item: Replacement) -> str:
+    """What to do so that the allowed change plans and keeps the old resource's content."""
+    address = item.old.address
+    stateful = STATEFUL[item.type]
+    if not stateful.guarded:
+        return (
+            f"if you mean it, run again with --allow-replace {address}; the plan then "
+            "replaces what is listed"
+        )
+    otherwise = (
+        "the next apply destroys it"
+        if item.removed
+        else 'Terraform\'s prevent_destroy stops the plan ("Instance cannot be destroyed")'
+    )
+    if item.type == "aws_cloudwatch_log_group":
+        otherwise += ", and AWS refuses DeleteLogGroup while deletion protection is on"
+    return (
+        f"or, to keep the old one with everything in it, run again with --allow-replace "
+        f"{address} and then, in the module's folder, `{_forget_command(previous, address)}` "
+        f"before `terraform plan`: Terraform forgets the old one, which stays in AWS untouched "
+        "(delete it by hand once nothing needs it), and creates what the config says. "
+        f"Otherwise {otherwise}"
+    )
+
+
+def _finding(previous: ParsedModule, new: Block | None, item: Replacement, also: str) -> Finding:
+    block = new or item.old
+    if item.removed:
+        problem = (
+            f"{item.old.address} is no longer generated (compared with the module in the output "
+            "folder). If this module was applied, the next apply DESTROYS it:"
+        )
+    else:
+        problem = (
+            f"{item.reason} (compared with the module in the output folder), which Terraform "
+            "can only do by REPLACING the resource. If this module was applied,"
+        )
     return Finding(
         "OTG040",
         block.file,
         block.address,
-        problem + f": {STATEFUL[block.labels[0]].loss}",
-        "keep the config's old value; or, if you mean it, run again with "
-        f"--allow-replace {block.address}",
+        f"{problem} {STATEFUL[item.type].loss}{also}",
+        "keep the config's old value; " + _steps(previous, item),
     )
+
+
+def _evidence(previous: ParsedModule, found: dict[str, Replacement]) -> dict[str, Replacement]:
+    """The replacements that lose evidence: of a log key, of an existing bucket's policy, ..."""
+    log_keys = _log_keys(previous)
+
+    def counts(item: Replacement) -> bool:
+        if item.type == "aws_kms_key":
+            return item.old.address in log_keys
+        if item.type == "aws_s3_bucket_policy":
+            return expression(item.old.body.get("bucket")) is None  # a literal: existing bucket
+        return item.type in STATEFUL
+
+    return {address: item for address, item in found.items() if counts(item)}
 
 
 @rule("OTG040", "a regeneration neither replaces nor removes stored evidence")
@@ -85,32 +334,214 @@ def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     previous = facts.previous
     if previous is None:
         return []
-    findings = []
-    log_keys = _log_keys(previous)
-    for old in previous.blocks:
-        if old.kind != "resource" or old.labels[0] not in STATEFUL:
+    found = replacements(previous, module)
+    evidence = _evidence(previous, found)
+    return [
+        _finding(previous, module.get(address), item, _collateral(found, evidence, address))
+        for address, item in evidence.items()
+        if address not in facts.allow_replace
+    ]
+
+
+def allowed_replacements(
+    module: ParsedModule, previous: ParsedModule | None, allowed: Iterable[str]
+) -> list[str]:
+    """What an allowed run (``--allow-replace``) replaces, and the steps that make it plan.
+
+    Printed as warnings: the run passes, but the user must still know what the plan destroys
+    and what Terraform needs before it agrees.
+    """
+    if previous is None:
+        return []
+    found = replacements(previous, module)
+    evidence = _evidence(previous, found)
+    notes = []
+    for address, item in evidence.items():
+        if address not in set(allowed):
             continue
-        if old.labels[0] == "aws_kms_key" and old.address not in log_keys:
-            continue
-        if old.address in facts.allow_replace:
-            continue
-        new = module.get(old.address)
-        if new is None:
-            findings.append(
-                _finding(old, f"{old.address} is no longer generated, so apply DESTROYS it")
+        what = "REMOVED" if item.removed else f"REPLACED ({item.reason})"
+        also = _collateral(found, evidence, address)
+        note = f"{address} is {what}, as --allow-replace allows: {STATEFUL[item.type].loss}{also}"
+        if STATEFUL[item.type].guarded:
+            note += (
+                f". Before `terraform plan`, run `{_forget_command(previous, address)}` in the "
+                "module's folder to keep the old one (it stays in AWS, unmanaged)"
             )
+        notes.append(note)
+    return notes
+
+
+# --- retention: what a regeneration lets AWS delete ---------------------------------------------
+
+_NEVER = 0  # CloudWatch Logs' retention_in_days 0 (or unset): events never expire
+
+
+def _days(days: int) -> str:
+    return "never expire" if days == _NEVER else f"{days} days"
+
+
+def _shorter(before: int, after: int) -> bool:
+    """Whether ``after`` keeps less than ``before``; 0 means forever."""
+    return after != _NEVER and (before == _NEVER or after < before)
+
+
+def _log_retention(block: Block) -> int:
+    value = block.body.get("retention_in_days")
+    return value if isinstance(value, int) and value > 0 else _NEVER
+
+
+def _lifecycle_days(block: Block | None, element: str, key: str) -> int:
+    """The shortest ``element.key`` days of the enabled rules; 0 when none expires anything."""
+    if block is None:
+        return _NEVER
+    days = [
+        value
+        for lifecycle_rule in nested(block.body, "rule")
+        if _text(lifecycle_rule.get("status")) == "Enabled"
+        for item in nested(lifecycle_rule, element)
+        if isinstance(value := item.get(key), int) and value > 0
+    ]
+    return min(days) if days else _NEVER
+
+
+def _text(value: Any) -> str | None:
+    return value.strip('"') if isinstance(value, str) else None
+
+
+def _lock(block: Block | None) -> tuple[str | None, int]:
+    """(mode, days) of an Object Lock default retention; (None, 0) when there is none."""
+    for lock_rule in nested(block.body, "rule") if block else []:
+        for default in nested(lock_rule, "default_retention"):
+            days, years = default.get("days"), default.get("years")
+            total = days if isinstance(days, int) else 365 * years if isinstance(years, int) else 0
+            return _text(default.get("mode")), total
+    return None, 0
+
+
+def _shorter_finding(block: Block, problem: str, keep: str, extra: str = "") -> Finding:
+    return Finding(
+        "OTG042",
+        block.file,
+        block.address,
+        problem,
+        f"{keep}; or, if they may go, run again with --allow-shorter-retention "
+        f"{block.address}{extra}",
+    )
+
+
+_ON_DISK = "the module in the output folder; if this module was applied, that is what AWS has"
+
+
+def _log_group_findings(new: Block, old: Block | None, facts: Facts) -> list[Finding]:
+    after = _log_retention(new)
+    baselines = []
+    if new.address in facts.adopted_retention:
+        days = facts.adopted_retention[new.address]
+        baselines.append((days, "adopt.log_group.retention_in_days: what the log group has today"))
+    if old is not None:
+        baselines.append((_log_retention(old), _ON_DISK))
+    findings = []
+    for before, source in baselines:
+        if not _shorter(before, after):
             continue
-        for argument in STATEFUL[old.labels[0]].force_new:
-            before, after = old.body.get(argument), new.body.get(argument)
-            if before != after:
-                findings.append(
-                    _finding(
-                        new,
-                        f"{argument} changes from {_shown(before)} to {_shown(after)}, which "
-                        "Terraform can only do by REPLACING the resource",
-                    )
-                )
+        adopted = source.startswith("adopt.")
+        findings.append(
+            _shorter_finding(
+                new,
+                f"retention_in_days changes from {_days(before)} to {after} days (compared with "
+                f"{source}): at apply, PutRetentionPolicy makes CloudWatch Logs delete every "
+                f"event older than {after} days, those stored so far included",
+                f"keep cloudwatch_logs.retention_in_days: {before}"
+                + (" (never expire)" if before == _NEVER else ""),
+                f"; after that apply, set adopt.log_group.retention_in_days to {after} (what "
+                "the log group then has), or every run asks again"
+                if adopted
+                else "",
+            )
+        )
+        break  # one finding per log group: the adopted value, if any, is the stronger claim
     return findings
+
+
+def _lifecycle_findings(new: Block, old: Block) -> list[Finding]:
+    findings = []
+    before = _lifecycle_days(old, "expiration", "days")
+    after = _lifecycle_days(new, "expiration", "days")
+    if _shorter(before, after):
+        findings.append(
+            _shorter_finding(
+                new,
+                f"expiration changes from {_days(before)} to {after} days (compared with "
+                f"{_ON_DISK}): S3 expires every log and digest file older than {after} days, "
+                "those stored so far included (in a versioned bucket each becomes a noncurrent "
+                "version, which noncurrent_version_expiration then deletes for good)",
+                "keep bucket.lifecycle.expiration_days"
+                + (" unset" if before == _NEVER else f": {before}"),
+            )
+        )
+    before = _lifecycle_days(old, "noncurrent_version_expiration", "noncurrent_days")
+    after = _lifecycle_days(new, "noncurrent_version_expiration", "noncurrent_days")
+    if _shorter(before, after):
+        findings.append(
+            _shorter_finding(
+                new,
+                f"noncurrent_version_expiration changes from {_days(before)} to {after} days "
+                f"(compared with {_ON_DISK}): S3 permanently deletes every noncurrent version - "
+                f"an overwritten or deleted log file - {after} days after it became noncurrent, "
+                "those stored so far included; they cannot be recovered",
+                "keep bucket.lifecycle.noncurrent_version_expiration_days"
+                + (" unset" if before == _NEVER else f": {before}"),
+            )
+        )
+    return findings
+
+
+def _lock_findings(new: Block | None, old: Block) -> list[Finding]:
+    (mode, days), (new_mode, new_days) = _lock(old), _lock(new)
+    if mode is None:
+        return []
+    weaker = new_mode is None or new_days < days or (mode, new_mode) == ("COMPLIANCE", "GOVERNANCE")
+    if not weaker:
+        return []
+    shown = "(none)" if new_mode is None else f"{new_mode} {new_days} days"
+    return [
+        _shorter_finding(
+            new or old,
+            f"the Object Lock default retention changes from {mode} {days} days to {shown} "
+            f"(compared with {_ON_DISK}): log versions written after the apply can be deleted "
+            + (
+                "by anyone allowed s3:BypassGovernanceRetention, or "
+                if new_mode == "GOVERNANCE" and mode == "COMPLIANCE"
+                else ""
+            )
+            + ("at any time" if new_mode is None else f"after {new_days} days")
+            + "; versions already written keep their retain-until date",
+            f"keep bucket.object_lock: {{mode: {mode}, days: {days}}}",
+        )
+    ]
+
+
+@rule("OTG042", "a regeneration shortens no retention of stored evidence")
+def retention_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Log-group retention, lifecycle expiration and Object Lock, against what exists.
+
+    The baseline is the previous output and, for an adopted log group, what ``adopt:`` says it
+    has today (discover writes it): both would lose events to a shorter value at apply.
+    """
+    previous = facts.previous
+    findings: list[Finding] = []
+    for new in module.of_type("resource", "aws_cloudwatch_log_group"):
+        old = previous.get(new.address) if previous else None
+        findings += _log_group_findings(new, old, facts)
+    if previous is None:
+        return [f for f in findings if f.address not in facts.allow_shorter_retention]
+    for old in previous.of_type("resource", "aws_s3_bucket_lifecycle_configuration"):
+        lifecycle = module.get(old.address)
+        if lifecycle is not None:
+            findings += _lifecycle_findings(lifecycle, old)
+    for old in previous.of_type("resource", "aws_s3_bucket_object_lock_configuration"):
+        findings += _lock_findings(module.get(old.address), old)
+    return [f for f in findings if f.address not in facts.allow_shorter_retention]
 
 
 # What must refuse a destroy, by resource type, and what a destroy would delete. An existing or
