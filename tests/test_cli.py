@@ -239,6 +239,7 @@ def test_check_without_output_fails_and_creates_nothing(
     assert code == 1
     assert out == ""  # not a diff of every line of every file
     assert "output/example is missing; run `orgtrail-gen configs/example.yaml`" in err
+    assert "internal error" not in err  # the orphan search finds no output root to read
     assert not (project / "output").exists()
 
 
@@ -552,6 +553,7 @@ def test_check_command_is_generate_check(project: Path, capsys: pytest.CaptureFi
         "build/example is missing; run `orgtrail-gen configs/example.yaml --output-dir build`"
         in err
     )
+    assert "internal error" not in err
     assert not (project / "build").exists()
     assert run(capsys, "generate", "--output-dir", "build", "configs/example.yaml")[0] == 0
     assert run(capsys, "check", "configs/example.yaml", "--output-dir", "build")[0] == 0

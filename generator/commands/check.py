@@ -60,7 +60,7 @@ def _orphans(args: argparse.Namespace, targets: list[Target]) -> list[Path]:
     config_dirs = {config.parent for config in args.configs}
     checked = {target.directory.resolve() for target in targets}
     found = []
-    for root in sorted(roots):
+    for root in sorted(root for root in roots if root.is_dir()):
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             files = output.generated_files(folder)
             if folder.resolve() in checked or not files:
