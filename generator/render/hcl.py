@@ -75,6 +75,17 @@ def hcl_value(value: object) -> str:
     return hcl_reference(value) if isinstance(value, Ref) else hcl_string(value)
 
 
+def hcl_values(values: Iterable[object]) -> str:
+    """A one-line list of :func:`hcl_value` items: references bare, anything else quoted.
+
+    Why: a list that mixes a created resource's reference with an existing ARN (alarm actions)
+    must still get its separators; a template loop that prints the items one by one does not.
+    """
+    if isinstance(values, str | bytes | Mapping):
+        raise TypeError(f"hcl_values expects a list of values, got {type(values).__name__}")
+    return "[" + ", ".join(hcl_value(value) for value in values) + "]"
+
+
 def hcl_references(values: Iterable[object]) -> str:
     """A one-line list of bare references, e.g. for ``depends_on``."""
     return "[" + ", ".join(hcl_reference(value) for value in values) + "]"
@@ -124,6 +135,7 @@ FILTERS = {
     "hcl_reference": hcl_reference,
     "hcl_references": hcl_references,
     "hcl_value": hcl_value,
+    "hcl_values": hcl_values,
     "hcl_identifier": hcl_identifier,
     "hcl_map_lines": hcl_map_lines,
     "hcl_expression": hcl_expression,

@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
+from support.terraform import load_diagnostics
 from test_cis_catalogue import EXTRA, MISSING
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
@@ -25,8 +26,11 @@ from generator.config.model import Config
 from generator.monitoring import cis, insights
 from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
 from generator.pipeline import check_module, source_name
-from generator.render.engine import render_module
+from generator.render.arns import Arns
+from generator.render.engine import environment, header, render_module
+from generator.render.hcl import Ref
 from generator.render.policies import CLOUDWATCH_PRINCIPAL
+from generator.render.views import ModuleView
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -386,3 +390,31 @@ def test_readme_monitoring_block_is_a_valid_config(tmp_path: Path) -> None:
     config, files, _ = render(path)
     assert config.monitoring is not None and config.monitoring.custom_filters
     assert check_module(config, files)[1] == []
+
+
+def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> None:
+    # No config gives two actions yet; the template must not depend on that: once printed
+    # as `[a.arn"arn:..."]`, which neither Terraform nor the re-parse can read.
+    config = load_config(PROD)
+    view = ModuleView(config, Arns.of(config))
+    existing = "arn:aws:sns:eu-west-1:111111111111:security-alarms"
+    actions = [Ref("aws_sns_topic.alarms.arn"), existing]
+    context = {**view.context(), "header": header("prod.yaml")}
+    context["monitoring"] = {
+        **context["monitoring"],
+        "alarm_actions": actions,
+        "ok_actions": actions,
+    }
+    files = render_module(config, source_name(PROD))
+    files["monitoring.tf"] = environment().get_template("monitoring.tf.j2").render(context)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    assert load_diagnostics(tmp_path) == []
+    for alarm in alarms(ParsedModule.parse(files)).values():
+        for key in ("alarm_actions", "ok_actions"):
+            items = alarm.body[key]
+            assert [expression(items[0]), literal(items[1])] == [
+                "aws_sns_topic.alarms.arn",
+                existing,
+            ]
