@@ -311,8 +311,6 @@ class ModuleView:
                         "purpose": purpose,
                     }
                 )
-        for provider in result:
-            provider["purpose"] = textwrap.wrap(str(provider["purpose"]), 96)
         return {"region": self.arns.home_region, "tags": self.config.tags, "list": result}
 
     @property
@@ -404,6 +402,7 @@ class ModuleView:
             "role": ROLE if self.has_cloudwatch else None,
             "depends_on": sorted(depends_on),
             "arn": self.arns.trail,
+            "home_region": self.arns.home_region,
             "kms_key": self.key_reference,
             "skips": [SKIP_TRAIL_SNS]
             + (
@@ -638,8 +637,6 @@ class ModuleView:
                     "destroyed by Terraform.",
                 }
             )
-        for key in keys:
-            key["comment"] = textwrap.wrap(str(key["comment"]), 96)
         return {
             "existing": kms.key_arn,
             "required": policies.to_json_text(self.required_key_statements()).splitlines()
@@ -880,7 +877,6 @@ class ModuleView:
                 }
             )
         for item in result:
-            item["comment"] = textwrap.wrap(item["comment"], 96)
             item["label"] = monitoring_label(item["name"])
             item["alarm_name"] = f"{self.config.trail.name}-{item['name']}"
         return result
