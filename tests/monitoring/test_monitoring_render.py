@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
+from support.cloudwatch_names import is_valid_filter_name, is_valid_metric_name
 from support.terraform import load_diagnostics
 from test_cis_catalogue import EXTRA, MISSING
 
@@ -23,9 +24,10 @@ from generator.check.hcl_parse import Block, ParsedModule, expression, literal, 
 from generator.check.preflight.policy_reading import statements
 from generator.config.loader import load_config
 from generator.config.model import Config
+from generator.locations import config_label
 from generator.monitoring import cis, insights
 from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
-from generator.pipeline import check_module, source_name
+from generator.pipeline import check_module
 from generator.render.arns import Arns
 from generator.render.engine import environment, header, render_module
 from generator.render.hcl import Ref
@@ -44,7 +46,7 @@ BY_NAME = {control.name: control for control in cis.controls()}
 
 def render(path: Path) -> tuple[Config, dict[str, str], ParsedModule]:
     config = load_config(path)
-    files = render_module(config, source_name(path))
+    files = render_module(config, config_label(path))
     return config, files, ParsedModule.parse(files)
 
 
@@ -164,7 +166,7 @@ def test_names_and_patterns_fit_cloudwatch_limits(tmp_path: Path) -> None:
     config, files, module = render(path)
     assert check_module(config, files)[1] == []
     for name, block in filters(module).items():
-        assert cis.is_valid_filter_name(name) and cis.is_valid_metric_name(name)
+        assert is_valid_filter_name(name) and is_valid_metric_name(name)
         assert len(literal(block.body["pattern"]) or "") <= MAX_PATTERN_LENGTH
     names = [literal(b.body["alarm_name"]) or "" for b in alarms(module).values()]
     assert max(map(len, names)) == 128 + 1 + 100 <= 255
@@ -405,7 +407,7 @@ def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> N
         "alarm_actions": actions,
         "ok_actions": actions,
     }
-    files = render_module(config, source_name(PROD))
+    files = render_module(config, config_label(PROD))
     files["monitoring.tf"] = environment().get_template("monitoring.tf.j2").render(context)
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
