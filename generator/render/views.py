@@ -398,8 +398,8 @@ class ModuleView:
             "is_multi_region": trail.is_multi_region,
             "include_global_service_events": trail.include_global_service_events,
             "enable_log_file_validation": trail.enable_log_file_validation,
-            "log_group": LOG_GROUP if self.has_cloudwatch else None,
-            "role": ROLE if self.has_cloudwatch else None,
+            "log_group_arn": Ref(f"{LOG_GROUP}.arn") if self.has_cloudwatch else None,
+            "role_arn": Ref(f"{ROLE}.arn") if self.has_cloudwatch else None,
             "depends_on": sorted(depends_on),
             "arn": self.arns.trail,
             "home_region": self.arns.home_region,
@@ -474,6 +474,9 @@ class ModuleView:
             + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
             "label": _label(BUCKET),
+            "id": Ref(f"{BUCKET}.id"),
+            "versioning_address": Ref(BUCKET_SETTINGS["versioning"]),
+            "public_access_block_address": Ref(BUCKET_SETTINGS["public_access_block"]),
             "provider": self.bucket_provider,
             "create": bucket.create,
             "name": bucket.name,
@@ -519,6 +522,7 @@ class ModuleView:
             "retention_in_days": cwl.retention_in_days,
             "kms_key": self.log_group_key_reference,
             "role_label": _label(ROLE),
+            "role_id": Ref(f"{ROLE}.id"),
             "role_name": cwl.role_name,
             "role_path": None if self.role_path == "/" else self.role_path,
             "role_policy_label": _label(ROLE_POLICY),
@@ -637,6 +641,8 @@ class ModuleView:
                     "destroyed by Terraform.",
                 }
             )
+        for key in keys:
+            key["key_id"] = Ref(f"aws_kms_key.{key['label']}.key_id")
         return {
             "existing": kms.key_arn,
             "required": policies.to_json_text(self.required_key_statements()).splitlines()
@@ -932,6 +938,9 @@ class ModuleView:
                 "policy_label": _label(ALARM_TOPIC_POLICY),
                 "policy": policies.alarm_topic_policy(self.arns, topic_arn),
                 "key_label": _label(ALARM_KEY),
+                "key_id": Ref(f"{ALARM_KEY}.key_id"),
+                "key_arn": Ref(f"{ALARM_KEY}.arn"),
+                "ref": Ref(f"{ALARM_TOPIC}.arn"),
                 "alias_label": _label(ALARM_KEY_ALIAS),
                 "alias": f"alias/{self.alarm_topic_name}"[:256],  # KMS: at most 256
                 "key_description": f"SNS topic {self.alarm_topic_name}: CloudWatch alarms of "
