@@ -107,17 +107,6 @@ def apply(directory: Path, change: Plan) -> None:
         raise OutputError(f"{directory}: cannot write: {exc.strerror or exc}") from None
 
 
-def check_writable(directory: Path) -> None:
-    """Refuse an output folder that cannot be created or written, before anything is written."""
-    probe = directory
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise OutputError(f"{directory}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"{directory}: {probe} is not writable")
-
-
 def diff(directory: Path, files: dict[str, str]) -> str:
     """A unified diff from what is on disk to what would be written ("" when up to date)."""
     change = plan(directory, files)

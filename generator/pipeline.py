@@ -81,11 +81,6 @@ class Module:
         return sum(1 for block in self.parsed.blocks if block.kind == "resource")
 
 
-def source_name(path: Path) -> str:
-    """How a config is named in generated headers, independent of cwd (see locations)."""
-    return config_label(path)
-
-
 def check_module(
     config: Config,
     files: dict[str, str],
@@ -154,7 +149,7 @@ def build(
     those whose retention it may shorten.
     """
     config = load_config(path)
-    files = render_module(config, source_name(path), rerun_command(path, output_root))
+    files = render_module(config, config_label(path), rerun_command(path, output_root))
     root = output_root if output_root is not None else default_output_root(path)
     parsed = ParsedModule.parse(files)
     previous = previous_module(root / path.stem, files, parsed)

@@ -17,7 +17,8 @@ from conftest import CASE_CONFIGS, ROOT, SHIPPED_CONFIGS
 
 from generator import output
 from generator.config.schema import config_schema
-from generator.pipeline import build, source_name
+from generator.locations import config_label
+from generator.pipeline import build
 from generator.render.engine import render_module
 
 
@@ -103,7 +104,7 @@ def test_render_is_deterministic_and_independent_of_working_directory(
     monkeypatch.chdir(tmp_path)
     again = build(config.resolve()).files
     assert first == again
-    assert source_name(config.resolve()) == f"configs/{config.name}"
+    assert config_label(config.resolve()) == f"configs/{config.name}"
     assert render_module(build(config).config, "configs/x.yaml") == render_module(
         build(config).config, "configs/x.yaml"
     )

@@ -20,11 +20,6 @@ from generator.errors import ConfigError, ConfigIssue, UserError
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def display_name(path: Path) -> str:
-    """How a config is named in messages: as the user typed it."""
-    return str(path)
-
-
 def _section_model(path: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The config model of the section at ``path`` (list indexes skipped), if there is one."""
     model: type[BaseModel] = Config
@@ -219,7 +214,7 @@ def validate(located: Located) -> Config:
 
 def load_config(path: Path) -> Config:
     """Read, parse and validate one config file."""
-    name = display_name(path)
+    name = str(path)  # as the user typed it
     try:
         data = path.read_bytes()
     except OSError as exc:  # no position: there is no file to point into

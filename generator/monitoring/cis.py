@@ -29,13 +29,9 @@ characters (botocore ``FilterPattern``); each control's name is a valid metric-f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
-
-_FILTER_NAME = re.compile(r"[^:*]{1,512}")
-_METRIC_NAME = re.compile(r"[^:*$]{1,255}")
 
 
 class CatalogueError(ValueError):
@@ -77,16 +73,6 @@ class MetricFilterSpec(NamedTuple):
 
     name: str
     pattern: str
-
-
-def is_valid_filter_name(name: str) -> bool:
-    """Botocore ``FilterName``: 1-512 characters, none of them ``:`` or ``*``."""
-    return bool(_FILTER_NAME.fullmatch(name))
-
-
-def is_valid_metric_name(name: str) -> bool:
-    """Botocore ``MetricName``: 1-255 characters (CloudWatch needs one), no ``:``, ``*``, ``$``."""
-    return bool(_METRIC_NAME.fullmatch(name))
 
 
 def _any_event(*names: str) -> str:

@@ -1,4 +1,4 @@
-"""CloudWatch Logs JSON filter patterns: a grammar, a parser and an evaluator.
+"""CloudWatch Logs JSON filter patterns: a grammar and a parser.
 
 Why: a metric filter that never fires looks exactly like a quiet organization. CIS has
 published patterns that match almost every event (v1.4-3.0 4.1), patterns that are not valid
@@ -7,7 +7,8 @@ meant (v3.0+ 4.13). So every pattern orgtrail-gen emits is parsed with this gram
 against realistic CloudTrail records in the tests, before AWS ever sees it.
 
 Only the JSON form (``{ ... }``) is supported: it is the only form that makes sense for
-CloudTrail records. What AWS documents, and what this module does
+CloudTrail records. What AWS documents, and what this module and the tests' evaluator
+(``tests/support/filter_matching.py``) do
 (CloudWatch Logs User Guide, "Filter pattern syntax for metric filters, subscription filters,
 filter log events, and Live Tail", section "Match terms in JSON log events",
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html; the
@@ -54,7 +55,6 @@ doc_source/FilterAndPatternSyntax.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeAlias
@@ -121,20 +121,6 @@ class Selector:
     text: str
     path: tuple[str | int, ...]
 
-    def resolve(self, event: Mapping[str, Any]) -> tuple[bool, Any]:
-        """``(True, value)`` if the path exists in ``event``, else ``(False, None)``."""
-        node: Any = event
-        for step in self.path:
-            if isinstance(step, str):
-                if not isinstance(node, Mapping) or step not in node:
-                    return False, None
-                node = node[step]
-            else:
-                if not isinstance(node, list) or step >= len(node):
-                    return False, None
-                node = node[step]
-        return True, node
-
 
 @dataclass(frozen=True)
 class Value:
@@ -198,10 +184,6 @@ class Pattern:
 
     text: str
     root: Node
-
-    def matches(self, event: Mapping[str, Any]) -> bool:
-        """Whether CloudWatch Logs would count ``event`` (a decoded JSON log event)."""
-        return _evaluate(self.root, event)
 
     def fields(self) -> set[str]:
         """The selectors the pattern reads, as written (``{"$.eventName", ...}``)."""
@@ -341,58 +323,3 @@ def _character_error(pattern: str, exc: Any) -> FilterPatternError:
     ):
         message += " (unquoted values may contain only A-Z a-z 0-9 _ . - + *; quote anything else)"
     return FilterPatternError(exc.pos_in_stream + 1, message)
-
-
-def _evaluate(node: Node, event: Mapping[str, Any]) -> bool:
-    if isinstance(node, AnyOf):
-        return any(_evaluate(term, event) for term in node.terms)
-    if isinstance(node, AllOf):
-        return all(_evaluate(term, event) for term in node.terms)
-    found, value = node.selector.resolve(event)
-    if isinstance(node, NotExists):
-        return not found
-    if isinstance(node, IsCheck):
-        expected = {"NULL": None, "TRUE": True, "FALSE": False}[node.kind]
-        return found and value is expected
-    if not found or not _is_value_node(value):
-        return False  # missing, null, boolean, array or object: neither = nor != matches
-    if node.op in ("=", "!="):
-        return _equals(node.value, value) == (node.op == "=")
-    number = node.value.number
-    if isinstance(value, str) or number is None:
-        return False
-    actual = float(value)
-    return {
-        "<": actual < number,
-        "<=": actual <= number,
-        ">": actual > number,
-        ">=": actual >= number,
-    }[node.op]
-
-
-def _is_value_node(value: Any) -> bool:
-    return isinstance(value, str | int | float) and not isinstance(value, bool)
-
-
-def _equals(expected: Value, actual: str | float) -> bool:
-    number = expected.number
-    if number is not None and not isinstance(actual, str):
-        return float(actual) == number
-    text = actual if isinstance(actual, str) else _number_text(actual)
-    return _wildcard_match(expected.text, text)
-
-
-def _number_text(value: float) -> str:
-    return str(int(value)) if isinstance(value, int) else repr(value)
-
-
-def _wildcard_match(pattern: str, text: str) -> bool:
-    leading, trailing = pattern.startswith("*"), pattern.endswith("*") and len(pattern) > 1
-    core = pattern[int(leading) : len(pattern) - int(trailing)]
-    if leading and trailing:
-        return core in text
-    if leading:
-        return text.endswith(core)
-    if trailing:
-        return text.startswith(core)
-    return text == pattern

@@ -9,6 +9,8 @@ template sequences ``${`` / ``%{`` doubled; ``json.dumps`` does not double them 
 from __future__ import annotations
 
 import re
+import textwrap
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 _SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -75,6 +77,17 @@ def hcl_value(value: object) -> str:
     return hcl_reference(value) if isinstance(value, Ref) else hcl_string(value)
 
 
+def hcl_values(values: Iterable[object]) -> str:
+    """A one-line list of :func:`hcl_value` items: references bare, anything else quoted.
+
+    Why: a list that mixes a created resource's reference with an existing ARN (alarm actions)
+    must still get its separators; a template loop that prints the items one by one does not.
+    """
+    if isinstance(values, str | bytes | Mapping):
+        raise TypeError(f"hcl_values expects a list of values, got {type(values).__name__}")
+    return "[" + ", ".join(hcl_value(value) for value in values) + "]"
+
+
 def hcl_references(values: Iterable[object]) -> str:
     """A one-line list of bare references, e.g. for ``depends_on``."""
     return "[" + ", ".join(hcl_reference(value) for value in values) + "]"
@@ -111,6 +124,34 @@ def hcl_expression(value: object, indent: int = 0) -> str:
     raise TypeError(f"hcl_expression expects str, list or dict, got {type(value).__name__}")
 
 
+# Cc holds \n, \r, \x00, \x0b, \x0c, \x1c-\x1e and \x85; Zl/Zp are U+2028/U+2029. Together
+# they are every character at which Terraform, python-hcl2 or str.splitlines ends a line.
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
+def hcl_comment(value: object, width: int | None = None) -> str:
+    """Text for a ``#`` comment; with ``width``, wrapped into lines that stay comments.
+
+    Why: a comment ends at the end of its line, so a line break inside a value would turn the
+    rest of it into code (a newline in a value once broke the re-parse). Control characters are
+    refused rather than escaped: every value that reaches a comment is validated config or
+    derived from it, so one here is a defect to fix at its source, not text to print. The
+    template writes the first ``# ``; wrapped lines after it start with ``# `` too.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"hcl_comment expects a str or int, got {type(value).__name__}")
+    text = str(value)
+    for char in text:
+        if unicodedata.category(char) in _LINE_BREAKING:
+            raise ValueError(
+                f"{text!r} reaches a # comment but holds the control character U+{ord(char):04X};"
+                " remove it where the value comes from (a comment is one line)"
+            )
+    if width is None:
+        return text
+    return "\n# ".join(textwrap.wrap(text, width))
+
+
 def hcl_map_lines(mapping: Mapping[str, str]) -> list[str]:
     """``"key" = "value"`` lines for a map literal, keys sorted for stable output."""
     return [f"{hcl_string(key)} = {hcl_string(mapping[key])}" for key in sorted(mapping)]
@@ -124,7 +165,9 @@ FILTERS = {
     "hcl_reference": hcl_reference,
     "hcl_references": hcl_references,
     "hcl_value": hcl_value,
+    "hcl_values": hcl_values,
     "hcl_identifier": hcl_identifier,
     "hcl_map_lines": hcl_map_lines,
     "hcl_expression": hcl_expression,
+    "hcl_comment": hcl_comment,
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.config.model import CLOUDTRAIL_PRINCIPAL, KeptStatement, sid_stem
 from generator.render.arns import Arns
+from generator.render.hcl import Ref
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class PolicyDocument:
     # Statements kept from the config as IAM JSON (bucket.kept_statements): printed as a
     # literal source_policy_documents entry, which the provider puts before ``statements``.
     kept: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def json_ref(self) -> Ref:
+        """The reference to the JSON of this document's ``aws_iam_policy_document`` block."""
+        return Ref(f"data.aws_iam_policy_document.{self.name}.json")
 
     def to_json(self) -> dict[str, Any]:
         """The IAM JSON this document produces, as AWS will store it."""

@@ -311,8 +311,6 @@ class ModuleView:
                         "purpose": purpose,
                     }
                 )
-        for provider in result:
-            provider["purpose"] = textwrap.wrap(str(provider["purpose"]), 96)
         return {"region": self.arns.home_region, "tags": self.config.tags, "list": result}
 
     @property
@@ -400,10 +398,11 @@ class ModuleView:
             "is_multi_region": trail.is_multi_region,
             "include_global_service_events": trail.include_global_service_events,
             "enable_log_file_validation": trail.enable_log_file_validation,
-            "log_group": LOG_GROUP if self.has_cloudwatch else None,
-            "role": ROLE if self.has_cloudwatch else None,
+            "log_group_arn": Ref(f"{LOG_GROUP}.arn") if self.has_cloudwatch else None,
+            "role_arn": Ref(f"{ROLE}.arn") if self.has_cloudwatch else None,
             "depends_on": sorted(depends_on),
             "arn": self.arns.trail,
+            "home_region": self.arns.home_region,
             "kms_key": self.key_reference,
             "skips": [SKIP_TRAIL_SNS]
             + (
@@ -475,6 +474,9 @@ class ModuleView:
             + ([] if bucket.versioning else [_off("CKV_AWS_21", "bucket.versioning: false")])
             + ([] if self.config.kms.enabled else [_off("CKV_AWS_145", "kms.enabled: false")]),
             "label": _label(BUCKET),
+            "id": Ref(f"{BUCKET}.id"),
+            "versioning_address": Ref(BUCKET_SETTINGS["versioning"]),
+            "public_access_block_address": Ref(BUCKET_SETTINGS["public_access_block"]),
             "provider": self.bucket_provider,
             "create": bucket.create,
             "name": bucket.name,
@@ -520,6 +522,7 @@ class ModuleView:
             "retention_in_days": cwl.retention_in_days,
             "kms_key": self.log_group_key_reference,
             "role_label": _label(ROLE),
+            "role_id": Ref(f"{ROLE}.id"),
             "role_name": cwl.role_name,
             "role_path": None if self.role_path == "/" else self.role_path,
             "role_policy_label": _label(ROLE_POLICY),
@@ -639,7 +642,7 @@ class ModuleView:
                 }
             )
         for key in keys:
-            key["comment"] = textwrap.wrap(str(key["comment"]), 96)
+            key["key_id"] = Ref(f"aws_kms_key.{key['label']}.key_id")
         return {
             "existing": kms.key_arn,
             "required": policies.to_json_text(self.required_key_statements()).splitlines()
@@ -880,7 +883,6 @@ class ModuleView:
                 }
             )
         for item in result:
-            item["comment"] = textwrap.wrap(item["comment"], 96)
             item["label"] = monitoring_label(item["name"])
             item["alarm_name"] = f"{self.config.trail.name}-{item['name']}"
         return result
@@ -936,6 +938,9 @@ class ModuleView:
                 "policy_label": _label(ALARM_TOPIC_POLICY),
                 "policy": policies.alarm_topic_policy(self.arns, topic_arn),
                 "key_label": _label(ALARM_KEY),
+                "key_id": Ref(f"{ALARM_KEY}.key_id"),
+                "key_arn": Ref(f"{ALARM_KEY}.arn"),
+                "ref": Ref(f"{ALARM_TOPIC}.arn"),
                 "alias_label": _label(ALARM_KEY_ALIAS),
                 "alias": f"alias/{self.alarm_topic_name}"[:256],  # KMS: at most 256
                 "key_description": f"SNS topic {self.alarm_topic_name}: CloudWatch alarms of "

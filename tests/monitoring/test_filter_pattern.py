@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from support.cloudtrail_events import EVENTS_DIR, load
+from support.filter_matching import matches
 
 from generator.monitoring.filter_pattern import FilterPatternError, parse
 
@@ -53,16 +54,16 @@ AWS_VALUES: dict[str, Any] = {
 )
 def test_aws_documented_precedence(pattern: str, expected: bool) -> None:
     """() > && > ||, exactly AWS's four examples and their documented outcomes."""
-    assert parse(pattern).matches(AWS_SAMPLE) is expected
+    assert matches(parse(pattern), AWS_SAMPLE) is expected
 
 
 def test_and_binds_tighter_than_or_not_left_to_right() -> None:
     event = {"a": "1", "b": "0", "c": "0"}
     # left to right would be (a || b) && c = false; AWS: a || (b && c) = true
-    assert parse("{ $.a = 1 || $.b = 1 && $.c = 1 }").matches(event)
-    assert not parse("{ ($.a = 1 || $.b = 1) && $.c = 1 }").matches(event)
-    assert not parse("{ $.c = 1 && $.b = 1 || $.b = 1 }").matches(event)
-    assert parse("{ ((($.a = 1))) }").matches(event)
+    assert matches(parse("{ $.a = 1 || $.b = 1 && $.c = 1 }"), event)
+    assert not matches(parse("{ ($.a = 1 || $.b = 1) && $.c = 1 }"), event)
+    assert not matches(parse("{ $.c = 1 && $.b = 1 || $.b = 1 }"), event)
+    assert matches(parse("{ ((($.a = 1))) }"), event)
 
 
 @pytest.mark.parametrize(
@@ -113,22 +114,22 @@ def test_and_binds_tighter_than_or_not_left_to_right() -> None:
     ],
 )
 def test_aws_documented_semantics(pattern: str, expected: bool) -> None:
-    assert parse(pattern).matches(AWS_VALUES) is expected
+    assert matches(parse(pattern), AWS_VALUES) is expected
 
 
 def test_not_equal_does_not_match_a_missing_field() -> None:
     """DataBiosphere/azul#5884: != on an absent property is false; use NOT EXISTS for absence."""
     event = {"errorCode": "AccessDenied", "userIdentity": {"accountId": "anonymous"}}
-    assert not parse('{ $.userIdentity.invokedBy != "cloudfront.amazonaws.com" }').matches(event)
-    assert parse("{ $.userIdentity.invokedBy NOT EXISTS }").matches(event)
-    assert not parse('{ $.userIdentity.type != "x" }').matches({"userIdentity": None})
+    assert not matches(parse('{ $.userIdentity.invokedBy != "cloudfront.amazonaws.com" }'), event)
+    assert matches(parse("{ $.userIdentity.invokedBy NOT EXISTS }"), event)
+    assert not matches(parse('{ $.userIdentity.type != "x" }'), {"userIdentity": None})
 
 
 def test_unquoted_number_against_a_string_field() -> None:
     """AWS: "the recipientAccountId is 123456789012" - CloudTrail writes it as a string."""
     record = EVENTS["ec2-CreateSecurityGroup"]
-    assert parse(f"{{ $.recipientAccountId = {record['recipientAccountId']} }}").matches(record)
-    assert not parse("{ $.recipientAccountId = 111111111111 }").matches(record)
+    assert matches(parse(f"{{ $.recipientAccountId = {record['recipientAccountId']} }}"), record)
+    assert not matches(parse("{ $.recipientAccountId = 111111111111 }"), record)
 
 
 def test_walkthrough_security_group_pattern_fires_on_member_create_security_group() -> None:
@@ -139,8 +140,8 @@ def test_walkthrough_security_group_pattern_fires_on_member_create_security_grou
     )
     record = EVENTS["ec2-CreateSecurityGroup"]
     assert record["recipientAccountId"] == "222222222222"
-    assert pattern.matches(record)
-    assert not pattern.matches(EVENTS["ec2-DescribeInstances"])
+    assert matches(pattern, record)
+    assert not matches(pattern, EVENTS["ec2-DescribeInstances"])
 
 
 def test_fields() -> None:
@@ -214,9 +215,9 @@ _QUOTABLE = st.text(
 def test_quoted_value_round_trips(value: str) -> None:
     literal = value.strip("*")  # a leading or trailing * is a wildcard by definition
     pattern = parse(f'{{ $.field = "{literal}" }}')
-    assert pattern.matches({"field": literal})
-    assert not pattern.matches({"field": literal + "\u00a0x"})
-    assert parse(f'{{ $.field != "{literal}" }}').matches({"field": literal + "y"})
+    assert matches(pattern, {"field": literal})
+    assert not matches(pattern, {"field": literal + "\u00a0x"})
+    assert matches(parse(f'{{ $.field != "{literal}" }}'), {"field": literal + "y"})
 
 
 @given(st.text(max_size=80))

@@ -16,17 +16,24 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
+from support.cloudwatch_names import is_valid_filter_name, is_valid_metric_name
+from support.filter_matching import matches
+from support.terraform import load_diagnostics
 from test_cis_catalogue import EXTRA, MISSING
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight.policy_reading import statements
 from generator.config.loader import load_config
 from generator.config.model import Config
+from generator.locations import config_label
 from generator.monitoring import cis, insights
 from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
-from generator.pipeline import check_module, source_name
-from generator.render.engine import render_module
+from generator.pipeline import check_module
+from generator.render.arns import Arns
+from generator.render.engine import environment, header, render_module
+from generator.render.hcl import Ref
 from generator.render.policies import CLOUDWATCH_PRINCIPAL
+from generator.render.views import ModuleView
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -40,7 +47,7 @@ BY_NAME = {control.name: control for control in cis.controls()}
 
 def render(path: Path) -> tuple[Config, dict[str, str], ParsedModule]:
     config = load_config(path)
-    files = render_module(config, source_name(path))
+    files = render_module(config, config_label(path))
     return config, files, ParsedModule.parse(files)
 
 
@@ -84,7 +91,7 @@ def test_every_cis_filter_has_the_catalogue_pattern_and_fires_on_its_events(conf
         chosen = loaded.monitoring.flavours.get(control.id, control.default_flavour)
         pattern = literal(block.body["pattern"])
         assert pattern == control.flavour(chosen).pattern, name
-        fired = {stem for stem, record in EVENTS.items() if parse(pattern).matches(record)}
+        fired = {stem for stem, record in EVENTS.items() if matches(parse(pattern), record)}
         key = (control.id, chosen)
         assert fired == (OWN[control.id] - MISSING.get(key, set())) | EXTRA.get(key, set())
 
@@ -92,7 +99,7 @@ def test_every_cis_filter_has_the_catalogue_pattern_and_fires_on_its_events(conf
 def test_the_default_security_group_filter_has_modify_security_group_rules() -> None:
     _, _, module = render(EXAMPLE)
     pattern = parse(literal(filters(module)["SecurityGroupChanges"].body["pattern"]) or "")
-    assert pattern.matches(EVENTS["ec2-ModifySecurityGroupRules"])
+    assert matches(pattern, EVENTS["ec2-ModifySecurityGroupRules"])
     assert EVENTS["ec2-ModifySecurityGroupRules"]["recipientAccountId"] == MEMBER
 
 
@@ -102,9 +109,9 @@ def test_the_prod_custom_filter_fires_on_log_group_tampering_only() -> None:
     base = EVENTS["cloudtrail-DeleteTrail"]
     for name in ("DeleteLogGroup", "PutRetentionPolicy", "DeleteMetricFilter",
                  "DeleteSubscriptionFilter", "DisassociateKmsKey"):  # fmt: skip
-        assert pattern.matches({**base, "eventSource": "logs.amazonaws.com", "eventName": name})
-    assert not pattern.matches({**base, "eventSource": "logs.amazonaws.com", "eventName": "X"})
-    assert not any(pattern.matches(record) for record in EVENTS.values())
+        assert matches(pattern, {**base, "eventSource": "logs.amazonaws.com", "eventName": name})
+    assert not matches(pattern, {**base, "eventSource": "logs.amazonaws.com", "eventName": "X"})
+    assert not any(matches(pattern, record) for record in EVENTS.values())
 
 
 # ---------------------------------------------------------------- filters and alarms agree
@@ -160,7 +167,7 @@ def test_names_and_patterns_fit_cloudwatch_limits(tmp_path: Path) -> None:
     config, files, module = render(path)
     assert check_module(config, files)[1] == []
     for name, block in filters(module).items():
-        assert cis.is_valid_filter_name(name) and cis.is_valid_metric_name(name)
+        assert is_valid_filter_name(name) and is_valid_metric_name(name)
         assert len(literal(block.body["pattern"]) or "") <= MAX_PATTERN_LENGTH
     names = [literal(b.body["alarm_name"]) or "" for b in alarms(module).values()]
     assert max(map(len, names)) == 128 + 1 + 100 <= 255
@@ -287,7 +294,7 @@ def _readme_pattern() -> str:
 
 def test_readme_security_group_pattern_fires_on_a_member_accounts_events() -> None:
     pattern = parse(_readme_pattern())
-    fired = {stem for stem, record in EVENTS.items() if pattern.matches(record)}
+    fired = {stem for stem, record in EVENTS.items() if matches(pattern, record)}
     assert fired == OWN["4.10"]
     assert {EVENTS[stem]["recipientAccountId"] for stem in fired} == {MEMBER}
 
@@ -317,7 +324,7 @@ def test_readme_event_excerpt_is_the_fixture_and_is_counted() -> None:
             assert value.items() <= fixture[key].items(), key
         else:
             assert fixture[key] == value, key
-    assert parse(_readme_pattern()).matches(excerpt)
+    assert matches(parse(_readme_pattern()), excerpt)
 
 
 def test_template_sequences_in_a_custom_pattern_reach_aws_unchanged(tmp_path: Path) -> None:
@@ -348,7 +355,7 @@ def test_any_accepted_custom_pattern_reaches_the_hcl_unchanged(tmp_path: Path, v
     assert literal(filters(module)["Any"].body["pattern"]) == pattern
     assert check_module(config, files)[1] == []
     if "*" not in value:  # a * is a wildcard, not a character to match
-        assert parse(pattern).matches({"requestParameters": {"name": value}})
+        assert matches(parse(pattern), {"requestParameters": {"name": value}})
 
 
 def test_warnings_name_what_terraform_cannot_do(tmp_path: Path) -> None:
@@ -386,3 +393,31 @@ def test_readme_monitoring_block_is_a_valid_config(tmp_path: Path) -> None:
     config, files, _ = render(path)
     assert config.monitoring is not None and config.monitoring.custom_filters
     assert check_module(config, files)[1] == []
+
+
+def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> None:
+    # No config gives two actions yet; the template must not depend on that: once printed
+    # as `[a.arn"arn:..."]`, which neither Terraform nor the re-parse can read.
+    config = load_config(PROD)
+    view = ModuleView(config, Arns.of(config))
+    existing = "arn:aws:sns:eu-west-1:111111111111:security-alarms"
+    actions = [Ref("aws_sns_topic.alarms.arn"), existing]
+    context = {**view.context(), "header": header("prod.yaml")}
+    context["monitoring"] = {
+        **context["monitoring"],
+        "alarm_actions": actions,
+        "ok_actions": actions,
+    }
+    files = render_module(config, config_label(PROD))
+    files["monitoring.tf"] = environment().get_template("monitoring.tf.j2").render(context)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    assert load_diagnostics(tmp_path) == []
+    for alarm in alarms(ParsedModule.parse(files)).values():
+        for key in ("alarm_actions", "ok_actions"):
+            items = alarm.body[key]
+            assert [expression(items[0]), literal(items[1])] == [
+                "aws_sns_topic.alarms.arn",
+                existing,
+            ]

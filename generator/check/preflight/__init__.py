@@ -54,11 +54,6 @@ class Facts:
         """The account the bucket and the trail's key belong to."""
         return self.log_archive_account or self.arns.management_account_id
 
-    @property
-    def trail_account(self) -> str:
-        """The account whose credentials create the trail."""
-        return self.delegated_admin_account or self.arns.management_account_id
-
 
 Rule = Callable[[ParsedModule, Facts], list[Finding]]
 RULES: dict[str, tuple[str, Rule]] = {}

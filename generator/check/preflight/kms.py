@@ -10,7 +10,6 @@ from generator.check.preflight.lookups import (
     organization_trails,
     region_of,
     trail_arn,
-    trail_region,
 )
 from generator.check.preflight.policy_reading import ParsedStatement, statements
 from generator.config.model import CLOUDTRAIL_PRINCIPAL
@@ -71,7 +70,7 @@ def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         _, key_region_name = _key_of(module, trail.body.get("kms_key_id"))
         buckets = module.of_type("resource", "aws_s3_bucket")
-        bucket_region = region_of(module, buckets[0]) if buckets else trail_region(module, trail)
+        bucket_region = region_of(module, buckets[0]) if buckets else region_of(module, trail)
         if key_region_name and bucket_region and key_region_name != bucket_region:
             findings.append(
                 Finding(

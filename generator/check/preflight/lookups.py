@@ -45,14 +45,9 @@ def region_of(module: ParsedModule, block: Block) -> str | None:
     return own or (literal(provider.body.get("region")) if provider else default_region(module))
 
 
-def trail_region(module: ParsedModule, trail: Block) -> str | None:
-    """The trail's region, which is its home region and part of its ARN."""
-    return region_of(module, trail)
-
-
 def trail_arn(module: ParsedModule, facts: Facts, trail: Block) -> str | None:
     """The ARN AWS will give this trail: home region + MANAGEMENT account + name."""
-    name, region = literal(trail.body.get("name")), trail_region(module, trail)
+    name, region = literal(trail.body.get("name")), region_of(module, trail)
     if not name or not region:
         return None
     arns = facts.arns

@@ -11,7 +11,7 @@ from generator.check.preflight.lookups import (
     bucket_policies,
     organization_trails,
     references,
-    trail_region,
+    region_of,
 )
 from generator.check.preflight.organization import trusted_access_sources
 from generator.check.preflight.policy_reading import statements
@@ -131,7 +131,7 @@ def delivery_role_streams(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         _, group = _log_group(module, trail)
         role, documents = _role_documents(module, trail)
-        region = trail_region(module, trail)
+        region = region_of(module, trail)
         group_name = template_source(group.body.get("name")) if group else None
         if role is None or group_name is None or region is None:
             findings.append(
