@@ -6,6 +6,7 @@ any generator code) runs: the cache folder and the hypothesis profile, below.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
@@ -24,6 +25,7 @@ from hypothesis import settings
 USER_CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 SESSION_CACHE_HOME = Path(tempfile.mkdtemp(prefix="orgtrail-gen-tests-cache-"))
 os.environ["XDG_CACHE_HOME"] = str(SESSION_CACHE_HOME)
+atexit.register(shutil.rmtree, SESSION_CACHE_HOME, ignore_errors=True)  # also outside pytest
 
 # Hypothesis budgets: a quick local run, a thorough one in CI (CI=true, as GitHub Actions sets
 # it); HYPOTHESIS_PROFILE=ci or =dev picks one explicitly. Property tests take their example
@@ -91,8 +93,3 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from support import terraform_suite
 
     terraform_suite.stop()
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove the session's cache folder once nothing (the background runs included) uses it."""
-    shutil.rmtree(SESSION_CACHE_HOME, ignore_errors=True)
