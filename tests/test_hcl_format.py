@@ -375,7 +375,7 @@ HCL_LINES = st.lists(
 ).map("\n".join)
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=settings.default.max_examples * 3, deadline=None, database=None)
 @given(st.one_of(HCL_LINES, st.text()))
 def test_format_is_idempotent(text: str) -> None:
     once = format_hcl(text)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from conftest import SESSION_CACHE_HOME, USER_CACHE_HOME
 from hcl2 import parser as hcl2_parser
 
 from generator.check import hcl_parse
@@ -89,6 +95,32 @@ def test_grammar_is_cached_in_the_user_cache_not_the_package(
         assert not package_cache.exists()
     finally:
         _clear_caches()
+
+
+def _kept_in(cache_home: Path, text: str) -> list[Path]:
+    """The parse results of ``text`` under ``cache_home``'s orgtrail-gen folder."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return list((cache_home / "orgtrail-gen").glob(f"parsed-*/{key}.json"))
+
+
+def test_the_suite_keeps_its_parse_results_out_of_the_users_cache() -> None:
+    """In-process and in a subprocess (as the CLI tests and real-Terraform runs spawn them).
+
+    Each text is new (a UUID in a comment), so its result can only have been written by this
+    test; looking for that one file, not comparing listings, stays true while another checkout
+    on the same machine fills the user's cache.
+    """
+    in_process = f"# {uuid.uuid4()}\n{TEXT}"
+    hcl_parse.parse_text(in_process, "s3.tf")
+    in_child = f"# {uuid.uuid4()}\n{TEXT}"
+    subprocess.run(
+        [sys.executable, "-c", "import sys; from generator.check.hcl_parse import parse_text; "
+         "parse_text(sys.stdin.read(), 's3.tf')"],
+        input=in_child, text=True, check=True, env=dict(os.environ),
+    )  # fmt: skip
+    for text in (in_process, in_child):
+        assert len(_kept_in(SESSION_CACHE_HOME, text)) == 1, "kept in the session's folder"
+        assert _kept_in(USER_CACHE_HOME, text) == [], f"written into {USER_CACHE_HOME}"
 
 
 def test_parsing_works_without_a_writable_cache(

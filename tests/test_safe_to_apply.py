@@ -17,6 +17,30 @@ MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
 ]
 
 
+# The provider version whose schema every generated argument is checked against.
+SCHEMA_VERSION = re.findall(
+    r"hashicorp/aws (\d+\.\d+\.\d+)",
+    (ROOT / "tests" / "data" / "aws-provider-schema-subset.json").read_text(encoding="utf-8"),
+)[0]
+
+
+def _admits(constraint: str, version: str) -> bool:
+    """Whether a Terraform version constraint of plain comparisons admits ``version``."""
+
+    def parsed(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.split("."))
+
+    compare = {
+        ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+        "<": lambda a, b: a < b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    }  # fmt: skip
+    terms = [
+        re.fullmatch(r"\s*(>=|<=|!=|>|<|=)\s*([\d.]+)\s*", term) for term in constraint.split(",")
+    ]
+    assert all(terms), f"{constraint!r}: only plain comparisons are read here"
+    return all(compare[t[1]](parsed(version), parsed(t[2])) for t in terms if t)
+
+
 def _text(module: Path) -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in sorted(module.glob("*.tf")))
 
@@ -43,7 +67,11 @@ def test_the_organization_is_never_managed_and_the_old_resource_is_forgotten(
 def test_no_argument_the_provider_reads_back_differently(module: Path) -> None:
     """A second plan shows no change: arguments AWS now sets by itself are written out."""
     text = _text(module)
-    assert re.search(r'version\s*=\s*">= 6\.40\.0, < 7\.0\.0"', text), "blocked_encryption_types"
+    (constraint,) = re.findall(r'source\s*=\s*"hashicorp/aws"\s*\n\s*version\s*=\s*"([^"]+)"', text)
+    assert _admits(constraint, SCHEMA_VERSION), "every argument is checked against this version"
+    assert not _admits(constraint, "7.0.0"), "a major release may drop what the module writes"
+    # 5.100 lacks aws_organizations_aws_service_access and blocked_encryption_types (checkers.md)
+    assert not _admits(constraint, "5.100.0")
     for block in _blocks(text, 'resource "aws_s3_bucket_server_side_encryption_configuration"'):
         assert re.search(r'blocked_encryption_types\s*=\s*\["SSE-C"\]', block)
     for block in _blocks(text, 'resource "aws_s3_bucket_lifecycle_configuration"'):

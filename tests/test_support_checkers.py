@@ -11,6 +11,7 @@ from support.checkov import (
     checkov_or_skip,
     parse_report,
     run_checkov,
+    split_by_folder,
 )
 from support.policies import (
     PolicyConversionError,
@@ -614,6 +615,32 @@ def test_parse_report_refuses_output_it_cannot_trust() -> None:
         parse_report("Traceback (most recent call last):", "exit 2")
     with pytest.raises(CheckovError, match="disagrees"):
         parse_report(json.dumps(inconsistent))
+
+
+def _finding(check_id: str, file: str) -> dict[str, object]:
+    return {"check_id": check_id, "resource": "aws_s3_bucket.b", "file_path": file,
+            "file_line_range": [1, 3], "check_result": {"suppress_comment": "why"}}  # fmt: skip
+
+
+def test_one_report_over_several_modules_is_split_by_the_folder_of_each_file() -> None:
+    """The shipped outputs are scanned in one checkov run; each module gets only its findings."""
+    results = {
+        "passed_checks": [_finding("CKV_AWS_93", "/prod/s3.tf"), _finding("CKV_AWS_1", "/b/x.tf")],
+        "failed_checks": [_finding("CKV_AWS_145", "/b/s3.tf")],
+        "skipped_checks": [_finding("CKV_AWS_18", "/prod/s3.tf")],
+        "parsing_errors": [],
+    }
+    summary = {"passed": 2, "failed": 1, "skipped": 1, "parsing_errors": 0}
+    report = parse_report(json.dumps({"results": results, "summary": summary}))
+
+    split = split_by_folder(report, ["prod", "b", "unscanned"])
+
+    assert [c.check_id for c in split["prod"].passed] == ["CKV_AWS_93"]
+    assert [s.check_id for s in split["prod"].skipped] == ["CKV_AWS_18"]
+    assert split["prod"].failed == [] and [c.check_id for c in split["b"].failed] == ["CKV_AWS_145"]
+    assert split["unscanned"].passed == split["unscanned"].skipped == []
+    with pytest.raises(CheckovError, match="none of"):
+        split_by_folder(report, ["prod"])  # a finding in b is never silently dropped
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 import hcl2
 import pytest
 from conftest import CASE_CONFIGS, ROOT, SHIPPED_CONFIGS
-from support.checkov import run_checkov
+from support.checkov import CheckovReport, run_checkov_per_folder
 from support.hcl import tf_files
 from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
@@ -190,11 +190,18 @@ def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
     return expected
 
 
+@pytest.fixture(scope="session")
+def shipped_checkov_reports(checkov: Path) -> dict[str, CheckovReport]:
+    """checkov's findings on output/, by module folder: one run for all of them (see there)."""
+    return run_checkov_per_folder(ROOT / "output", executable=checkov)
+
+
 @pytest.mark.checkov
 @pytest.mark.parametrize("config", SHIPPED_CONFIGS, ids=lambda p: p.name)
-def test_checkov_finds_nothing_on_the_shipped_outputs(config: Path, checkov: Path) -> None:
-    report = run_checkov(ROOT / "output" / config.stem, executable=checkov)
-    assert report.parsing_errors == []
+def test_checkov_finds_nothing_on_the_shipped_outputs(
+    config: Path, shipped_checkov_reports: dict[str, CheckovReport]
+) -> None:
+    report = shipped_checkov_reports[config.stem]
     assert [(c.check_id, c.resource, c.file) for c in report.failed] == []
     assert len(report.passed) > 40, "checkov evaluated too little to be trusted"
     expected = expected_skips(load_config(config))

@@ -231,7 +231,8 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
                 if expression(p.body.get("key_id")) in (f"{key}.id", f"{key}.key_id")
             ]
         present = set(references(trail.body.get("depends_on")))
-        missing = [address for address in wanted if address not in present]
+        # The organization data source can be wanted twice: read, and asserting trusted access.
+        missing = [address for address in dict.fromkeys(wanted) if address not in present]
         if missing:
             answers = sorted({answer for a in missing if (answer := _answer(a))})
             findings.append(
