@@ -31,7 +31,7 @@ atexit.register(shutil.rmtree, SESSION_CACHE_HOME, ignore_errors=True)  # also o
 # it); HYPOTHESIS_PROFILE=ci or =dev picks one explicitly. Property tests take their example
 # count from the loaded profile (``settings.default.max_examples``), scaled down for costly ones.
 settings.register_profile("dev", max_examples=50)
-settings.register_profile("ci", max_examples=500)
+settings.register_profile("ci", max_examples=200)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE")
     or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")

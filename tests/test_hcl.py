@@ -41,7 +41,7 @@ TEXT = st.one_of(
     st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=12).map("".join),
 )
 PROPERTY = settings(
-    max_examples=settings.default.max_examples * 3,  # cheap examples: 150 locally, 1500 in CI
+    max_examples=settings.default.max_examples * 3,  # cheap examples: 150 locally, 600 in CI
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
