@@ -342,7 +342,7 @@ _QUOTED_TEXT = st.text(
 )
 
 
-@settings(  # each example renders and re-parses a module: 7 locally, 75 in CI
+@settings(  # each example renders and re-parses a module: 7 locally, 30 in CI
     max_examples=settings.default.max_examples * 15 // 100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
