@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, nested
 from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import BUCKET_SETTING_TYPES
 
 # ForceNew (or RequiresReplace) arguments of every resource type the generator emits, read in
 # hashicorp/terraform-provider-aws internal/service/...: cloudtrail/trail.go,
@@ -30,21 +31,11 @@ from generator.check.preflight import Facts, Finding, rule
 # logs/group.go, metric_filter.go (query_definition.go has none: its name changes in place);
 # cloudwatch/metric_alarm.go; kms/key.go, alias.go; sns/topic.go, topic_policy.go,
 # topic_subscription.go; iam/role.go, role_policy.go; organizations/aws_service_access.go.
-_S3_SETTINGS = (
-    "aws_s3_bucket_public_access_block",
-    "aws_s3_bucket_ownership_controls",
-    "aws_s3_bucket_versioning",
-    "aws_s3_bucket_server_side_encryption_configuration",
-    "aws_s3_bucket_lifecycle_configuration",
-    "aws_s3_bucket_object_lock_configuration",
-    "aws_s3_bucket_logging",
-    "aws_s3_bucket_policy",
-)
 FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_cloudtrail": ("name",),
     "aws_cloudtrail_organization_delegated_admin_account": ("account_id",),
     "aws_s3_bucket": ("bucket", "object_lock_enabled"),
-    **{setting: ("bucket",) for setting in _S3_SETTINGS},
+    **{setting: ("bucket",) for setting in BUCKET_SETTING_TYPES},
     "aws_cloudwatch_log_group": ("name", "log_group_class"),
     "aws_cloudwatch_log_metric_filter": ("name", "log_group_name"),
     "aws_cloudwatch_metric_alarm": ("alarm_name",),
@@ -235,7 +226,7 @@ def _collateral(
         )
         if mine or orphan:
             by_type.setdefault(item.type, []).append(item)
-    settings = [item for name in _S3_SETTINGS for item in by_type.pop(name, [])]
+    settings = [item for name in BUCKET_SETTING_TYPES for item in by_type.pop(name, [])]
     parts = []
     if settings:
         names = ", ".join(item.old.address for item in settings)

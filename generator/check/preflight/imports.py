@@ -13,19 +13,14 @@ import re
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.lookups import bucket_name, references, trail_arn
+from generator.check.preflight.lookups import (
+    BUCKET_SETTING_TYPES,
+    bucket_name,
+    references,
+    trail_arn,
+)
 
 _BUCKET = (r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "the bucket's name")
-_SPLIT_BUCKET_TYPES = (
-    "aws_s3_bucket_public_access_block",
-    "aws_s3_bucket_ownership_controls",
-    "aws_s3_bucket_versioning",
-    "aws_s3_bucket_server_side_encryption_configuration",
-    "aws_s3_bucket_lifecycle_configuration",
-    "aws_s3_bucket_object_lock_configuration",
-    "aws_s3_bucket_logging",
-    "aws_s3_bucket_policy",
-)
 
 # Import id per resource type: (pattern, what the provider expects). A bucket's settings take
 # the bare bucket name; "<bucket>,<owner account>" is for buckets of another account, which
@@ -37,7 +32,7 @@ IMPORT_FORMATS: dict[str, tuple[str, str]] = {
         "<name> (the provider reads a trail by ARN)",
     ),
     "aws_s3_bucket": _BUCKET,
-    **{type_: _BUCKET for type_ in _SPLIT_BUCKET_TYPES},
+    **{type_: _BUCKET for type_ in BUCKET_SETTING_TYPES},
     "aws_cloudwatch_log_group": (r"[.\-_/#A-Za-z0-9]{1,512}", "the log group's name, not its ARN"),
     "aws_iam_role": (r"[\w+=,.@-]{1,64}", "the role's name, not its ARN"),
     "aws_iam_role_policy": (r"[\w+=,.@-]{1,64}:[\w+=,.@-]{1,128}", "<role name>:<policy name>"),
@@ -132,7 +127,7 @@ def expected_import_id(module: ParsedModule, facts: Facts, target: Block) -> str
         return trail_arn(module, facts, target)
     if type_ == "aws_s3_bucket":
         return literal(body.get("bucket"))
-    if type_ in _SPLIT_BUCKET_TYPES:
+    if type_ in BUCKET_SETTING_TYPES:
         return bucket_name(module, body.get("bucket"))
     if type_ in ("aws_cloudwatch_log_group", "aws_iam_role", "aws_kms_alias"):
         return literal(body.get("name"))

@@ -7,6 +7,19 @@ from typing import Any
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals
 from generator.check.preflight import Facts
 
+# The split S3 resources (provider v4+) that configure one bucket, each by `bucket`: imported
+# by the bucket's name and replaced with it.
+BUCKET_SETTING_TYPES = (
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_object_lock_configuration",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_policy",
+)
+
 
 def organization_trails(module: ParsedModule) -> list[Block]:
     """Every ``aws_cloudtrail`` in the module (all generated trails are organization trails)."""
