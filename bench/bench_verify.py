@@ -37,9 +37,8 @@ from moto.server import ThreadedMotoServer
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.aws.verify import Options, verify
-from generator.config.loader import load_config
-from generator.render.arns import Arns
 from generator.render.policies import bucket_policy
+from generator.sections.registry import arns_of, load_config
 
 MOTO_ACCOUNT = "123456789012"  # moto's default account: the management account here
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1", "us-west-2", "sa-east-1"]
@@ -122,7 +121,7 @@ def seed(url: str, accounts: int, regions: list[str], tmp: Path) -> Path:
         orgs_backend.accounts.append(member)
         deliver(member.id)
     s3.put_bucket_policy(
-        Bucket=config.bucket.name, Policy=json.dumps(bucket_policy(Arns.of(config)).to_json())
+        Bucket=config.bucket.name, Policy=json.dumps(bucket_policy(arns_of(config)).to_json())
     )
     return path
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from generator import __version__
-from generator.errors import EXIT_AWS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
+from generator.core.errors import EXIT_AWS, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, UserError
 
 # Command name -> module. Adding a command is one line here plus its module.
 COMMANDS = {

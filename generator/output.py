@@ -14,8 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import OutputConflictError, OutputError
-from generator.render.engine import HEADER_MARK
+from generator.core.constants import HEADER_MARK
+from generator.core.errors import OutputConflictError, OutputError
 
 
 def is_generated(path: Path) -> bool:

@@ -17,10 +17,10 @@ from conftest import ROOT
 
 from generator.check.hcl_parse import ParsedModule, expression
 from generator.check.preflight.lookups import references
-from generator.config.loader import load_config
-from generator.errors import ConfigError
+from generator.core.errors import ConfigError
 from generator.pipeline import build
 from generator.render.engine import render_module
+from generator.sections.registry import load_config
 
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration.logs"
 TRAIL = "aws_cloudtrail.org"

@@ -41,9 +41,8 @@ from support.terraform_run import (
 )
 
 from generator.cli import main
-from generator.config.loader import load_config
-from generator.config.model import Config
 from generator.pipeline import build
+from generator.sections.registry import Config, load_config
 
 pytestmark = pytest.mark.terraform
 

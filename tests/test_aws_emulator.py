@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 from support.aws_emulator import Emulator, Seeded
 
-from generator.config.loader import load_config
+from generator.sections.registry import load_config
 
 
 @pytest.fixture

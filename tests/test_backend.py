@@ -18,7 +18,7 @@ import yaml
 from generator.cli import main
 from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
-from generator.errors import ConfigError, ConfigIssue
+from generator.core.errors import ConfigError, ConfigIssue
 from generator.pipeline import build
 
 REPO = Path(__file__).resolve().parent.parent

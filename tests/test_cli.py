@@ -20,7 +20,7 @@ import yaml
 
 import generator
 from generator.cli import main
-from generator.render.engine import HEADER_MARK
+from generator.core.constants import HEADER_MARK
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "configs" / "example.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
-from generator.errors import ConfigError
+from generator.core.errors import ConfigError
 
 BASE = """\
 organization:

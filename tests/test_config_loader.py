@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.config.loader import load_config, validate
+from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
-from generator.errors import ConfigError, ConfigIssue, UserError
+from generator.core.errors import ConfigError, ConfigIssue, UserError
+from generator.sections.registry import load_config
 
 VALID = """\
 organization:
@@ -251,7 +252,7 @@ def test_unknown_key_without_a_near_match_lists_the_keys_of_its_section() -> Non
 def test_a_section_given_a_scalar_says_so_without_internal_class_names(
     section: str, value: str, kind: str
 ) -> None:
-    from generator.config.model import Config
+    from generator.sections.registry import Config
 
     data = yaml.safe_load(VALID)
     data[section] = yaml.safe_load(value)

@@ -41,12 +41,12 @@ from support.terraform_run import (
 
 from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import Finding
-from generator.check.preflight.evidence import replacements
 from generator.cli import main
-from generator.config.loader import load_config
+from generator.guards.evidence import replacements
 from generator.output import generated_files
 from generator.pipeline import check_module
 from generator.render.engine import render_module
+from generator.sections.registry import load_config
 
 pytestmark = pytest.mark.terraform
 

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.config.loader import load_config
 from generator.render.engine import render_module
 from generator.render.hcl import hcl_list, hcl_map_lines, hcl_string
 from generator.render.hcl_format import format_hcl
+from generator.sections.registry import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -327,7 +327,7 @@ def test_multi_code_point_graphemes_never_reach_the_output(tmp_path: Path) -> No
     """format_hcl pads by code points, terraform fmt by grapheme clusters. The config accepts
     tag text only in NFC form and only letters/digits, so conjoining jamo arrive precomposed
     (one code point per grapheme) and the two agree."""
-    from generator.config.model import _tag_text
+    from generator.config.fields import _tag_text
 
     with pytest.raises(ValueError, match="NFC"):
         _tag_text("\u1100\u1161", is_key=True)

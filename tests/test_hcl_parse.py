@@ -15,7 +15,7 @@ from hcl2 import parser as hcl2_parser
 
 from generator.check import hcl_parse
 from generator.check.hcl_parse import ParsedModule, decode_string, expression, literal
-from generator.errors import PreflightError
+from generator.core.errors import PreflightError
 
 TEXT = """
 resource "aws_s3_bucket" "logs" {

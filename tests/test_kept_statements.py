@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.aws.kept_statements import sort_statements, unproduced
-from generator.config.model import bucket_policy_sids
+from generator.core.constants import bucket_policy_sids
 
 BUCKET = "b-logs"
 TRAIL = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"

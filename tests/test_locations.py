@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.locations import config_label, default_output_root, project_root, rerun_command
+from generator.core.paths import config_label, default_output_root, project_root, rerun_command
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from generator import output
-from generator.errors import EXIT_BAD_INPUT, OutputConflictError, OutputError
+from generator.core.constants import HEADER_MARK
+from generator.core.errors import EXIT_BAD_INPUT, OutputConflictError, OutputError
 from generator.output import apply, diff, is_generated, plan
-from generator.render.engine import HEADER_MARK, header
+from generator.render.engine import header
 
 OURS = header("configs/example.yaml")
 FILES = {

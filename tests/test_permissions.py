@@ -39,7 +39,7 @@ from generator.aws.progress import Progress
 from generator.aws.session import Aws, iam_action
 from generator.aws.verify import Options, verify
 from generator.cli import main
-from generator.config.loader import load_config
+from generator.sections.registry import load_config
 
 
 def called(aws: Aws) -> set[str]:

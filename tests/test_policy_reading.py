@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.check.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
-from generator.check.preflight.kms import log_group_key_problems, trail_key_problems
 from generator.check.preflight.policy_reading import statements_from_json
-from generator.config.loader import load_config
-from generator.render.arns import Arns
+from generator.core.arns import Arns
 from generator.render.policies import bucket_policy, key_policy
+from generator.sections.bucket.rules import BucketPolicyTarget, bucket_policy_problems
+from generator.sections.kms.rules import log_group_key_problems, trail_key_problems
+from generator.sections.registry import arns_of, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _arns() -> Arns:
-    return Arns.of(load_config(ROOT / "configs" / "example.yaml"))
+    return arns_of(load_config(ROOT / "configs" / "example.yaml"))
 
 
 def _target(arns: Arns) -> BucketPolicyTarget:

@@ -39,11 +39,10 @@ from generator.check.preflight import RULES, Finding
 from generator.check.preflight.lookups import references
 from generator.check.preflight.policy_reading import statements
 from generator.cli import main
-from generator.config.loader import load_config
-from generator.config.model import Config
-from generator.errors import EXIT_FAILED, PreflightError
+from generator.core.errors import EXIT_FAILED, PreflightError
 from generator.pipeline import build, check_module
 from generator.render.engine import render_module
+from generator.sections.registry import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "configs" / "example.yaml"

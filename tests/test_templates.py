@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from generator.render.engine import templates_dir
+from generator.core.paths import templates_dir
 
 _LOGIC = re.compile(r"~|\.split\(|\.replace\(|\.join\(|\[-?\d+\]")
 

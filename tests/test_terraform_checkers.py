@@ -19,10 +19,8 @@ from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
 from support.terraform import custom_condition_blocks, fmt_diff, load_diagnostics
 
-from generator.config.loader import load_config
-from generator.config.model import Config
-from generator.render.arns import Arns
 from generator.render.views import ModuleView
+from generator.sections.registry import Config, arns_of, load_config
 
 MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
     ROOT / "tests" / "golden" / c.stem for c in CASE_CONFIGS
@@ -120,7 +118,7 @@ def _normalised(value: Any) -> Any:
 def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: Path) -> None:
     """The templates print the single source of truth (generator/render/policies.py), nothing else."""
     config = load_config(CONFIG_OF[module])
-    view = ModuleView(config, Arns.of(config))
+    view = ModuleView(config, arns_of(config))
     context = view.context()
     sources = [context["bucket"]["policy"]]
     if context["logs"]:
@@ -284,7 +282,7 @@ def test_no_key_administrator_can_use_the_key(module: Path, tmp_path: Path) -> N
 
 
 def _assert_administrators_only_manage(config: Any, key_policy: dict, account: str) -> None:
-    arns = Arns.of(config)
+    arns = arns_of(config)
     root = arns.root(account)
     # KMS's administrative operations do not work across accounts: a key's administrators are
     # its own account's root and the kms.administrators of that account, nobody else.

@@ -26,7 +26,7 @@ from support.aws_emulator import live_bucket_policy
 from support.terraform_run import PlanSummary, TfFile, tools_or_skip
 from support.terraform_suite import Outcome
 
-from generator.config.loader import load_config
+from generator.sections.registry import load_config
 
 pytestmark = pytest.mark.terraform
 

@@ -21,9 +21,8 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.config.loader import load_config
-from generator.render.arns import Arns
 from generator.render.policies import bucket_policy
+from generator.sections.registry import arns_of, load_config
 
 
 def write_config(
@@ -211,7 +210,7 @@ def test_bucket_policy_that_lost_the_org_prefix(
     healthy: tuple[Org, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     org, path = healthy
-    document = bucket_policy(Arns.of(load_config(path))).to_json()
+    document = bucket_policy(arns_of(load_config(path))).to_json()
     document["Statement"] = [  # the organization's write grant, whatever its Sid
         s
         for s in document["Statement"]

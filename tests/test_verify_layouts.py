@@ -20,8 +20,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.aws.verify import Options, Result, verify
-from generator.config.loader import load_config
-from generator.render.arns import Arns
+from generator.sections.registry import arns_of, load_config
 
 
 def _record(monkeypatch: pytest.MonkeyPatch, event: str) -> list[dict[str, Any]]:
@@ -165,7 +164,7 @@ delegated_admin:
     aws, results = _run(path)
 
     management_arn = f"arn:aws:cloudtrail:us-east-1:{org.management}:trail/security-org-trail"
-    assert Arns.of(config).trail == management_arn
+    assert arns_of(config).trail == management_arn
     assert [c["Name"] for c in get_trail] == [management_arn]
     assert [c["Name"] for c in status] == [management_arn]
     assert [r for r in results if r.status == "fail"] == []
@@ -203,7 +202,7 @@ delegated_admin:
     config = load_config(path)
     deploy(org, config)
     # The mistake users make: the policy's SourceArn names the account that created the trail.
-    wrong = json.dumps(bucket_policy(Arns.of(config)).to_json()).replace(
+    wrong = json.dumps(bucket_policy(arns_of(config)).to_json()).replace(
         f":{org.management}:trail/", f":{admin}:trail/"
     )
     client(aws_env, "s3").put_bucket_policy(Bucket="delegated-org-cloudtrail-logs", Policy=wrong)

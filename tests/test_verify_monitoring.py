@@ -24,8 +24,8 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.config.loader import load_config
 from generator.pipeline import build
+from generator.sections.registry import load_config
 
 MONITORING = """monitoring:
   notifications:

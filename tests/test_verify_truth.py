@@ -22,7 +22,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.config.loader import load_config
+from generator.sections.registry import load_config
 
 
 def write_config(tmp_path: Path, org: Org, extra: str = "", *, cloudwatch: bool = True) -> Path:

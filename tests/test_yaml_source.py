@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from generator.config.yaml_source import load_yaml
-from generator.errors import ConfigError, ConfigIssue
+from generator.core.errors import ConfigError, ConfigIssue
 
 NESTED = """\
 # a comment line

@@ -14,15 +14,10 @@ import textwrap
 
 import yaml
 
-from generator.aws.discover import (
-    Discovery,
-    ExistingBucket,
-    ExistingKey,
-    ExistingTrail,
-)
+from generator.aws.discover import Discovery, ExistingBucket, ExistingKey, ExistingTrail
 from generator.aws.kept_statements import Sorted, sort_statements
-from generator.config.model import bucket_policy_sids
 from generator.config.regions import partition_of
+from generator.core.constants import bucket_policy_sids
 
 _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}

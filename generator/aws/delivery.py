@@ -25,7 +25,7 @@ from typing import Any
 
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
-from generator.config.model import Config
+from generator.sections.registry import Config
 
 _STREAM = re.compile(
     r"^(?:o-[a-z0-9]+_)?(?P<account>\d{12})_CloudTrail_(?P<region>[a-z0-9-]+?)(?:_\d+)?$"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.aws.session import Aws, NotFound
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
 from generator.config.regions import partition_of
-from generator.errors import UserError
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
+from generator.core.errors import UserError
 
 CONTROL_TOWER_PREFIX = "aws-controltower-"
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, KeptStatement, as_list
-from generator.render.policies import CONSOLE_SIDS
+from generator.config.fields import as_list
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL, CONSOLE_SIDS
+from generator.sections.bucket.model import KeptStatement
 
 # What CloudTrail itself calls on a log bucket (CT-UG bucket policy; ListBucket is not needed
 # but older templates grant it).

@@ -13,8 +13,7 @@ from typing import Any, Literal
 
 from generator.aws.progress import Progress
 from generator.aws.session import Aws, NotFound
-from generator.config.model import Config
-from generator.render.arns import Arns
+from generator.sections.registry import Config, arns_of
 
 Status = Literal["ok", "fail", "note"]
 
@@ -66,7 +65,7 @@ class Live:
 
     def __init__(self, aws: Aws, config: Config, options: Options, progress: Progress) -> None:
         self.aws, self.config, self.options, self.progress = aws, config, options, progress
-        self.arns = Arns.of(config)
+        self.arns = arns_of(config)
         self.home = config.trail.home_region
 
     @cached_property

@@ -1,7 +1,7 @@
 """verify's monitoring check: the metric filters, alarms and alarm topic the config asks for.
 
 Why the generator's own view: filter names, patterns, alarm names, the namespace and the topic
-ARN come from :class:`generator.render.views.ModuleView`, the code that renders monitoring.tf, so
+ARN come from :mod:`generator.sections.monitoring`, the code that renders monitoring.tf, so
 verify can never expect a name the module does not write. The calls are bounded whatever the
 number of controls: DescribeMetricFilters by log group (50 per page), DescribeAlarms by name
 in batches of 100, and ListSubscriptionsByTopic (100 per page).
@@ -13,7 +13,8 @@ from typing import Any
 
 from generator.aws.live import NOT_DEPLOYED, Live, Result
 from generator.aws.session import NotFound
-from generator.render.views import ModuleView
+from generator.sections.facts import ModuleFacts
+from generator.sections.monitoring import metric_filters
 
 CHECK = "monitoring"
 ALARM_BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames
@@ -25,7 +26,7 @@ def _filters(live: Live, group: str) -> dict[str, dict[str, Any]]:
     """The log group's metric filters by name; a missing group has none."""
     try:
         return {
-            item["filterName"]: item
+            item.filterName: item
             for page in live.aws.pages(
                 "logs",
                 "describe_metric_filters",
@@ -64,20 +65,20 @@ def _summary(kind: str, subject: str, total: int, failures: list[Result]) -> Res
     )
 
 
-def _filter_results(live: Live, view: ModuleView, group: str) -> list[Result]:
-    expected = view.metric_filters()
+def _filter_results(live: Live, view: ModuleFacts, group: str) -> list[Result]:
+    expected = metric_filters(view.config)
     namespace = view_namespace(view)
     found = _filters(live, group)
     failures = []
     for item in expected:
-        name, live_filter = item["name"], found.get(item["name"])
+        name, live_filter = item.name, found.get(item.name)
         if live_filter is None:
             problem = "missing"
         else:
             transforms = live_filter.get("metricTransformations") or [{}]
             metric = (transforms[0].get("metricNamespace"), transforms[0].get("metricName"))
             differences = []
-            if live_filter.get("filterPattern") != item["pattern"]:
+            if live_filter.get("filterPattern") != item.pattern:
                 differences.append(f"pattern {live_filter.get('filterPattern')!r}")
             if metric != (namespace, name):
                 differences.append(f"metric {metric[0]}/{metric[1]}")
@@ -88,7 +89,7 @@ def _filter_results(live: Live, view: ModuleView, group: str) -> list[Result]:
                     CHECK,
                     f"filter {name}",
                     "fail",
-                    f"pattern {item['pattern']!r}, metric {namespace}/{name}",
+                    f"pattern {item.pattern!r}, metric {namespace}/{name}",
                     problem,
                     _APPLY,
                 )
@@ -99,31 +100,31 @@ def _filter_results(live: Live, view: ModuleView, group: str) -> list[Result]:
     ]
 
 
-def view_namespace(view: ModuleView) -> str:
+def view_namespace(view: ModuleFacts) -> str:
     """The namespace every generated metric is written to."""
     monitoring = view.config.monitoring
     return monitoring.alarms.namespace if monitoring else ""
 
 
-def _alarm_results(live: Live, view: ModuleView, topic_arn: str) -> list[Result]:
-    expected = view.metric_filters()
+def _alarm_results(live: Live, view: ModuleFacts, topic_arn: str) -> list[Result]:
+    expected = metric_filters(view.config)
     monitoring = view.config.monitoring
     treat_missing = monitoring.alarms.treat_missing_data if monitoring else ""
     namespace = view_namespace(view)
-    found = _alarms(live, [item["alarm_name"] for item in expected])
+    found = _alarms(live, [item.alarm_name for item in expected])
     failures = []
     for item in expected:
-        alarm = found.get(item["alarm_name"])
+        alarm = found.get(item.alarm_name)
         if alarm is None:
             problem = "missing"
         else:
             wanted: list[tuple[str, object, object]] = [
-                ("metric", f"{namespace}/{item['name']}", f"{alarm.get('Namespace')}/"
+                ("metric", f"{namespace}/{item.name}", f"{alarm.get('Namespace')}/"
                  f"{alarm.get('MetricName')}"),
-                ("threshold", float(item["threshold"]), alarm.get("Threshold")),
-                ("period", item["period"], alarm.get("Period")),
-                ("evaluation periods", item["evaluation_periods"], alarm.get("EvaluationPeriods")),
-                ("comparison", item["comparison"], alarm.get("ComparisonOperator")),
+                ("threshold", float(item.threshold), alarm.get("Threshold")),
+                ("period", item.period, alarm.get("Period")),
+                ("evaluation periods", item.evaluation_periods, alarm.get("EvaluationPeriods")),
+                ("comparison", item.comparison, alarm.get("ComparisonOperator")),
                 ("missing data", treat_missing, alarm.get("TreatMissingData")),
             ]  # fmt: skip
             differences = [f"{label} {got}" for label, want, got in wanted if want != got]
@@ -136,9 +137,9 @@ def _alarm_results(live: Live, view: ModuleView, topic_arn: str) -> list[Result]
             failures.append(
                 Result(
                     CHECK,
-                    f"alarm {item['alarm_name']}",
+                    f"alarm {item.alarm_name}",
                     "fail",
-                    f"on {namespace}/{item['name']}, actions enabled, notifying {topic_arn}",
+                    f"on {namespace}/{item.name}, actions enabled, notifying {topic_arn}",
                     problem,
                     _APPLY,
                 )
@@ -217,15 +218,15 @@ def check_monitoring(live: Live) -> list[Result]:
     config = live.config
     if config.monitoring is None or config.cloudwatch_logs is None:
         return []
-    view = ModuleView(config, live.arns)
-    if not view.metric_filters():
+    view = ModuleFacts(config, live.arns)
+    if not metric_filters(config):
         return []
     topic_arn = view.alarm_topic_arn
     created = config.monitoring.notifications.existing_topic_arn is None
     filters = _filter_results(live, view, config.cloudwatch_logs.log_group_name)
     alarms = _alarm_results(live, view, topic_arn)
     topic = _topic_results(live, topic_arn, created)
-    expected = len(view.metric_filters())
+    expected = len(metric_filters(config))
     none_exists = all(
         len(rows) == expected + 1 and all(r.found == "missing" for r in rows[1:])
         for rows in (filters, alarms)

@@ -17,8 +17,8 @@ import json
 from typing import Any
 
 from generator.aws.session import iam_action
-from generator.config.model import Config
-from generator.render.arns import Arns
+from generator.core.arns import Arns
+from generator.sections.registry import Config, arns_of
 
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 
@@ -84,7 +84,7 @@ def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
 
 def verify_policy(config: Config) -> dict[str, Any]:
     """What verify's credentials (the management account's) need for this config."""
-    arns = Arns.of(config)
+    arns = arns_of(config)
     home, account = arns.home_region, arns.management_account_id
     statements = [
         _statement(
@@ -112,10 +112,11 @@ def verify_policy(config: Config) -> dict[str, Any]:
             read.append("logs:DescribeMetricFilters")
         statements.append(_statement("ReadTrailLogGroup", read, [f"{group}:*"]))
         if config.monitoring is not None:
-            from generator.render.views import ModuleView
+            from generator.sections.facts import ModuleFacts
+            from generator.sections.monitoring import metric_filters
 
-            view = ModuleView(config, arns)
-            if view.metric_filters():
+            view = ModuleFacts(config, arns)
+            if metric_filters(config):
                 statements.append(
                     _statement(
                         "ReadAlarms",
@@ -135,7 +136,7 @@ def log_archive_role_policy(config: Config) -> dict[str, Any] | None:
     """What ``log_archive.role_arn`` needs for verify; None without a log-archive account."""
     if config.log_archive is None:
         return None
-    return _document(_bucket_statements(config, Arns.of(config)))
+    return _document(_bucket_statements(config, arns_of(config)))
 
 
 def printable(policy: dict[str, Any]) -> str:

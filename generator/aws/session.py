@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from generator.errors import AwsError, UserError
+from generator.core.errors import AwsError, UserError
 
 # Error codes AWS uses for "the caller lacks a permission" across the services we call.
 _DENIED = frozenset(

@@ -19,11 +19,12 @@ from generator.aws.live import NOT_DEPLOYED, Live, Options, Result, Status, age_
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
-from generator.check.preflight.bucket import BucketPolicyTarget, bucket_policy_problems
-from generator.check.preflight.kms import log_group_key_problems, trail_key_problems
 from generator.check.preflight.policy_reading import statements_from_json
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, Config
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.render import policies
+from generator.sections.bucket.rules import BucketPolicyTarget, bucket_policy_problems
+from generator.sections.kms.rules import log_group_key_problems, trail_key_problems
+from generator.sections.registry import Config
 
 __all__ = ["CHECKS", "Options", "Result", "verify"]
 

@@ -24,17 +24,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from generator.errors import PreflightError
+from generator.core.errors import PreflightError
+from generator.core.paths import cache_dir
 
 _UNICODE = {"u": 4, "U": 8}
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _EXPRESSION = re.compile(r"^\$\{(?P<body>.*)\}$", re.S)
-
-
-def cache_dir() -> Path:
-    """orgtrail-gen's cache folder: ``$XDG_CACHE_HOME/orgtrail-gen`` (default ``~/.cache``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "orgtrail-gen"
 
 
 @cache

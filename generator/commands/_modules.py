@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import CombinedError, UserError
-from generator.locations import default_output_root
+from generator.core.errors import CombinedError, UserError
+from generator.core.paths import default_output_root
+from generator.output import generated_files
 from generator.pipeline import Module, build
 
 
@@ -105,13 +106,21 @@ def build_all(
     targets: list[Target] = []
     failures: list[UserError] = []
     for config in configs:
+        root = output_root if output_root is not None else default_output_root(config)
+        folder = root / config.stem
         try:
-            module = build(config, output_root, allow_replace or (), allow_shorter_retention or ())
+            module = build(
+                config,
+                generated_files(folder),
+                previous_label=str(folder),
+                output_root=output_root,
+                allow_replace=allow_replace or (),
+                allow_shorter_retention=allow_shorter_retention or (),
+            )
         except UserError as exc:
             failures.append(exc)
             continue
-        root = output_root if output_root is not None else default_output_root(config)
-        targets.append(Target(config, module, _shown(root / module.stem)))
+        targets.append(Target(config, module, _shown(folder)))
     if failures and len(configs) > 1:
         failures.append(
             UserError(f"{len(failures)} of {len(configs)} configs failed; nothing was written")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from generator.aws.options import add_aws_arguments, session_from
-from generator.errors import EXIT_OK, UserError
+from generator.core.errors import EXIT_OK, UserError
 
 HELP = "read the live organization and its trails (boto3) and write a config for it"
 

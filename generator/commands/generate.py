@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from generator.errors import EXIT_OK
+from generator.core.errors import EXIT_OK
 
 HELP = "validate, render and preflight each CONFIG; write output/<config-stem>/ (or --output-dir)"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from generator.errors import EXIT_OK
+from generator.core.errors import EXIT_OK
 
 HELP = "print the config's JSON Schema (configs/schema.json is generated from it)"
 
@@ -21,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the schema."""
     from generator.config.schema import config_schema
+    from generator.sections.registry import Config
 
-    sys.stdout.write(config_schema())
+    sys.stdout.write(config_schema(Config))
     return EXIT_OK

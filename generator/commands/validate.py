@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator.errors import EXIT_OK
+from generator.core.errors import EXIT_OK
 
 HELP = "check configs only (file:line:col: key: message, every error of every config)"
 
@@ -20,8 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load each config; report the valid ones, then raise every error together."""
-    from generator.config.loader import load_config
-    from generator.errors import CombinedError, UserError
+    from generator.core.errors import CombinedError, UserError
+    from generator.sections.registry import load_config
 
     failures: list[UserError] = []
     for path in args.configs:

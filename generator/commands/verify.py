@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.aws.options import add_aws_arguments, session_from
-from generator.errors import EXIT_FAILED, EXIT_OK, UserError
+from generator.core.errors import EXIT_FAILED, EXIT_OK, UserError
 
 if TYPE_CHECKING:
-    from generator.config.model import Config
+    from generator.sections.registry import Config
 
 HELP = "check the deployed trail against CONFIG and that every active account delivers (boto3)"
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from generator.aws.progress import Progress
     from generator.aws.report import as_json, table
     from generator.aws.verify import Options, verify
-    from generator.config.loader import load_config
+    from generator.sections.registry import load_config
 
     config = load_config(args.config)
     if args.print_policy:

@@ -1,4 +1,4 @@
-"""Load a config file into a validated :class:`Config`, or fail with located messages.
+"""Load a config file into a validated model, or fail with located messages.
 
 Why: pydantic reports errors by key path; users need ``file:line:col``. This module joins the
 two and reports every problem in one go, so a user fixes a config in one round trip.
@@ -6,23 +6,45 @@ two and reports every problem in one go, so a user fixes a config in one round t
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, cast, get_args
+from typing import Annotated, Any, Generic, TypeVar, cast, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from generator.config.model import MISSING_HINTS, RETIRED_KEYS, Config, cross_field_issues
+from generator.config.fields import Issue
 from generator.config.yaml_source import Located, load_yaml
-from generator.errors import ConfigError, ConfigIssue, UserError
+from generator.core.errors import ConfigError, ConfigIssue, UserError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Schema(Generic[M]):
+    """What the loader validates against: the root model, its cross-field rules and hints.
+
+    Why a parameter: the loader knows YAML positions and pydantic errors, not the sections;
+    ``generator.sections.registry`` assembles the schema from them.
+    ``retired_keys``: keys of earlier versions, with why they went; ``missing_hints``: extra
+    advice for required keys that have no safe default.
+    """
+
+    model: type[M]
+    cross_field_issues: Callable[[M], list[Issue]]
+    retired_keys: Mapping[tuple[str, ...], str] = dataclasses.field(default_factory=dict)
+    missing_hints: Mapping[tuple[str, ...], str] = dataclasses.field(default_factory=dict)
+
 
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def _section_model(path: tuple[str | int, ...]) -> type[BaseModel] | None:
+def _section_model(root: type[BaseModel], path: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The config model of the section at ``path`` (list indexes skipped), if there is one."""
-    model: type[BaseModel] = Config
+    model: type[BaseModel] = root
     for part in path:
         if isinstance(part, int):
             continue
@@ -43,9 +65,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [model for arg in get_args(annotation) for model in _models_in(arg)]
 
 
-def _unknown_key(path: tuple[str | int, ...]) -> str:
+def _unknown_key(root: type[BaseModel], path: tuple[str | int, ...]) -> str:
     """Why a key is unknown, with the nearest key the model does have."""
-    model = _section_model(path[:-1])
+    model = _section_model(root, path[:-1])
     known = list(model.model_fields) if model else []
     close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
     if close:
@@ -66,13 +88,13 @@ def _yaml_kind(value: object) -> str:
     return "empty" if value is None else type(value).__name__
 
 
-def _message(error: ErrorDetails, written: str | None = None) -> str:
+def _message(root: type[BaseModel], error: ErrorDetails, written: str | None = None) -> str:
     kind = error["type"]
     message = error["msg"]
     for prefix in _PREFIXES:
         message = message.removeprefix(prefix)
     if kind == "extra_forbidden":
-        return _unknown_key(tuple(error["loc"]))
+        return _unknown_key(root, tuple(error["loc"]))
     if kind in ("model_type", "dict_type"):
         return (
             f"must be a section of `key: value` lines indented below it, not "
@@ -86,22 +108,22 @@ def _message(error: ErrorDetails, written: str | None = None) -> str:
     return message
 
 
-def _issues(located: Located, exc: ValidationError) -> list[ConfigIssue]:
+def _issues(schema: Schema[Any], located: Located, exc: ValidationError) -> list[ConfigIssue]:
     issues = []
     for error in exc.errors(include_url=False):
         path = tuple(part for part in error["loc"] if not str(part).startswith("function-"))
         kind = error["type"]
         if kind == "missing":
-            message = f"{_message(error)}: {path[-1]}"
-            hint = MISSING_HINTS.get(tuple(map(str, path)))
+            message = f"{_message(schema.model, error)}: {path[-1]}"
+            hint = schema.missing_hints.get(tuple(map(str, path)))
             issue = located.issue(path[:-1], f"{message}; {hint}" if hint else message, key=True)
             issue = ConfigIssue(
                 issue.file, issue.line, issue.column, located.issue(path, "").path, issue.message
             )
-        elif kind == "extra_forbidden" and tuple(map(str, path)) in RETIRED_KEYS:
-            issue = located.issue(path, RETIRED_KEYS[tuple(map(str, path))], key=True)
+        elif kind == "extra_forbidden" and tuple(map(str, path)) in schema.retired_keys:
+            issue = located.issue(path, schema.retired_keys[tuple(map(str, path))], key=True)
         else:
-            message = _message(error, located.written(path))
+            message = _message(schema.model, error, located.written(path))
             issue = located.issue(path, message, key=kind == "extra_forbidden")
         issues.append(issue)
     return sorted(set(issues), key=lambda i: (i.line, i.column, i.path, i.message))
@@ -169,7 +191,9 @@ def _lenient(
     return model.model_construct(**values)
 
 
-def _cross_despite(data: dict[str, Any], exc: ValidationError) -> list[tuple[KeyPath, str]]:
+def _cross_despite(
+    schema: Schema[Any], data: dict[str, Any], exc: ValidationError
+) -> list[tuple[KeyPath, str]]:
     """The cross-field issues of a config with field errors that do not depend on those fields.
 
     Why: the README promises every problem in one run; without this a retention of 45 days
@@ -182,7 +206,9 @@ def _cross_despite(data: dict[str, Any], exc: ValidationError) -> list[tuple[Key
     """
     bad = _error_paths(exc)
     try:
-        first, second = (cross_field_issues(_lenient(Config, data, bad, (), run)) for run in (0, 1))
+        first, second = (
+            schema.cross_field_issues(_lenient(schema.model, data, bad, (), run)) for run in (0, 1)
+        )
     except Exception:  # a rule could not read a stand-in: report the field errors only
         return []
     kept = set(first) & set(second)
@@ -193,26 +219,28 @@ def _cross_despite(data: dict[str, Any], exc: ValidationError) -> list[tuple[Key
     ]
 
 
-def validate(located: Located) -> Config:
+def validate(located: Located, schema: Schema[M]) -> M:
     """Validate already-parsed YAML; every issue is raised together in one ConfigError."""
     data: Any = located.data
     if not isinstance(data, dict):
         raise ConfigError([located.issue((), "the top level must be a mapping of sections")])
     try:
-        config = Config.model_validate(data)
+        config = schema.model.model_validate(data)
     except ValidationError as exc:
-        issues = _issues(located, exc)
-        issues += [located.issue(path, message) for path, message in _cross_despite(data, exc)]
+        issues = _issues(schema, located, exc)
+        issues += [
+            located.issue(path, message) for path, message in _cross_despite(schema, data, exc)
+        ]
         raise ConfigError(
             sorted(set(issues), key=lambda i: (i.line, i.column, i.path, i.message))
         ) from None
-    cross = [located.issue(path, message) for path, message in cross_field_issues(config)]
+    cross = [located.issue(path, message) for path, message in schema.cross_field_issues(config)]
     if cross:
         raise ConfigError(sorted(cross, key=lambda i: (i.line, i.column)))
     return config
 
 
-def load_config(path: Path) -> Config:
+def load(path: Path, schema: Schema[M]) -> M:
     """Read, parse and validate one config file."""
     name = str(path)  # as the user typed it
     try:
@@ -226,4 +254,4 @@ def load_config(path: Path) -> Config:
         line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
         problem = f"byte {data[exc.start]:#04x} is not UTF-8 text; save the file as UTF-8"
         raise ConfigError([ConfigIssue(name, line, column, "", problem)]) from None
-    return validate(load_yaml(text, name))
+    return validate(load_yaml(text, name), schema)

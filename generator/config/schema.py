@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-from generator.config.model import Config
+from pydantic import BaseModel
 
 
-def config_schema() -> str:
+def config_schema(model: type[BaseModel]) -> str:
     """The schema as stable, pretty JSON text (ends with a newline)."""
-    schema = Config.model_json_schema()
+    schema = model.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "orgtrail-gen config"
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"

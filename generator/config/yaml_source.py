@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import ConfigError, ConfigIssue
+from generator.core.errors import ConfigError, ConfigIssue
 
 Path_ = tuple[str | int, ...]
 

@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, KeptStatement, sid_stem
-from generator.render.arns import Arns
+from generator.core.arns import Arns
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL, sid_stem
 from generator.render.hcl import Ref
+from generator.sections.bucket.model import KeptStatement
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from generator.config.loader import validate
-from generator.config.model import Config
 from generator.config.yaml_source import load_yaml
-from generator.errors import ConfigError, ConfigIssue
-from generator.monitoring import cis
+from generator.core.errors import ConfigError, ConfigIssue
+from generator.sections.monitoring import cis
+from generator.sections.registry import Config
 
 BASE: dict[str, Any] = {
     "organization": {

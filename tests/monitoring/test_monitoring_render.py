@@ -23,17 +23,15 @@ from test_cis_catalogue import EXTRA, MISSING
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight.policy_reading import statements
-from generator.config.loader import load_config
-from generator.config.model import Config
-from generator.locations import config_label
-from generator.monitoring import cis, insights
-from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
+from generator.core.constants import CLOUDWATCH_PRINCIPAL
+from generator.core.paths import config_label
 from generator.pipeline import check_module
-from generator.render.arns import Arns
 from generator.render.engine import environment, header, render_module
 from generator.render.hcl import Ref
-from generator.render.policies import CLOUDWATCH_PRINCIPAL
 from generator.render.views import ModuleView
+from generator.sections.monitoring import cis, insights
+from generator.sections.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
+from generator.sections.registry import Config, arns_of, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -401,7 +399,7 @@ def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> N
     # No config gives two actions yet; the template must not depend on that: once printed
     # as `[a.arn"arn:..."]`, which neither Terraform nor the re-parse can read.
     config = load_config(PROD)
-    view = ModuleView(config, Arns.of(config))
+    view = ModuleView(config, arns_of(config))
     existing = "arn:aws:sns:eu-west-1:111111111111:security-alarms"
     actions = [Ref("aws_sns_topic.alarms.arn"), existing]
     context = {**view.context(), "header": header("prod.yaml")}

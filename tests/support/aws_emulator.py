@@ -34,8 +34,7 @@ from typing import IO, Any
 import boto3
 from botocore.config import Config as BotoConfig
 
-from generator.config.loader import load_config
-from generator.config.model import Config
+from generator.sections.registry import Config, load_config
 
 TERRAFORM_USER = "orgtrail-terraform"
 # Sid suffixes the console draws at random (uuid4); fixed here so runs are reproducible.

@@ -26,9 +26,8 @@ from botocore.config import Config as BotoConfig
 from moto.server import ThreadedMotoServer
 
 from generator.aws.session import Aws
-from generator.config.model import Config
-from generator.render.arns import Arns
 from generator.render.policies import bucket_policy, principal_arns
+from generator.sections.registry import Config, arns_of
 
 REGION = "us-east-1"
 
@@ -199,7 +198,7 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     generated settings, and every account in ``accounts`` (default: all) has delivered a
     log object and one stream per region of ``trail.regions``.
     """
-    arns = Arns.of(config)
+    arns = arns_of(config)
     home = config.trail.home_region
     s3 = bucket_client(org, config, "s3")
     if config.bucket.create:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.config.loader import load_config
+from generator.sections.registry import load_config
 
 from .aws_emulator import Emulator
 from .terraform_run import ModuleRun, Tools, find_tools, provider_schema, run_module

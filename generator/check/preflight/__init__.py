@@ -4,15 +4,18 @@ Why: Terraform only learns at apply that a bucket policy lacks the org-id grant 
 group ARN lacks ``:*``; by then a PR has merged. Each rule here reads the *generated* HCL,
 reproduces one of those failures, and says what AWS would answer and how to fix it. A rule is a
 small function registered with an id (OTG001...), so a test can break exactly one invariant.
+The rules live with the sections they check (``generator.sections.<name>.rules``) or, when
+they read the whole module, in ``generator.guards``; ``generator.pipeline`` runs those the
+registry reaches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from generator.check.hcl_parse import ParsedModule
-from generator.render.arns import Arns
+from generator.core.arns import Arns
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Facts:
     ``allow_shorter_retention``: the addresses whose retention the user let this run shorten
     (``--allow-shorter-retention``); ``adopted_retention``: for an adopted log group, its
     address and the retention it has today (``adopt:``; 0 = never expire).
+    ``placements``: the account each resource type belongs in, as the sections declare it
+    (``management``, ``bucket``, ``trail``, ``key``, ``local``), for rule OTG070.
     """
 
     arns: Arns
@@ -48,6 +53,7 @@ class Facts:
     delegated_admin_account: str | None = None  # creates the trail, when not management
     allow_shorter_retention: frozenset[str] = frozenset()
     adopted_retention: Mapping[str, int] = field(default_factory=dict)
+    placements: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def bucket_account(self) -> str:
@@ -71,20 +77,9 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """Run every rule, in id order."""
-    from generator.check.preflight import (  # noqa: F401  (registration)
-        bucket,
-        evidence,
-        imports,
-        kms,
-        layout,
-        monitoring,
-        organization,
-        trail,
-    )
-
+def run_rules(module: ParsedModule, facts: Facts, rule_ids: Iterable[str]) -> list[Finding]:
+    """Run the given rules (registered ids), in id order."""
     findings: list[Finding] = []
-    for rule_id in sorted(RULES):
+    for rule_id in sorted(rule_ids):
         findings.extend(RULES[rule_id][1](module, facts))
     return findings

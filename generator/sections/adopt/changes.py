@@ -2,16 +2,20 @@
 
 Why: an import block makes Terraform read the object and then plan the difference to the
 config. Differences that force a replacement are refused in validation
-(``generator.config.model._adoption_issues``); the rest are legitimate - turning on log file
-validation, adding KMS, tightening the bucket - but a reviewer who expects "import, no changes"
-must see them first, each attribute with its old and new value.
+(``generator.sections.adopt.model.cross_field_issues``); the rest are legitimate - turning on
+log file validation, adding KMS, tightening the bucket - but a reviewer who expects "import,
+no changes" must see them first, each attribute with its old and new value.
 """
 
 from __future__ import annotations
 
-from generator.config.model import Config
-from generator.render.arns import Arns
-from generator.render.views import KEY, LOG_GROUP, ROLE, TRAIL, TRUSTED_ACCESS, ModuleView
+from typing import TYPE_CHECKING
+
+from generator.sections.addresses import KEY, LOG_GROUP, ROLE, TRAIL, TRUSTED_ACCESS
+from generator.sections.facts import ModuleFacts
+
+if TYPE_CHECKING:
+    from generator.sections.registry import Config
 
 NONE = "(none)"
 
@@ -33,7 +37,7 @@ def _without_streams(arn: str | None) -> str | None:
     return arn.removesuffix(":*") if arn else None
 
 
-def _trail_changes(config: Config, view: ModuleView) -> list[str]:
+def _trail_changes(config: Config, view: ModuleFacts) -> list[str]:
     adopted = config.adopt.trail if config.adopt else None
     if adopted is None:
         return []
@@ -104,7 +108,7 @@ def _new_key_readers(config: Config, old: str | None, new: str) -> str:
     )
 
 
-def _bucket_changes(config: Config, view: ModuleView) -> list[str]:
+def _bucket_changes(config: Config, view: ModuleFacts) -> list[str]:
     adopted = config.adopt.bucket if config.adopt else None
     if adopted is None or not config.bucket.create:
         return []
@@ -172,7 +176,7 @@ def _log_group_changes(config: Config) -> list[str]:
     ]
 
 
-def _role_changes(config: Config, view: ModuleView) -> list[str]:
+def _role_changes(config: Config, view: ModuleFacts) -> list[str]:
     adopted = config.adopt.role if config.adopt else None
     if adopted is None or config.cloudwatch_logs is None:
         return []
@@ -211,9 +215,9 @@ def _key_changes(config: Config) -> list[str]:
     ]
 
 
-def adoption_warnings(config: Config) -> list[str]:
+def adoption_warnings(view: ModuleFacts) -> list[str]:
     """One warning per adopted resource, listing every in-place change as ``old -> new``."""
-    view = ModuleView(config, Arns.of(config))
+    config = view.config
     result = []
     if config.organization.cloudtrail_trusted_access == "adopt":
         result.append(

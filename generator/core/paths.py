@@ -1,4 +1,6 @@
-"""Where a config lives and how generated files name it, whatever the current directory.
+"""Where things are: a config's working tree, the output folder, the cache, the templates.
+
+One home for every path the tool derives, so that no layer reaches into another for a folder.
 
 Why: the header of every generated file names its config and the command that regenerates
 it. If that text followed the path as typed, ``cd configs && orgtrail-gen example.yaml --check``
@@ -10,6 +12,7 @@ is that tree's ``output/``.
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -61,3 +64,18 @@ def rerun_command(config: Path, output_root: Path | None = None) -> str:
         return command
     shown = _relative_to_root(chosen, project_root(config)) or chosen.as_posix()
     return f"{command} --output-dir {shlex.quote(shown)}"
+
+
+def cache_dir() -> Path:
+    """orgtrail-gen's cache folder: ``$XDG_CACHE_HOME/orgtrail-gen`` (default ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "orgtrail-gen"
+
+
+def templates_dir() -> Path:
+    """Where the templates are: inside the installed package, else the source checkout's root."""
+    package = Path(__file__).resolve().parents[1]  # generator/, above generator/core/
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "cloudtrail.tf.j2").is_file():
+            return candidate
+    raise RuntimeError(f"templates not found next to {package}; the installation is broken")

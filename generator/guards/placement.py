@@ -1,4 +1,4 @@
-"""Rules of the multi-account layouts: each resource in its account, the trail owned by management.
+"""Placement: every resource runs in the account its section says it belongs in (OTG070).
 
 Why: with a log-archive account or a CloudTrail delegated administrator, one module drives
 several accounts through provider aliases. A resource on the wrong provider is created in the
@@ -11,16 +11,9 @@ from __future__ import annotations
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight import Facts, Finding, rule
 from generator.check.preflight.lookups import account_of, organization_trails
-from generator.check.preflight.policy_reading import statements
+from generator.core.arns import arn_account
 
-# Resource types that always run with the management account's credentials.
-_MANAGEMENT_TYPES = (
-    "aws_cloudwatch_log_group",
-    "aws_iam_role",
-    "aws_iam_role_policy",
-    "aws_organizations_aws_service_access",
-    "aws_cloudtrail_organization_delegated_admin_account",
-)
+UNPLACED = ("", "no section: declare its type in the resources of the section that renders it")
 
 
 def _trail_keys(module: ParsedModule) -> set[str]:
@@ -34,29 +27,32 @@ def _trail_keys(module: ParsedModule) -> set[str]:
 
 
 def _expected(module: ParsedModule, facts: Facts, block: Block) -> tuple[str, str] | None:
-    """(account, its role in the layout) a resource belongs to, or None if not placed by us."""
+    """(account, its role in the layout) a block belongs to; None for one that calls no API.
+
+    A type no section declares is UNPLACED, which fails: a new resource is never silently
+    exempt from the layout.
+    """
     kind = block.labels[0]
+    placement = facts.placements.get(kind)
     management = (facts.arns.management_account_id, "the management account")
     bucket = (
         facts.bucket_account,
         "the log-archive account" if facts.log_archive_account else "the management account",
     )
-    if block.kind == "data":
-        if kind == "aws_organizations_organization":
-            return management
-        return bucket if kind == "aws_s3_bucket_policy" else None
-    if kind == "aws_cloudtrail":
-        if facts.delegated_admin_account:
-            return facts.delegated_admin_account, "the delegated administrator account"
+    if placement == "local":
+        return None
+    if placement == "trail" and facts.delegated_admin_account:
+        return facts.delegated_admin_account, "the delegated administrator account"
+    if placement in ("management", "trail"):
         return management
-    if kind.startswith("aws_s3_bucket"):
+    if placement == "bucket":
         return bucket
-    if kind in ("aws_kms_key", "aws_kms_alias"):
+    if placement == "key":
         key = block.address
         if kind == "aws_kms_alias":
             key = (expression(block.body.get("target_key_id")) or "").rsplit(".", 1)[0]
         return bucket if key in _trail_keys(module) else management
-    return management if kind in _MANAGEMENT_TYPES else None
+    return UNPLACED
 
 
 @rule("OTG070", "every resource runs in the account it belongs to")
@@ -70,6 +66,17 @@ def right_provider(module: ParsedModule, facts: Facts) -> list[Finding]:
         if expected is None:
             continue
         account, role = expected
+        if expected == UNPLACED:
+            findings.append(
+                Finding(
+                    "OTG070",
+                    block.file,
+                    block.address,
+                    f"{block.labels[0]} belongs to {role}",
+                    "add the type to the resources of the section that renders it",
+                )
+            )
+            continue
         actual = account_of(module, block)
         if actual != account:
             provider_name = expression(block.body.get("provider")) or "aws"
@@ -99,7 +106,7 @@ def right_provider(module: ParsedModule, facts: Facts) -> list[Finding]:
         if (
             len(accounts) != 1
             or accounts[0] not in pinned
-            or not any(role.split(":")[4:5] == accounts for role in roles)
+            or not any(arn_account(role) == accounts[0] for role in roles)
         ):
             findings.append(
                 Finding(
@@ -112,61 +119,4 @@ def right_provider(module: ParsedModule, facts: Facts) -> list[Finding]:
                     "ACCOUNT }",
                 )
             )
-    return findings
-
-
-@rule("OTG071", "the trail's key is in the bucket's account")
-def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """A key the bucket's owner does not control breaks delivery whenever its policy drifts."""
-    findings = []
-    for trail in organization_trails(module):
-        value = trail.body.get("kms_key_id")
-        reference = expression(value) or ""
-        if reference.startswith("aws_kms_key."):
-            key = module.get(reference.rsplit(".", 1)[0])
-            account = account_of(module, key) if key else None
-        else:
-            arn = literal(value)
-            account = arn.split(":")[4] if arn and arn.count(":") >= 5 else None
-        if account is not None and account != facts.bucket_account:
-            findings.append(
-                Finding(
-                    "OTG071",
-                    trail.file,
-                    trail.address,
-                    f"the trail's KMS key is in account {account}, the bucket in "
-                    f"{facts.bucket_account}: the bucket's owner cannot keep the key policy "
-                    "that CloudTrail and the readers need",
-                    f"use a key of account {facts.bucket_account}",
-                )
-            )
-    return findings
-
-
-@rule("OTG072", "no CloudTrail grant names the delegated administrator as the trail's owner")
-def trail_owner_is_management(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """A delegated administrator's trail is still owned by, and named after, management."""
-    admin = facts.delegated_admin_account
-    if admin is None:
-        return []
-    wrong = f":{admin}:trail/"
-    findings = []
-    for document in module.of_type("data", "aws_iam_policy_document"):
-        for statement in statements(document):
-            values = [v for _t, _v, vs in statement.conditions for v in vs] + list(
-                statement.resources
-            )
-            if any(wrong in value for value in values):
-                findings.append(
-                    Finding(
-                        "OTG072",
-                        document.file,
-                        f"{document.address} statement {statement.sid}",
-                        f"the trail's ARN names the delegated administrator {admin} as its owner: "
-                        "AWS records the management account as the owner, so this grant never "
-                        "matches and delivery fails",
-                        f"use the management account {facts.arns.management_account_id} in "
-                        f"the trail's ARN ({facts.arns.trail})",
-                    )
-                )
     return findings

@@ -13,9 +13,9 @@ from generator.check.preflight.lookups import (
     references,
     region_of,
 )
-from generator.check.preflight.organization import trusted_access_sources
 from generator.check.preflight.policy_reading import statements
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
+from generator.sections.organization.rules import trusted_access_sources
 
 _ANSWERS = {
     "aws_s3_bucket_policy": "InsufficientS3BucketPolicyException",

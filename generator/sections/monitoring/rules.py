@@ -19,10 +19,10 @@ from generator.check.hcl_parse import (
     template_source,
 )
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.kms import _allows, _conditions_admit
 from generator.check.preflight.lookups import organization_trails, region_of
 from generator.check.preflight.policy_reading import statements
-from generator.render.policies import CLOUDWATCH_PRINCIPAL
+from generator.core.constants import CLOUDWATCH_PRINCIPAL
+from generator.sections.kms.rules import _allows, _conditions_admit
 
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
@@ -177,7 +177,7 @@ def _catalogue_patterns() -> frozenset[str]:
 
     Re-parsing them here would build the filter grammar on every run for nothing.
     """
-    from generator.monitoring import cis
+    from generator.sections.monitoring import cis
 
     return frozenset(f.pattern for c in cis.controls() for f in c.flavours)
 
@@ -192,7 +192,7 @@ def pattern_valid(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         problem = "the pattern is not a literal string, so it cannot be checked"
         if pattern is not None:
-            from generator.monitoring.filter_pattern import FilterPatternError, parse
+            from generator.sections.monitoring.filter_pattern import FilterPatternError, parse
 
             try:
                 parse(pattern)

@@ -1,4 +1,4 @@
-"""The ARNs and names every template and check derives from the config.
+"""ARNs: the ones every template and check derives from the config, and parsing any other.
 
 Why: the trail ARN appears in the bucket policy, the KMS key policy and the preflight checks;
 it must be built from inputs (never from ``aws_cloudtrail.arn``, which would be a dependency
@@ -8,9 +8,6 @@ cycle) and built in exactly one place, so that the pieces can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from generator.config.model import Config
-from generator.config.regions import partition_of
 
 
 @dataclass(frozen=True)
@@ -25,23 +22,6 @@ class Arns:
     trail_name: str
     bucket_name: str
     key_prefix: str | None
-
-    @classmethod
-    def of(cls, config: Config) -> Arns:
-        """Derive every ARN from a validated config."""
-        part = partition_of(config.trail.home_region)
-        if part is None:  # the config model already refused such a region
-            raise ValueError(f"unknown region {config.trail.home_region}")
-        return cls(
-            partition=part.name,
-            dns_suffix=part.dns_suffix,
-            home_region=config.trail.home_region,
-            management_account_id=config.organization.management_account_id,
-            org_id=config.organization.id,
-            trail_name=config.trail.name,
-            bucket_name=config.bucket.name,
-            key_prefix=config.trail.s3_key_prefix,
-        )
 
     @property
     def trail(self) -> str:
@@ -71,3 +51,42 @@ class Arns:
     def root(self, account_id: str) -> str:
         """An account's root principal ARN."""
         return f"arn:{self.partition}:iam::{account_id}:root"
+
+
+@dataclass(frozen=True)
+class ArnParts:
+    """The fields of an ARN: ``arn:partition:service:region:account:resource``."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def parse_arn(arn: str) -> ArnParts | None:
+    """Split an ARN into its fields, or None when ``arn`` has fewer than six of them.
+
+    The resource keeps its own colons (``log-group:name:*``, ``function:name:alias``).
+    """
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    return ArnParts(*parts[1:])
+
+
+def arn_region(arn: str) -> str | None:
+    """The region field of an ARN (None when it is not one)."""
+    parts = parse_arn(arn)
+    return parts.region if parts else None
+
+
+def arn_account(arn: str) -> str | None:
+    """The account field of an ARN (None when it is not one)."""
+    parts = parse_arn(arn)
+    return parts.account if parts else None
+
+
+def principal_account(principal: str) -> str:
+    """The account of a config principal: an account id is itself, an ARN carries it."""
+    return principal if principal.isdigit() else (arn_account(principal) or "")

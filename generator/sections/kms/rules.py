@@ -6,13 +6,9 @@ from fnmatch import fnmatchcase
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, template_source
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.lookups import (
-    organization_trails,
-    region_of,
-    trail_arn,
-)
+from generator.check.preflight.lookups import organization_trails, region_of, trail_arn
 from generator.check.preflight.policy_reading import ParsedStatement, statements
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 
 
 def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | None]:

@@ -20,7 +20,7 @@ from generator.check.preflight.lookups import (
     trail_arn,
 )
 from generator.check.preflight.policy_reading import ParsedStatement, statements
-from generator.config.model import CLOUDTRAIL_PRINCIPAL, sid_stem
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL, sid_stem
 
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
 

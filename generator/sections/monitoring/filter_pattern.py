@@ -232,7 +232,7 @@ def _parser() -> Any:
     """
     from lark import Lark
 
-    from generator.check.hcl_parse import cache_dir
+    from generator.core.paths import cache_dir
 
     target = cache_dir() / "filter-pattern.lark"
     try:

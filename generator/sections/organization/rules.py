@@ -6,7 +6,7 @@ import re
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import Facts, Finding, rule
-from generator.config.model import CLOUDTRAIL_PRINCIPAL
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 
 _ORGANIZATION = "aws_organizations_organization"
 _EQUALS = re.compile(r'^self\.(?P<attribute>\w+)\s*==\s*"(?P<value>[^"\\]*)"$')

@@ -1,0 +1,88 @@
+"""What a section is: the pieces the registry finds for each config section.
+
+Why: the loader, the renderer, the preflight run, the warnings and the checkov expectations
+all iterate the same registry, so a section's template, rule or skip is never reachable from
+one of them and forgotten by another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, NamedTuple
+
+from generator.config.fields import Issue
+
+if TYPE_CHECKING:
+    from generator.sections.facts import ModuleFacts
+    from generator.sections.registry import Config
+
+
+class Skip(NamedTuple):
+    """A checkov skip as the template prints it: ``#checkov:skip=<check>:<reason>``."""
+
+    check: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckovSkip:
+    """A checkov check that does not fit this module, declared once with its reason.
+
+    ``where``: the address of the block the skip is written in. ``when``: whether this config
+    needs it (default: always); ``reason`` may name the config value that switched a protection
+    off. ``switched_off``: the skip is for a protection the config turned off, so its reason
+    says which key does it (``switched off in the config (...)``).
+    """
+
+    check: str
+    where: str
+    reason: Callable[[Config], str]
+    when: Callable[[Config], bool] = lambda config: True
+    switched_off: bool = False
+
+    def skip(self, config: Config) -> Skip:
+        """The comment's check and reason for this config."""
+        reason = self.reason(config)
+        return Skip(self.check, f"switched off in the config ({reason})" if self.switched_off
+                    else reason)  # fmt: skip
+
+
+def skips_for(declared: tuple[CheckovSkip, ...], where: str, config: Config) -> list[Skip]:
+    """The skips of one block, in declaration order."""
+    return [item.skip(config) for item in declared if item.where == where and item.when(config)]
+
+
+def no_issues(config: Config) -> list[Issue]:
+    """For a section whose fields relate to no other field."""
+    return []
+
+
+def no_warnings(facts: ModuleFacts) -> list[str]:
+    """For a section that has nothing to tell the user before apply."""
+    return []
+
+
+@dataclass(frozen=True)
+class Section:
+    """One config section and everything it owns.
+
+    ``name``: the template context name of its view. ``keys``: the config keys it validates.
+    ``templates``: every template it may render (``<name>.tf.j2``), in output order; its view's
+    ``files`` says which of them this config renders. ``view``: builds the view (None when the
+    section renders nothing for this config). ``rules``: the module of its preflight rules.
+    ``resources``: each resource type it declares, with the provider that must manage it
+    (``management``, ``bucket`` - the log-archive account's when there is one - or ``trail`` -
+    the delegated administrator's), for rule OTG070.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    templates: tuple[str, ...]
+    view: Callable[[ModuleFacts], object | None]
+    cross_field_issues: Callable[[Config], list[Issue]] = no_issues
+    warnings: Callable[[ModuleFacts], list[str]] = no_warnings
+    rules: ModuleType | None = None
+    skips: tuple[CheckovSkip, ...] = ()
+    resources: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,71 @@
+"""Rules of the multi-account layouts: the trail's key beside the bucket, management its owner.
+
+Why: with a log-archive account or a CloudTrail delegated administrator, one module drives
+several accounts. A key of another account than the bucket's, or a grant that names the
+delegated administrator as the trail's owner, breaks delivery with nothing failing at plan.
+"""
+
+from __future__ import annotations
+
+from generator.check.hcl_parse import ParsedModule, expression, literal
+from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight.lookups import account_of, organization_trails
+from generator.check.preflight.policy_reading import statements
+from generator.core.arns import arn_account
+
+
+@rule("OTG071", "the trail's key is in the bucket's account")
+def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """A key the bucket's owner does not control breaks delivery whenever its policy drifts."""
+    findings = []
+    for trail in organization_trails(module):
+        value = trail.body.get("kms_key_id")
+        reference = expression(value) or ""
+        if reference.startswith("aws_kms_key."):
+            key = module.get(reference.rsplit(".", 1)[0])
+            account = account_of(module, key) if key else None
+        else:
+            arn = literal(value)
+            account = arn_account(arn) if arn else None
+        if account is not None and account != facts.bucket_account:
+            findings.append(
+                Finding(
+                    "OTG071",
+                    trail.file,
+                    trail.address,
+                    f"the trail's KMS key is in account {account}, the bucket in "
+                    f"{facts.bucket_account}: the bucket's owner cannot keep the key policy "
+                    "that CloudTrail and the readers need",
+                    f"use a key of account {facts.bucket_account}",
+                )
+            )
+    return findings
+
+
+@rule("OTG072", "no CloudTrail grant names the delegated administrator as the trail's owner")
+def trail_owner_is_management(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """A delegated administrator's trail is still owned by, and named after, management."""
+    admin = facts.delegated_admin_account
+    if admin is None:
+        return []
+    wrong = f":{admin}:trail/"
+    findings = []
+    for document in module.of_type("data", "aws_iam_policy_document"):
+        for statement in statements(document):
+            values = [v for _t, _v, vs in statement.conditions for v in vs] + list(
+                statement.resources
+            )
+            if any(wrong in value for value in values):
+                findings.append(
+                    Finding(
+                        "OTG072",
+                        document.file,
+                        f"{document.address} statement {statement.sid}",
+                        f"the trail's ARN names the delegated administrator {admin} as its owner: "
+                        "AWS records the management account as the owner, so this grant never "
+                        "matches and delivery fails",
+                        f"use the management account {facts.arns.management_account_id} in "
+                        f"the trail's ARN ({facts.arns.trail})",
+                    )
+                )
+    return findings

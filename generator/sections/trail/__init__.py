@@ -1,0 +1,150 @@
+"""The trail section: the organization trail and everything CreateTrail validates before it.
+
+It owns ``cloudtrail.tf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.render.hcl import Ref
+from generator.sections.addresses import (
+    BUCKET,
+    BUCKET_POLICY,
+    DELEGATED_ADMIN,
+    KEY,
+    LOG_GROUP,
+    ORGANIZATION,
+    ROLE,
+    ROLE_POLICY,
+    TRAIL,
+    TRUSTED_ACCESS,
+    label,
+)
+from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.facts import ModuleFacts
+from generator.sections.trail import model, rules
+
+SKIPS = (
+    CheckovSkip(
+        "CKV_AWS_252",
+        TRAIL,
+        lambda c: (
+            "Per-file delivery notifications are noise at organization scale; alarms use "
+            "the log group"
+        ),
+    ),
+    CheckovSkip(
+        "CKV_AWS_36",
+        TRAIL,
+        lambda c: "trail.enable_log_file_validation: false",
+        when=lambda c: not c.trail.enable_log_file_validation,
+        switched_off=True,
+    ),
+    CheckovSkip(
+        "CKV_AWS_35",
+        TRAIL,
+        lambda c: "kms.enabled: false",
+        when=lambda c: not c.kms.enabled,
+        switched_off=True,
+    ),
+    CheckovSkip(
+        "CKV2_AWS_10",
+        TRAIL,
+        lambda c: "the config has no cloudwatch_logs section: delivery to S3 only",
+        when=lambda c: c.cloudwatch_logs is None,
+    ),
+    CheckovSkip(
+        "CKV_AWS_67",
+        TRAIL,
+        lambda c: (
+            f"trail.is_multi_region: false - only {c.trail.home_region} of each account is recorded"
+        ),
+        when=lambda c: not c.trail.is_multi_region,
+        switched_off=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TrailView:
+    """What cloudtrail.tf needs."""
+
+    files: tuple[str, ...]
+    label: str
+    provider: str | None
+    name: str
+    bucket: str
+    s3_key_prefix: str | None
+    is_multi_region: bool
+    include_global_service_events: bool
+    enable_log_file_validation: bool
+    log_group_arn: str | None
+    role_arn: str | None
+    depends_on: tuple[str, ...]
+    arn: str
+    home_region: str
+    kms_key: str | None
+    skips: tuple[Skip, ...]
+    validation_off: bool
+    expected_regions: tuple[str, ...]
+
+
+def build(facts: ModuleFacts) -> TrailView:
+    """The trail, depending on everything CreateTrail validates before it."""
+    config = facts.config
+    trail = config.trail
+    depends_on = [BUCKET_POLICY, ORGANIZATION]
+    if facts.enables_trusted_access:
+        depends_on.append(TRUSTED_ACCESS)
+    admin = config.delegated_admin
+    if admin is not None and not admin.registered:
+        depends_on.append(DELEGATED_ADMIN)
+    if facts.has_cloudwatch:
+        depends_on.append(ROLE_POLICY)
+    if facts.has_created_key:
+        depends_on.append(KEY)
+    return TrailView(
+        files=("cloudtrail",),
+        label=label(TRAIL),
+        provider=facts.trail_provider,
+        name=trail.name,
+        bucket=Ref(f"{BUCKET}.id") if config.bucket.create else config.bucket.name,
+        s3_key_prefix=trail.s3_key_prefix,
+        is_multi_region=trail.is_multi_region,
+        include_global_service_events=trail.include_global_service_events,
+        enable_log_file_validation=trail.enable_log_file_validation,
+        log_group_arn=Ref(f"{LOG_GROUP}.arn") if facts.has_cloudwatch else None,
+        role_arn=Ref(f"{ROLE}.arn") if facts.has_cloudwatch else None,
+        depends_on=tuple(sorted(depends_on)),
+        arn=facts.arns.trail,
+        home_region=facts.arns.home_region,
+        kms_key=facts.key_reference,
+        skips=tuple(skips_for(SKIPS, TRAIL, config)),
+        validation_off=not trail.enable_log_file_validation,
+        expected_regions=tuple(trail.expected_regions),
+    )
+
+
+def warnings(facts: ModuleFacts) -> list[str]:
+    """A single-region organization trail leaves every other region unlogged."""
+    trail = facts.config.trail
+    if trail.is_multi_region:
+        return []
+    return [
+        f"trail.is_multi_region is false: the organization trail records {trail.home_region} "
+        "only; every other region of every account is unlogged"
+    ]
+
+
+SECTION = Section(
+    name="trail",
+    keys=("trail",),
+    templates=("cloudtrail",),
+    view=build,
+    cross_field_issues=model.cross_field_issues,
+    warnings=warnings,
+    rules=rules,
+    skips=SKIPS,
+    resources={"aws_cloudtrail": "trail"},
+)
