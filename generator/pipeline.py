@@ -17,7 +17,7 @@ from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import RULES, Facts, Finding, run_rules
 from generator.core.errors import PreflightError, TemplateError
 from generator.core.paths import config_label, rerun_command
-from generator.guards import evidence, placement
+from generator.guards import evidence, placement, retention
 from generator.guards.evidence import allowed_replacements
 from generator.render.engine import render_files
 from generator.sections import registry
@@ -25,8 +25,9 @@ from generator.sections.addresses import LOG_GROUP
 from generator.sections.facts import ModuleFacts
 from generator.sections.registry import Config
 
-# Rules that read the whole module rather than one section: stored evidence and placement.
-CROSS_CUTTING: tuple[ModuleType, ...] = (evidence, placement)
+# Rules that read the whole module rather than one section: stored evidence, its retention,
+# and placement.
+CROSS_CUTTING: tuple[ModuleType, ...] = (evidence, retention, placement)
 
 
 def rule_modules() -> tuple[ModuleType, ...]:
@@ -59,8 +60,12 @@ class Module:
         return sum(1 for block in self.parsed.blocks if block.kind == "resource")
 
 
-def render(facts: ModuleFacts, source: str, command: str | None = None) -> dict[str, str]:
-    """Every file of the module: each section's view and the templates it chooses, in order."""
+def templates(facts: ModuleFacts) -> tuple[dict[str, object | None], list[str]]:
+    """The template context (each section's view by name) and the templates to render, in order.
+
+    A section may render only the templates it declares: one that names another is a bug in
+    the section, refused here rather than written.
+    """
     views = registry.views(facts)
     names: list[str] = []
     for section in registry.SECTIONS:
@@ -72,6 +77,12 @@ def render(facts: ModuleFacts, source: str, command: str | None = None) -> dict[
                 f"section {section.name} renders {', '.join(stray)}, which it does not declare"
             )
         names += chosen
+    return views, names
+
+
+def render(facts: ModuleFacts, source: str, command: str | None = None) -> dict[str, str]:
+    """Every file of the module: each section's view and the templates it chooses, in order."""
+    views, names = templates(facts)
     return render_files(names, views, source, command)
 
 
@@ -166,3 +177,8 @@ def build(
 def rule_count() -> int:
     """How many preflight rules a run applies (for the summary line)."""
     return len(active_rules())
+
+
+def render_module(config: Config, source: str, command: str | None = None) -> dict[str, str]:
+    """Every file of the module for a validated ``config``, unchecked (``source`` names it)."""
+    return render(registry.facts_of(config), source, command)

@@ -20,12 +20,11 @@ from support.policies import policy_documents
 
 from generator.check.hcl_parse import ParsedModule, expression, literal
 from generator.check.preflight.policy_reading import statements
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
 from generator.core.constants import CONSOLE_SIDS
 from generator.core.errors import ConfigError
-from generator.pipeline import build
-from generator.render.engine import render_module
+from generator.pipeline import build, render_module
+from generator.sections.registry import validate
 
 MGMT = "111111111111"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/org-trail"

@@ -18,8 +18,7 @@ from conftest import ROOT
 from generator.check.hcl_parse import ParsedModule, expression
 from generator.check.preflight.lookups import references
 from generator.core.errors import ConfigError
-from generator.pipeline import build
-from generator.render.engine import render_module
+from generator.pipeline import build, render_module
 from generator.sections.registry import load_config
 
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration.logs"

@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from generator.cli import main
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError, ConfigIssue
 from generator.pipeline import build
+from generator.sections.registry import validate
 
 REPO = Path(__file__).resolve().parent.parent
 CASE = REPO / "tests" / "cases" / "s3-backend.yaml"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError
+from generator.sections.registry import Config, validate
 
 BASE = """\
 organization:
@@ -81,7 +81,7 @@ def test_schema_catches_what_validate_catches_in_account_ids_and_retention() -> 
 
     from generator.config.schema import config_schema
 
-    validator = jsonschema.Draft202012Validator(json.loads(config_schema()))
+    validator = jsonschema.Draft202012Validator(json.loads(config_schema(Config)))
     good = BASE.format(org_id="o-a1b2c3d4e5", bucket="good-bucket-name", retention=365, extra="")
     assert not list(validator.iter_errors(yaml.safe_load(good)))
     for bad, key in (

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError, ConfigIssue, UserError
-from generator.sections.registry import load_config
+from generator.sections.registry import load_config, validate
 
 VALID = """\
 organization:

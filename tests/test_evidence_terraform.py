@@ -44,8 +44,7 @@ from generator.check.preflight import Finding
 from generator.cli import main
 from generator.guards.evidence import replacements
 from generator.output import generated_files
-from generator.pipeline import check_module
-from generator.render.engine import render_module
+from generator.pipeline import check_module, render_module
 from generator.sections.registry import load_config
 
 pytestmark = pytest.mark.terraform

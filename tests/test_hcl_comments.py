@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from generator.check.hcl_parse import parse_text
 from generator.core.paths import templates_dir
+from generator.pipeline import templates
 from generator.render.engine import environment, header
 from generator.render.hcl import hcl_comment
-from generator.render.views import ModuleView
-from generator.sections.registry import arns_of, load_config
+from generator.sections.registry import facts_of, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted([*(ROOT / "configs").glob("*.yaml"), *(ROOT / "tests" / "cases").glob("*.yaml")])
@@ -82,8 +82,8 @@ def test_hcl_comment_wraps_into_lines_that_stay_comments() -> None:
 
 def _context(config_path: Path) -> tuple[dict[str, Any], list[str]]:
     config = load_config(config_path)
-    view = ModuleView(config, arns_of(config))
-    return {**view.context(), "header": header(config_path.name)}, view.files()
+    views, names = templates(facts_of(config))
+    return {**views, "header": header(config_path.name)}, names
 
 
 def _render_all(env: jinja2.Environment, context: dict[str, Any], names: list[str]) -> dict[str, str]:  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.render.engine import render_module
+from generator.pipeline import render_module
 from generator.render.hcl import hcl_list, hcl_map_lines, hcl_string
 from generator.render.hcl_format import format_hcl
 from generator.sections.registry import load_config

@@ -17,11 +17,11 @@ from conftest import ROOT
 from support.filter_matching import matches
 
 from generator.check.preflight.policy_reading import statements
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
+from generator.monitoring import cis
+from generator.monitoring.filter_pattern import parse
 from generator.pipeline import build
-from generator.sections.monitoring import cis
-from generator.sections.monitoring.filter_pattern import parse
+from generator.sections.registry import validate
 
 MGMT = "111111111111"
 ARCHIVE = "444455556666"

@@ -40,8 +40,8 @@ from generator.check.preflight.lookups import references
 from generator.check.preflight.policy_reading import statements
 from generator.cli import main
 from generator.core.errors import EXIT_FAILED, PreflightError
-from generator.pipeline import build, check_module
-from generator.render.engine import render_module
+from generator.pipeline import build, check_module, render, render_module
+from generator.sections.facts import ModuleFacts
 from generator.sections.registry import Config, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,14 +229,14 @@ def test_delivery_role_finding_names_the_role(rendered: Callable[[str], Rendered
 
 
 def _render_without_org_grant(
-    config: Config, source: str, command: str | None = None
+    facts: ModuleFacts, source: str, command: str | None = None
 ) -> dict[str, str]:
-    files = render_module(config, source, command)
+    files = render(facts, source, command)
     return {**files, "s3.tf": drop_statement(ORG_WRITE_SID)(files["s3.tf"])}
 
 
 def test_build_raises_on_a_broken_rendering(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(generator.pipeline, "render_module", _render_without_org_grant)
+    monkeypatch.setattr(generator.pipeline, "render", _render_without_org_grant)
     with pytest.raises(PreflightError) as raised:
         build(EXAMPLE)
     assert raised.value.exit_code == EXIT_FAILED == 1
@@ -248,7 +248,7 @@ def test_build_raises_on_a_broken_rendering(monkeypatch: pytest.MonkeyPatch) -> 
 def test_cli_writes_nothing_for_a_broken_rendering(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(generator.pipeline, "render_module", _render_without_org_grant)
+    monkeypatch.setattr(generator.pipeline, "render", _render_without_org_grant)
     assert main([str(EXAMPLE), "--output-dir", str(tmp_path)]) == EXIT_FAILED
     assert list(tmp_path.iterdir()) == []
     assert "OTG001" in capsys.readouterr().err

@@ -7,6 +7,7 @@ output/ of configs/*.yaml and on the golden variants in tests/golden/.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from support.policies import policy_documents, unexpected_findings
 from support.provider_schema import schema_violations
 from support.terraform import custom_condition_blocks, fmt_diff, load_diagnostics
 
-from generator.render.views import ModuleView
-from generator.sections.registry import Config, arns_of, load_config
+from generator.pipeline import templates
+from generator.render.policies import PolicyDocument
+from generator.sections.registry import SECTIONS, Config, arns_of, facts_of, load_config
 
 MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
     ROOT / "tests" / "golden" / c.stem for c in CASE_CONFIGS
@@ -114,20 +116,23 @@ def _normalised(value: Any) -> Any:
     return value
 
 
+def _documents_in(value: object) -> list[PolicyDocument]:
+    """Every policy document a view holds, at any depth."""
+    if isinstance(value, PolicyDocument):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [d for f in dataclasses.fields(value) for d in _documents_in(getattr(value, f.name))]
+    if isinstance(value, tuple | list):
+        return [d for item in value for d in _documents_in(item)]
+    return []
+
+
 @pytest.mark.parametrize("module", MODULES, ids=_id)
 def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: Path) -> None:
     """The templates print the single source of truth (generator/render/policies.py), nothing else."""
     config = load_config(CONFIG_OF[module])
-    view = ModuleView(config, arns_of(config))
-    context = view.context()
-    sources = [context["bucket"]["policy"]]
-    if context["logs"]:
-        sources += [context["logs"]["trust"], context["logs"]["delivery"]]
-    if context["kms"]:
-        sources += [key["policy"] for key in context["kms"]["keys"]]
-    if context["monitoring"] and context["monitoring"]["topic"]:
-        topic = context["monitoring"]["topic"]
-        sources += [topic["policy"], topic["key_policy"]]
+    views, _ = templates(facts_of(config))
+    sources = [doc for view in views.values() for doc in _documents_in(view)]
     expected = {
         f"data.aws_iam_policy_document.{doc.name}": _normalised(doc.to_json()) for doc in sources
     }
@@ -138,54 +143,35 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
 
 
 def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
-    """Every inline checkov skip the config's output must carry, re-derived from its fields.
+    """Every inline checkov skip the config's output must carry, from the sections' declarations.
 
-    Written apart from generator/render/views.py on purpose: a new skip, or one for a protection the
-    config did not switch off, fails here until it is added on purpose. Each value says whether
-    the skip is for a protection the config switched off (then its reason must say so).
+    Each section declares its skips once (``SKIPS`` in generator/sections/<name>/__init__.py,
+    with the condition under which the config needs each); checkov must report exactly those,
+    on exactly those blocks. Each value says whether the skip is for a protection the config
+    switched off (then its reason must say so).
     """
-    bucket, kms, trail, cwl = config.bucket, config.kms, config.trail, config.cloudwatch_logs
-    trail_, bucket_, group = (
-        "aws_cloudtrail.org",
-        "aws_s3_bucket.logs",
-        "aws_cloudwatch_log_group.cloudtrail",
-    )
-    expected = {("CKV_AWS_252", trail_): False}  # per-file SNS notifications: noise at org scale
-    if bucket.create:
-        expected[("CKV_AWS_144", bucket_)] = False  # replication: a separate DR decision
-        expected[("CKV2_AWS_62", bucket_)] = False  # event notifications: nothing consumes them
-    key_policies = []  # in a key policy, Resource "*" means this key
-    if kms.enabled and kms.key_arn is None:
-        key_policies.append("aws_iam_policy_document.cloudtrail_kms")
-    if kms.enabled and config.log_archive is not None and cwl is not None:
-        key_policies.append("aws_iam_policy_document.cloudwatch_logs_kms")  # the group's own key
-    monitoring = config.monitoring
-    if (
-        monitoring is not None
-        and cwl is not None
-        and monitoring.notifications.existing_topic_arn is None
-        and (monitoring.cis_controls != "none" or monitoring.custom_filters)
-    ):
-        key_policies.append("aws_iam_policy_document.alarms_kms")  # the alarm topic's key
-    for policy in key_policies:
-        for check in ("CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"):
-            expected[(check, policy)] = False
-    # Optional features the config does not ask for: the reason says how to enable them.
-    if cwl is None:
-        expected[("CKV2_AWS_10", trail_)] = False
-    if bucket.create and bucket.access_logging is None:
-        expected[("CKV_AWS_18", bucket_)] = False
-    switched_off = [
-        ("CKV_AWS_36", trail_, not trail.enable_log_file_validation),
-        ("CKV_AWS_35", trail_, not kms.enabled),
-        ("CKV_AWS_67", trail_, not trail.is_multi_region),
-        ("CKV_AWS_21", bucket_, bucket.create and not bucket.versioning),
-        ("CKV_AWS_145", bucket_, bucket.create and not kms.enabled),
-        ("CKV_AWS_158", group, cwl is not None and not kms.enabled),
-        ("CKV_AWS_338", group, cwl is not None and 0 < cwl.retention_in_days < 365),
-    ]
-    expected |= {(check, resource): True for check, resource, off in switched_off if off}
-    return expected
+    return {
+        (skip.check, skip.where.removeprefix("data.")): skip.switched_off
+        for section in SECTIONS
+        for skip in section.skips
+        if skip.when(config)
+    }
+
+
+def test_every_declared_skip_has_a_reason_and_names_the_key_that_switched_it_off() -> None:
+    configs = [load_config(CONFIG_OF[module]) for module in MODULES]
+    declared = [skip for section in SECTIONS for skip in section.skips]
+    assert declared, "the sections declare no checkov skip"
+    for skip in declared:
+        for config in configs:
+            if not skip.when(config):
+                continue
+            check, reason = skip.skip(config)
+            assert len(reason) > 20, f"{check}: a skip needs a reason a reviewer reads"
+            if skip.switched_off:
+                key = reason.split("(", 1)[1].split(":", 1)[0]
+                section, _, field = key.partition(".")
+                assert field in type(getattr(config, section)).model_fields, (check, key)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def _filters(live: Live, group: str) -> dict[str, dict[str, Any]]:
     """The log group's metric filters by name; a missing group has none."""
     try:
         return {
-            item.filterName: item
+            item["filterName"]: item
             for page in live.aws.pages(
                 "logs",
                 "describe_metric_filters",

@@ -315,7 +315,7 @@ def check_bucket_policy_drift(live: Live) -> list[Result]:
     bucket = live.config.bucket
     readers = policies.principal_arns(live.arns, bucket.readers)
     expected = policies.bucket_policy(
-        live.arns, readers=readers, kept=tuple(bucket.kept_statements)
+        live.arns, readers=readers, kept=tuple(s.iam_json() for s in bucket.kept_statements)
     ).to_json()
     extra = unproduced(document, expected)
     return [

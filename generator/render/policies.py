@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.core.arns import Arns
-from generator.core.constants import CLOUDTRAIL_PRINCIPAL, sid_stem
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL, CLOUDWATCH_PRINCIPAL, sid_stem
 from generator.render.hcl import Ref
-from generator.sections.bucket.model import KeptStatement
 
 
 @dataclass(frozen=True)
@@ -105,43 +104,13 @@ def principal_arns(arns: Arns, principals: list[str]) -> tuple[str, ...]:
     return tuple(sorted({arns.root(p) if p.isdigit() else p for p in principals}))
 
 
-# Sids the CloudTrail console writes into a bucket policy (today's console appends
-# "-<uuid>" to them, aws-facts.md §11.5). Ours never use them: a reviewer must be able to tell a
-# kept console grant from a statement this module writes.
-CONSOLE_SIDS = (
-    "AWSCloudTrailAclCheck20150319",
-    "AWSCloudTrailWrite20150319",
-    "AWSCloudTrailOrganizationWrite20150319",
-)
-
-
-def kept_statement(kept: KeptStatement) -> dict[str, Any]:
-    """A statement of ``bucket.kept_statements`` as IAM JSON, every string as written.
-
-    Nothing is normalised (not the console's ``-<uuid>`` Sids, not its ``AWS:SourceArn``
-    spelling): the reviewer compares it with the config and the console key for key. It stays
-    JSON (a literal source document) because some provider versions refuse a statement block's
-    ``sid`` with anything but letters and digits (terraform-provider-aws#40562, later
-    reverted), while S3 accepts the console's Sids; a source document's Sids are not checked.
-    """
-    result: dict[str, Any] = {
-        "Sid": kept.sid,
-        "Effect": kept.effect,
-        "Action": kept.action,
-        "Resource": kept.resource,
-        "Principal": kept.principal,
-    }
-    if kept.condition:
-        result["Condition"] = kept.condition
-    return result
-
-
 def bucket_policy(
-    arns: Arns, *, readers: tuple[str, ...] = (), kept: tuple[KeptStatement, ...] = ()
+    arns: Arns, *, readers: tuple[str, ...] = (), kept: tuple[dict[str, Any], ...] = ()
 ) -> PolicyDocument:
     """The log bucket's policy: aws-facts.md §1.1, a TLS-only deny, then the kept statements.
 
-    Fully determined by the config: the kept statements come from ``bucket.kept_statements``,
+    Fully determined by the config: the kept statements (IAM JSON) come from
+    ``bucket.kept_statements``,
     never from the live policy, so a grant the config stops writing is removed at apply.
 
     Both write grants are needed: ``AWSLogs/<org-id>/*`` is where an organization trail writes,
@@ -198,7 +167,7 @@ def bucket_policy(
                 effect="Deny",
             ),
         ),
-        tuple(kept_statement(statement) for statement in kept),
+        kept,
     )
 
 
@@ -397,9 +366,6 @@ def log_group_key_policy(
 def to_json_text(document: PolicyDocument) -> str:
     """A document's statements as indented JSON, to paste into a key policy managed elsewhere."""
     return json.dumps(document.to_json()["Statement"], indent=2)
-
-
-CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 
 
 def _alarms_of_this_account(arns: Arns) -> tuple[Condition, ...]:

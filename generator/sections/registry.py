@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field
 from generator.config import loader
 from generator.config.fields import Issue, StrictModel, TagKey, TagValue, _sorted_tags
 from generator.config.regions import partition_of
+from generator.config.yaml_source import Located
 from generator.core.arns import Arns
 from generator.sections import (
     adopt,
@@ -153,3 +154,8 @@ def warnings(facts: ModuleFacts) -> list[str]:
 def placements() -> dict[str, str]:
     """The account each resource type belongs in, from the sections that declare it."""
     return {kind: where for section in SECTIONS for kind, where in section.resources.items()}
+
+
+def validate(located: Located) -> Config:
+    """Validate already-parsed YAML against every section (see :func:`loader.validate`)."""
+    return loader.validate(located, SCHEMA)

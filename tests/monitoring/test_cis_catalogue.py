@@ -7,8 +7,8 @@ from support.cloudtrail_events import CIS_EVENTS, MANAGEMENT, SPECIAL_EVENTS, bu
 from support.cloudwatch_names import is_valid_filter_name, is_valid_metric_name
 from support.filter_matching import matches
 
-from generator.sections.monitoring import cis
-from generator.sections.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
+from generator.monitoring import cis
+from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
 
 EVENTS = load()
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from support.cloudtrail_events import EVENTS_DIR, load
 from support.filter_matching import matches
 
-from generator.sections.monitoring.filter_pattern import FilterPatternError, parse
+from generator.monitoring.filter_pattern import FilterPatternError, parse
 
 EVENTS = load()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.sections.monitoring import insights
+from generator.monitoring import insights
 
 
 def test_the_promised_queries_exist() -> None:

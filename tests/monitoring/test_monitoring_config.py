@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.config.loader import validate
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError, ConfigIssue
-from generator.sections.monitoring import cis
-from generator.sections.registry import Config
+from generator.monitoring import cis
+from generator.sections.registry import Config, validate
 
 BASE: dict[str, Any] = {
     "organization": {

@@ -7,6 +7,7 @@ evaluator against member-account CloudTrail records: what fires is what AWS woul
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,13 @@ from generator.check.hcl_parse import Block, ParsedModule, expression, literal, 
 from generator.check.preflight.policy_reading import statements
 from generator.core.constants import CLOUDWATCH_PRINCIPAL
 from generator.core.paths import config_label
-from generator.pipeline import check_module
-from generator.render.engine import environment, header, render_module
+from generator.monitoring import cis, insights
+from generator.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
+from generator.pipeline import check_module, render_module, templates
+from generator.render.engine import environment, header
 from generator.render.hcl import Ref
-from generator.render.views import ModuleView
-from generator.sections.monitoring import cis, insights
-from generator.sections.monitoring.filter_pattern import MAX_PATTERN_LENGTH, parse
-from generator.sections.registry import Config, arns_of, load_config
+from generator.sections.monitoring import MonitoringView
+from generator.sections.registry import Config, facts_of, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -399,15 +400,15 @@ def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> N
     # No config gives two actions yet; the template must not depend on that: once printed
     # as `[a.arn"arn:..."]`, which neither Terraform nor the re-parse can read.
     config = load_config(PROD)
-    view = ModuleView(config, arns_of(config))
+    views, _ = templates(facts_of(config))
     existing = "arn:aws:sns:eu-west-1:111111111111:security-alarms"
-    actions = [Ref("aws_sns_topic.alarms.arn"), existing]
-    context = {**view.context(), "header": header("prod.yaml")}
-    context["monitoring"] = {
-        **context["monitoring"],
-        "alarm_actions": actions,
-        "ok_actions": actions,
-    }
+    actions = (Ref("aws_sns_topic.alarms.arn"), existing)
+    monitoring = views["monitoring"]
+    assert isinstance(monitoring, MonitoringView)
+    context = {**views, "header": header("prod.yaml")}
+    context["monitoring"] = dataclasses.replace(
+        monitoring, alarm_actions=actions, ok_actions=actions
+    )
     files = render_module(config, config_label(PROD))
     files["monitoring.tf"] = environment().get_template("monitoring.tf.j2").render(context)
     for name, text in files.items():

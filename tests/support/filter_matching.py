@@ -10,7 +10,7 @@ missing properties) are the ones documented, with sources, in
 from collections.abc import Mapping
 from typing import Any
 
-from generator.sections.monitoring.filter_pattern import (
+from generator.monitoring.filter_pattern import (
     AllOf,
     AnyOf,
     IsCheck,

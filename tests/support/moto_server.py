@@ -236,7 +236,9 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
         deliver(org, config, account)
     # Last: moto enforces the policy's TLS-only deny on object writes, and this server is http.
     readers = principal_arns(arns, config.bucket.readers)
-    policy = bucket_policy(arns, readers=readers, kept=tuple(config.bucket.kept_statements))
+    policy = bucket_policy(
+        arns, readers=readers, kept=tuple(s.iam_json() for s in config.bucket.kept_statements)
+    )
     s3.put_bucket_policy(Bucket=config.bucket.name, Policy=json.dumps(policy.to_json()))
 
 

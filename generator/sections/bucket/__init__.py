@@ -44,20 +44,20 @@ SKIPS = (
             "server access logging is not configured: it needs another bucket as target "
             "(set bucket.access_logging)"
         ),
-        when=lambda c: c.bucket.access_logging is None,
+        when=lambda c: c.bucket.create and c.bucket.access_logging is None,
     ),
     CheckovSkip(
         "CKV_AWS_21",
         BUCKET,
         lambda c: "bucket.versioning: false",
-        when=lambda c: not c.bucket.versioning,
+        when=lambda c: c.bucket.create and not c.bucket.versioning,
         switched_off=True,
     ),
     CheckovSkip(
         "CKV_AWS_145",
         BUCKET,
         lambda c: "kms.enabled: false",
-        when=lambda c: not c.kms.enabled,
+        when=lambda c: c.bucket.create and not c.kms.enabled,
         switched_off=True,
     ),
 )
@@ -169,7 +169,7 @@ def build(facts: ModuleFacts) -> BucketView:
         name=bucket.name,
         policy_label=label(BUCKET_POLICY),
         policy=policies.bucket_policy(
-            facts.arns, readers=readers, kept=tuple(bucket.kept_statements)
+            facts.arns, readers=readers, kept=tuple(s.iam_json() for s in bucket.kept_statements)
         ),
         encryption_after_trail=facts.encryption_waits_for_trail,
         account=facts.bucket_account,

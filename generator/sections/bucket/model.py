@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
@@ -91,6 +91,26 @@ class KeptStatement(StrictModel):
     condition: dict[StrictStr, dict[StrictStr, _OneOrMore]] = Field(
         default_factory=dict, alias="Condition", description="{operator: {key: value(s)}}."
     )
+
+    def iam_json(self) -> dict[str, Any]:
+        """A statement of ``bucket.kept_statements`` as IAM JSON, every string as written.
+
+        Nothing is normalised (not the console's ``-<uuid>`` Sids, not its ``AWS:SourceArn``
+        spelling): the reviewer compares it with the config and the console key for key. It stays
+        JSON (a literal source document) because some provider versions refuse a statement block's
+        ``sid`` with anything but letters and digits (terraform-provider-aws#40562, later
+        reverted), while S3 accepts the console's Sids; a source document's Sids are not checked.
+        """
+        result: dict[str, Any] = {
+            "Sid": self.sid,
+            "Effect": self.effect,
+            "Action": self.action,
+            "Resource": self.resource,
+            "Principal": self.principal,
+        }
+        if self.condition:
+            result["Condition"] = self.condition
+        return result
 
 
 class Bucket(StrictModel):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from generator.monitoring import cis, insights
+from generator.monitoring.names import monitoring_label, subscription_label
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.sections.addresses import (
@@ -22,8 +24,7 @@ from generator.sections.addresses import (
 )
 from generator.sections.base import CheckovSkip, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
-from generator.sections.monitoring import cis, insights, model, rules
-from generator.sections.monitoring.names import monitoring_label, subscription_label
+from generator.sections.monitoring import model, rules
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config

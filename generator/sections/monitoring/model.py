@@ -48,7 +48,7 @@ def _filter_pattern(value: str) -> str:
     Imported here, not at module level: building the grammar costs time that a config without
     custom filters never pays.
     """
-    from generator.sections.monitoring.filter_pattern import parse
+    from generator.monitoring.filter_pattern import parse
 
     parse(value)  # FilterPatternError is a ValueError: pydantic reports it on this key
     return value
@@ -199,7 +199,7 @@ class Monitoring(StrictModel):
     @property
     def control_ids(self) -> list[str]:
         """The selected CIS control ids, in the order given ('all': benchmark order)."""
-        from generator.sections.monitoring.cis import controls
+        from generator.monitoring.cis import controls
 
         if isinstance(self.cis_controls, list):
             return [str(control_id) for control_id in self.cis_controls]
@@ -208,8 +208,8 @@ class Monitoring(StrictModel):
 
 def cross_field_issues(config: Config) -> list[Issue]:
     """Rules of the monitoring section that relate several fields or need the catalogue."""
-    from generator.sections.monitoring import cis
-    from generator.sections.monitoring.names import monitoring_label
+    from generator.monitoring import cis
+    from generator.monitoring.names import monitoring_label
 
     monitoring = config.monitoring
     if monitoring is None:
@@ -282,7 +282,7 @@ def cross_field_issues(config: Config) -> list[Issue]:
 
 def _notification_issues(config: Config, notifications: Notifications) -> list[Issue]:
     """The topic: created or existing (not both), its ARN and its subscribers' endpoints."""
-    from generator.sections.monitoring.names import subscription_label
+    from generator.monitoring.names import subscription_label
 
     issues: list[Issue] = []
     where = ("monitoring", "notifications")

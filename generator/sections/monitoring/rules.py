@@ -177,7 +177,7 @@ def _catalogue_patterns() -> frozenset[str]:
 
     Re-parsing them here would build the filter grammar on every run for nothing.
     """
-    from generator.sections.monitoring import cis
+    from generator.monitoring import cis
 
     return frozenset(f.pattern for c in cis.controls() for f in c.flavours)
 
@@ -192,7 +192,7 @@ def pattern_valid(module: ParsedModule, facts: Facts) -> list[Finding]:
             continue
         problem = "the pattern is not a literal string, so it cannot be checked"
         if pattern is not None:
-            from generator.sections.monitoring.filter_pattern import FilterPatternError, parse
+            from generator.monitoring.filter_pattern import FilterPatternError, parse
 
             try:
                 parse(pattern)

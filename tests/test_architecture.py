@@ -1,0 +1,168 @@
+"""The package's shape: layers point one way, and every piece is reachable from the registry.
+
+Why: a rules module nobody imports never runs, a template no section declares is never
+rendered, a resource type no section places escapes rule OTG070 - each silently. And an import
+from a lower layer into a higher one is how two halves of a pipeline start knowing each other.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from collections import defaultdict
+from pathlib import Path
+
+import generator
+from generator.check.preflight import RULES
+from generator.core.paths import templates_dir
+from generator.pipeline import CROSS_CUTTING, active_rules, rule_modules
+from generator.sections.registry import SECTIONS, Config, placements
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "generator"
+
+# Bottom to top. A module may import from its own layer's package and from any lower layer;
+# render and check are siblings that never import each other.
+LAYERS: list[tuple[str, ...]] = [
+    ("core",),
+    ("config", "monitoring"),
+    ("render", "check"),
+    ("sections",),
+    ("guards",),
+    ("output",),
+    ("pipeline",),
+    ("aws",),
+    ("commands",),
+    ("cli",),
+    ("__main__",),
+]
+LAYER_OF = {package: index for index, packages in enumerate(LAYERS) for package in packages}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The generator modules ``path`` imports when it runs (not under ``TYPE_CHECKING``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            type_only |= {id(child) for child in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("generator")}
+    return found
+
+
+MODULES = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+GRAPH = {
+    name: {target for target in _runtime_imports(path) if target in MODULES and target != name}
+    for name, path in MODULES.items()
+}
+
+
+def _top(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_package_has_a_layer() -> None:
+    assert {_top(name) for name in MODULES} - {"__init__"} <= set(LAYER_OF)
+
+
+def test_no_import_points_up_or_across_siblings() -> None:
+    wrong = []
+    for name, targets in GRAPH.items():
+        here = _top(name)
+        for target in targets:
+            there = _top(target)
+            if here == "__init__" or there == "__init__" or here == there:
+                continue
+            if LAYER_OF[there] >= LAYER_OF[here]:
+                wrong.append(f"{name} -> {target}")
+    assert wrong == []
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    state: dict[str, int] = defaultdict(int)  # 0 new, 1 on the stack, 2 done
+    cycles: list[list[str]] = []
+
+    def visit(name: str, stack: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(GRAPH[name]):
+            if state[target] == 1:
+                cycles.append([*stack[stack.index(target) :], target])
+            elif state[target] == 0:
+                visit(target, [*stack, target])
+        state[name] = 2
+
+    for name in sorted(GRAPH):
+        if state[name] == 0:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_no_module_of_the_package_is_over_500_lines() -> None:
+    long = {
+        name: lines
+        for name, path in MODULES.items()
+        if (lines := path.read_text(encoding="utf-8").count("\n")) > 500
+    }
+    assert long == {}
+
+
+def _import_everything() -> None:
+    for info in pkgutil.walk_packages(generator.__path__, "generator."):
+        if info.name != "generator.__main__":  # importing it runs the CLI
+            importlib.import_module(info.name)
+
+
+def test_every_rule_is_run_and_belongs_to_a_section_or_guard() -> None:
+    _import_everything()  # a rules module that only the registry forgot still registers
+    reachable = {module.__name__ for module in rule_modules()}
+    strays = {
+        rule_id: function.__module__
+        for rule_id, (_, function) in RULES.items()
+        if function.__module__ not in reachable
+    }
+    assert strays == {}
+    assert active_rules() == sorted(RULES)
+    for guard in CROSS_CUTTING:
+        assert guard.__name__.startswith("generator.guards."), guard
+
+
+def test_every_template_belongs_to_exactly_one_section() -> None:
+    owned = [name for section in SECTIONS for name in section.templates]
+    assert len(owned) == len(set(owned))
+    files = {
+        path.name.removesuffix(".tf.j2")
+        for path in templates_dir().glob("*.tf.j2")
+        if not path.name.startswith("_")
+    }
+    assert files == set(owned)
+
+
+def test_every_config_key_belongs_to_exactly_one_section() -> None:
+    keys = [key for section in SECTIONS for key in section.keys]
+    assert sorted(keys) == sorted(Config.model_fields)
+    assert len(keys) == len(set(keys))
+
+
+def test_every_resource_type_a_template_declares_is_placed() -> None:
+    declared = set()
+    for path in templates_dir().glob("*.j2"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith(("resource ", "data ")):
+                declared.add(line.split('"')[1])
+    assert declared - set(placements()) == set()
+    assert set(placements().values()) <= {"management", "bucket", "trail", "key", "local"}
