@@ -166,3 +166,19 @@ def test_every_resource_type_a_template_declares_is_placed() -> None:
                 declared.add(line.split('"')[1])
     assert declared - set(placements()) == set()
     assert set(placements().values()) <= {"management", "bucket", "trail", "key", "local"}
+
+
+def test_a_resource_type_no_section_places_fails_otg070() -> None:
+    from generator.pipeline import build, check_module
+
+    module = build(ROOT / "configs" / "example.yaml")
+    files = {
+        **module.files,
+        "extra.tf": 'resource "aws_athena_workgroup" "new" {\n  name = "new"\n}\n',
+    }
+    _, findings = check_module(module.config, files)
+    unplaced = [
+        f for f in findings if f.rule == "OTG070" and f.address == "aws_athena_workgroup.new"
+    ]
+    assert len(unplaced) == 1, findings
+    assert "no section" in unplaced[0].problem
