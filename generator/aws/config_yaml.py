@@ -17,6 +17,7 @@ import yaml
 from generator.aws.discover import Discovery, ExistingBucket, ExistingKey, ExistingTrail
 from generator.aws.kept_statements import Sorted, sort_statements
 from generator.config.regions import partition_of
+from generator.core.arns import arn_account, arn_region
 from generator.core.constants import bucket_policy_sids
 
 _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
@@ -152,8 +153,8 @@ def _adoptable_key(found: Discovery) -> tuple[ExistingKey | None, str]:
         reasons.append(f"in custom key store {key.custom_key_store_id}")
     if key.key_manager != "CUSTOMER":
         reasons.append(f"managed by {key.key_manager}")
-    if key.arn.split(":")[3] != found.home_region:
-        reasons.append(f"in {key.arn.split(':')[3]}, not {found.home_region}")
+    if arn_region(key.arn) != found.home_region:
+        reasons.append(f"in {arn_region(key.arn)}, not {found.home_region}")
     if not _ADOPTABLE_KEY_ARN.match(key.arn):
         reasons.append("not a key ARN")
     if reasons:
@@ -332,7 +333,7 @@ def _kms_section(found: Discovery) -> list[str]:
             )
         return lines
     arn = trail.kms_key_arn
-    if _ADOPTABLE_KEY_ARN.match(arn) and arn.split(":")[3] == found.home_region:
+    if _ADOPTABLE_KEY_ARN.match(arn) and arn_region(arn) == found.home_region:
         lines = ["kms:", f"  key_arn: {_q(arn)}  # exists: the trail's key, not managed here"]
         if why:
             lines.insert(1, f"  # Not adopted (adopt.key): {why}; used as it is.")
@@ -387,7 +388,7 @@ def _adopt_section(found: Discovery) -> list[str]:
     if trail is None:
         return []
     lines = ["adopt:  # what exists today: each is imported (imports.tf), never recreated"]
-    if trail.arn.split(":")[4] == found.management_account_id and trail.bucket:
+    if arn_account(trail.arn) == found.management_account_id and trail.bucket:
         key_arn = trail.kms_key_arn if trail.kms_key_arn else None
         lines += [
             "  trail:  # as GetTrail describes it today; the plan changes it in place",

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.aws.session import Aws, NotFound
 from generator.config.regions import partition_of
+from generator.core.arns import arn_account, arn_region, parse_arn
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.core.errors import UserError
 
@@ -47,7 +48,8 @@ class ExistingTrail:
     @property
     def log_group_name(self) -> str | None:
         """The log group's name, from ``arn:...:log-group:<name>:*``."""
-        return self.log_group_arn.split(":")[6] if self.log_group_arn else None
+        parts = parse_arn(self.log_group_arn) if self.log_group_arn else None
+        return parts.resource.split(":")[1] if parts else None
 
     @property
     def role_name(self) -> str | None:
@@ -212,7 +214,7 @@ def _bucket(aws: Aws, name: str, home: str) -> ExistingBucket:
 
 def _key(aws: Aws, arn: str) -> ExistingKey | None:
     """DescribeKey and the key's aliases; None when the key is gone."""
-    region = arn.split(":")[3]
+    region = arn_region(arn)
     described = aws.call(
         "kms", "describe_key", region=region, missing=("NotFoundException",), KeyId=arn
     )
@@ -280,11 +282,11 @@ def _policy_document(answer: dict[str, Any] | None) -> Any:
 
 
 def _arn_account(arn: str | None) -> str | None:
-    return arn.split(":")[4] if arn and arn.count(":") >= 5 else None
+    return arn_account(arn) if arn else None
 
 
 def _arn_region(arn: str | None) -> str | None:
-    return arn.split(":")[3] if arn and arn.count(":") >= 5 else None
+    return arn_region(arn) if arn else None
 
 
 def _delivered_regions(aws: Aws, trail: ExistingTrail, org_id: str, account: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.aws.live import NOT_DEPLOYED, Live, Result
 from generator.aws.session import NotFound
+from generator.core.arns import arn_region
 from generator.sections.facts import ModuleFacts
 from generator.sections.monitoring import metric_filters
 
@@ -155,7 +156,7 @@ def _subscriptions(live: Live, topic_arn: str) -> list[dict[str, Any]] | None:
             for page in live.aws.pages(
                 "sns",
                 "list_subscriptions_by_topic",
-                region=topic_arn.split(":")[3],
+                region=arn_region(topic_arn),
                 missing=("NotFound",),
                 TopicArn=topic_arn,
             )

@@ -20,6 +20,7 @@ from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.check.preflight.policy_reading import statements_from_json
+from generator.core.arns import arn_region
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.render import policies
 from generator.sections.bucket.rules import BucketPolicyTarget, bucket_policy_problems
@@ -341,7 +342,7 @@ def check_key_policy(live: Live) -> list[Result]:
     response = live.bucket_aws.call(  # the trail's key lives with the bucket
         "kms",
         "get_key_policy",
-        region=key_arn.split(":")[3],
+        region=arn_region(key_arn),
         missing=("NotFoundException",),
         KeyId=key_arn,
         PolicyName="default",

@@ -26,6 +26,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core.core_schema import CoreSchema
 
 from generator.config.regions import partition_of
+from generator.core.arns import arn_account
 
 _BUCKET_RE = re.compile(
     r"^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)"
@@ -251,7 +252,7 @@ TagValue = Annotated[StrictStr, AfterValidator(lambda v: _tag_text(v, is_key=Fal
 def _principal_key(principal: str) -> str:
     """A principal as an account id or ARN, normalised so that '1234' and its root ARN compare."""
     if principal.endswith(":root"):
-        return principal.split(":")[4]
+        return arn_account(principal) or principal
     return principal
 
 

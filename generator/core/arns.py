@@ -75,6 +75,12 @@ def parse_arn(arn: str) -> ArnParts | None:
     return ArnParts(*parts[1:])
 
 
+def arn_partition(arn: str) -> str | None:
+    """The partition field of an ARN (None when it is not one)."""
+    parts = parse_arn(arn)
+    return parts.partition if parts else None
+
+
 def arn_region(arn: str) -> str | None:
     """The region field of an ARN (None when it is not one)."""
     parts = parse_arn(arn)

@@ -20,6 +20,7 @@ from generator.config.fields import (
     _match,
 )
 from generator.config.regions import partition_of
+from generator.core.arns import parse_arn
 from generator.sections.kms.model import default_key_alias
 
 if TYPE_CHECKING:
@@ -184,8 +185,10 @@ class Adopt(StrictModel):
 
 def _arn_parts(arn: str) -> tuple[str, str, str, str]:
     """(partition, region, account, resource) of an ARN the model already validated."""
-    _, partition, _, region, account, resource = arn.split(":", 5)
-    return partition, region, account, resource
+    parts = parse_arn(arn)
+    if parts is None:  # the model's pattern admits ARNs only
+        raise ValueError(f"not an ARN: {arn}")
+    return parts.partition, parts.region, parts.account, parts.resource
 
 
 def cross_field_issues(config: Config) -> list[Issue]:

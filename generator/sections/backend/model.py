@@ -15,6 +15,7 @@ from generator.config.fields import (
     StrictModel,
 )
 from generator.config.regions import partition_of
+from generator.core.arns import parse_arn
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -79,7 +80,8 @@ def cross_field_issues(config: Config) -> list[Issue]:
                        f"{region} is in partition {state.name}, the trail in {home.name}: one "
                        "set of credentials cannot reach both"))  # fmt: skip
     if backend.kms_key_id is not None:
-        _, arn_partition, _, key_region, *_ = backend.kms_key_id.split(":")
+        key = parse_arn(backend.kms_key_id)
+        arn_partition, key_region = (key.partition, key.region) if key else ("", "")
         if key_region != region:
             issues.append((("backend", "kms_key_id"),
                            f"the key is in {key_region}, the state bucket in {region}: S3 needs "

@@ -19,6 +19,8 @@ from generator.config.fields import (
     as_list,
 )
 from generator.config.regions import partition_of
+from generator.core.arns import arn_partition as arn_partition_of
+from generator.core.arns import parse_arn
 from generator.core.constants import (
     bucket_policy_sids,
 )
@@ -302,11 +304,12 @@ def _hardening_issues(config: Config) -> list[Issue]:
             if (
                 partition
                 and principal.startswith("arn:")
-                and principal.split(":")[1] != partition.name
+                and arn_partition_of(principal) != partition.name
             ):
                 issues.append(((*field_path, i), f"not in the trail's partition {partition.name}"))
     if kms.key_arn is not None:
-        _, arn_partition, _, region, *_ = kms.key_arn.split(":")
+        key = parse_arn(kms.key_arn)
+        arn_partition, region = (key.partition, key.region) if key else ("", "")
         if region != home:
             issues.append((("kms", "key_arn"),
                            f"the key is in {region}, the bucket in {home}: CloudTrail needs a key "

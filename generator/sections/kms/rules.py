@@ -8,6 +8,7 @@ from generator.check.hcl_parse import Block, ParsedModule, expression, literal, 
 from generator.check.preflight import Facts, Finding, rule
 from generator.check.preflight.lookups import organization_trails, region_of, trail_arn
 from generator.check.preflight.policy_reading import ParsedStatement, statements
+from generator.core.arns import arn_region
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 
 
@@ -21,7 +22,7 @@ def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | No
         return key, region_of(module, key)
     text = literal(value)
     if text and text.startswith("arn:"):
-        return None, text.split(":")[3]
+        return None, arn_region(text)
     return None, None
 
 

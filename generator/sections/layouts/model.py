@@ -13,6 +13,7 @@ from generator.config.fields import (
     StrictModel,
 )
 from generator.config.regions import partition_of
+from generator.core.arns import arn_account, parse_arn
 from generator.core.constants import (
     MAX_DELEGATED_ADMINS,
 )
@@ -75,7 +76,8 @@ def cross_field_issues(config: Config) -> list[Issue]:
                     "is the management account: omit the section to use the management account",
                 )
             )
-        _, arn_partition, _, _, role_account, _ = section.role_arn.split(":", 5)
+        role = parse_arn(section.role_arn)
+        arn_partition, role_account = (role.partition, role.account) if role else ("", "")
         if role_account != section.account_id:
             issues.append(
                 (
@@ -88,7 +90,7 @@ def cross_field_issues(config: Config) -> list[Issue]:
             issues.append(((name, "role_arn"), f"not in the trail's partition {partition.name}"))
     archive = config.log_archive
     if archive is not None and config.kms.key_arn is not None:
-        key_account = config.kms.key_arn.split(":")[4]
+        key_account = arn_account(config.kms.key_arn)
         if key_account != archive.account_id:
             issues.append(
                 (

@@ -13,6 +13,7 @@ from generator.config.fields import (
     _match,
 )
 from generator.config.regions import partition_of
+from generator.core.arns import arn_partition as arn_partition_of
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -334,7 +335,7 @@ def _notification_issues(config: Config, notifications: Notifications) -> list[I
             )
         labels[label] = endpoint
         problem = _endpoint_problem(subscription.protocol, endpoint)
-        arn_partition = endpoint.split(":")[1] if endpoint.startswith("arn:") else None
+        arn_partition = arn_partition_of(endpoint)
         if problem is not None:
             issues.append((path, problem))
         elif partition and arn_partition is not None and arn_partition != partition.name:
