@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from generator.config.model import Config
 from generator.monitoring import cis
-from generator.review.catalogue import MEMBER_ACCOUNTS, PROWLER, Control, controls
+from generator.review.catalogue import PROWLER, Control, controls
 from generator.review.facts import MetricFilter, ModuleFacts
 
 SATISFIED = "satisfied"
@@ -40,6 +40,15 @@ class Result:
 
     control: Control
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Report:
+    """One module's verdicts, and the account its metric filters are judged in."""
+
+    module: str
+    results: list[Result]
+    filters_account: str | None
 
 
 @dataclass(frozen=True)
@@ -387,6 +396,6 @@ def evaluate(facts: ModuleFacts, config: Config) -> list[Result]:
     return results
 
 
-def member_account_note(result: Result) -> bool:
-    """Whether a scanner judging member accounts reports this control failed regardless."""
-    return result.control.scope == MEMBER_ACCOUNTS
+def report(stem: str, facts: ModuleFacts, config: Config) -> Report:
+    """The report of one module: every verdict, and where its filters live."""
+    return Report(stem, evaluate(facts, config), facts.log_group_account)

@@ -83,6 +83,7 @@ class ModuleFacts:
     bucket_managed: bool
     bucket_account: str | None
     trail_account: str | None
+    log_group_account: str | None  # where the filters are judged: the management account
     public_access_blocked: bool
     public_grant: bool
     access_logging: bool
@@ -215,6 +216,7 @@ def read(module: ParsedModule) -> ModuleFacts:
         bucket_managed=bucket is not None,
         bucket_account=account_of(module, bucket) if bucket else None,
         trail_account=account_of(module, trail) if trail else None,
+        log_group_account=account_of(module, group) if group else None,
         public_access_blocked=all(
             _flag(access_block, flag, False)
             for flag in (

@@ -20,7 +20,7 @@ from generator.review.catalogue import (
     V30_50,
     V60_70,
 )
-from generator.review.controls import STATUSES, Result
+from generator.review.controls import STATUSES, Report, Result
 
 FORMAT_VERSION = 1
 
@@ -30,17 +30,25 @@ NUMBERING = (
     "v1.4.0-v5.0.0 and 5.1-5.16 in v6.0.0-v7.0.0."
 )
 
-MEMBER_ACCOUNT_CAVEAT = (
-    "Member accounts: metric-filter controls are judged in the account a scanner runs in, and "
-    "the organization trail's log group, filters and alarms exist in the management account "
-    "only. prowler's cloudwatch_log_metric_filter_* and cloudwatch_changes_to_* checks FAIL in "
-    "every member account (prowler#2438; nozaq/terraform-aws-secure-baseline#307): scan them "
-    "with --excluded-check for those checks, or mute them in a mutelist scoped to the member "
-    "accounts (Accounts: [<member ids>], Checks: cloudwatch_log_metric_filter_*, "
-    "cloudwatch_changes_to_*). Security Hub's CloudWatch.1-14 report NO_DATA (or FAILED) for "
-    "a trail another account owns: disable them in member accounts, or with central "
-    "configuration apply a policy that enables them in the management account only."
-)
+
+def member_account_caveat(account: str | None) -> str:
+    """Why scanners fail the metric-filter controls in member accounts, and how to scope them.
+
+    ``account``: where the trail's log group and filters live (None: the module has none).
+    """
+    where = account or "<management account>"
+    return (
+        "Member accounts: metric-filter controls are judged in the account a scanner runs in, "
+        f"and this module's log group, filters and alarms exist in account {where} only. "
+        "prowler's cloudwatch_log_metric_filter_* and cloudwatch_changes_to_* checks FAIL in "
+        "every other account (prowler#2438; nozaq/terraform-aws-secure-baseline#307): mute them "
+        'with a mutelist entry for Accounts "*" and those two check globs, Regions and Resources '
+        f'"*", with Exceptions: Accounts: ["{where}"] (or scan member accounts with '
+        "--excluded-check). Security Hub produces CloudWatch.1-14 findings only in the trail "
+        "owner's account and home region: disable CloudWatch.1-14 in member accounts (with "
+        "central configuration, a configuration policy with DisabledSecurityControlIdentifiers "
+        "associated with the member accounts' OUs)."
+    )
 
 
 def _id(result: Result) -> str:
@@ -73,8 +81,9 @@ def _counts(results: list[Result]) -> str:
     return ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
 
 
-def table(stem: str, results: list[Result]) -> str:
+def table(report: Report) -> str:
     """Status, id and config key per control; its title and the reason on the line below."""
+    stem, results = report.module, report.results
     lines = [f"{stem}: {len(results)} controls ({_counts(results)})"]
     for framework in (CIS, SECURITY_HUB, PROWLER):
         rows = [r for r in results if r.control.framework == framework]
@@ -85,7 +94,7 @@ def table(stem: str, results: list[Result]) -> str:
             key = r.verdict.key or "-"
             lines.append(f"  {r.verdict.status:<14}  {_short_id(r):<{width}}  {key}{_mark(r)}")
             lines.append(f"      {r.control.title}: {r.verdict.reason}")
-    lines += ["", NUMBERING, "", "* " + MEMBER_ACCOUNT_CAVEAT]
+    lines += ["", NUMBERING, "", "* " + member_account_caveat(report.filters_account)]
     return "\n".join(lines) + "\n"
 
 
@@ -93,8 +102,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def markdown(stem: str, results: list[Result]) -> str:
+def markdown(report: Report) -> str:
     """One Markdown table per framework, with the numbering and the member-account caveat."""
+    stem, results = report.module, report.results
     lines = [f"### Controls report: {stem}", "", f"{len(results)} controls: {_counts(results)}."]
     for framework in (CIS, SECURITY_HUB, PROWLER):
         lines += ["", f"#### {framework}", "", "| Control | Status | Reason | Config key |"]
@@ -105,14 +115,17 @@ def markdown(stem: str, results: list[Result]) -> str:
                 f"| {_cell(_id(r))}{_mark(r)}<br>{_cell(r.control.title)} | {r.verdict.status} "
                 f"| {_cell(r.verdict.reason)} | {key} |"
             )
-    lines += ["", NUMBERING, "", "\\* " + MEMBER_ACCOUNT_CAVEAT]
+    lines += ["", NUMBERING, "", "\\* " + member_account_caveat(report.filters_account)]
     return "\n".join(lines) + "\n"
 
 
-def _module(stem: str, results: list[Result]) -> dict[str, object]:
+def _module(report: Report) -> dict[str, object]:
+    results = report.results
     return {
-        "module": stem,
+        "module": report.module,
         "counts": {s: sum(r.verdict.status == s for r in results) for s in STATUSES},
+        "filters_account": report.filters_account,
+        "member_accounts": member_account_caveat(report.filters_account),
         "controls": [
             {
                 "framework": r.control.framework,
@@ -130,12 +143,11 @@ def _module(stem: str, results: list[Result]) -> dict[str, object]:
     }
 
 
-def as_json(reports: list[tuple[str, list[Result]]]) -> str:
-    """One stable document for every config: format version, numbering, caveat, modules."""
+def as_json(reports: list[Report]) -> str:
+    """One stable document for every config: format version, numbering, one entry per module."""
     document = {
         "format_version": FORMAT_VERSION,
         "cis_numbering": NUMBERING,
-        "member_accounts": MEMBER_ACCOUNT_CAVEAT,
-        "modules": [_module(stem, results) for stem, results in reports],
+        "modules": [_module(report) for report in reports],
     }
     return json.dumps(document, indent=2) + "\n"
