@@ -174,8 +174,8 @@ def _access_logging(control: Control, ctx: _Context) -> Verdict:
         )
     if not facts.bucket_managed:
         return Verdict(MANUAL, "the bucket is not created here: check its server access logging")
-    return Verdict(NOT_SATISFIED, "no server access logging on the log bucket (costs only the "
-                   "target bucket's storage and requests)")  # fmt: skip
+    return Verdict(NOT_SATISFIED, "no server access logging on the log bucket (the log objects "
+                   "are stored, and billed, in the target bucket)")  # fmt: skip
 
 
 @_evaluator("key_rotation")
@@ -214,15 +214,18 @@ def _mfa_delete(control: Control, ctx: _Context) -> Verdict:
     if ctx.facts.mfa_delete:
         return Verdict(SATISFIED, "the bucket's versioning has mfa_delete = Enabled")
     return Verdict(NOT_SATISFIED, "MFA delete is off: only the bucket owner's root user with its "
-                   "MFA device can enable it, not Terraform (README, MFA delete)")  # fmt: skip
+                   "MFA device can turn it on, and S3 then refuses the bucket's lifecycle "
+                   "configuration; bucket.object_lock protects versions instead (README, MFA "
+                   "delete)")  # fmt: skip
 
 
 @_evaluator("insights")
 def _insights(control: Control, ctx: _Context) -> Verdict:
     if ctx.facts.insights:
         return Verdict(SATISFIED, "the trail has insight selectors")
-    return Verdict(NOT_SATISFIED, "no CloudTrail Insights (charged per 100,000 events analysed; "
-                   "README, Insights)")  # fmt: skip
+    return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; orgtrail-gen offers none "
+                   "(charged per management event analysed, per Insights type: README, Insights)"
+                   )  # fmt: skip
 
 
 @_evaluator("tagged")

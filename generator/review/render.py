@@ -41,13 +41,13 @@ def member_account_caveat(account: str | None) -> str:
         "Member accounts: metric-filter controls are judged in the account a scanner runs in, "
         f"and this module's log group, filters and alarms exist in account {where} only. "
         "prowler's cloudwatch_log_metric_filter_* and cloudwatch_changes_to_* checks FAIL in "
-        "every other account (prowler#2438; nozaq/terraform-aws-secure-baseline#307): mute them "
+        "every other account (prowler#2438): mute them "
         'with a mutelist entry for Accounts "*" and those two check globs, Regions and Resources '
         f'"*", with Exceptions: Accounts: ["{where}"] (or scan member accounts with '
-        "--excluded-check). Security Hub produces CloudWatch.1-14 findings only in the trail "
-        "owner's account and home region: disable CloudWatch.1-14 in member accounts (with "
-        "central configuration, a configuration policy with DisabledSecurityControlIdentifiers "
-        "associated with the member accounts' OUs)."
+        "--excluded-check). Security Hub reports CloudWatch.1-14 failed in member accounts too "
+        "(nozaq/terraform-aws-secure-baseline#307): disable those controls there - with central configuration, a "
+        "configuration policy whose DisabledSecurityControlIdentifiers lists CloudWatch.1-14, "
+        "associated with the OUs of the member accounts."
     )
 
 
