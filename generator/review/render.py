@@ -44,10 +44,10 @@ def member_account_caveat(account: str | None) -> str:
         "every other account (prowler#2438): mute them "
         'with a mutelist entry for Accounts "*" and those two check globs, Regions and Resources '
         f'"*", with Exceptions: Accounts: ["{where}"] (or scan member accounts with '
-        "--excluded-check). Security Hub reports CloudWatch.1-14 failed in member accounts too "
-        "(nozaq/terraform-aws-secure-baseline#307): disable those controls there - with central configuration, a "
-        "configuration policy whose DisabledSecurityControlIdentifiers lists CloudWatch.1-14, "
-        "associated with the OUs of the member accounts."
+        "--excluded-check). Security Hub reports CloudWatch.1-14 failed in member accounts "
+        "too (nozaq/terraform-aws-secure-baseline#307): disable those controls there - with "
+        "central configuration, a configuration policy whose DisabledSecurityControlIdentifiers "
+        "lists CloudWatch.1-14, associated with the OUs of the member accounts."
     )
 
 
