@@ -180,7 +180,7 @@ SECURITY_HUB_CONTROLS: tuple[Control, ...] = (
         "tagged-cloudtrail-trail (any non-aws: tag unless requiredTagKeys is set)", "tagged",
         "tags"),
     _sh("CloudTrail.10", "CloudTrail Lake event data stores should be encrypted with customer "
-        "managed AWS KMS keys", "cloudtrail-event-data-store-cmk-encryption-check", "outside",
+        "managed AWS KMS keys", "event-data-store-cmk-encryption-enabled", "outside",
         argument="the module creates no CloudTrail Lake event data store"),
     *(
         _sh(f"CloudWatch.{number}", title, f"exact pattern of CIS v1.4.0 {cis_id}, an alarm, "
