@@ -216,10 +216,13 @@ def test_single_region_trail_fails_cloudtrail_1_and_the_security_hub_filters(
         SH + "CloudTrail.1",
         CIS + "logging-multi-region",
         PROWLER + "cloudtrail_multi_region_enabled",
-        SH + "CloudWatch.1",  # Security Hub also wants a multi-Region trail behind the filter
+        # CIS's audit and Security Hub read the filters of a multi-region trail's log group
+        SH + "CloudWatch.1",
+        CIS + "monitoring-4.3",
     ):
         assert status(after, control) == (NOT_SATISFIED, "trail.is_multi_region"), control
-    assert status(after, CIS + "monitoring-4.3")[0] == SATISFIED
+    # prowler reads the log group of any trail
+    assert status(after, PROWLER + "cloudwatch_log_metric_filter_root_usage")[0] == SATISFIED
 
 
 def test_log_file_validation_off_fails_cloudtrail_4(tmp_path: Path) -> None:

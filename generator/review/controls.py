@@ -315,10 +315,14 @@ def _flavour_of(cis_id: str, pattern: str | None) -> str | None:
 
 @_evaluator("cis_filter")
 def _cis_filter(control: Control, ctx: _Context) -> Verdict:
+    """CIS audits the log group of an active multi-region trail logging all management events."""
     cis_id = control.argument
     for found in ctx.facts.filters:
         flavour = _flavour_of(cis_id, found.pattern)
         if flavour is not None:
+            trail = _management_events(control, ctx)
+            if trail.status != SATISFIED:
+                return trail
             return _notified(found, f"{found.address} ({flavour} pattern) on the trail's group")
     return _missing_filter(cis_id, ctx)
 
