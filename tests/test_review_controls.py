@@ -137,6 +137,9 @@ def test_example_verdicts(tmp_path: Path) -> None:
 
 def test_prod_verdicts(tmp_path: Path) -> None:
     result = shipped("prod", tmp_path)
+    # an sqs subscriber is confirmed at apply; example's email-only topic is not (until clicked)
+    assert "confirms" not in result[SH + "CloudWatch.1"].reason
+    assert "confirms" in shipped("example", tmp_path / "example")[SH + "CloudWatch.1"].reason
     assert status(result, SH + "CloudTrail.7")[0] == SATISFIED  # access_logging configured
     # 4.1 flavour cis-v4 drops HeadBucket noise: CIS and prowler pass, Security Hub does not
     assert status(result, SH + "CloudWatch.2") == (NOT_SATISFIED, "monitoring.flavours")

@@ -305,6 +305,9 @@ def _notified(found: MetricFilter, what: str) -> Verdict:
     if not reach:
         return Verdict(NOT_SATISFIED, f"{what}, but no enabled alarm reaches a subscriber",
                        "monitoring.notifications.topic.subscriptions")  # fmt: skip
+    if found.awaiting_confirmation:
+        return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber (email or "
+                       "https: it counts once the recipient confirms AWS's message)")  # fmt: skip
     return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber")
 
 

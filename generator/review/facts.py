@@ -30,6 +30,8 @@ from generator.check.preflight.policy_reading import statements
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
 _SELECTORS = ("event_selector", "advanced_event_selector")
+# SNS holds these PendingConfirmation until the endpoint confirms; CIS counts confirmed ones.
+_CONFIRMED_BY_RECIPIENT = frozenset({"email", "email-json", "https", "http"})
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class Alarm:
     address: str
     has_action: bool
     actions_enabled: bool
-    subscribers: int | None  # None: the topic is not managed here, so it is unknown
+    # the protocols of its topics' subscriptions; None: a topic not managed here (unknown)
+    subscribers: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class MetricFilter:
         if any(a.subscribers is None for a in live):
             return None
         return False
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Whether every subscriber must first confirm (email, https): Terraform cannot."""
+        protocols = {p for a in self.alarms for p in a.subscribers or ()}
+        return bool(protocols) and protocols <= _CONFIRMED_BY_RECIPIENT
 
 
 @dataclass(frozen=True)
@@ -140,11 +149,11 @@ def _key(module: ParsedModule, trail: Block) -> tuple[str | None, bool | None]:
     return None, None
 
 
-def _subscribers(module: ParsedModule, topic: Block | None) -> int | None:
+def _subscribers(module: ParsedModule, topic: Block | None) -> tuple[str, ...] | None:
     if topic is None:
         return None
-    return sum(
-        1
+    return tuple(
+        literal(s.body.get("protocol")) or ""
         for s in module.of_type("resource", "aws_sns_topic_subscription")
         if expression(s.body.get("topic_arn")) == f"{topic.address}.arn"
     )
@@ -153,9 +162,9 @@ def _subscribers(module: ParsedModule, topic: Block | None) -> int | None:
 def _alarm(module: ParsedModule, block: Block) -> Alarm:
     actions = block.body.get("alarm_actions")
     actions = actions if isinstance(actions, list) else []
-    counts = [_subscribers(module, _topic_of(module, action)) for action in actions]
-    known = [count for count in counts if count is not None]
-    subscribers = sum(known) if known or not counts else None
+    found = [_subscribers(module, _topic_of(module, action)) for action in actions]
+    known = [protocols for protocols in found if protocols is not None]
+    subscribers = tuple(p for protocols in known for p in protocols) if known or not found else None
     return Alarm(
         block.address, bool(actions), block.body.get("actions_enabled", True) is True, subscribers
     )
