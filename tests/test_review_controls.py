@@ -29,9 +29,9 @@ from generator.review.controls import (
     STATUSES,
     Verdict,
     evaluate,
-    prowler_regex,
 )
 from generator.review.facts import read
+from generator.review.prowler import prowler_regex
 
 Edit = Callable[[dict[str, Any]], None]
 

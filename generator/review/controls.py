@@ -17,6 +17,7 @@ from generator.config.model import Config
 from generator.monitoring import cis
 from generator.review.catalogue import PROWLER, Control, controls
 from generator.review.facts import MetricFilter, ModuleFacts
+from generator.review.prowler import prowler_regex
 
 SATISFIED = "satisfied"
 NOT_SATISFIED = "not satisfied"
@@ -346,31 +347,6 @@ def _security_hub_filter(control: Control, ctx: _Context) -> Verdict:
                            "wants its exact string (flavour securityhub)",
                            "monitoring.flavours")  # fmt: skip
     return _missing_filter(cis_id, ctx)
-
-
-def prowler_regex(requirement: str) -> str:
-    """Prowler's ``build_metric_filter_pattern`` (3e000fa) for a catalogue requirement string.
-
-    ``regex:<r>`` is a check's literal regex; otherwise ``source=<s>`` and event names, with
-    ``field=value`` / ``field!=value`` extra clauses (values may contain spaces: a clause runs
-    to the end of the string).
-    """
-    if requirement.startswith("regex:"):
-        return requirement.removeprefix("regex:")
-    parts: list[str] = []
-    words = requirement.split(" ")
-    for index, word in enumerate(words):
-        if word.startswith("source="):
-            source = re.escape(word.removeprefix("source="))
-            parts.append(rf"(?=.*\$\.eventSource\s*=\s*.?{source})")
-        elif "=" in word:
-            field, op, value = re.split(r"(!=|=)", " ".join(words[index:]), maxsplit=1)
-            operator = r"\s*!=\s*" if op == "!=" else r"\s*=\s*"
-            parts.append(rf"(?=.*\$\.{re.escape(field)}{operator}.?{re.escape(value)})")
-            break
-        else:
-            parts.append(rf"(?=.*\$\.eventName\s*=\s*.?{re.escape(word)}\b)")
-    return "".join(parts)
 
 
 @_evaluator("prowler_filter")
