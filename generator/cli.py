@@ -28,6 +28,7 @@ COMMANDS = {
     "schema": "generator.commands.schema",
     "discover": "generator.commands.discover",
     "verify": "generator.commands.verify",
+    "controls": "generator.commands.controls",
 }
 DEFAULT_COMMAND = "generate"
 _GLOBAL_FLAGS = ("--debug",)

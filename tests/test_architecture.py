@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("guards",),
     ("output",),
     ("pipeline",),
-    ("aws",),
+    ("aws", "review"),
     ("commands",),
     ("cli",),
     ("__main__",),

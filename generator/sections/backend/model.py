@@ -7,13 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, StrictStr
 
-from generator.config.fields import (
-    BucketName,
-    Issue,
-    KeyArn,
-    Region,
-    StrictModel,
-)
+from generator.config.fields import BucketName, Issue, KeyArn, Region, StrictModel
 from generator.config.regions import partition_of
 from generator.core.arns import parse_arn
 

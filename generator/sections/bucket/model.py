@@ -21,9 +21,7 @@ from generator.config.fields import (
 from generator.config.regions import partition_of
 from generator.core.arns import arn_partition as arn_partition_of
 from generator.core.arns import parse_arn
-from generator.core.constants import (
-    bucket_policy_sids,
-)
+from generator.core.constants import bucket_policy_sids
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config

@@ -6,13 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
-from generator.config.fields import (
-    Issue,
-    KeyArn,
-    Principal,
-    StrictModel,
-    _match,
-)
+from generator.config.fields import Issue, KeyArn, Principal, StrictModel, _match
 from generator.core.arns import principal_account
 
 if TYPE_CHECKING:

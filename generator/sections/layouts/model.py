@@ -6,17 +6,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictBool
 
-from generator.config.fields import (
-    AccountId,
-    Issue,
-    RoleArn,
-    StrictModel,
-)
+from generator.config.fields import AccountId, Issue, RoleArn, StrictModel
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, parse_arn
-from generator.core.constants import (
-    MAX_DELEGATED_ADMINS,
-)
+from generator.core.constants import MAX_DELEGATED_ADMINS
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config

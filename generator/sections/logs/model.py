@@ -6,15 +6,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictInt
 
-from generator.config.fields import (
-    IamRoleName,
-    Issue,
-    LogGroupName,
-    StrictModel,
-)
-from generator.core.constants import (
-    RETENTION_DAYS,
-)
+from generator.config.fields import IamRoleName, Issue, LogGroupName, StrictModel
+from generator.core.constants import RETENTION_DAYS
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config

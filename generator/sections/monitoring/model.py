@@ -7,11 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
 
-from generator.config.fields import (
-    Issue,
-    StrictModel,
-    _match,
-)
+from generator.config.fields import Issue, StrictModel, _match
 from generator.config.regions import partition_of
 from generator.core.arns import arn_partition as arn_partition_of
 

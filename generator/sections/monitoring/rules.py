@@ -29,7 +29,7 @@ _ALARM = "aws_cloudwatch_metric_alarm"
 _AWS_MANAGED_SNS_KEY = "alias/aws/sns"
 
 
-def _metric_of_filter(block: Block) -> tuple[str | None, str | None]:
+def metric_of_filter(block: Block) -> tuple[str | None, str | None]:
     """(namespace, metric name) a filter writes, from its metric_transformation block."""
     transformations = nested(block.body, "metric_transformation")
     if len(transformations) != 1:
@@ -38,22 +38,22 @@ def _metric_of_filter(block: Block) -> tuple[str | None, str | None]:
     return literal(body.get("namespace")), literal(body.get("name"))
 
 
-def _metric_of_alarm(block: Block) -> tuple[str | None, str | None]:
+def metric_of_alarm(block: Block) -> tuple[str | None, str | None]:
     """(namespace, metric name) an alarm watches."""
     return literal(block.body.get("namespace")), literal(block.body.get("metric_name"))
 
 
 def _produced_metrics(module: ParsedModule) -> set[tuple[str | None, str | None]]:
-    return {_metric_of_filter(block) for block in module.of_type("resource", _FILTER)}
+    return {metric_of_filter(block) for block in module.of_type("resource", _FILTER)}
 
 
 @rule("OTG050", "every metric filter has an alarm on its metric")
 def filter_has_alarm(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A filter nobody alarms on only counts; CIS and Security Hub want filter AND alarm."""
-    watched = {_metric_of_alarm(block) for block in module.of_type("resource", _ALARM)}
+    watched = {metric_of_alarm(block) for block in module.of_type("resource", _ALARM)}
     findings = []
     for block in module.of_type("resource", _FILTER):
-        namespace, name = _metric_of_filter(block)
+        namespace, name = metric_of_filter(block)
         if (namespace, name) not in watched:
             findings.append(
                 Finding(
@@ -97,7 +97,7 @@ def alarm_metric_exists(module: ParsedModule, facts: Facts) -> list[Finding]:
     produced = _produced_metrics(module)
     findings = []
     for block in module.of_type("resource", _ALARM):
-        namespace, name = _metric_of_alarm(block)
+        namespace, name = metric_of_alarm(block)
         if (namespace, name) not in produced:
             known = ", ".join(sorted(f"{n}/{m}" for n, m in produced if n and m)) or "none"
             findings.append(
@@ -114,7 +114,7 @@ def alarm_metric_exists(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-def _trail_log_group(module: ParsedModule) -> Block | None:
+def trail_log_group(module: ParsedModule) -> Block | None:
     """The log group the organization trail delivers to, from ``cloud_watch_logs_group_arn``."""
     for trail in organization_trails(module):
         value = trail.body.get("cloud_watch_logs_group_arn")
@@ -128,7 +128,7 @@ def _trail_log_group(module: ParsedModule) -> Block | None:
     return None
 
 
-def _is_group(value: object, group: Block) -> bool:
+def is_group(value: object, group: Block) -> bool:
     """Whether a log group name argument names ``group`` (by reference or literally)."""
     if expression(value) == f"{group.address}.name":
         return True
@@ -139,11 +139,11 @@ def _is_group(value: object, group: Block) -> bool:
 @rule("OTG053", "metric filters and saved queries read the trail's log group")
 def on_trail_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     """On another group a filter sees none of the organization's events and never fires."""
-    group = _trail_log_group(module)
+    group = trail_log_group(module)
     expected = f"{group.address}.name" if group else "the trail's aws_cloudwatch_log_group"
     findings = []
     for block in module.of_type("resource", _FILTER):
-        if group is None or not _is_group(block.body.get("log_group_name"), group):
+        if group is None or not is_group(block.body.get("log_group_name"), group):
             findings.append(
                 Finding(
                     "OTG053",
@@ -157,7 +157,7 @@ def on_trail_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     for block in module.of_type("resource", "aws_cloudwatch_query_definition"):
         names = block.body.get("log_group_names")
         if group is None or not (
-            isinstance(names, list) and names and all(_is_group(n, group) for n in names)
+            isinstance(names, list) and names and all(is_group(n, group) for n in names)
         ):
             findings.append(
                 Finding(
@@ -212,7 +212,8 @@ def pattern_valid(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-def _topic_of(module: ParsedModule, value: object) -> Block | None:
+def topic_of(module: ParsedModule, value: object) -> Block | None:
+    """The SNS topic block an alarm action or policy names (by reference), if this module has it."""
     reference = expression(value)
     if reference and reference.startswith("aws_sns_topic.") and reference.endswith(".arn"):
         return module.get(reference.removesuffix(".arn"))
@@ -235,7 +236,7 @@ def topic_admits_cloudwatch(module: ParsedModule, facts: Facts) -> list[Finding]
         }
         actions = alarm.body.get("alarm_actions")
         for action in actions if isinstance(actions, list) else []:
-            topic = _topic_of(module, action)
+            topic = topic_of(module, action)
             if topic is None or topic.address in checked:
                 continue
             checked.add(topic.address)

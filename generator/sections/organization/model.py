@@ -6,11 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from generator.config.fields import (
-    AccountId,
-    OrgId,
-    StrictModel,
-)
+from generator.config.fields import AccountId, OrgId, StrictModel
 
 if TYPE_CHECKING:
     pass

@@ -6,13 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, StrictBool, StrictStr
 
-from generator.config.fields import (
-    Issue,
-    Region,
-    StrictModel,
-    _key_prefix,
-    _trail_name,
-)
+from generator.config.fields import Issue, Region, StrictModel, _key_prefix, _trail_name
 from generator.config.regions import partition_of
 
 if TYPE_CHECKING:

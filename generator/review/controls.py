@@ -1,0 +1,387 @@
+"""Judge every catalogued control against the facts of one generated module.
+
+Why computed: a hand-kept table of answers goes stale the first time a config changes; here
+each verdict is a function of :class:`~generator.review.facts.ModuleFacts`, read from the
+re-parsed HCL, so changing the config changes the report. The config is consulted only to
+name the key that would change a verdict (``monitoring.flavours`` rather than
+``monitoring.cis_controls`` when a filter exists in the wrong flavour).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from generator.monitoring import cis
+from generator.review.catalogue import PROWLER, Control, controls
+from generator.review.facts import MetricFilter, ModuleFacts
+from generator.review.prowler import prowler_regex
+from generator.sections.registry import Config
+
+SATISFIED = "satisfied"
+NOT_SATISFIED = "not satisfied"
+NOT_APPLICABLE = "not applicable"
+MANUAL = "manual"
+STATUSES = (SATISFIED, NOT_SATISFIED, NOT_APPLICABLE, MANUAL)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A control's status, the one-line reason from the module's facts, the key to change."""
+
+    status: str
+    reason: str
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One control and its verdict."""
+
+    control: Control
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Report:
+    """One module's verdicts, and the account its metric filters are judged in."""
+
+    module: str
+    results: list[Result]
+    filters_account: str | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    facts: ModuleFacts
+    config: Config
+
+
+Evaluator = Callable[[Control, _Context], Verdict]
+EVALUATORS: dict[str, Evaluator] = {}
+
+
+def _evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
+    def register(function: Evaluator) -> Evaluator:
+        EVALUATORS[name] = function
+        return function
+
+    return register
+
+
+def _trail_problem(facts: ModuleFacts) -> Verdict | None:
+    if not facts.trail:
+        return Verdict(NOT_SATISFIED, "the module has no trail", "trail")
+    if not facts.logging:
+        return Verdict(NOT_SATISFIED, "the trail's enable_logging is false", "trail")
+    if not facts.multi_region:
+        return Verdict(
+            NOT_SATISFIED,
+            "the trail is single-region: every other region of every account is unlogged",
+            "trail.is_multi_region",
+        )
+    return None
+
+
+@_evaluator("multi_region")
+def _multi_region(control: Control, ctx: _Context) -> Verdict:
+    problem = _trail_problem(ctx.facts)
+    kind = "organization trail" if ctx.facts.organization else "trail"
+    return problem or Verdict(SATISFIED, f"the {kind} is multi-region and logging")
+
+
+@_evaluator("management_events")
+def _management_events(control: Control, ctx: _Context) -> Verdict:
+    problem = _trail_problem(ctx.facts)
+    if problem:
+        return problem
+    if ctx.facts.custom_selectors:
+        return Verdict(MANUAL, "the trail has event selectors: check they record read and write "
+                       "management events")  # fmt: skip
+    kind = "organization trail" if ctx.facts.organization else "trail"
+    return Verdict(SATISFIED, f"the {kind} is multi-region and logs management events read+write "
+                   "(no event selectors: CloudTrail's default)")  # fmt: skip
+
+
+@_evaluator("logging")
+def _logging(control: Control, ctx: _Context) -> Verdict:
+    if ctx.facts.trail and ctx.facts.logging:
+        return Verdict(SATISFIED, "the trail is created with enable_logging = true")
+    return Verdict(NOT_SATISFIED, "no trail with logging enabled", "trail")
+
+
+@_evaluator("kms")
+def _kms(control: Control, ctx: _Context) -> Verdict:
+    key = ctx.facts.trail_key
+    if key == "managed":
+        return Verdict(SATISFIED, "logs and digests are encrypted with a customer-managed key "
+                       "created here")  # fmt: skip
+    if key == "external":
+        return Verdict(SATISFIED, "logs and digests are encrypted with the customer-managed key "
+                       "kms.key_arn")  # fmt: skip
+    return Verdict(
+        NOT_SATISFIED, "the trail has no kms_key_id: logs are SSE-S3 only", "kms.enabled"
+    )
+
+
+@_evaluator("validation")
+def _validation(control: Control, ctx: _Context) -> Verdict:
+    if ctx.facts.validation:
+        return Verdict(SATISFIED, "enable_log_file_validation = true: hourly signed digest files")
+    return Verdict(NOT_SATISFIED, "log file validation is off: tampering cannot be proven")
+
+
+@_evaluator("cloudwatch_logs")
+def _cloudwatch_logs(control: Control, ctx: _Context) -> Verdict:
+    if not ctx.facts.log_group:
+        return Verdict(NOT_SATISFIED, "the trail delivers to S3 only (no cloudwatch_logs section)")
+    reason = "the trail also delivers to a CloudWatch Logs group created here"
+    if control.framework == PROWLER:
+        reason += " (prowler also wants a delivery in the last 24 hours: true once applied)"
+    return Verdict(SATISFIED, reason)
+
+
+def _cross_account(control: Control, facts: ModuleFacts) -> str:
+    """Prowler reports MANUAL for a bucket outside the scanned account."""
+    if control.framework == PROWLER and facts.bucket_account != facts.trail_account:
+        return "; scanned from the trail's account prowler reports MANUAL (cross-account bucket)"
+    return ""
+
+
+@_evaluator("bucket_not_public")
+def _bucket_not_public(control: Control, ctx: _Context) -> Verdict:
+    facts = ctx.facts
+    if facts.public_grant:
+        return Verdict(NOT_SATISFIED, "the bucket policy allows '*' without a condition",
+                       "bucket.kept_statements")  # fmt: skip
+    if not facts.bucket_managed:
+        return Verdict(MANUAL, "the bucket is not created here: its public access block is not "
+                       "managed by this module")  # fmt: skip
+    if facts.public_access_blocked:
+        reason = "all four public access block settings are true; no public policy statement"
+        return Verdict(SATISFIED, reason + _cross_account(control, facts))
+    return Verdict(NOT_SATISFIED, "the bucket's public access block is incomplete")
+
+
+@_evaluator("access_logging")
+def _access_logging(control: Control, ctx: _Context) -> Verdict:
+    facts = ctx.facts
+    if facts.access_logging:
+        return Verdict(
+            SATISFIED,
+            "aws_s3_bucket_logging sends server access logs to "
+            "bucket.access_logging.target_bucket" + _cross_account(control, facts),
+        )
+    if not facts.bucket_managed:
+        return Verdict(MANUAL, "the bucket is not created here: check its server access logging")
+    return Verdict(NOT_SATISFIED, "no server access logging on the log bucket (the log objects "
+                   "are stored, and billed, in the target bucket)")  # fmt: skip
+
+
+@_evaluator("key_rotation")
+def _key_rotation(control: Control, ctx: _Context) -> Verdict:
+    rotation = ctx.facts.key_rotation
+    if ctx.facts.trail_key is None:
+        return Verdict(NOT_APPLICABLE, "no customer-managed key is used", "kms.enabled")
+    if rotation is None:
+        return Verdict(MANUAL, "the key is kms.key_arn, not managed here: check its rotation")
+    if rotation:
+        return Verdict(SATISFIED, "the trail's key is created with enable_key_rotation = true")
+    return Verdict(NOT_SATISFIED, "the trail's key does not rotate")
+
+
+@_evaluator("outside")
+def _outside(control: Control, ctx: _Context) -> Verdict:
+    return Verdict(NOT_APPLICABLE, control.argument)
+
+
+@_evaluator("events")
+def _events(control: Control, ctx: _Context) -> Verdict:
+    return Verdict(MANUAL, "judges the recorded events, not the configuration: run the scanner")
+
+
+@_evaluator("s3_data_events")
+def _s3_data_events(control: Control, ctx: _Context) -> Verdict:
+    if ctx.facts.custom_selectors:
+        return Verdict(MANUAL, f"the trail has event selectors: check they record S3 "
+                       f"{control.argument} data events for all buckets")  # fmt: skip
+    return Verdict(NOT_SATISFIED, f"the trail records no S3 {control.argument} data events; "
+                   "orgtrail-gen offers none (charged per event, organization-wide)")  # fmt: skip
+
+
+@_evaluator("mfa_delete")
+def _mfa_delete(control: Control, ctx: _Context) -> Verdict:
+    if ctx.facts.mfa_delete:
+        return Verdict(SATISFIED, "the bucket's versioning has mfa_delete = Enabled")
+    return Verdict(NOT_SATISFIED, "MFA delete is off: only the bucket owner's root user with its "
+                   "MFA device can turn it on, and S3 then refuses the bucket's lifecycle "
+                   "configuration; bucket.object_lock protects versions instead (README, MFA "
+                   "delete)")  # fmt: skip
+
+
+@_evaluator("insights")
+def _insights(control: Control, ctx: _Context) -> Verdict:
+    if ctx.facts.insights:
+        return Verdict(SATISFIED, "the trail has insight selectors")
+    return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; orgtrail-gen offers none "
+                   "(charged per management event analysed, per Insights type: README, Insights)"
+                   )  # fmt: skip
+
+
+@_evaluator("tagged")
+def _tagged(control: Control, ctx: _Context) -> Verdict:
+    tags = ctx.facts.trail_tags
+    if tags:
+        return Verdict(SATISFIED, f"the trail carries tags {', '.join(tags)} (tags, through the "
+                       "provider's default_tags)")  # fmt: skip
+    return Verdict(NOT_SATISFIED, "the trail has no tags")
+
+
+def _alarm_verdict(ctx: _Context, passes: Callable[..., bool], what: str) -> Verdict:
+    alarms = ctx.facts.alarms
+    if not alarms:
+        return Verdict(NOT_APPLICABLE, "the module creates no alarms", "monitoring")
+    failing = [a.address for a in alarms if not passes(a)]
+    if failing:
+        return Verdict(NOT_SATISFIED, f"{len(failing)} alarm(s) lack {what}: {failing[0]}")
+    return Verdict(SATISFIED, f"all {len(alarms)} alarms have {what}")
+
+
+@_evaluator("alarm_actions")
+def _alarm_actions(control: Control, ctx: _Context) -> Verdict:
+    return _alarm_verdict(ctx, lambda a: a.has_action, "an ALARM action (the topic)")
+
+
+@_evaluator("alarm_actions_enabled")
+def _alarm_actions_enabled(control: Control, ctx: _Context) -> Verdict:
+    return _alarm_verdict(ctx, lambda a: a.actions_enabled, "actions_enabled = true")
+
+
+@_evaluator("retention")
+def _retention(control: Control, ctx: _Context) -> Verdict:
+    days, minimum = ctx.facts.log_group_retention, int(control.argument)
+    if days is None:
+        return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
+    if days == 0:
+        return Verdict(SATISFIED, "the trail's log group never expires")
+    if days >= minimum:
+        return Verdict(SATISFIED, f"the trail's log group keeps {days} days (>= {minimum})")
+    return Verdict(NOT_SATISFIED, f"the trail's log group keeps {days} days (< {minimum})")
+
+
+@_evaluator("log_group_kms")
+def _log_group_kms(control: Control, ctx: _Context) -> Verdict:
+    if not ctx.facts.log_group:
+        return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
+    if ctx.facts.log_group_encrypted:
+        return Verdict(SATISFIED, "the trail's log group has a kms_key_id")
+    return Verdict(NOT_SATISFIED, "the trail's log group is not KMS-encrypted")
+
+
+@_evaluator("log_group_private")
+def _log_group_private(control: Control, ctx: _Context) -> Verdict:
+    if not ctx.facts.log_group:
+        return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
+    return Verdict(SATISFIED, "the module grants no resource policy on the log group")
+
+
+def _missing_filter(cis_id: str, ctx: _Context) -> Verdict:
+    monitoring = ctx.config.monitoring
+    if not ctx.facts.log_group:
+        return Verdict(NOT_SATISFIED, "no log group, so no metric filters", "cloudwatch_logs")
+    if monitoring is None:
+        return Verdict(NOT_SATISFIED, "no monitoring section: no metric filters", "monitoring")
+    if cis_id not in monitoring.control_ids:
+        return Verdict(NOT_SATISFIED, f"CIS {cis_id} is not in monitoring.cis_controls",
+                       "monitoring.cis_controls")  # fmt: skip
+    return Verdict(NOT_SATISFIED, f"no filter of this module carries a CIS {cis_id} pattern")
+
+
+def _notified(found: MetricFilter, what: str) -> Verdict:
+    reach = found.notifies
+    if reach is None:
+        return Verdict(MANUAL, f"{what}; its alarm publishes to a topic not managed here: check "
+                       "it has a confirmed subscriber", "monitoring.notifications")  # fmt: skip
+    if not reach:
+        return Verdict(NOT_SATISFIED, f"{what}, but no enabled alarm reaches a subscriber",
+                       "monitoring.notifications.topic.subscriptions")  # fmt: skip
+    if found.awaiting_confirmation:
+        return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber (email or "
+                       "https: it counts once the recipient confirms AWS's message)")  # fmt: skip
+    return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber")
+
+
+def _flavour_of(cis_id: str, pattern: str | None) -> str | None:
+    control = cis.control(cis_id)
+    return next((f.name for f in control.flavours if f.pattern == pattern), None)
+
+
+@_evaluator("cis_filter")
+def _cis_filter(control: Control, ctx: _Context) -> Verdict:
+    """CIS audits the log group of an active multi-region trail logging all management events."""
+    cis_id = control.argument
+    for found in ctx.facts.filters:
+        flavour = _flavour_of(cis_id, found.pattern)
+        if flavour is not None:
+            trail = _management_events(control, ctx)
+            if trail.status != SATISFIED:
+                return trail
+            return _notified(found, f"{found.address} ({flavour} pattern) on the trail's group")
+    return _missing_filter(cis_id, ctx)
+
+
+@_evaluator("cloudwatch")
+def _security_hub_filter(control: Control, ctx: _Context) -> Verdict:
+    cis_id = control.argument
+    exact = cis.control(cis_id).flavour("securityhub").pattern
+    for found in ctx.facts.filters:
+        if found.pattern == exact:
+            trail = _management_events(control, ctx)
+            if trail.status != SATISFIED:
+                return trail
+            return _notified(found, f"{found.address} has Security Hub's exact pattern")
+        flavour = _flavour_of(cis_id, found.pattern)
+        if flavour is not None:
+            return Verdict(NOT_SATISFIED, f"{found.address} uses flavour {flavour}; Security Hub "
+                           "wants its exact string (flavour securityhub)",
+                           "monitoring.flavours")  # fmt: skip
+    return _missing_filter(cis_id, ctx)
+
+
+@_evaluator("prowler_filter")
+def _prowler_filter(control: Control, ctx: _Context) -> Verdict:
+    cis_id, requirement = control.argument.split("|", 1)
+    regex = prowler_regex(requirement)
+    for found in ctx.facts.filters:
+        if found.pattern and re.search(regex, found.pattern, flags=re.DOTALL):
+            if not found.alarms:
+                return Verdict(NOT_SATISFIED, f"{found.address} matches but has no alarm")
+            return Verdict(SATISFIED, f"{found.address} matches prowler's pattern and is alarmed")
+    for found in ctx.facts.filters:
+        flavour = _flavour_of(cis_id, found.pattern)
+        if flavour is not None:
+            return Verdict(NOT_SATISFIED, f"{found.address} (flavour {flavour}) lacks a term "
+                           "prowler requires", "monitoring.flavours")  # fmt: skip
+    return _missing_filter(cis_id, ctx)
+
+
+def evaluate(facts: ModuleFacts, config: Config) -> list[Result]:
+    """Every catalogued control's verdict, in catalogue order.
+
+    Raises:
+        KeyError: A catalogue entry names no evaluator (a test proves none does).
+    """
+    context = _Context(facts, config)
+    results = []
+    for control in controls():
+        verdict = EVALUATORS[control.check](control, context)
+        if not verdict.key:
+            verdict = Verdict(verdict.status, verdict.reason, control.key)
+        results.append(Result(control, verdict))
+    return results
+
+
+def report(stem: str, facts: ModuleFacts, config: Config) -> Report:
+    """The report of one module: every verdict, and where its filters live."""
+    return Report(stem, evaluate(facts, config), facts.log_group_account)

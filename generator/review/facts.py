@@ -1,0 +1,245 @@
+"""What a generated module does, read back from its re-parsed HCL, for the controls report.
+
+Why from the HCL and not the config: an auditor files the report as evidence about the module
+that will be applied, so every fact here is read from the blocks the preflight rules read (the
+same look-ups: the trail's log group, a filter's metric, an alarm's topic). The config is used
+only to name the key that changes a verdict, never to decide one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
+from generator.check.preflight.lookups import (
+    account_of,
+    bucket_name,
+    bucket_policies,
+    organization_trails,
+    provider_of,
+)
+from generator.check.preflight.policy_reading import statements
+from generator.sections.monitoring.rules import (
+    is_group,
+    metric_of_alarm,
+    metric_of_filter,
+    topic_of,
+    trail_log_group,
+)
+
+_FILTER = "aws_cloudwatch_log_metric_filter"
+_ALARM = "aws_cloudwatch_metric_alarm"
+_SELECTORS = ("event_selector", "advanced_event_selector")
+# SNS holds these PendingConfirmation until the endpoint confirms; CIS counts confirmed ones.
+_CONFIRMED_BY_RECIPIENT = frozenset({"email", "email-json", "https", "http"})
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alarm: whether it has an ALARM action, whether actions are on, who it reaches."""
+
+    address: str
+    has_action: bool
+    actions_enabled: bool
+    # the protocols of its topics' subscriptions; None: a topic not managed here (unknown)
+    subscribers: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    """One metric filter on the trail's log group and the alarms on its metric."""
+
+    address: str
+    pattern: str | None
+    alarms: tuple[Alarm, ...]
+
+    @property
+    def notifies(self) -> bool | None:
+        """Whether an enabled alarm reaches a subscriber (None: only via an unmanaged topic)."""
+        live = [a for a in self.alarms if a.has_action and a.actions_enabled]
+        if any(a.subscribers for a in live):
+            return True
+        if any(a.subscribers is None for a in live):
+            return None
+        return False
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Whether every subscriber must first confirm (email, https): Terraform cannot."""
+        protocols = {p for a in self.alarms for p in a.subscribers or ()}
+        return bool(protocols) and protocols <= _CONFIRMED_BY_RECIPIENT
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """Everything the controls are judged on, each read from one block or argument."""
+
+    trail: bool
+    multi_region: bool
+    organization: bool
+    logging: bool
+    global_events: bool
+    validation: bool
+    custom_selectors: bool
+    insights: bool
+    trail_key: str | None  # "managed" (aws_kms_key here), "external" (an ARN), None
+    key_rotation: bool | None  # None: the key is not managed here
+    trail_tags: tuple[str, ...]
+    log_group: bool
+    log_group_retention: int | None  # 0 = never expire, None = no log group
+    log_group_encrypted: bool
+    bucket: str | None
+    bucket_managed: bool
+    bucket_account: str | None
+    trail_account: str | None
+    log_group_account: str | None  # where the filters are judged: the management account
+    public_access_blocked: bool
+    public_grant: bool
+    access_logging: bool
+    object_lock: bool
+    versioning: bool
+    mfa_delete: bool
+    filters: tuple[MetricFilter, ...]
+    alarms: tuple[Alarm, ...]
+
+
+def _flag(block: Block | None, name: str, default: bool) -> bool:
+    value = block.body.get(name, default) if block else False
+    return value is True
+
+
+def _tags(module: ParsedModule, trail: Block) -> tuple[str, ...]:
+    """Tag keys the trail gets: its own ``tags`` plus its provider's ``default_tags``."""
+    keys: list[str] = []
+    own = trail.body.get("tags")
+    if isinstance(own, dict):
+        keys += [key.strip('"') for key in own]
+    provider = provider_of(module, trail)
+    for block in nested(provider.body, "default_tags") if provider else []:
+        tags = block.get("tags")
+        if isinstance(tags, dict):
+            keys += [key.strip('"') for key in tags]
+    return tuple(sorted({key for key in keys if not key.startswith("aws:")}))
+
+
+def _by_bucket(module: ParsedModule, kind: str, name: str | None) -> Block | None:
+    for block in module.of_type("resource", kind):
+        if name is not None and bucket_name(module, block.body.get("bucket")) == name:
+            return block
+    return None
+
+
+def _public_grant(module: ParsedModule, name: str | None) -> bool:
+    """Whether the bucket policy allows ``*`` without any condition (a public grant)."""
+    for _, document in bucket_policies(module, name or ""):
+        for s in statements(document) if document else []:
+            anyone = any(kind in ("*", "AWS") and "*" in ids for kind, ids in s.principals)
+            if s.effect == "Allow" and anyone and not s.conditions:
+                return True
+    return False
+
+
+def _key(module: ParsedModule, trail: Block) -> tuple[str | None, bool | None]:
+    reference = expression(trail.body.get("kms_key_id"))
+    if reference and reference.startswith("aws_kms_key."):
+        key = module.get(reference.removesuffix(".arn"))
+        return "managed", key is not None and key.body.get("enable_key_rotation") is True
+    if literal(trail.body.get("kms_key_id")):
+        return "external", None
+    return None, None
+
+
+def _subscribers(module: ParsedModule, topic: Block | None) -> tuple[str, ...] | None:
+    if topic is None:
+        return None
+    return tuple(
+        literal(s.body.get("protocol")) or ""
+        for s in module.of_type("resource", "aws_sns_topic_subscription")
+        if expression(s.body.get("topic_arn")) == f"{topic.address}.arn"
+    )
+
+
+def _alarm(module: ParsedModule, block: Block) -> Alarm:
+    actions = block.body.get("alarm_actions")
+    actions = actions if isinstance(actions, list) else []
+    found = [_subscribers(module, topic_of(module, action)) for action in actions]
+    known = [protocols for protocols in found if protocols is not None]
+    subscribers = tuple(p for protocols in known for p in protocols) if known or not found else None
+    return Alarm(
+        block.address, bool(actions), block.body.get("actions_enabled", True) is True, subscribers
+    )
+
+
+def _filters(module: ParsedModule, alarms: dict[str, Alarm]) -> tuple[MetricFilter, ...]:
+    group = trail_log_group(module)
+    found = []
+    for block in module.of_type("resource", _FILTER):
+        if group is None or not is_group(block.body.get("log_group_name"), group):
+            continue  # a filter on another group never sees the trail's events
+        metric = metric_of_filter(block)
+        watching = tuple(
+            alarms[a.address]
+            for a in module.of_type("resource", _ALARM)
+            if metric_of_alarm(a) == metric
+        )
+        found.append(MetricFilter(block.address, literal(block.body.get("pattern")), watching))
+    return tuple(found)
+
+
+def read(module: ParsedModule) -> ModuleFacts:
+    """The facts of one parsed module (its first organization trail)."""
+    trails = organization_trails(module)
+    trail = trails[0] if trails else None
+    name = bucket_name(module, trail.body.get("s3_bucket_name")) if trail else None
+    group = trail_log_group(module)
+    key, rotation = _key(module, trail) if trail else (None, None)
+    access_block = _by_bucket(module, "aws_s3_bucket_public_access_block", name)
+    versioning = _by_bucket(module, "aws_s3_bucket_versioning", name)
+    configuration = nested(versioning.body, "versioning_configuration") if versioning else []
+    bucket = next(
+        (
+            b
+            for b in module.of_type("resource", "aws_s3_bucket")
+            if literal(b.body.get("bucket")) == name
+        ),
+        None,
+    )
+    alarms = {b.address: _alarm(module, b) for b in module.of_type("resource", _ALARM)}
+    retention = group.body.get("retention_in_days", 0) if group else None
+    return ModuleFacts(
+        trail=trail is not None,
+        multi_region=_flag(trail, "is_multi_region_trail", False),
+        organization=_flag(trail, "is_organization_trail", False),
+        logging=_flag(trail, "enable_logging", True),
+        global_events=_flag(trail, "include_global_service_events", True),
+        validation=_flag(trail, "enable_log_file_validation", False),
+        custom_selectors=bool(trail and any(nested(trail.body, s) for s in _SELECTORS)),
+        insights=bool(trail and nested(trail.body, "insight_selector")),
+        trail_key=key,
+        key_rotation=rotation,
+        trail_tags=_tags(module, trail) if trail else (),
+        log_group=group is not None,
+        log_group_retention=retention if isinstance(retention, int) else None,
+        log_group_encrypted=bool(group and group.body.get("kms_key_id")),
+        bucket=name,
+        bucket_managed=bucket is not None,
+        bucket_account=account_of(module, bucket) if bucket else None,
+        trail_account=account_of(module, trail) if trail else None,
+        log_group_account=account_of(module, group) if group else None,
+        public_access_blocked=all(
+            _flag(access_block, flag, False)
+            for flag in (
+                "block_public_acls",
+                "block_public_policy",
+                "ignore_public_acls",
+                "restrict_public_buckets",
+            )
+        ),
+        public_grant=_public_grant(module, name),
+        access_logging=_by_bucket(module, "aws_s3_bucket_logging", name) is not None,
+        object_lock=bool(bucket and bucket.body.get("object_lock_enabled") is True),
+        versioning=any(literal(c.get("status")) == "Enabled" for c in configuration),
+        mfa_delete=any(literal(c.get("mfa_delete")) == "Enabled" for c in configuration),
+        filters=_filters(module, alarms),
+        alarms=tuple(alarms.values()),
+    )
