@@ -1,0 +1,112 @@
+"""The change summary as Markdown: a pull-request comment or a CI job summary.
+
+Why this layout: the reviewer reads top-down and stops early, so each config starts with what
+needs attention, then counts, then the grants in words; addresses are code so that they can be
+searched in the diff. Every list comes sorted from the model: the same change, the same text.
+"""
+
+from __future__ import annotations
+
+from generator.review.summary import ModuleSummary, PolicyChange, ResourceChange
+
+TITLE = "## orgtrail-gen: what this change does"
+# A marker a CI step can find to update its own earlier comment instead of adding another.
+MARKER = "<!-- orgtrail-gen-summary -->"
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _by_type(label: str, items: tuple[ResourceChange, ...]) -> list[str]:
+    """``create 16 x aws_x: a, b, ...``: a list of names, one line per resource type."""
+    names: dict[str, list[str]] = {}
+    for item in items:
+        type_name, name = item.address.split(".", 1)
+        names.setdefault(type_name, []).append(name)
+    lines = []
+    for type_name, of_type in sorted(names.items()):
+        if len(of_type) == 1:
+            lines.append(f"- {label} {_code(f'{type_name}.{of_type[0]}')}")
+        else:
+            lines.append(f"- {label} {len(of_type)} x {_code(type_name)}: {', '.join(of_type)}")
+    return lines
+
+
+def _resource_lines(summary: ModuleSummary) -> list[str]:
+    lines = [f"- **replace** {_code(c.address)}: {c.reason}" for c in summary.replaced]
+    lines += _by_type("**destroy**", summary.removed)
+    lines += [
+        f"- update in place {_code(c.address)} ({', '.join(c.arguments)})" for c in summary.changed
+    ]
+    return lines + _by_type("create", summary.added)
+
+
+def _counts(summary: ModuleSummary) -> str:
+    parts = [
+        f"{len(summary.added)} to create",
+        f"{len(summary.changed)} to update in place",
+        f"{len(summary.replaced)} to replace",
+        f"{len(summary.removed)} to destroy",
+    ]
+    return "Resources: " + ", ".join(parts)
+
+
+def _policy_lines(policy: PolicyChange) -> list[str]:
+    used = f" (used by {', '.join(policy.attached_to)})" if policy.attached_to else ""
+    lines = [f"- {_code(policy.address)}{used}:"]
+    lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.removed]
+    lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.added]
+    return lines
+
+
+def _data_lines(summary: ModuleSummary) -> list[str]:
+    lines = [f"- read {_code(a)}" for a in summary.data_added]
+    shown = {p.address for p in summary.policies}  # their statements are listed above
+    lines += [f"- changed {_code(a)}" for a in summary.data_changed if a not in shown]
+    lines += [f"- no longer read {_code(a)}" for a in summary.data_removed]
+    return lines
+
+
+def module_markdown(summary: ModuleSummary) -> str:
+    """One config's section."""
+    out = [f"### {_code(summary.config)} → {_code(summary.directory)}", ""]
+    if summary.first_generation:
+        out.append(
+            f"First generation: there is no earlier module to compare with, so applying "
+            f"creates everything below ({len(summary.added)} resources)."
+        )
+    elif summary.unchanged:
+        out.append(
+            f"No change: the regenerated module is the one in {_code(str(summary.compared_with))}."
+        )
+        return "\n".join(out) + "\n"
+    else:
+        out.append(f"Compared with the module in {_code(str(summary.compared_with))}.")
+    out.append("")
+    if summary.attention:
+        out += ["**Needs attention**", ""]
+        for item in summary.attention:
+            allowed = f" (allowed by `{item.allowed_by}`)" if item.allowed_by else ""
+            out.append(f"- **{item.kind}**{allowed}: {item.text}")
+    else:
+        out.append("Nothing needs special attention.")
+    out += ["", f"**{_counts(summary)}**", ""]
+    out += _resource_lines(summary)
+    if summary.policies:
+        out += ["", "**Policy statements** (removed first, then added)", ""]
+        for policy in summary.policies:
+            out += _policy_lines(policy)
+    data = _data_lines(summary)
+    if data:
+        out += ["", "**Data sources**", "", *data]
+    if summary.blocks:
+        out += ["", "**import / moved / removed blocks**", ""]
+        out += [f"- {b.change}: {b.text}" for b in summary.blocks]
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(summaries: list[ModuleSummary]) -> str:
+    """Every config's section under one title, with the marker CI uses to update its comment."""
+    sections = [module_markdown(s) for s in summaries]
+    return "\n".join([MARKER, TITLE, "", *sections])
