@@ -344,3 +344,26 @@ def test_summary_options_without_summary_are_refused(
 ) -> None:
     assert main(["check", "configs/example.yaml", "--summary-file", "x.md"]) == 2
     assert "--summary markdown or json" in capsys.readouterr().err
+
+
+def test_the_readme_example_is_what_the_tool_prints(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README "Reviewing a change" shows a real summary: the same edit must print it again."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- summary-example -->\n```markdown\n", 1)[1].split("\n```\n", 1)[0]
+    shutil.copytree(ROOT / "output", project / "output")
+    config = project / "configs" / "example.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        "  name: example-org-cloudtrail-logs\n",
+        "  name: example-org-cloudtrail-logs\n"
+        "  readers: [arn:aws:iam::222222222222:role/Auditors]\n",
+    ).replace(
+        "  log_group_name: /aws/cloudtrail/org\n",
+        "  log_group_name: /aws/cloudtrail/org\n  retention_in_days: 180\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    flag = ["--allow-shorter-retention", "aws_cloudwatch_log_group.cloudtrail"]
+    printed, _ = summary(capsys, "example", *flag, fmt="markdown")
+    assert printed.rstrip("\n") == shown, "regenerate the README example (see the test)"

@@ -2,9 +2,11 @@
 
 Why: CI and the pre-commit hook run this. It renders in memory, writes nothing, and shows the
 drift as a unified diff with the command that fixes it. Standard output carries the diff alone
-(a patch a reviewer can apply); every summary - up to date, stale, missing, orphaned, and a
+(a patch a reviewer can apply); every status line - up to date, stale, missing, orphaned, and a
 count of each module's warnings instead of the warnings themselves, which `generate` prints -
-goes to standard error.
+goes to standard error. ``--summary markdown|json`` adds the change summary
+(``generator.review``): it then owns standard output, and the diff moves to standard error,
+unless ``--summary-file`` sends the summary to a file.
 """
 
 from __future__ import annotations

@@ -62,14 +62,14 @@ def documents(module: ParsedModule) -> dict[str, Block]:
 
 
 def attached_to(module: ParsedModule, address: str) -> list[str]:
-    """The resources (and arguments) that use a policy document: ``aws_kms_key.x (policy)``."""
+    """The resource arguments that use a policy document: ``aws_kms_key.x.policy``."""
     found = []
     for block in module.blocks:
         if block.kind != "resource":
             continue
         for argument, value in block.body.items():
             if expression(value) == f"{address}.json":
-                found.append(f"{block.address} ({argument})")
+                found.append(f"{block.address}.{argument}")
     return found
 
 

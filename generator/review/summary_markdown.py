@@ -53,7 +53,7 @@ def _counts(summary: ModuleSummary) -> str:
 
 
 def _policy_lines(policy: PolicyChange) -> list[str]:
-    used = f" (used by {', '.join(policy.attached_to)})" if policy.attached_to else ""
+    used = f" (used by {', '.join(map(_code, policy.attached_to))})" if policy.attached_to else ""
     lines = [f"- {_code(policy.address)}{used}:"]
     lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.removed]
     lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.added]
