@@ -197,9 +197,11 @@ def _fake_gh(tmp_path: Path, existing: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("existing", "call"), [("", "POST"), ("4711\n", "PATCH")])
+@pytest.mark.parametrize(
+    ("existing", "call", "lines"), [("", "POST", 2), ("4711\n", "PATCH", 2), ("", "POST", 9000)]
+)
 def test_the_comment_job_posts_once_then_updates_its_own_comment(
-    tmp_path: Path, existing: str, call: str
+    tmp_path: Path, existing: str, call: str, lines: int
 ) -> None:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     comment = workflow["jobs"]["comment"]
@@ -211,9 +213,9 @@ def test_the_comment_job_posts_once_then_updates_its_own_comment(
     folder = tmp_path / "runner" / "orgtrail-gen"
     assert download["with"]["path"] == "${{ runner.temp }}/orgtrail-gen"
     folder.mkdir(parents=True)
-    (folder / "orgtrail-gen-summary.md").write_text(
-        "<!-- orgtrail-gen-summary -->\n## orgtrail-gen: what this change does\n", "utf-8"
-    )
+    body = "<!-- orgtrail-gen-summary -->\n## orgtrail-gen: what this change does\n"
+    body += "- update in place `aws_kms_key.cloudtrail` (policy)\n" * (lines - 2)
+    (folder / "orgtrail-gen-summary.md").write_text(body, "utf-8")
     gh = _fake_gh(tmp_path, existing)
     env = {"GH_TOKEN": "t", "PR": "12", "GITHUB_REPOSITORY": "acme/trail"}
     env["PATH"] = f"{gh}{os.pathsep}{os.environ['PATH']}"
@@ -225,7 +227,13 @@ def test_the_comment_job_posts_once_then_updates_its_own_comment(
     assert 'startswith("<!-- orgtrail-gen-summary -->")' in listed
     target = "issues/comments/4711" if call == "PATCH" else "issues/12/comments"
     assert written.startswith(f"api --method {call} repos/acme/trail/{target}")
-    assert written.endswith(f"body=@{folder / 'orgtrail-gen-summary.md'}")
+    posted = Path(written.rsplit("body=@", 1)[1])
+    text = posted.read_text(encoding="utf-8")
+    if len(body) > 65536:  # GitHub's limit for a comment: cut at a line, and say so
+        assert len(text) < 65536 and "whole summary is in the job summary" in text
+        assert text.startswith(body.split("\n", 1)[0])  # the marker stays first
+    else:
+        assert posted == folder / "orgtrail-gen-summary.md"
 
 
 @pytest.mark.checkov

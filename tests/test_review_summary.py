@@ -260,6 +260,8 @@ def test_a_first_generation_says_so_and_lists_what_is_created(
     markdown, _ = summary(capsys, "example", fmt="markdown")
     assert "First generation" in markdown
     assert "create `aws_cloudtrail.org`" in markdown
+    # ARNs keep their '*' on GitHub: escaped, or "*:111111111111:trail/*" would turn italic
+    assert r"matches arn:aws:cloudtrail:\*:111111111111:trail/\* and" in markdown
 
 
 @pytest.mark.parametrize("config", SHIPPED_CONFIGS, ids=lambda p: p.stem)
@@ -276,6 +278,8 @@ def test_every_shipped_config_is_unchanged_against_its_committed_output(
     module, _ = summary(capsys, config.stem)
     assert module["unchanged"] is True and module["compared_with"] == f"output/{config.stem}"
     assert module["attention"] == module["policies"] == []
+    markdown, _ = summary(capsys, config.stem, "--summary-base", "nowhere", fmt="markdown")
+    assert "First generation" in markdown and "create `aws_cloudtrail.org`" in markdown
 
 
 def test_the_json_shape_is_the_documented_one(
@@ -366,4 +370,4 @@ def test_the_readme_example_is_what_the_tool_prints(
     config.write_text(text, encoding="utf-8")
     flag = ["--allow-shorter-retention", "aws_cloudwatch_log_group.cloudtrail"]
     printed, _ = summary(capsys, "example", *flag, fmt="markdown")
-    assert printed.rstrip("\n") == shown, "regenerate the README example (see the test)"
+    assert printed.rstrip("\n") == shown, "paste this test's output into the README example"

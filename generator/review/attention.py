@@ -171,7 +171,7 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
     known |= {config.log_archive.account_id} if config.log_archive else set()
     known |= {config.delegated_admin.account_id} if config.delegated_admin else set()
     old_documents = documents(previous)
-    outside: dict[tuple[str, str], list[str]] = {}
+    outside: dict[tuple[str, str], list[tuple[str, str]]] = {}  # principal: (document, users)
     found = []
     for address, block in sorted(documents(new).items()):
         old_principals, old_actions = _grants(old_documents.get(address))
@@ -186,19 +186,20 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
             if account is None or account in known:
                 continue
             if not _in_organization(block, identifier, config.organization.id):
-                outside.setdefault((kind, identifier), []).append(users)
+                outside.setdefault((kind, identifier), []).append((address, users))
         for action in sorted(a for a in actions - old_actions if _full_wildcard(a)):
             text = f"{users} now allows the wildcard action {action}: every action of the service"
             found.append(Attention("wildcard", address, text))
-    for (kind, identifier), users_of in sorted(outside.items()):
+    for (kind, identifier), where in sorted(outside.items()):
         account = principal_account(identifier)
+        users_of = "; ".join(users for _, users in where)
         text = (
-            f"{principal_words(kind, identifier)} is granted access by {'; '.join(users_of)}: "
+            f"{principal_words(kind, identifier)} is granted access by {users_of}: "
             f"account {account} is not one of the config's accounts "
             f"({', '.join(sorted(known))}); check that it belongs to organization "
             f"{config.organization.id} and should have this access"
         )
-        found.append(Attention("outside-principal", identifier, text))
+        found.append(Attention("outside-principal", where[0][0], text))
     return found
 
 
@@ -215,7 +216,7 @@ def _monitoring_dropped(previous: ParsedModule, new: ParsedModule) -> list[Atten
     for name, blocks in sorted(dropped.items()):
         described = [literal(b.body.get("alarm_description")) for b in blocks]
         what = next((f" ({d})" for d in described if d), "")
-        parts = " and ".join(f"`{b.address}`" for b in sorted(blocks, key=lambda b: b.address))
+        parts = " and ".join(sorted(b.address for b in blocks))
         text = f"monitoring control {name}{what} is dropped: {parts} destroyed"
         found.append(Attention("monitoring-dropped", blocks[0].address, text))
     return found

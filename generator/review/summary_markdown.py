@@ -18,6 +18,18 @@ def _code(text: str) -> str:
     return f"`{text}`"
 
 
+def _plain(text: str) -> str:
+    """Free text with the characters Markdown would take for markup escaped.
+
+    Why: ARNs and actions are full of ``*`` (``arn:aws:cloudtrail:*:1:trail/*``), which GitHub
+    would otherwise render as italics and swallow; ``<`` would open an HTML tag. An ``_``
+    inside a word is never emphasis in GitHub's Markdown, so names stay readable as typed.
+    """
+    for char in "\\*<`":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def _by_type(label: str, items: tuple[ResourceChange, ...]) -> list[str]:
     """``create 16 x aws_x: a, b, ...``: a list of names, one line per resource type."""
     names: dict[str, list[str]] = {}
@@ -34,7 +46,7 @@ def _by_type(label: str, items: tuple[ResourceChange, ...]) -> list[str]:
 
 
 def _resource_lines(summary: ModuleSummary) -> list[str]:
-    lines = [f"- **replace** {_code(c.address)}: {c.reason}" for c in summary.replaced]
+    lines = [f"- **replace** {_code(c.address)}: {_plain(c.reason)}" for c in summary.replaced]
     lines += _by_type("**destroy**", summary.removed)
     lines += [
         f"- update in place {_code(c.address)} ({', '.join(c.arguments)})" for c in summary.changed
@@ -55,8 +67,8 @@ def _counts(summary: ModuleSummary) -> str:
 def _policy_lines(policy: PolicyChange) -> list[str]:
     used = f" (used by {', '.join(map(_code, policy.attached_to))})" if policy.attached_to else ""
     lines = [f"- {_code(policy.address)}{used}:"]
-    lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.removed]
-    lines += [f"  - {item.text} [{item.sid or 'no Sid'}]" for item in policy.added]
+    for item in (*policy.removed, *policy.added):
+        lines.append(f"  - {_plain(item.text)} (Sid {_code(item.sid) if item.sid else 'none'})")
     return lines
 
 
@@ -88,7 +100,7 @@ def module_markdown(summary: ModuleSummary) -> str:
         out += ["**Needs attention**", ""]
         for item in summary.attention:
             allowed = f" (allowed by `{item.allowed_by}`)" if item.allowed_by else ""
-            out.append(f"- **{item.kind}**{allowed}: {item.text}")
+            out.append(f"- **{item.kind}**{allowed}: {_plain(item.text)}")
     else:
         out.append("Nothing needs special attention.")
     out += ["", f"**{_counts(summary)}**", ""]
@@ -102,7 +114,7 @@ def module_markdown(summary: ModuleSummary) -> str:
         out += ["", "**Data sources**", "", *data]
     if summary.blocks:
         out += ["", "**import / moved / removed blocks**", ""]
-        out += [f"- {b.change}: {b.text}" for b in summary.blocks]
+        out += [f"- {b.change}: {_plain(b.text)}" for b in summary.blocks]
     return "\n".join(out) + "\n"
 
 
