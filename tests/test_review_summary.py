@@ -371,3 +371,18 @@ def test_the_readme_example_is_what_the_tool_prints(
     flag = ["--allow-shorter-retention", "aws_cloudwatch_log_group.cloudtrail"]
     printed, _ = summary(capsys, "example", *flag, fmt="markdown")
     assert printed.rstrip("\n") == shown, "paste this test's output into the README example"
+
+
+def test_a_reader_removed_reads_as_what_the_statements_lose(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    edit(project, "prod", {"bucket.readers": ["arn:aws:iam::210987654321:role/SecurityAudit"]})
+    module, _ = summary(capsys, "prod")
+    assert module["attention"] == []  # taking access away needs no attention
+    (kms,) = [p for p in module["policies"] if p["address"].endswith(".cloudtrail_kms")]
+    assert [s["sid"] for s in kms["removed"]] == [s["sid"] for s in kms["added"]]
+    assert kms["removed"][0]["text"].startswith("no longer allows")
+    markdown, _ = summary(capsys, "prod", fmt="markdown")
+    for sid in ("CloudTrailAcmeOrgTrailLogReaders", "AllowLogReadersDecrypt"):
+        assert f"Sid `{sid}` changes: principals lose account 345678901234. Now it" in markdown

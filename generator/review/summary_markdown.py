@@ -7,7 +7,15 @@ searched in the diff. Every list comes sorted from the model: the same change, t
 
 from __future__ import annotations
 
-from generator.review.summary import ModuleSummary, PolicyChange, ResourceChange
+from typing import Any
+
+from generator.review.policies import principal_words
+from generator.review.summary import (
+    ModuleSummary,
+    PolicyChange,
+    ResourceChange,
+    StatementChange,
+)
 
 TITLE = "## orgtrail-gen: what this change does"
 # A marker a CI step can find to update its own earlier comment instead of adding another.
@@ -64,11 +72,49 @@ def _counts(summary: ModuleSummary) -> str:
     return "Resources: " + ", ".join(parts)
 
 
+def _parts(statement: dict[str, Any]) -> dict[str, set[str]]:
+    """A statement's principals, actions, resources and conditions, each as a set of words."""
+    principals = statement.get("Principal", {})
+    conditions = statement.get("Condition", {})
+    return {
+        "principals": {principal_words(k, i) for k, ids in principals.items() for i in ids},
+        "actions": set(statement.get("Action", [])),
+        "resources": set(statement.get("Resource", [])),
+        "conditions": {
+            f"{test} {key} {' | '.join(values)}"
+            for test, pairs in conditions.items()
+            for key, values in pairs.items()
+        },
+    }
+
+
+def _delta(before: StatementChange, after: StatementChange) -> str:
+    """What one Sid's statement gains and loses: the part a reviewer looks for."""
+    old, new = _parts(before.statement), _parts(after.statement)
+    changes = [f"effect {before.effect} -> {after.effect}"] if before.effect != after.effect else []
+    for name in old:
+        gained, lost = sorted(new[name] - old[name]), sorted(old[name] - new[name])
+        changes += [f"{name} gain {', '.join(gained)}"] if gained else []
+        changes += [f"{name} lose {', '.join(lost)}"] if lost else []
+    return "; ".join(changes)
+
+
 def _policy_lines(policy: PolicyChange) -> list[str]:
+    """Removed, then added statements; a Sid in both is one change, its difference first."""
     used = f" (used by {', '.join(map(_code, policy.attached_to))})" if policy.attached_to else ""
     lines = [f"- {_code(policy.address)}{used}:"]
-    for item in (*policy.removed, *policy.added):
-        lines.append(f"  - {_plain(item.text)} (Sid {_code(item.sid) if item.sid else 'none'})")
+    removed = {item.sid: item for item in policy.removed if item.sid}
+    added = {item.sid: item for item in policy.added if item.sid}
+    paired = [sid for sid in removed if sid in added]
+    for item in policy.removed:
+        if item.sid not in paired:
+            lines.append(f"  - {_plain(item.text)} (Sid {_code(item.sid or 'none')})")
+    for sid in paired:
+        delta = _plain(_delta(removed[sid], added[sid]))
+        lines.append(f"  - Sid {_code(sid)} changes: {delta}. Now it {_plain(added[sid].text)}")
+    for item in policy.added:
+        if item.sid not in paired:
+            lines.append(f"  - {_plain(item.text)} (Sid {_code(item.sid or 'none')})")
     return lines
 
 
@@ -106,7 +152,7 @@ def module_markdown(summary: ModuleSummary) -> str:
     out += ["", f"**{_counts(summary)}**", ""]
     out += _resource_lines(summary)
     if summary.policies:
-        out += ["", "**Policy statements** (removed first, then added)", ""]
+        out += ["", "**Policy statements**", ""]
         for policy in summary.policies:
             out += _policy_lines(policy)
     data = _data_lines(summary)
