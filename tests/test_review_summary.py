@@ -297,6 +297,7 @@ def test_the_json_shape_is_the_documented_one(
         "resources", "data_sources", "policies", "blocks",
     }  # fmt: skip
     assert set(module["resources"]) == {"added", "changed", "replaced", "removed"}
+    assert all(set(r) == {"address", "imported"} for r in module["resources"]["added"])
     assert set(module["data_sources"]) == {"added", "changed", "removed"}
     for item in module["attention"]:
         assert set(item) == {"kind", "address", "text", "allowed_by"}
@@ -386,3 +387,16 @@ def test_a_reader_removed_reads_as_what_the_statements_lose(
     markdown, _ = summary(capsys, "prod", fmt="markdown")
     for sid in ("CloudTrailAcmeOrgTrailLogReaders", "AllowLogReadersDecrypt"):
         assert f"Sid `{sid}` changes: principals lose account 345678901234. Now it" in markdown
+
+
+def test_an_adoption_says_which_resources_are_imported_not_created(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module, _ = summary(capsys, "adopt-console")
+    imported = {r["address"]: r["imported"] for r in module["resources"]["added"]}
+    assert imported["aws_cloudtrail.org"] is True and imported["aws_s3_bucket.logs"] is True
+    assert imported["aws_kms_key.cloudtrail"] is False  # SSE-S3 today: the key is new
+    markdown, _ = summary(capsys, "adopt-console", fmt="markdown")
+    assert "- import `aws_cloudtrail.org`" in markdown
+    assert "- create `aws_kms_key.cloudtrail`" in markdown
+    assert "aws_organizations_organization.this forgotten by Terraform, kept in AWS" in markdown

@@ -17,7 +17,8 @@ JSON shape (``version`` 1)::
         "compared_with": "output/x" | null,        # null: first generation, nothing to compare
         "first_generation": bool, "unchanged": bool,
         "attention": [{"kind": str, "address": str, "text": str, "allowed_by": str | null}],
-        "resources": {"added": [{"address"}], "changed": [{"address", "arguments": [str]}],
+        "resources": {"added": [{"address", "imported": bool}],   # imported: an import block
+                      "changed": [{"address", "arguments": [str]}],
                       "replaced": [{"address", "reason"}], "removed": [{"address"}]},
         "data_sources": {"added": [str], "changed": [str], "removed": [str]},
         "policies": [{"address", "attached_to": [str],
@@ -38,7 +39,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from generator.check.hcl_parse import Block, ParsedModule, expression
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight.evidence import replacements
 from generator.check.preflight.policy_reading import ParsedStatement
 from generator.config.model import Config
@@ -72,6 +73,7 @@ class ResourceChange:
     address: str
     arguments: tuple[str, ...] = ()
     reason: str = ""
+    imported: bool = False  # added, but the target of an import block: adopted, not created
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def _changed_arguments(old: Block, new: Block, moved: set[str]) -> tuple[str, ..
     before, after = _arguments(old), _arguments(new)
     names = []
     for name in sorted(set(before) | set(after)):
-        refers = {ref for ref in _REFERENCE.findall(str(after.get(name)))} & moved
+        refers = set(_REFERENCE.findall(str(after.get(name)))) & moved
         if before.get(name) != after.get(name) or refers:
             names.append(name)
     return tuple(names)
@@ -185,12 +187,14 @@ def _blocks(module: ParsedModule) -> set[tuple[str, str]]:
     found = set()
     for block in module.all("import"):
         to, raw_id = expression(block.body.get("to")), block.body.get("id")
-        found.add(("import", f"import {str(raw_id).strip(chr(34))} into {to}"))
+        found.add(("import", f"import {literal(raw_id) or raw_id} into {to}"))
     for block in module.all("moved"):
         origin, to = expression(block.body.get("from")), expression(block.body.get("to"))
         found.add(("moved", f"{origin} moved to {to}"))
     for block in module.all("removed"):
-        found.add(("removed", f"{expression(block.body.get('from'))} forgotten (not destroyed)"))
+        kept = any(item.get("destroy") is False for item in nested(block.body, "lifecycle"))
+        fate = "forgotten by Terraform, kept in AWS" if kept else "destroyed"
+        found.add(("removed", f"{expression(block.body.get('from'))} {fate}"))
     return found
 
 
@@ -243,7 +247,12 @@ def summarize(
     old = previous if previous is not None else ParsedModule(())
     found = replacements(old, new)
     resources = [b for b in new.blocks if b.kind == "resource"]
-    added = [ResourceChange(b.address) for b in resources if old.get(b.address) is None]
+    imports = {expression(b.body.get("to")) for b in new.all("import")}
+    added = [
+        ResourceChange(b.address, imported=b.address in imports)
+        for b in resources
+        if old.get(b.address) is None
+    ]
     replaced = [
         ResourceChange(a, reason=item.reason) for a, item in found.items() if not item.removed
     ]
@@ -302,7 +311,7 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
             for a in summary.attention
         ],
         "resources": {
-            "added": [{"address": c.address} for c in summary.added],
+            "added": [{"address": c.address, "imported": c.imported} for c in summary.added],
             "changed": [
                 {"address": c.address, "arguments": list(c.arguments)} for c in summary.changed
             ],

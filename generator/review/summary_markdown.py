@@ -59,12 +59,15 @@ def _resource_lines(summary: ModuleSummary) -> list[str]:
     lines += [
         f"- update in place {_code(c.address)} ({', '.join(c.arguments)})" for c in summary.changed
     ]
-    return lines + _by_type("create", summary.added)
+    lines += _by_type("import", tuple(c for c in summary.added if c.imported))
+    return lines + _by_type("create", tuple(c for c in summary.added if not c.imported))
 
 
 def _counts(summary: ModuleSummary) -> str:
+    imported = sum(1 for c in summary.added if c.imported)
     parts = [
-        f"{len(summary.added)} to create",
+        *([f"{imported} to import"] if imported else []),
+        f"{len(summary.added) - imported} to create",
         f"{len(summary.changed)} to update in place",
         f"{len(summary.replaced)} to replace",
         f"{len(summary.removed)} to destroy",
@@ -132,7 +135,7 @@ def module_markdown(summary: ModuleSummary) -> str:
     if summary.first_generation:
         out.append(
             f"First generation: there is no earlier module to compare with, so applying "
-            f"creates everything below ({len(summary.added)} resources)."
+            f"creates (or imports) everything below ({len(summary.added)} resources)."
         )
     elif summary.unchanged:
         out.append(
