@@ -402,3 +402,19 @@ def test_an_adoption_says_which_resources_are_imported_not_created(
     assert "- import `aws_cloudtrail.org`" in markdown
     assert "- create `aws_kms_key.cloudtrail`" in markdown
     assert "aws_organizations_organization.this forgotten by Terraform, kept in AWS" in markdown
+
+
+def test_a_topic_rename_lists_each_replacement_with_what_it_costs(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    edit(project, "prod", {"monitoring.notifications.topic.name": "acme-alarms-v2"})
+    module, _ = summary(capsys, "prod")
+    replaced = {r["address"]: r["reason"] for r in module["resources"]["replaced"]}
+    subscription = "aws_sns_topic_subscription.email_security_oncall_acme_example"
+    assert replaced[subscription] == "topic_arn refers to aws_sns_topic.alarms, which is replaced"
+    assert "name changes from" in replaced["aws_sns_topic.alarms"]
+    markdown, _ = summary(capsys, "prod", fmt="markdown")
+    line = next(x for x in markdown.splitlines() if f"`{subscription}`" in x)
+    assert line.startswith("- **replace**") and "new confirmation mail" in line
+    assert re.search(r"^- update in place 16 x `aws_cloudwatch_metric_alarm` \(", markdown, re.M)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.check.preflight.evidence import COSTS, STATEFUL
 from generator.review.policies import principal_words
 from generator.review.summary import (
     ModuleSummary,
@@ -53,12 +54,31 @@ def _by_type(label: str, items: tuple[ResourceChange, ...]) -> list[str]:
     return lines
 
 
+def _cost(address: str) -> str:
+    """What replacing a resource of this type costs, as the evidence guard words it."""
+    type_name = address.split(".", 1)[0]
+    cost = STATEFUL[type_name].loss if type_name in STATEFUL else COSTS.get(type_name)
+    return f" - {_plain(cost)}" if cost else ""
+
+
 def _resource_lines(summary: ModuleSummary) -> list[str]:
-    lines = [f"- **replace** {_code(c.address)}: {_plain(c.reason)}" for c in summary.replaced]
-    lines += _by_type("**destroy**", summary.removed)
-    lines += [
-        f"- update in place {_code(c.address)} ({', '.join(c.arguments)})" for c in summary.changed
+    lines = [
+        f"- **replace** {_code(c.address)}: {_plain(c.reason)}{_cost(c.address)}"
+        for c in summary.replaced
     ]
+    lines += _by_type("**destroy**", summary.removed)
+    updates: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # same type, same arguments
+    for change in summary.changed:
+        type_name, name = change.address.split(".", 1)
+        updates.setdefault((type_name, change.arguments), []).append(name)
+    for (type_name, arguments), names in sorted(updates.items()):
+        what = ", ".join(arguments)
+        if len(names) == 1:
+            lines.append(f"- update in place {_code(f'{type_name}.{names[0]}')} ({what})")
+        else:
+            lines.append(
+                f"- update in place {len(names)} x {_code(type_name)} ({what}): {', '.join(names)}"
+            )
     lines += _by_type("import", tuple(c for c in summary.added if c.imported))
     return lines + _by_type("create", tuple(c for c in summary.added if not c.imported))
 
