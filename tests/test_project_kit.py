@@ -27,9 +27,9 @@ WORKFLOW = ROOT / "examples" / "github-actions" / "orgtrail-gen.yml"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _steps() -> dict[str, str]:
+def _steps(job_name: str = "check") -> dict[str, str]:
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"][job_name]
     return {step["name"]: step["run"] for step in job["steps"] if "run" in step}
 
 
@@ -98,12 +98,15 @@ def test_the_workflow_runs_on_pull_requests_with_the_three_checks() -> None:
     ), "the workflow pins the checkov version the tests use"
 
 
-def _run_step(script: str, cwd: Path, temp: Path) -> subprocess.CompletedProcess[str]:
+def _run_step(
+    script: str, cwd: Path, temp: Path, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "RUNNER_TEMP": str(temp),
         "GITHUB_STEP_SUMMARY": str(temp / "summary.md"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **(extra or {}),
     }
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
@@ -131,6 +134,106 @@ def test_the_workflow_drift_step_fails_with_the_diff_in_log_and_summary(tmp_path
     assert "+++ b/output/prod/cloudtrail.tf" in failed.stdout
     summary = (temp / "summary.md").read_text(encoding="utf-8")
     assert "```diff\n--- a/output/prod/cloudtrail.tf" in summary
+
+
+def _step_env(name: str, job: str = "check") -> dict[str, str]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    (step,) = [s for s in workflow["jobs"][job]["steps"] if s.get("name") == name]
+    return dict(step.get("env", {}))
+
+
+def test_the_workflow_summary_compares_with_the_base_branchs_output(tmp_path: Path) -> None:
+    """The summary step, run as the runner runs it, on a pull request that adds a reader."""
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["check"]["steps"]
+    (base,) = [s for s in steps if s.get("with", {}).get("path") == ".orgtrail-base"]
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    env = _step_env("What this change does")
+    assert env["BASE_OUTPUT"] == ".orgtrail-base/output"  # where that checkout puts output/
+    repo, temp = tmp_path / "repo", tmp_path / "runner"
+    shutil.copytree(ROOT / "configs", repo / "configs")
+    shutil.copytree(ROOT / "output", repo / "output")
+    shutil.copytree(ROOT / "output", repo / ".orgtrail-base" / "output")  # the base branch
+    (repo / ".git").mkdir()
+    temp.mkdir()
+    config = repo / "configs" / "example.yaml"
+    text = config.read_text(encoding="utf-8")
+    reader = "  readers: [arn:aws:iam::222222222222:role/Auditors]\n"
+    config.write_text(text.replace("bucket:\n", "bucket:\n" + reader, 1), encoding="utf-8")
+    subprocess.run(  # the pull request commits its regenerated output/
+        [Path(sys.executable).parent / "orgtrail-gen", "configs/example.yaml"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+    outputs = temp / "github_output"
+    done = _run_step(
+        _steps()["What this change does"],
+        repo,
+        temp,
+        {**env, "GITHUB_OUTPUT": str(outputs)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert outputs.read_text(encoding="utf-8") == "written=true\n"
+    summary = (temp / "summary.md").read_text(encoding="utf-8")
+    assert "allows role/Auditors in 222222222222 to read and list" in summary
+    assert "**outside-principal**" in summary
+    assert "No change: the regenerated module is the one in `.orgtrail-base/output/prod`" in summary
+
+
+def _fake_gh(tmp_path: Path, existing: str) -> Path:
+    """A `gh` that logs its arguments and lists one earlier comment id (or none)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "gh.log"
+    script = folder / "gh"
+    script.write_text(
+        "#!/bin/bash\n"
+        f'echo "$*" >> {log}\n'
+        f'if [[ "$*" == *--paginate* ]]; then printf "%s" "{existing}"; fi\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("existing", "call", "lines"), [("", "POST", 2), ("4711\n", "PATCH", 2), ("", "POST", 9000)]
+)
+def test_the_comment_job_posts_once_then_updates_its_own_comment(
+    tmp_path: Path, existing: str, call: str, lines: int
+) -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    comment = workflow["jobs"]["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"}, "write only where needed"
+    assert "actions/checkout" not in str(comment["steps"]), "no code of the pull request runs"
+    assert "head.repo.full_name == github.repository" in comment["if"]  # forks: read-only token
+    assert "pull-requests" not in str(workflow["jobs"]["check"].get("permissions", {}))
+    (download,) = [s for s in comment["steps"] if "uses" in s]
+    folder = tmp_path / "runner" / "orgtrail-gen"
+    assert download["with"]["path"] == "${{ runner.temp }}/orgtrail-gen"
+    folder.mkdir(parents=True)
+    body = "<!-- orgtrail-gen-summary -->\n## orgtrail-gen: what this change does\n"
+    body += "- update in place `aws_kms_key.cloudtrail` (policy)\n" * (lines - 2)
+    (folder / "orgtrail-gen-summary.md").write_text(body, "utf-8")
+    gh = _fake_gh(tmp_path, existing)
+    env = {"GH_TOKEN": "t", "PR": "12", "GITHUB_REPOSITORY": "acme/trail"}
+    env["PATH"] = f"{gh}{os.pathsep}{os.environ['PATH']}"
+    (script,) = _steps("comment").values()
+    done = _run_step(script, tmp_path, tmp_path / "runner", env)
+    assert done.returncode == 0, done.stderr
+    listed, written = (tmp_path / "gh.log").read_text(encoding="utf-8").splitlines()
+    assert "repos/acme/trail/issues/12/comments --paginate" in listed
+    assert 'startswith("<!-- orgtrail-gen-summary -->")' in listed
+    target = "issues/comments/4711" if call == "PATCH" else "issues/12/comments"
+    assert written.startswith(f"api --method {call} repos/acme/trail/{target}")
+    posted = Path(written.rsplit("body=@", 1)[1])
+    text = posted.read_text(encoding="utf-8")
+    if len(body) > 65536:  # GitHub's limit for a comment: cut at a line, and say so
+        assert len(text) < 65536 and "whole summary is in the job summary" in text
+        assert text.startswith(body.split("\n", 1)[0])  # the marker stays first
+    else:
+        assert posted == folder / "orgtrail-gen-summary.md"
 
 
 @pytest.mark.checkov

@@ -422,3 +422,11 @@ def destroy_refused(module: ParsedModule, facts: Facts) -> list[Finding]:
                 )
             )
     return findings
+
+
+def evidence_replacements(previous: ParsedModule, module: ParsedModule) -> dict[str, Replacement]:
+    """The replacements and removals that lose evidence, allowed or not (the change summary's).
+
+    Why public: the review summary flags exactly what OTG040 would refuse, by the same rule.
+    """
+    return _evidence(previous, replacements(previous, module))

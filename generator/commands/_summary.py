@@ -1,0 +1,51 @@
+"""The summary of each checked module against its base: the hook ``check --summary`` calls.
+
+Why a base other than the output folder: in a pull request the output folder already holds
+the regenerated module (the author ran ``generate`` and committed it), so comparing with it
+shows nothing. CI checks the base branch out elsewhere and names its output root
+(``--summary-base``); locally the default - the output folder - is what the evidence guard
+compares with too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from pathlib import Path
+
+from generator.commands._modules import Target
+from generator.output import generated_files
+from generator.pipeline import previous_module
+from generator.review.summary import ModuleSummary, summarize, to_json
+from generator.review.summary_markdown import to_markdown
+
+FORMATS = ("markdown", "json")
+
+
+def target_summary(
+    target: Target,
+    base_root: Path | None,
+    allow_replace: Collection[str] = (),
+    allow_shorter_retention: Collection[str] = (),
+) -> ModuleSummary:
+    """Compare one target's module with ``base_root/<stem>/`` (default: its output folder)."""
+    module = target.module
+    folder = base_root / module.stem if base_root is not None else target.directory
+    previous = previous_module(str(folder), generated_files(folder), module.files, module.parsed)
+    return summarize(
+        module.config,
+        str(target.config),
+        str(target.directory),
+        module.parsed,
+        previous,
+        str(folder),
+        allow_replace,
+        allow_shorter_retention,
+    )
+
+
+def render(summaries: list[ModuleSummary], format_name: str) -> str:
+    """The summaries as Markdown or as JSON (``summary`` documents the JSON shape)."""
+    if format_name == "json":
+        return json.dumps(to_json(summaries), indent=2) + "\n"
+    return to_markdown(summaries)

@@ -1,0 +1,282 @@
+"""What a reviewer must look at first: the changes that lose evidence, widen access or go quiet.
+
+Why these: each is a change that looks small in the HCL diff and is not - a key switched, a
+retention shortened, a reader in an unknown account, a monitoring control dropped. The evidence
+guard's own rules decide replacements and retention (``evidence_replacements``,
+``retention_kept``), run here with nothing allowed, so that what a flag (``--allow-*``) let
+through is flagged too, and named. Grants are judged per policy document and per principal or
+action that is NEW there, so a grant that already existed does not come back on every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
+from generator.check.preflight import Facts
+from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
+from generator.guards.retention import retention_kept
+from generator.review.policies import (
+    attached_to,
+    documents,
+    policy_statements,
+    principal_account,
+    principal_words,
+)
+from generator.sections.addresses import LOG_GROUP
+from generator.sections.registry import Config, arns_of
+
+_ORDER = (
+    "evidence-replaced",
+    "evidence-removed",
+    "retention-shortened",
+    "encryption-off",
+    "key-changed",
+    "outside-principal",
+    "wildcard",
+    "monitoring-dropped",
+    "no-subscriber",
+)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A change a reviewer must look at first, and the flag that let it through, if any."""
+
+    kind: str
+    address: str
+    text: str
+    allowed_by: str | None = None  # e.g. "--allow-replace aws_kms_key.cloudtrail"
+
+
+def _evidence(
+    previous: ParsedModule, new: ParsedModule, allowed: frozenset[str]
+) -> list[Attention]:
+    found = []
+    for address, item in evidence_replacements(previous, new).items():
+        what = "REMOVED" if item.removed else f"REPLACED ({item.reason})"
+        kind = "evidence-removed" if item.removed else "evidence-replaced"
+        flag = f"--allow-replace {address}" if address in allowed else None
+        text = f"{address} is {what}: {STATEFUL[item.type].loss}"
+        found.append(Attention(kind, address, text, flag))
+    return found
+
+
+def _retention(
+    config: Config, new: ParsedModule, previous: ParsedModule | None, allowed: frozenset[str]
+) -> list[Attention]:
+    adopted = config.adopt.log_group if config.adopt else None
+    facts = Facts(
+        arns_of(config),
+        previous,
+        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
+    )
+    return [
+        Attention(
+            "retention-shortened",
+            finding.address,
+            f"{finding.address}: {finding.problem}",
+            f"--allow-shorter-retention {finding.address}" if finding.address in allowed else None,
+        )
+        for finding in retention_kept(new, facts)
+    ]
+
+
+def _sse(block: Block) -> tuple[str | None, str | None]:
+    """(sse_algorithm, kms_master_key_id) of a bucket's default encryption."""
+    for rule in nested(block.body, "rule"):
+        for default in nested(rule, "apply_server_side_encryption_by_default"):
+            key = default.get("kms_master_key_id")
+            return literal(default.get("sse_algorithm")), None if key is None else str(key)
+    return None, None
+
+
+def _key_words(value: object) -> str:
+    text = str(value)
+    return expression(text) or literal(text) or text
+
+
+def _encryption(previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+    """A KMS key no longer named where it was (trail, log group, topic, bucket), or another one.
+
+    Another key: what is stored from the apply on is encrypted with it, what was stored stays
+    under the old one, so readers need kms:Decrypt on both (and the old key must stay).
+    """
+    found = []
+    for old in previous.blocks:
+        block = new.get(old.address) if old.kind == "resource" else None
+        if block is None:
+            continue
+        pairs = [
+            (a, old.body.get(a), block.body.get(a)) for a in ("kms_key_id", "kms_master_key_id")
+        ]
+        (algorithm, key), (new_algorithm, new_key) = _sse(old), _sse(block)
+        if algorithm == "aws:kms" and new_algorithm != "aws:kms":
+            text = (
+                f"{old.address}: the bucket's default encryption changes from SSE-KMS to "
+                f"{new_algorithm or 'none'}: new log files are no longer encrypted with the key"
+            )
+            found.append(Attention("encryption-off", old.address, text))
+        elif algorithm == "aws:kms":
+            pairs.append(("kms_master_key_id", key, new_key))
+        for argument, before, after in pairs:
+            if before is None or before == after:
+                continue
+            if after is None:
+                text = (
+                    f"{old.address}: {argument} is no longer set: what it stores from now on is "
+                    "not encrypted with a customer-managed key (AWS's default encryption at "
+                    "most, which needs no kms:Decrypt grant to read)"
+                )
+                found.append(Attention("encryption-off", old.address, text))
+            else:
+                text = (
+                    f"{old.address}: {argument} changes from {_key_words(before)} to "
+                    f"{_key_words(after)}: what it stores from now on is encrypted with the new "
+                    "key, what it stored stays under the old one (keep it, and readers need "
+                    "kms:Decrypt on both)"
+                )
+                found.append(Attention("key-changed", old.address, text))
+    return found
+
+
+def _grants(block: Block | None) -> tuple[set[tuple[str, str]], set[str]]:
+    """(principal kind, identifier) pairs and actions that ``Allow`` statements grant."""
+    principals: set[tuple[str, str]] = set()
+    actions: set[str] = set()
+    for statement in policy_statements(block) if block else []:
+        if statement.effect != "Allow":
+            continue
+        principals |= {(kind, i) for kind, ids in statement.principals for i in ids}
+        actions |= set(statement.actions)
+    return principals, actions
+
+
+def _in_organization(block: Block, identifier: str, org_id: str) -> bool:
+    """Whether every Allow statement naming ``identifier`` pins aws:PrincipalOrgID to ``org_id``."""
+    naming = [
+        s
+        for s in policy_statements(block)
+        if s.effect == "Allow" and any(identifier in ids for _, ids in s.principals)
+    ]
+    return bool(naming) and all(
+        (s.condition("StringEquals", "aws:PrincipalOrgID") or ()) == (org_id,) for s in naming
+    )
+
+
+def _full_wildcard(action: str) -> bool:
+    return action == "*" or action.endswith(":*")
+
+
+def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+    """New grants to principals outside the config's accounts, and new wildcards.
+
+    One item per principal (the bucket and the key policy usually grant a reader together).
+    """
+    known = {config.organization.management_account_id}
+    known |= {config.log_archive.account_id} if config.log_archive else set()
+    known |= {config.delegated_admin.account_id} if config.delegated_admin else set()
+    old_documents = documents(previous)
+    outside: dict[tuple[str, str], list[tuple[str, str]]] = {}  # principal: (document, users)
+    found = []
+    for address, block in sorted(documents(new).items()):
+        old_principals, old_actions = _grants(old_documents.get(address))
+        principals, actions = _grants(block)
+        users = ", ".join(attached_to(new, address)) or address
+        for kind, identifier in sorted(principals - old_principals):
+            if identifier == "*" or (kind == "AWS" and identifier.endswith(":*")):
+                text = f"{users} now allows everyone ({kind} '*'): a wildcard principal"
+                found.append(Attention("wildcard", address, text))
+                continue
+            account = principal_account(identifier) if kind == "AWS" else None
+            if account is None or account in known:
+                continue
+            if not _in_organization(block, identifier, config.organization.id):
+                outside.setdefault((kind, identifier), []).append((address, users))
+        for action in sorted(a for a in actions - old_actions if _full_wildcard(a)):
+            text = f"{users} now allows the wildcard action {action}: every action of the service"
+            found.append(Attention("wildcard", address, text))
+    for (kind, identifier), where in sorted(outside.items()):
+        account = principal_account(identifier)
+        users_of = "; ".join(users for _, users in where)
+        text = (
+            f"{principal_words(kind, identifier)} is granted access by {users_of}: "
+            f"account {account} is not one of the config's accounts "
+            f"({', '.join(sorted(known))}); check that it belongs to organization "
+            f"{config.organization.id} and should have this access"
+        )
+        found.append(Attention("outside-principal", where[0][0], text))
+    return found
+
+
+def _monitoring_dropped(previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+    """Metric filters and alarms no longer generated: the controls they implement stop.
+
+    A control is a filter and its alarm under one name: one item for both.
+    """
+    dropped: dict[str, list[Block]] = {}
+    for item in replacements(previous, new).values():
+        if item.removed and item.type in _MONITORING:
+            dropped.setdefault(item.old.labels[1], []).append(item.old)
+    found = []
+    for name, blocks in sorted(dropped.items()):
+        described = [literal(b.body.get("alarm_description")) for b in blocks]
+        what = next((f" ({d})" for d in described if d), "")
+        parts = " and ".join(sorted(b.address for b in blocks))
+        text = f"monitoring control {name}{what} is dropped: {parts} destroyed"
+        found.append(Attention("monitoring-dropped", blocks[0].address, text))
+    return found
+
+
+_MONITORING = ("aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm")
+
+
+def _unheard(module: ParsedModule) -> set[str]:
+    """Alarms that notify nobody: no alarm_actions, or only subscription-less topics.
+
+    Only topics of this module count: a topic given by ARN is someone else's, and its
+    subscribers are not known here.
+    """
+    subscribed = {
+        (expression(s.body.get("topic_arn")) or "").rsplit(".", 1)[0]
+        for s in module.of_type("resource", "aws_sns_topic_subscription")
+    }
+    found = set()
+    for alarm in module.of_type("resource", "aws_cloudwatch_metric_alarm"):
+        actions = alarm.body.get("alarm_actions") or []
+        targets = [expression(a) for a in actions] if isinstance(actions, list) else []
+        topics = [t.rsplit(".", 1)[0] for t in targets if t and t.startswith("aws_sns_topic.")]
+        foreign = len(targets) - len(topics)
+        if not targets or (not foreign and not set(topics) & subscribed):
+            found.add(alarm.address)
+    return found
+
+
+def _no_subscriber(previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+    """Alarms that notify nobody now but did before, or are new."""
+    now = sorted(_unheard(new) - _unheard(previous))
+    if not now:
+        return []
+    text = (
+        f"{len(now)} alarm(s) notify nobody (no alarm_actions, or a topic with no "
+        f"subscription): {', '.join(now)}; add monitoring.notifications.topic.subscriptions"
+    )
+    return [Attention("no-subscriber", now[0], text)]
+
+
+def attention(
+    config: Config,
+    new: ParsedModule,
+    previous: ParsedModule | None,
+    allow_replace: frozenset[str],
+    allow_shorter_retention: frozenset[str],
+) -> list[Attention]:
+    """Every attention item, in a stable order: by kind (most serious first), then address."""
+    old = previous if previous is not None else ParsedModule(())
+    found = _evidence(old, new, allow_replace)
+    found += _retention(config, new, previous, allow_shorter_retention)
+    found += _encryption(old, new)
+    found += _access(config, old, new)
+    found += _monitoring_dropped(old, new)
+    found += _no_subscriber(old, new)
+    return sorted(found, key=lambda a: (_ORDER.index(a.kind), a.address, a.text))

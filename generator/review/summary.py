@@ -1,0 +1,330 @@
+"""The change summary: what applying the regenerated module changes, compared with the old one.
+
+Why: a one-line config change is often hundreds of lines of HCL across several files, and the
+reviewer's questions - what does it grant, remove or put at risk - are answered nowhere in that
+diff. The comparison is the evidence guard's (``evidence.replacements``: ForceNew arguments and
+what refers to a replaced resource), against the same module (the one in the output folder,
+or a base the caller names), so the summary and the guard never disagree about a replacement.
+
+The model is plain data: ``to_json`` gives it to machines (shape below), and
+``summary_markdown`` renders it for a pull-request comment or a job summary. Every list is
+sorted, so the same change always reads the same.
+
+JSON shape (``version`` 1)::
+
+    {"format": "orgtrail-gen-summary", "version": 1, "modules": [{
+        "config": "configs/x.yaml", "directory": "output/x",
+        "compared_with": "output/x" | null,        # null: first generation, nothing to compare
+        "first_generation": bool, "unchanged": bool,
+        "attention": [{"kind": str, "address": str, "text": str, "allowed_by": str | null}],
+        "resources": {"added": [{"address", "imported": bool}],   # imported: an import block
+                      "changed": [{"address", "arguments": [str]}],
+                      "replaced": [{"address", "reason"}], "removed": [{"address"}]},
+        "data_sources": {"added": [str], "changed": [str], "removed": [str]},
+        "policies": [{"address", "attached_to": [str],
+                      "added": [{"sid", "effect", "text", "statement": {IAM JSON}}],
+                      "removed": [...same...]}],
+        "blocks": [{"kind": "import" | "moved" | "removed", "change": "added" | "removed",
+                    "text": str}]}]}
+
+``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
+``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``monitoring-dropped``,
+``no-subscriber``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
+from generator.check.preflight.policy_reading import ParsedStatement
+from generator.guards.evidence import replacements
+from generator.review.attention import Attention, attention
+from generator.review.policies import (
+    attached_to,
+    describe,
+    documents,
+    policy_statements,
+    statement_json,
+    statement_key,
+)
+from generator.sections.registry import Config
+
+FORMAT = "orgtrail-gen-summary"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource added, changed in place (which arguments), replaced (why) or removed."""
+
+    address: str
+    arguments: tuple[str, ...] = ()
+    reason: str = ""
+    imported: bool = False  # added, but the target of an import block: adopted, not created
+
+
+@dataclass(frozen=True)
+class StatementChange:
+    """A policy statement the change adds or removes, in words and as IAM JSON."""
+
+    sid: str
+    effect: str
+    text: str
+    statement: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """The statements one policy document gains and loses."""
+
+    address: str
+    attached_to: tuple[str, ...]
+    added: tuple[StatementChange, ...]
+    removed: tuple[StatementChange, ...]
+
+
+@dataclass(frozen=True)
+class BlockChange:
+    """An ``import``, ``moved`` or ``removed`` block that appears or goes."""
+
+    kind: str
+    change: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    """What applying one config's regenerated module over the compared one changes."""
+
+    config: str
+    directory: str
+    compared_with: str | None
+    attention: tuple[Attention, ...]
+    added: tuple[ResourceChange, ...]
+    changed: tuple[ResourceChange, ...]
+    replaced: tuple[ResourceChange, ...]
+    removed: tuple[ResourceChange, ...]
+    data_added: tuple[str, ...]
+    data_changed: tuple[str, ...]
+    data_removed: tuple[str, ...]
+    policies: tuple[PolicyChange, ...]
+    blocks: tuple[BlockChange, ...]
+
+    @property
+    def first_generation(self) -> bool:
+        """No module to compare with: everything is created."""
+        return self.compared_with is None
+
+    @property
+    def unchanged(self) -> bool:
+        """Applying the new module over the compared one changes nothing."""
+        lists = (self.added, self.changed, self.replaced, self.removed, self.data_added)
+        more = (self.data_changed, self.data_removed, self.policies, self.blocks)
+        return not any(lists + more) and not self.attention
+
+
+_REFERENCE = re.compile(r"\b((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[A-Za-z_]")
+
+
+# Meta-arguments: Terraform plans no change to the resource when only these differ.
+_META = frozenset({"__is_block__", "depends_on", "lifecycle", "provider"})
+
+
+def _arguments(block: Block) -> dict[str, Any]:
+    return {k: v for k, v in block.body.items() if k not in _META}
+
+
+def _statement_keys(block: Block | None) -> set[tuple[Any, ...]]:
+    return {statement_key(s) for s in policy_statements(block)} if block else set()
+
+
+def _data_changed(old: ParsedModule, new: ParsedModule) -> set[str]:
+    """Data blocks in both modules whose content differs (a policy by its statements)."""
+    found = set()
+    for block in new.blocks:
+        if block.kind != "data":
+            continue
+        before = old.get(block.address)
+        if before is None:
+            continue
+        if block.labels[0] == "aws_iam_policy_document":
+            if _statement_keys(before) != _statement_keys(block):
+                found.add(block.address)
+        elif _arguments(before) != _arguments(block):
+            found.add(block.address)
+    return found
+
+
+def _changed_arguments(old: Block, new: Block, moved: set[str]) -> tuple[str, ...]:
+    """Arguments that differ, or name a changed data source or a replaced resource.
+
+    A replaced resource's id or ARN is new: Terraform changes the argument in place.
+    """
+    before, after = _arguments(old), _arguments(new)
+    names = []
+    for name in sorted(set(before) | set(after)):
+        refers = set(_REFERENCE.findall(str(after.get(name)))) & moved
+        if before.get(name) != after.get(name) or refers:
+            names.append(name)
+    return tuple(names)
+
+
+def _blocks(module: ParsedModule) -> set[tuple[str, str]]:
+    """Every import, moved and removed block as (kind, words)."""
+    found = set()
+    for block in module.all("import"):
+        to, raw_id = expression(block.body.get("to")), block.body.get("id")
+        found.add(("import", f"import {literal(raw_id) or raw_id} into {to}"))
+    for block in module.all("moved"):
+        origin, to = expression(block.body.get("from")), expression(block.body.get("to"))
+        found.add(("moved", f"{origin} moved to {to}"))
+    for block in module.all("removed"):
+        kept = any(item.get("destroy") is False for item in nested(block.body, "lifecycle"))
+        fate = "forgotten by Terraform, kept in AWS" if kept else "destroyed"
+        found.add(("removed", f"{expression(block.body.get('from'))} {fate}"))
+    return found
+
+
+def _statement_change(
+    statement: ParsedStatement, key_policy: bool, removed: bool
+) -> StatementChange:
+    text = describe(statement, key_policy=key_policy, removed=removed)
+    return StatementChange(statement.sid, statement.effect, text, statement_json(statement))
+
+
+def _policy_changes(old: ParsedModule, new: ParsedModule) -> list[PolicyChange]:
+    """Statements added and removed, per policy document, matched by their whole content."""
+    before, after = documents(old), documents(new)
+    changes = []
+    for address in sorted(set(before) | set(after)):
+        old_list = policy_statements(before[address]) if address in before else []
+        new_list = policy_statements(after[address]) if address in after else []
+        old_keys = {statement_key(s) for s in old_list}
+        new_keys = {statement_key(s) for s in new_list}
+        users = attached_to(new if address in after else old, address)
+        key_policy = any(user.startswith("aws_kms_key.") for user in users)
+        added = [
+            _statement_change(s, key_policy, False)
+            for s in new_list
+            if statement_key(s) not in old_keys
+        ]
+        gone = [
+            _statement_change(s, key_policy, True)
+            for s in old_list
+            if statement_key(s) not in new_keys
+        ]
+        if added or gone:
+            changes.append(PolicyChange(address, tuple(users), tuple(added), tuple(gone)))
+    return changes
+
+
+def summarize(
+    config: Config,
+    config_label: str,
+    directory: str,
+    new: ParsedModule,
+    previous: ParsedModule | None,
+    compared_with: str | None,
+    allow_replace: Collection[str] = (),
+    allow_shorter_retention: Collection[str] = (),
+) -> ModuleSummary:
+    """Compare ``new`` with ``previous`` (None: a first generation, compared with nothing)."""
+    old = previous if previous is not None else ParsedModule(())
+    found = replacements(old, new)
+    resources = [b for b in new.blocks if b.kind == "resource"]
+    imports = {expression(b.body.get("to")) for b in new.all("import")}
+    added = [
+        ResourceChange(b.address, imported=b.address in imports)
+        for b in resources
+        if old.get(b.address) is None
+    ]
+    replaced = [
+        ResourceChange(a, reason=item.reason) for a, item in found.items() if not item.removed
+    ]
+    removed = [ResourceChange(a) for a, item in found.items() if item.removed]
+    data_changed = _data_changed(old, new)
+    moved = {a for a, item in found.items() if not item.removed} | data_changed
+    changed = []
+    for block in resources:
+        before = old.get(block.address)
+        if before is None or block.address in found:
+            continue
+        arguments = _changed_arguments(before, block, moved)
+        if arguments:
+            changed.append(ResourceChange(block.address, arguments))
+    new_data = {b.address for b in new.blocks if b.kind == "data"}
+    old_data = {b.address for b in old.blocks if b.kind == "data"}
+    old_blocks, new_blocks = _blocks(old), _blocks(new)
+    blocks = [BlockChange(k, "added", t) for k, t in sorted(new_blocks - old_blocks)]
+    blocks += [BlockChange(k, "removed", t) for k, t in sorted(old_blocks - new_blocks)]
+    flagged = attention(
+        config, new, previous, frozenset(allow_replace), frozenset(allow_shorter_retention)
+    )
+    return ModuleSummary(
+        config=config_label,
+        directory=directory,
+        compared_with=compared_with if previous is not None else None,
+        attention=tuple(flagged),
+        added=tuple(sorted(added, key=lambda c: c.address)),
+        changed=tuple(sorted(changed, key=lambda c: c.address)),
+        replaced=tuple(sorted(replaced, key=lambda c: c.address)),
+        removed=tuple(sorted(removed, key=lambda c: c.address)),
+        data_added=tuple(sorted(new_data - old_data)),
+        data_changed=tuple(sorted(data_changed)),
+        data_removed=tuple(sorted(old_data - new_data)),
+        policies=tuple(_policy_changes(old, new)),
+        blocks=tuple(blocks),
+    )
+
+
+def _statements_json(items: tuple[StatementChange, ...]) -> list[dict[str, Any]]:
+    return [
+        {"sid": c.sid, "effect": c.effect, "text": c.text, "statement": c.statement} for c in items
+    ]
+
+
+def module_json(summary: ModuleSummary) -> dict[str, Any]:
+    """One module's summary in the documented JSON shape (see the module docstring)."""
+    return {
+        "config": summary.config,
+        "directory": summary.directory,
+        "compared_with": summary.compared_with,
+        "first_generation": summary.first_generation,
+        "unchanged": summary.unchanged,
+        "attention": [
+            {"kind": a.kind, "address": a.address, "text": a.text, "allowed_by": a.allowed_by}
+            for a in summary.attention
+        ],
+        "resources": {
+            "added": [{"address": c.address, "imported": c.imported} for c in summary.added],
+            "changed": [
+                {"address": c.address, "arguments": list(c.arguments)} for c in summary.changed
+            ],
+            "replaced": [{"address": c.address, "reason": c.reason} for c in summary.replaced],
+            "removed": [{"address": c.address} for c in summary.removed],
+        },
+        "data_sources": {
+            "added": list(summary.data_added),
+            "changed": list(summary.data_changed),
+            "removed": list(summary.data_removed),
+        },
+        "policies": [
+            {
+                "address": p.address,
+                "attached_to": list(p.attached_to),
+                "added": _statements_json(p.added),
+                "removed": _statements_json(p.removed),
+            }
+            for p in summary.policies
+        ],
+        "blocks": [{"kind": b.kind, "change": b.change, "text": b.text} for b in summary.blocks],
+    }
+
+
+def to_json(summaries: list[ModuleSummary]) -> dict[str, Any]:
+    """Every module's summary, for machines."""
+    return {"format": FORMAT, "version": VERSION, "modules": [module_json(s) for s in summaries]}
