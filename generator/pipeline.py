@@ -13,6 +13,7 @@ from pathlib import Path
 from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import RULES, Facts, Finding, run_rules
 from generator.check.preflight.evidence import allowed_replacements
+from generator.config.events import event_warnings
 from generator.config.loader import load_config
 from generator.config.model import Config
 from generator.errors import PreflightError
@@ -71,6 +72,7 @@ class Module:
             )
         result += lifecycle_notes(config)
         result += adoption_warnings(config)
+        result += event_warnings(config)
         result += monitoring_notes(config)
         result += self.notes
         return result

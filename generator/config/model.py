@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core.core_schema import CoreSchema
 
+from generator.config.events import Events, event_issues
 from generator.config.regions import partition_of
 
 CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
@@ -235,6 +236,13 @@ class Trail(StrictModel):
     is_multi_region: StrictBool = True
     include_global_service_events: StrictBool = True
     enable_log_file_validation: StrictBool = True
+    events: Events | None = Field(
+        default=None,
+        description=(
+            "What the trail records: management events, data events, network activity events, "
+            "Insights. Omit for CloudTrail's default: every management event, read and write."
+        ),
+    )
 
     @property
     def expected_regions(self) -> list[str]:
@@ -995,6 +1003,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     issues.extend(_adoption_issues(config))
     issues.extend(_backend_issues(config))
     issues.extend(_monitoring_issues(config))
+    issues.extend(event_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
         issues.append(

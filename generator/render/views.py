@@ -20,6 +20,7 @@ from generator.config.model import (
 from generator.monitoring.names import monitoring_label, subscription_label
 from generator.render import policies
 from generator.render.arns import Arns
+from generator.render.events_view import trail_events
 from generator.render.hcl import Ref
 
 # Terraform addresses, named once: templates, depends_on lists and preflight checks use these.
@@ -434,6 +435,7 @@ class ModuleView:
             ),
             "validation_off": not trail.enable_log_file_validation,
             "expected_regions": trail.expected_regions,
+            "events": trail_events(self.config),
         }
 
     def bucket(self) -> dict[str, Any]:

@@ -75,6 +75,7 @@ def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
     from generator.check.preflight import (  # noqa: F401  (registration)
         bucket,
+        events,
         evidence,
         imports,
         kms,
