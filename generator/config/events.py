@@ -234,7 +234,9 @@ def selectors(config: Config) -> list[Selector]:
         conditions = [_condition("eventCategory", equals=["Management"])]
         conditions += _read_only(management.read_write)
         if management.exclude_sources:
-            conditions.append(_condition("eventSource", not_equals=management.exclude_sources))
+            conditions.append(
+                _condition("eventSource", not_equals=list(management.exclude_sources))
+            )
         result.append(Selector(MANAGEMENT_SELECTOR_NAME, tuple(conditions), (*base, "management")))
     for i, data in enumerate(events.data):
         conditions = [
