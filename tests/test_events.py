@@ -275,7 +275,7 @@ def test_more_than_500_condition_values_is_refused() -> None:
 
 def test_insights_render_one_block_each() -> None:
     body = trail_body({"insights": ["ApiCallRateInsight", "ApiErrorRateInsight"]})
-    assert sorted(literal(b["insight_type"]) for b in nested(body, "insight_selector")) == [
+    assert sorted(str(literal(b["insight_type"])) for b in nested(body, "insight_selector")) == [
         "ApiCallRateInsight",
         "ApiErrorRateInsight",
     ]
