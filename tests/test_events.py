@@ -285,3 +285,15 @@ def test_without_events_the_trail_has_no_selector_at_all() -> None:
     config = load(copy.deepcopy(BASE))
     text = render_module(config, "t.yaml")["cloudtrail.tf"]
     assert "advanced_event_selector" not in text and "insight_selector" not in text
+
+
+def test_the_readmes_data_events_only_config_is_valid_and_records_no_management_event() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Next to another organization trail.**") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
+    events = yaml.safe_load(block)["trail"]["events"]
+    recorded = selectors(trail_body(events))
+    assert "Management events selector" not in recorded
+    assert list(recorded) == ["AWS::S3::Object data events"]

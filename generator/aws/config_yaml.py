@@ -19,6 +19,7 @@ from generator.aws.discover import (
     ExistingBucket,
     ExistingKey,
     ExistingTrail,
+    coexistence_note,
 )
 from generator.aws.kept_statements import Sorted, sort_statements
 from generator.config.model import bucket_policy_sids
@@ -97,12 +98,9 @@ def _header(found: Discovery) -> list[str]:
     lines.append("# Existing trails:" if found.trails else "# Existing trails: none")
     lines += [_trail_line(trail) for trail in found.trails]
     for trail in found.trails:
-        if trail.is_control_tower and trail.is_organization:
+        if trail.managed_by is not None or (trail.is_organization and trail is not found.adopted):
             lines += [
-                f"# {trail.name} is Control Tower's organization trail and already records every",
-                "# account. A second organization trail delivers a second copy of management",
-                "# events in every account and region, which CloudTrail charges for (only the",
-                "# first copy is free). Keep this config only if you need a trail of your own.",
+                f"# {line}" for note in coexistence_note(trail) for line in textwrap.wrap(note, 92)
             ]
     lines += [f"# Note: {note}" for note in found.notes]
     return lines
