@@ -167,6 +167,22 @@ def test_a_listed_prefix_that_covers_an_own_bucket_is_refused(prefix: str) -> No
     )
 
 
+def test_own_buckets_stay_excluded_next_to_the_users_exclusions() -> None:
+    events = {
+        "data": [
+            {"resource_type": "AWS::S3::Object", "exclude_resources": ["arn:aws:s3:::noisy-cache/"]}
+        ]
+    }
+    s3 = selectors(trail_body(events))["AWS::S3::Object data events"]
+    assert s3["resources.ARN"] == {
+        "not_starts_with": [
+            f"arn:aws:s3:::{LOG_BUCKET}/",
+            f"arn:aws:s3:::{ACCESS_LOGS}/",
+            "arn:aws:s3:::noisy-cache/",
+        ]
+    }
+
+
 def test_lambda_invocations_and_network_activity_render_one_selector_each() -> None:
     events = {
         "data": [{"resource_type": "AWS::Lambda::Function"}],
@@ -224,6 +240,28 @@ def _data(**item: Any) -> dict[str, Any]:
             _data(read_write="read", field_selectors=[{"field": "readOnly", "equals": ["true"]}]),
             "trail.events.data[0].field_selectors[0].field",
             ("already a condition",),
+        ),
+        (
+            {
+                "data": [
+                    {
+                        "resource_type": "AWS::S3::Object",
+                        "field_selectors": [{"field": "resources.ARN", "ends_with": [".pdf"]}],
+                    }
+                ]
+            },
+            "trail.events.data[0].field_selectors[0].field",
+            ("exclusion of the log buckets",),
+        ),
+        (
+            _data(
+                field_selectors=[
+                    {"field": "eventName", "equals": ["GetItem"]},
+                    {"field": "eventName", "equals": ["PutItem"]},
+                ]
+            ),
+            "trail.events.data[0].field_selectors[1].field",
+            ("one entry",),
         ),
         (  # no wildcards
             _data(field_selectors=[{"field": "eventName", "equals": ["Get*"]}]),

@@ -446,7 +446,20 @@ def _field_issues(
                 )
             )
             continue
-        if item.field in seen:
+        if item.field in (generated or ()):
+            written_from = {
+                "readOnly": "read_write",
+                "resources.ARN": "resources/exclude_resources (and, for S3 objects, the "
+                "exclusion of the log buckets)",
+            }[item.field]
+            issues.append(
+                (
+                    (*where, "field"),
+                    f"{item.field} is already a condition of this selector, written from "
+                    f"{written_from}: set it there (CloudTrail takes one condition per field)",
+                )
+            )
+        elif item.field in seen:
             issues.append(
                 (
                     (*where, "field"),
