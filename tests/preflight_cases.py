@@ -171,6 +171,18 @@ def _queries_only(data: dict[str, Any]) -> None:
     data["monitoring"].update(cis_controls="none")
 
 
+LOG_BUCKET_OBJECTS = "arn:aws:s3:::example-org-cloudtrail-logs/"
+
+
+def _events(data: dict[str, Any]) -> None:
+    data["trail"]["events"] = {
+        "data": [
+            {"resource_type": "AWS::S3::Object"},
+            {"resource_type": "AWS::S3::Object", "resources": ["arn:aws:s3:::workload-data/"]},
+        ]
+    }
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -188,6 +200,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "monitoring_existing_topic": _existing_topic,
     "monitoring_custom": _custom_monitoring,
     "monitoring_queries_only": _queries_only,
+    "events": _events,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -1161,6 +1174,58 @@ MONITORING_BREAKS = [
     ),
 ]
 
+_EVERY_SELECTOR = re.compile(r"\n  advanced_event_selector \{.*?\n  \}\n", re.S)
+
+
+def _drop_every_selector(text: str) -> str:
+    result, found = _EVERY_SELECTOR.subn("\n", text)
+    assert found == 3, f"{found} selectors"
+    return result
+
+
+EVENT_BREAKS = [
+    Break(
+        "all_buckets_selector_no_longer_excludes_the_log_bucket",
+        "cloudtrail.tf",
+        replace(f'not_starts_with = ["{LOG_BUCKET_OBJECTS}"]', 'not_starts_with = ["x"]'),
+        (_trail("OTG080"),),
+        ("AWS::S3::Object data events", "records S3 data events of example-org-cloudtrail-logs"),
+        f'not_starts_with = ["{LOG_BUCKET_OBJECTS}"]',
+        variant="events",
+    ),
+    Break(
+        "listed_buckets_selector_lists_the_log_bucket",
+        "cloudtrail.tf",
+        replace('"arn:aws:s3:::workload-data/"', '"arn:aws:s3:::example-org-"'),
+        (_trail("OTG080"),),
+        ("example-org-cloudtrail-logs/AWSLogs/o-a1b2c3d4e5/", "for ever"),
+        "list the buckets to record",
+        variant="events",
+    ),
+    Break(
+        "basic_selector_records_every_bucket",
+        "cloudtrail.tf",
+        replace(
+            "  enable_logging                = true\n",
+            "  enable_logging                = true\n  event_selector {\n    data_resource {\n"
+            '      type = "AWS::S3::Object"\n      values = ["arn:aws:s3"]\n    }\n  }\n',
+        ),
+        (_trail("OTG080"),),
+        ("'event_selector 1' records S3 data events",),
+        "not_starts_with",
+    ),
+    Break(
+        "regeneration_drops_every_selector",
+        "cloudtrail.tf",
+        _drop_every_selector,
+        (_trail("OTG081"),),
+        ("empty selector list",),
+        "management: {read_write: all}",
+        variant="events",
+        against_previous=True,
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -1171,4 +1236,5 @@ BREAKS = (
     + LAYOUT_BREAKS
     + IMPORT_BREAKS
     + MONITORING_BREAKS
+    + EVENT_BREAKS
 )

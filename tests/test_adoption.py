@@ -482,6 +482,27 @@ def test_what_this_module_does_not_generate_is_said_to_go(tmp_path: Path) -> Non
     assert "  insight_selector: (set) -> (none): CloudTrail Insights stops" in lines
 
 
+def test_adopted_selectors_replaced_by_trail_events_are_said_to_be_replaced(
+    tmp_path: Path,
+) -> None:
+    """With trail.events, the adopted trail's selectors are replaced, not removed."""
+    data = _data(
+        **{
+            "adopt.trail.has_custom_event_selectors": True,
+            "adopt.trail.has_insight_selectors": True,
+            "trail.events": {"insights": ["ApiErrorRateInsight"]},
+        }
+    )
+    module = _build(data, tmp_path)
+    (warning,) = [w for w in module.warnings if w.startswith("aws_cloudtrail.org")]
+    lines = warning.splitlines()
+    assert not any("records management events only" in line for line in lines)
+    assert any(
+        line.startswith("  advanced_event_selector: custom -> trail.events") for line in lines
+    )
+    assert "  insight_selector: -> ApiErrorRateInsight (trail.events.insights)" in lines
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [

@@ -461,10 +461,37 @@ def test_control_tower_trail_is_recognised_and_its_cost_explained(
     code, path = discover(tmp_path)
     assert code == 0
     text = path.read_text(encoding="utf-8")
-    assert "aws-controltower-BaselineCloudTrail is Control Tower's organization trail" in text
-    assert "second copy of management" in text
+    said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
+    assert "aws-controltower-BaselineCloudTrail is Control Tower's organization trail" in said
+    assert "pays for a second copy of every management event of every account" in said
+    assert "keep this trail for data events only" in said and "read_write: none" in said
     config = build(path).config
     assert config.trail.name == "org-trail" and config.bucket.create is True
+
+
+def test_landing_zone_accelerator_trail_is_not_adopted_and_its_cost_explained(
+    org_only: Any, tmp_path: Path
+) -> None:
+    """LZA's CloudFormation owns its trail: importing it too would give it two owners."""
+    client(org_only.url, "s3").create_bucket(Bucket="aws-accelerator-central-logs-1")
+    client(org_only.url, "cloudtrail").create_trail(
+        Name="AWSAccelerator-Organizations-CloudTrail",
+        S3BucketName="aws-accelerator-central-logs-1",
+        S3KeyPrefix="cloudtrail-organization",
+        IsOrganizationTrail=True,
+        IsMultiRegionTrail=True,
+    )
+    code, path = discover(tmp_path)
+    assert code == 0
+    text = path.read_text(encoding="utf-8")
+    said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
+    assert (
+        "AWSAccelerator-Organizations-CloudTrail is Landing Zone Accelerator's organization trail"
+        in said
+    )
+    assert "pays for a second copy of every management event" in said
+    config = build(path).config
+    assert config.adopt is None and config.trail.name == "org-trail"
 
 
 def test_delegated_administrators_are_listed(

@@ -14,7 +14,13 @@ import textwrap
 
 import yaml
 
-from generator.aws.discover import Discovery, ExistingBucket, ExistingKey, ExistingTrail
+from generator.aws.discover import (
+    Discovery,
+    ExistingBucket,
+    ExistingKey,
+    ExistingTrail,
+    coexistence_note,
+)
 from generator.aws.kept_statements import Sorted, sort_statements
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, arn_region
@@ -93,12 +99,9 @@ def _header(found: Discovery) -> list[str]:
     lines.append("# Existing trails:" if found.trails else "# Existing trails: none")
     lines += [_trail_line(trail) for trail in found.trails]
     for trail in found.trails:
-        if trail.is_control_tower and trail.is_organization:
+        if trail.managed_by is not None or (trail.is_organization and trail is not found.adopted):
             lines += [
-                f"# {trail.name} is Control Tower's organization trail and already records every",
-                "# account. A second organization trail delivers a second copy of management",
-                "# events in every account and region, which CloudTrail charges for (only the",
-                "# first copy is free). Keep this config only if you need a trail of your own.",
+                f"# {line}" for note in coexistence_note(trail) for line in textwrap.wrap(note, 92)
             ]
     lines += [f"# Note: {note}" for note in found.notes]
     return lines

@@ -18,6 +18,9 @@ from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.core.errors import UserError
 
 CONTROL_TOWER_PREFIX = "aws-controltower-"
+# Landing Zone Accelerator names its trail "<prefix>-Organizations-CloudTrail" (default prefix
+# AWSAccelerator; LZA source, logging stack).
+LZA_SUFFIX = "-Organizations-CloudTrail"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,15 @@ class ExistingTrail:
         return self.name.startswith(CONTROL_TOWER_PREFIX)
 
     @property
+    def managed_by(self) -> str | None:
+        """The landing zone whose own stacks own this trail (never adopted: two owners fight)."""
+        if self.is_control_tower:
+            return "Control Tower"
+        if self.name.endswith(LZA_SUFFIX):
+            return "Landing Zone Accelerator"
+        return None
+
+    @property
     def log_group_name(self) -> str | None:
         """The log group's name, from ``arn:...:log-group:<name>:*``."""
         parts = parse_arn(self.log_group_arn) if self.log_group_arn else None
@@ -55,6 +67,31 @@ class ExistingTrail:
     def role_name(self) -> str | None:
         """The delivery role's name (its path dropped)."""
         return self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
+
+
+def coexistence_note(trail: ExistingTrail) -> list[str]:
+    """What a second organization trail next to ``trail`` costs, and what to do instead.
+
+    Why: CloudTrail delivers the first copy of management events free and bills every further
+    copy (LZA#1170), so a second organization trail pays for a second copy of every management
+    event of every account and region. Empty when ``trail`` is not an organization trail.
+    """
+    if not trail.is_organization:
+        return []
+    owner = trail.managed_by
+    whose = f"{owner}'s organization trail" if owner else "an organization trail"
+    instead = (
+        f"(its owner, {owner}, keeps managing it; this module must not import it)"
+        if owner
+        else "(adopt it: keep the `adopt:` section this file has for it)"
+    )
+    return [
+        f"{trail.name} is {whose} and already records every account. A second organization "
+        "trail pays for a second copy of every management event of every account and region "
+        "(only the first copy is free). Instead: use that trail for management events "
+        f"{instead}, or keep this trail for data events only with "
+        "`trail.events: {management: {read_write: none}, data: [...]}`."
+    ]
 
 
 @dataclass(frozen=True)
@@ -353,7 +390,7 @@ def discover(aws: Aws) -> Discovery:
         for summary in page.get("Trails", [])
     ]
     trails.sort(key=lambda t: t.name)
-    candidates = [t for t in trails if t.is_organization and not t.is_control_tower]
+    candidates = [t for t in trails if t.is_organization and t.managed_by is None]
     adopted = candidates[0] if candidates else None
     notes = []
     if len(candidates) > 1:

@@ -25,6 +25,65 @@ resource "aws_cloudtrail" "org" {
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.cloudtrail.arn}:*"
   cloud_watch_logs_role_arn  = aws_iam_role.cloudtrail_cloudwatch.arn
 
+  # What the trail records (trail.events). Every selector must stay: removing them all sends
+  # CloudTrail an empty list, which can leave no management event recorded.
+  # S3 data events never include the trail's own buckets: each delivered file would be an
+  # event, delivered there again, for ever. Excluded:
+  #   arn:aws:s3:::acme-org-cloudtrail-logs-eu-central-1/
+  #   arn:aws:s3:::acme-s3-access-logs-eu-central-1/
+  advanced_event_selector {
+    name = "Management events selector"
+
+    field_selector {
+      field  = "eventCategory"
+      equals = ["Management"]
+    }
+  }
+
+  advanced_event_selector {
+    name = "S3 objects, log buckets excluded"
+
+    field_selector {
+      field  = "eventCategory"
+      equals = ["Data"]
+    }
+
+    field_selector {
+      field  = "resources.type"
+      equals = ["AWS::S3::Object"]
+    }
+
+    field_selector {
+      field = "resources.ARN"
+      not_starts_with = [
+        "arn:aws:s3:::acme-org-cloudtrail-logs-eu-central-1/",
+        "arn:aws:s3:::acme-s3-access-logs-eu-central-1/",
+      ]
+    }
+  }
+
+  advanced_event_selector {
+    name = "AWS::Lambda::Function data events"
+
+    field_selector {
+      field  = "eventCategory"
+      equals = ["Data"]
+    }
+
+    field_selector {
+      field  = "resources.type"
+      equals = ["AWS::Lambda::Function"]
+    }
+  }
+
+  insight_selector {
+    insight_type = "ApiCallRateInsight"
+  }
+
+  insight_selector {
+    insight_type = "ApiErrorRateInsight"
+  }
+
   # CreateTrail validates these at call time; without the explicit order the first apply fails.
   depends_on = [
     aws_iam_role_policy.cloudtrail_cloudwatch,

@@ -80,13 +80,25 @@ def _trail_changes(config: Config, view: ModuleFacts) -> list[str]:
     )
     if key is not None and adopted.kms_key_arn != key:
         lines.append(_new_key_readers(config, adopted.kms_key_arn, key))
-    if adopted.has_custom_event_selectors:
+    events = trail.events
+    if adopted.has_custom_event_selectors and events is None:
         lines.append(
             "  event_selector/advanced_event_selector: custom -> (none): the trail records "
             "management events only; data events it records today STOP being recorded"
         )
-    if adopted.has_insight_selectors:
+    elif adopted.has_custom_event_selectors or events is not None:
+        lines.append(
+            "  advanced_event_selector: "
+            + ("custom" if adopted.has_custom_event_selectors else "(default)")
+            + " -> trail.events: what it records today and trail.events does not list STOPS "
+            "being recorded (compare with `aws cloudtrail get-event-selectors`)"
+        )
+    if adopted.has_insight_selectors and not (events and events.insights):
         lines.append("  insight_selector: (set) -> (none): CloudTrail Insights stops")
+    elif events and events.insights:
+        lines.append(
+            "  insight_selector: -> " + ", ".join(events.insights) + " (trail.events.insights)"
+        )
     if not lines:
         return [f"{TRAIL} ({adopted.arn}) is imported with no change to its settings"]
     return [

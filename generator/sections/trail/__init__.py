@@ -24,6 +24,14 @@ from generator.sections.addresses import (
 from generator.sections.base import CheckovSkip, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
 from generator.sections.trail import model, rules
+from generator.sections.trail.events import (
+    S3_OBJECT_TYPES,
+    Selector,
+    event_warnings,
+    object_prefix,
+    own_buckets,
+    selectors,
+)
 
 SKIPS = (
     CheckovSkip(
@@ -67,6 +75,33 @@ SKIPS = (
 
 
 @dataclass(frozen=True)
+class EventsView:
+    """The ``advanced_event_selector`` and ``insight_selector`` blocks (``trail.events``).
+
+    The selectors are built once, in :func:`events.selectors`, which validation also reads, so
+    what ``validate`` counted and checked is exactly what is written.
+    """
+
+    selectors: tuple[Selector, ...]
+    insights: tuple[str, ...]
+    excludes_own_buckets: bool
+    own_bucket_prefixes: tuple[str, ...]
+
+
+def _events(facts: ModuleFacts) -> EventsView | None:
+    config = facts.config
+    events = config.trail.events
+    if events is None:
+        return None
+    return EventsView(
+        selectors=tuple(selectors(config)),
+        insights=tuple(events.insights),
+        excludes_own_buckets=any(d.resource_type in S3_OBJECT_TYPES for d in events.data),
+        own_bucket_prefixes=tuple(object_prefix(config, bucket) for bucket in own_buckets(config)),
+    )
+
+
+@dataclass(frozen=True)
 class TrailView:
     """What cloudtrail.tf needs."""
 
@@ -88,6 +123,7 @@ class TrailView:
     skips: tuple[Skip, ...]
     validation_off: bool
     expected_regions: tuple[str, ...]
+    events: EventsView | None
 
 
 def build(facts: ModuleFacts) -> TrailView:
@@ -123,18 +159,20 @@ def build(facts: ModuleFacts) -> TrailView:
         skips=tuple(skips_for(SKIPS, TRAIL, config)),
         validation_off=not trail.enable_log_file_validation,
         expected_regions=tuple(trail.expected_regions),
+        events=_events(facts),
     )
 
 
 def warnings(facts: ModuleFacts) -> list[str]:
-    """A single-region organization trail leaves every other region unlogged."""
+    """A single-region trail leaves regions unlogged; selectors can leave scanners failing."""
     trail = facts.config.trail
-    if trail.is_multi_region:
-        return []
-    return [
-        f"trail.is_multi_region is false: the organization trail records {trail.home_region} "
-        "only; every other region of every account is unlogged"
-    ]
+    result = []
+    if not trail.is_multi_region:
+        result.append(
+            f"trail.is_multi_region is false: the organization trail records {trail.home_region} "
+            "only; every other region of every account is unlogged"
+        )
+    return result + event_warnings(facts.config)
 
 
 SECTION = Section(

@@ -8,6 +8,8 @@ from pydantic import AfterValidator, Field, StrictBool, StrictStr
 
 from generator.config.fields import Issue, Region, StrictModel, _key_prefix, _trail_name
 from generator.config.regions import partition_of
+from generator.sections.trail.event_issues import event_issues
+from generator.sections.trail.events import Events
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -33,6 +35,13 @@ class Trail(StrictModel):
     is_multi_region: StrictBool = True
     include_global_service_events: StrictBool = True
     enable_log_file_validation: StrictBool = True
+    events: Events | None = Field(
+        default=None,
+        description=(
+            "What the trail records: management events, data events, network activity events, "
+            "Insights. Omit for CloudTrail's default: every management event, read and write."
+        ),
+    )
 
     @property
     def expected_regions(self) -> list[str]:
@@ -41,7 +50,7 @@ class Trail(StrictModel):
 
 
 def cross_field_issues(config: Config) -> list[Issue]:
-    """The trail's rules that relate several fields: regions, partition, global events."""
+    """The trail's cross-field rules: regions, partition, global events, selectors."""
     issues: list[Issue] = []
     trail = config.trail
     regions = trail.regions or []
@@ -93,4 +102,5 @@ def cross_field_issues(config: Config) -> list[Issue]:
                 "include_global_service_events: false to accept that they are not recorded",
             )
         )
+    issues.extend(event_issues(config))
     return issues

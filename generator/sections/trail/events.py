@@ -1,0 +1,292 @@
+"""What the trail records (``trail.events``), as CloudTrail's advanced event selectors.
+
+Management events, data events, network activity events and CloudTrail Insights.
+
+Why a field of ``trail`` and not a top-level section: selectors and Insights are arguments of the
+one ``aws_cloudtrail`` resource, and they only mean something together with the trail's bucket
+(its own deliveries must never be recorded). Omitted, nothing changes: the trail has no selector
+and records what CloudTrail records by default, every management event, read and write.
+
+Why our own selector model rather than raw CloudTrail JSON: the selectors this module writes are
+built here (:func:`selectors`), so that every S3-object selector excludes the log bucket and the
+access-log bucket (an organization trail that records its own deliveries writes an event per
+delivered file, for ever: LZA#1192). A user's ``field_selectors`` add conditions, checked the way
+CloudTrail checks them (fields per event category, operators per field, value limits), so a
+mistake is a located error at ``validate`` rather than InvalidEventSelectorsException at apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field, StrictStr, model_validator
+
+from generator.config.fields import StrictModel
+from generator.config.regions import partition_of
+
+if TYPE_CHECKING:
+    from generator.sections.registry import Config
+
+# The exact name prowler's multi-region management-events check looks for (aws-facts.md 11.3).
+MANAGEMENT_SELECTOR_NAME = "Management events selector"
+# The only management event sources CloudTrail lets a trail exclude (API AdvancedFieldSelector).
+EXCLUDABLE_SOURCES = ("kms.amazonaws.com", "rdsdata.amazonaws.com")
+# PutEventSelectors quota: values of all conditions of all advanced selectors of one trail.
+MAX_SELECTOR_VALUES = 500
+MAX_VALUE_LENGTH = 2048
+# Resource types whose resources.ARN is an S3 object ARN: where the log bucket could be recorded.
+S3_OBJECT_TYPES = ("AWS::S3::Object",)
+# The user's extra conditions, per event category. eventCategory, resources.type and the
+# network event's eventSource are written from resource_type / event_source. Only fields that
+# both provider 5.100 (the real-Terraform tests) and 6.x accept: errorCode, vpcEndpointId,
+# eventType, sessionCredentialFromConsole and userIdentity.arn arrived in provider 6.2.0.
+DATA_FIELDS = ("eventName", "eventSource", "readOnly", "resources.ARN")
+NETWORK_FIELDS = ("eventName",)
+OPERATORS = ("equals", "not_equals", "starts_with", "not_starts_with", "ends_with", "not_ends_with")
+# CloudTrail: readOnly, eventCategory and resources.type accept Equals only.
+EQUALS_ONLY = ("readOnly", "eventCategory", "resources.type")
+KNOWN_TYPES = ("AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table")
+
+
+Value = Annotated[StrictStr, Field(min_length=1, max_length=MAX_VALUE_LENGTH)]
+SelectorName = Annotated[StrictStr, Field(min_length=1, max_length=1000)]
+
+
+class FieldSelector(StrictModel):
+    """One extra condition, as CloudTrail's AdvancedFieldSelector (operators in snake_case)."""
+
+    field: StrictStr = Field(description="eventName, eventSource, readOnly or resources.ARN.")
+    equals: list[Value] | None = Field(default=None, min_length=1)
+    not_equals: list[Value] | None = Field(default=None, min_length=1)
+    starts_with: list[Value] | None = Field(default=None, min_length=1)
+    not_starts_with: list[Value] | None = Field(default=None, min_length=1)
+    ends_with: list[Value] | None = Field(default=None, min_length=1)
+    not_ends_with: list[Value] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_operator_at_least(self) -> FieldSelector:
+        if not self.operators():
+            raise ValueError(
+                f"field {self.field!r} needs an operator: one of {', '.join(OPERATORS)}"
+            )
+        return self
+
+    def operators(self) -> dict[str, list[str]]:
+        """The operators given, in CloudTrail's order."""
+        return {op: list(values) for op in OPERATORS if (values := getattr(self, op))}
+
+
+class ManagementEvents(StrictModel):
+    """Management events (control-plane calls): all of them by default, as without selectors."""
+
+    read_write: Literal["all", "read", "write", "none"] = Field(
+        default="all",
+        description=(
+            "'all' (default; what scanners and the AWS Config security-trail rule expect), "
+            "'write' or 'read' only, or 'none' (data and network events only: e.g. when another "
+            "organization trail already records management events)."
+        ),
+    )
+    exclude_sources: list[Literal["kms.amazonaws.com", "rdsdata.amazonaws.com"]] = Field(
+        default_factory=list,
+        description=(
+            "Noisy sources not to record (the only two CloudTrail allows). Fails the "
+            "'security trail' rule of AWS Config and steampipe."
+        ),
+    )
+
+
+class DataEvents(StrictModel):
+    """Data events (object-level calls) of one resource type: one advanced selector."""
+
+    resource_type: Annotated[StrictStr, Field(pattern=r"^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$")] = (
+        Field(
+            description=(
+                "A type from CloudTrail's data-event list: AWS::S3::Object, "
+                "AWS::Lambda::Function, AWS::DynamoDB::Table, ..."
+            )
+        )
+    )
+    name: SelectorName | None = Field(default=None, description="Default: '<type> data events'.")
+    read_write: Literal["all", "read", "write"] = "all"
+    resources: list[Value] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "ARN prefixes to record (resources.ARN StartsWith), e.g. "
+            "'arn:aws:s3:::my-bucket/' or 'arn:aws:s3:::my-bucket/uploads/'. Omit: every "
+            "resource of the type (for S3 objects, every bucket but the log and access-log "
+            "buckets)."
+        ),
+    )
+    exclude_resources: list[Value] = Field(
+        default_factory=list,
+        description="ARN prefixes not to record (NotStartsWith); only when resources is omitted.",
+    )
+    field_selectors: list[FieldSelector] = Field(
+        default_factory=list,
+        description=(
+            "Extra conditions: eventName, eventSource, or resources.ARN (for a type other than "
+            "S3 objects, when resources and exclude_resources are not used)."
+        ),
+    )
+
+
+class NetworkActivityEvents(StrictModel):
+    """Network activity events (calls through VPC endpoints) of one event source."""
+
+    event_source: Annotated[StrictStr, Field(pattern=r"^[a-z0-9-]+\.amazonaws\.com$")] = Field(
+        description="The service, e.g. ec2.amazonaws.com (CloudTrail requires one per selector)."
+    )
+    name: SelectorName | None = None
+    field_selectors: list[FieldSelector] = Field(
+        default_factory=list, description="Extra conditions: eventName only."
+    )
+
+
+class Events(StrictModel):
+    """What the trail records; omitted, every management event (read and write) and no more."""
+
+    management: ManagementEvents = Field(default_factory=ManagementEvents)
+    data: list[DataEvents] = Field(default_factory=list)
+    network_activity: list[NetworkActivityEvents] = Field(default_factory=list)
+    insights: list[Literal["ApiCallRateInsight", "ApiErrorRateInsight"]] = Field(
+        default_factory=list,
+        description="CloudTrail Insights on management events (billed per event analysed).",
+    )
+
+
+# --- the selectors this module writes ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One field_selector block: a field and its operators with their values."""
+
+    field: str
+    operators: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def value_count(self) -> int:
+        """Values towards the 500-value quota."""
+        return sum(len(values) for _, values in self.operators)
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One advanced_event_selector block; ``path`` is the config key it comes from."""
+
+    name: str
+    conditions: tuple[Condition, ...]
+    path: tuple[str | int, ...]
+
+
+def _condition(field: str, **operators: list[str]) -> Condition:
+    return Condition(field, tuple((op, tuple(v)) for op in OPERATORS if (v := operators.get(op))))
+
+
+def _read_only(read_write: str) -> list[Condition]:
+    if read_write in ("read", "write"):
+        return [_condition("readOnly", equals=["true" if read_write == "read" else "false"])]
+    return []
+
+
+def own_buckets(config: Config) -> list[str]:
+    """The buckets whose objects the trail must never record: the log bucket, its access logs."""
+    names = [config.bucket.name]
+    logging = config.bucket.access_logging
+    if logging is not None and logging.target_bucket not in names:
+        names.append(logging.target_bucket)
+    return names
+
+
+def object_prefix(config: Config, bucket: str) -> str:
+    """``arn:<partition>:s3:::<bucket>/``: every object of the bucket starts with it."""
+    partition = partition_of(config.trail.home_region)
+    return f"arn:{partition.name if partition else 'aws'}:s3:::{bucket}/"
+
+
+def _user_conditions(items: list[FieldSelector]) -> list[Condition]:
+    return [
+        Condition(item.field, tuple((op, tuple(v)) for op, v in item.operators().items()))
+        for item in items
+    ]
+
+
+def selectors(config: Config) -> list[Selector]:
+    """The advanced selectors of ``trail.events`` (empty when it is omitted), in config order."""
+    events = config.trail.events
+    if events is None:
+        return []
+    base: tuple[str | int, ...] = ("trail", "events")
+    result: list[Selector] = []
+    management = events.management
+    if management.read_write != "none":
+        conditions = [_condition("eventCategory", equals=["Management"])]
+        conditions += _read_only(management.read_write)
+        if management.exclude_sources:
+            conditions.append(
+                _condition("eventSource", not_equals=list(management.exclude_sources))
+            )
+        result.append(Selector(MANAGEMENT_SELECTOR_NAME, tuple(conditions), (*base, "management")))
+    for i, data in enumerate(events.data):
+        conditions = [
+            _condition("eventCategory", equals=["Data"]),
+            _condition("resources.type", equals=[data.resource_type]),
+        ]
+        conditions += _read_only(data.read_write)
+        excluded = list(data.exclude_resources)
+        if data.resource_type in S3_OBJECT_TYPES and data.resources is None:
+            own = [object_prefix(config, bucket) for bucket in own_buckets(config)]
+            excluded = own + [prefix for prefix in excluded if prefix not in own]
+        if data.resources is not None:
+            conditions.append(_condition("resources.ARN", starts_with=data.resources))
+        elif excluded:
+            conditions.append(_condition("resources.ARN", not_starts_with=excluded))
+        conditions += _user_conditions(data.field_selectors)
+        name = data.name or f"{data.resource_type} data events"
+        result.append(Selector(name, tuple(conditions), (*base, "data", i)))
+    for i, network in enumerate(events.network_activity):
+        conditions = [
+            _condition("eventCategory", equals=["NetworkActivity"]),
+            _condition("eventSource", equals=[network.event_source]),
+            *_user_conditions(network.field_selectors),
+        ]
+        name = network.name or f"{network.event_source} network activity events"
+        result.append(Selector(name, tuple(conditions), (*base, "network_activity", i)))
+    return result
+
+
+# --- validation, as CloudTrail validates PutEventSelectors / PutInsightSelectors ---------------
+
+
+def event_warnings(config: Config) -> list[str]:
+    """What a choice of ``trail.events`` costs with the scanners that audit the trail."""
+    events = config.trail.events
+    if events is None:
+        return []
+    management = events.management
+    result = []
+    if management.exclude_sources or management.read_write != "all":
+        what = (
+            f"excludes {', '.join(management.exclude_sources)}"
+            if management.exclude_sources
+            else f"records {management.read_write} management events only"
+        )
+        if management.read_write == "none":
+            what = "records no management events"
+        result.append(
+            f"trail.events.management {what}: the trail fails the AWS Config managed rule "
+            "cloudtrail-security-trail-enabled and steampipe's cloudtrail_security_trail_enabled "
+            "(they require every management event, read and write, with no source excluded)"
+            + (
+                ""
+                if management.read_write == "all"
+                else ", and prowler's "
+                "cloudtrail_multi_region_enabled_logging_management_events (it wants the "
+                f"'{MANAGEMENT_SELECTOR_NAME}' with no readOnly condition)"
+            )
+            + ". Another trail must record them, or accept the finding"
+        )
+    return result
