@@ -375,3 +375,39 @@ def test_the_readme_shows_the_report_the_tool_prints(capsys: pytest.CaptureFixtu
     assert match["report"] == capsys.readouterr().out, (
         f"README report is stale: paste `orgtrail-gen controls {match['config']} --markdown`"
     )
+
+
+def test_event_selectors_decide_the_management_data_and_insights_controls(tmp_path: Path) -> None:
+    # prod records every management event through its selector, S3 objects of every bucket
+    # (its own excluded) and both Insights types.
+    prod = shipped("prod", tmp_path / "prod")
+    assert status(prod, CIS + "logging-multi-region")[0] == SATISFIED
+    assert status(prod, CIS + "logging-s3-write-events") == (SATISFIED, "trail.events")
+    assert status(prod, PROWLER + "cloudtrail_s3_dataevents_read_enabled")[0] == SATISFIED
+    assert status(prod, PROWLER + "cloudtrail_insights_exist")[0] == SATISFIED
+    # write-only management events: nothing that needs every management event passes
+    write_only = changed(
+        tmp_path, "prod", _set("trail", "events", "management", "read_write", value="write")
+    )
+    assert status(write_only, CIS + "logging-multi-region") == (
+        NOT_SATISFIED,
+        "trail.events.management",
+    )
+    assert status(write_only, CIS + "monitoring-4.3")[0] == NOT_SATISFIED
+    # S3 objects of listed buckets only: not "every bucket"
+    (tmp_path / "listed").mkdir()
+    listed = changed(
+        tmp_path / "listed",
+        "prod",
+        _set(
+            "trail", "events", "data",
+            value=[{"resource_type": "AWS::S3::Object",
+                    "resources": ["arn:aws:s3:::acme-payments-data/"]}],
+        ),
+    )  # fmt: skip
+    assert status(listed, CIS + "logging-s3-read-events")[0] == NOT_SATISFIED
+    example = shipped("example", tmp_path / "example")
+    assert status(example, PROWLER + "cloudtrail_insights_exist") == (
+        NOT_SATISFIED,
+        "trail.events",
+    )

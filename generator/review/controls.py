@@ -96,12 +96,21 @@ def _management_events(control: Control, ctx: _Context) -> Verdict:
     problem = _trail_problem(ctx.facts)
     if problem:
         return problem
-    if ctx.facts.custom_selectors:
-        return Verdict(MANUAL, "the trail has event selectors: check they record read and write "
-                       "management events")  # fmt: skip
+    recorded = ctx.facts.all_management_events
+    if recorded is None:
+        return Verdict(MANUAL, "the trail has basic event selectors: check they record read and "
+                       "write management events")  # fmt: skip
+    if not recorded:
+        return Verdict(NOT_SATISFIED, "the trail's selectors do not record every management "
+                       "event, read and write", "trail.events.management")  # fmt: skip
     kind = "organization trail" if ctx.facts.organization else "trail"
+    how = (
+        "its management selector has no readOnly and no exclusion"
+        if ctx.facts.custom_selectors
+        else "no event selectors: CloudTrail's default"
+    )
     return Verdict(SATISFIED, f"the {kind} is multi-region and logs management events read+write "
-                   "(no event selectors: CloudTrail's default)")  # fmt: skip
+                   f"({how})")  # fmt: skip
 
 
 @_evaluator("logging")
@@ -203,11 +212,13 @@ def _events(control: Control, ctx: _Context) -> Verdict:
 
 @_evaluator("s3_data_events")
 def _s3_data_events(control: Control, ctx: _Context) -> Verdict:
-    if ctx.facts.custom_selectors:
-        return Verdict(MANUAL, f"the trail has event selectors: check they record S3 "
-                       f"{control.argument} data events for all buckets")  # fmt: skip
-    return Verdict(NOT_SATISFIED, f"the trail records no S3 {control.argument} data events; "
-                   "orgtrail-gen offers none (charged per event, organization-wide)")  # fmt: skip
+    if control.argument in ctx.facts.s3_data_events:
+        return Verdict(SATISFIED, f"an advanced selector records S3 {control.argument} data "
+                       "events of every bucket (the trail's own excluded)",
+                       "trail.events")  # fmt: skip
+    return Verdict(NOT_SATISFIED, f"the trail records no S3 {control.argument} data events of "
+                   "every bucket; trail.events.data offers them (charged per event, "
+                   "organization-wide)", "trail.events")  # fmt: skip
 
 
 @_evaluator("mfa_delete")
@@ -223,10 +234,10 @@ def _mfa_delete(control: Control, ctx: _Context) -> Verdict:
 @_evaluator("insights")
 def _insights(control: Control, ctx: _Context) -> Verdict:
     if ctx.facts.insights:
-        return Verdict(SATISFIED, "the trail has insight selectors")
-    return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; orgtrail-gen offers none "
-                   "(charged per management event analysed, per Insights type: README, Insights)"
-                   )  # fmt: skip
+        return Verdict(SATISFIED, "the trail has insight selectors", "trail.events.insights")
+    return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; trail.events.insights "
+                   "offers them (charged per management event analysed, per Insights type: "
+                   "README, Insights)", "trail.events")  # fmt: skip
 
 
 @_evaluator("tagged")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight.lookups import (
     account_of,
     bucket_name,
@@ -30,6 +30,14 @@ from generator.sections.monitoring.rules import (
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
 _SELECTORS = ("event_selector", "advanced_event_selector")
+_OPERATORS = (
+    "equals",
+    "not_equals",
+    "starts_with",
+    "not_starts_with",
+    "ends_with",
+    "not_ends_with",
+)
 # SNS holds these PendingConfirmation until the endpoint confirms; CIS counts confirmed ones.
 _CONFIRMED_BY_RECIPIENT = frozenset({"email", "email-json", "https", "http"})
 
@@ -81,6 +89,8 @@ class ModuleFacts:
     global_events: bool
     validation: bool
     custom_selectors: bool
+    all_management_events: bool | None  # None: basic event selectors, not judged here
+    s3_data_events: frozenset[str]  # "read"/"write": S3 object events of every bucket recorded
     insights: bool
     trail_key: str | None  # "managed" (aws_kms_key here), "external" (an ARN), None
     key_rotation: bool | None  # None: the key is not managed here
@@ -106,6 +116,68 @@ class ModuleFacts:
 def _flag(block: Block | None, name: str, default: bool) -> bool:
     value = block.body.get(name, default) if block else False
     return value is True
+
+
+def _advanced_selectors(trail: Block) -> list[dict[str, dict[str, list[str]]]]:
+    """Each advanced_event_selector as {field: {operator: values}}."""
+    result = []
+    for selector in nested(trail.body, "advanced_event_selector"):
+        fields: dict[str, dict[str, list[str]]] = {}
+        for condition in selector.get("field_selector", []):
+            if not isinstance(condition, dict):
+                continue
+            name = literal(condition.get("field")) or ""
+            fields[name] = {
+                key: literals(value) for key, value in condition.items() if key in _OPERATORS
+            }
+        result.append(fields)
+    return result
+
+
+def _all_management_events(trail: Block | None) -> bool | None:
+    """Whether the trail records every management event, read and write, of every source.
+
+    No selector at all is CloudTrail's default (all of them); an advanced selector does so when
+    its only condition is eventCategory = Management (no readOnly, no excluded source). Basic
+    event selectors are not judged here (None).
+    """
+    if trail is None:
+        return False
+    if nested(trail.body, "event_selector"):
+        return None
+    selectors = _advanced_selectors(trail)
+    if not selectors:
+        return True
+    return any(fields == {"eventCategory": {"equals": ["Management"]}} for fields in selectors)
+
+
+def _s3_data_events(trail: Block | None) -> frozenset[str]:
+    """Which S3 object events ("read", "write") an advanced selector records for every bucket.
+
+    Every bucket: no resources.ARN condition that lists buckets (excluding the trail's own with
+    not_starts_with, as orgtrail-gen always does, still counts as every bucket for scanners).
+    """
+    found: set[str] = set()
+    for fields in _advanced_selectors(trail) if trail else []:
+        if fields.get("eventCategory") != {"equals": ["Data"]}:
+            continue
+        if fields.get("resources.type") != {"equals": ["AWS::S3::Object"]}:
+            continue
+        arn = fields.get("resources.ARN", {})
+        if set(arn) - {"not_starts_with"} or set(fields) - {
+            "eventCategory",
+            "resources.type",
+            "resources.ARN",
+            "readOnly",
+        }:
+            continue
+        read_only = fields.get("readOnly", {}).get("equals")
+        found |= (
+            {"read", "write"}
+            if read_only is None
+            else ({"read"} if read_only == ["true"] else {"write"})
+        )
+    return frozenset(found)
 
 
 def _tags(module: ParsedModule, trail: Block) -> tuple[str, ...]:
@@ -214,6 +286,8 @@ def read(module: ParsedModule) -> ModuleFacts:
         global_events=_flag(trail, "include_global_service_events", True),
         validation=_flag(trail, "enable_log_file_validation", False),
         custom_selectors=bool(trail and any(nested(trail.body, s) for s in _SELECTORS)),
+        all_management_events=_all_management_events(trail),
+        s3_data_events=_s3_data_events(trail),
         insights=bool(trail and nested(trail.body, "insight_selector")),
         trail_key=key,
         key_rotation=rotation,

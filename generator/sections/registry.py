@@ -45,6 +45,10 @@ from generator.sections.monitoring.model import Monitoring
 from generator.sections.organization.model import MISSING_HINTS, RETIRED_KEYS, Organization
 from generator.sections.trail.model import Trail
 
+# The tags of a config that names none: Security Hub CloudTrail.9 fails on an untagged trail,
+# and a reader of the console sees which tool owns each resource.
+DEFAULT_TAGS = {"ManagedBy": "orgtrail-gen"}
+
 
 class Config(StrictModel):
     """One organization: the whole input of one generated module."""
@@ -57,7 +61,10 @@ class Config(StrictModel):
     )
     kms: Kms = Field(default_factory=Kms)
     tags: Annotated[dict[TagKey, TagValue], AfterValidator(_sorted_tags)] = Field(
-        default_factory=dict, description="Default tags for every resource (provider default_tags)."
+        default_factory=lambda: dict(DEFAULT_TAGS),
+        description="Default tags for every resource (provider default_tags). Omitted: "
+        "ManagedBy = orgtrail-gen, so that the trail is tagged (Security Hub CloudTrail.9); "
+        "{} for no tags at all.",
     )
     log_archive: LogArchive | None = Field(
         default=None,

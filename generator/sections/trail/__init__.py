@@ -172,6 +172,11 @@ def warnings(facts: ModuleFacts) -> list[str]:
             f"trail.is_multi_region is false: the organization trail records {trail.home_region} "
             "only; every other region of every account is unlogged"
         )
+    if not facts.config.tags:
+        result.append(
+            "tags is {}: the trail and every other resource are untagged, and Security Hub "
+            "CloudTrail.9 fails; omit tags for ManagedBy = orgtrail-gen, or name your own"
+        )
     return result + event_warnings(facts.config)
 
 

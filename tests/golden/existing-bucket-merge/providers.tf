@@ -6,4 +6,10 @@ provider "aws" {
 
   # Refuse to run against any other account: this module rewrites organization-wide settings.
   allowed_account_ids = ["333333333333"]
+
+  default_tags {
+    tags = {
+      "ManagedBy" = "orgtrail-gen"
+    }
+  }
 }
