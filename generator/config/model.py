@@ -886,6 +886,10 @@ class Monitoring(StrictModel):
         return [c.id for c in controls()] if self.cis_controls == "all" else []
 
 
+# The sections in modules of their own use the types above, so they are imported here.
+from generator.config.athena import Athena, athena_issues  # noqa: E402
+
+
 class Config(StrictModel):
     """One organization: the whole input of one generated module."""
 
@@ -922,6 +926,10 @@ class Config(StrictModel):
     monitoring: Monitoring | None = Field(
         default=None,
         description="CIS metric filters and alarms on the log group, notifications, saved queries.",
+    )
+    athena: Athena | None = Field(
+        default=None,
+        description="An Athena table over every account's logs, a workgroup, saved queries.",
     )
 
 
@@ -995,6 +1003,7 @@ def cross_field_issues(config: Config) -> list[tuple[tuple[str | int, ...], str]
     issues.extend(_adoption_issues(config))
     issues.extend(_backend_issues(config))
     issues.extend(_monitoring_issues(config))
+    issues.extend(athena_issues(config))
     cwl = config.cloudwatch_logs
     if cwl is not None and cwl.retention_in_days not in RETENTION_DAYS:
         issues.append(

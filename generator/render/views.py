@@ -18,7 +18,7 @@ from generator.config.model import (
     principal_account,
 )
 from generator.monitoring.names import monitoring_label, subscription_label
-from generator.render import policies
+from generator.render import athena_view, policies
 from generator.render.arns import Arns
 from generator.render.hcl import Ref
 
@@ -247,6 +247,8 @@ class ModuleView:
         if self.has_cloudwatch:
             names.append("logs")
         names += self.monitoring_files()
+        if self.config.athena is not None:
+            names.append("athena")
         names.append("outputs")
         if self.imports():
             names.append("imports")
@@ -272,6 +274,7 @@ class ModuleView:
             "versions": self.versions(),
             "backend": self.backend(),
             "monitoring": self.monitoring(),
+            "athena": athena_view.athena_context(self),
         }
 
     def providers(self) -> dict[str, Any]:
@@ -560,9 +563,9 @@ class ModuleView:
     def _key_readers(self) -> tuple[str, ...]:
         """Who may decrypt the logs: the bucket's account (its IAM policies decide) and readers."""
         root = self.arns.root(self.bucket_account)
-        return tuple(
-            sorted({root, *policies.principal_arns(self.arns, self.config.bucket.readers)})
-        )
+        readers = policies.principal_arns(self.arns, self.config.bucket.readers)
+        athena = athena_view.key_readers(self.config, self.arns)
+        return tuple(sorted({root, *readers, *athena}))
 
     def _administrators(self, account_id: str) -> tuple[str, ...]:
         """Who administers a key of ``account_id``: its root and kms.administrators of it.
@@ -698,7 +701,7 @@ class ModuleView:
                     "description": "SNS topic the CIS alarms notify (subscribe more here).",
                 }
             )
-        return result
+        return result + athena_view.athena_outputs(self.config)
 
     @property
     def adopted_bucket_settings(self) -> dict[str, str]:
