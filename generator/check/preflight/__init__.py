@@ -74,6 +74,7 @@ def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
 def run_rules(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Run every rule, in id order."""
     from generator.check.preflight import (  # noqa: F401  (registration)
+        athena,
         bucket,
         evidence,
         imports,

@@ -21,6 +21,15 @@ _MANAGEMENT_TYPES = (
     "aws_organizations_aws_service_access",
     "aws_cloudtrail_organization_delegated_admin_account",
 )
+# Resource types that run in the bucket's account: the Athena section sits beside the data
+# and the trail's key (generator/render/athena_view.py says why).
+_BUCKET_TYPES = (
+    "aws_glue_catalog_database",
+    "aws_glue_catalog_table",
+    "aws_athena_workgroup",
+    "aws_athena_named_query",
+    "aws_iam_policy",
+)
 
 
 def _trail_keys(module: ParsedModule) -> set[str]:
@@ -49,7 +58,7 @@ def _expected(module: ParsedModule, facts: Facts, block: Block) -> tuple[str, st
         if facts.delegated_admin_account:
             return facts.delegated_admin_account, "the delegated administrator account"
         return management
-    if kind.startswith("aws_s3_bucket"):
+    if kind.startswith("aws_s3_bucket") or kind in _BUCKET_TYPES:
         return bucket
     if kind in ("aws_kms_key", "aws_kms_alias"):
         key = block.address
