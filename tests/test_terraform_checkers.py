@@ -130,6 +130,8 @@ def test_policies_in_hcl_are_exactly_the_python_source(module: Path, tmp_path: P
     if context["monitoring"] and context["monitoring"]["topic"]:
         topic = context["monitoring"]["topic"]
         sources += [topic["policy"], topic["key_policy"]]
+    if context["athena"]:
+        sources.append(context["athena"]["policy"])
     expected = {
         f"data.aws_iam_policy_document.{doc.name}": _normalised(doc.to_json()) for doc in sources
     }

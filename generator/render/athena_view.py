@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.config.athena import Athena
-from generator.config.model import default_key_alias
 from generator.render import policies
 from generator.render.arns import Arns
 from generator.render.hcl import Ref
@@ -265,10 +264,9 @@ def _known_accounts(config: Config) -> set[str]:
 
 @dataclass(frozen=True)
 class TrailKey:
-    """The trail's key as the readers' policy names it: an existing ARN, or a created alias."""
+    """The trail's key as the readers' policy names it: an existing key's ARN, or None."""
 
     arn: str | None
-    alias: str
 
 
 def readers_policy(
@@ -329,10 +327,11 @@ def readers_policy(
         ),
         Statement(
             "ListTheResults",
-            ("s3:ListBucket", "s3:ListBucketMultipartUploads"),
+            ("s3:ListBucket",),
             (results_bucket,),
             conditions=(Condition("StringLike", "s3:prefix", (f"{results.prefix}*",)),),
         ),
+        Statement("ListTheResultUploads", ("s3:ListBucketMultipartUploads",), (results_bucket,)),
         Statement(
             "WriteTheResults",
             (
@@ -345,17 +344,21 @@ def readers_policy(
         ),
     ]
     if key is not None:
-        # A created key's ARN holds a random id that a literal policy cannot know: its alias
-        # names it instead (KMS condition key kms:ResourceAliases), in this account only.
-        created = key.arn is None
-        via_s3 = Condition("StringEquals", "kms:ViaService", (f"s3.{region}.{arns.dns_suffix}",))
-        alias = Condition("ForAnyValue:StringEquals", "kms:ResourceAliases", (key.alias,))
+        # A created key's ARN holds a random id that a literal policy cannot know: any key of
+        # this account, but only through S3 and only for what CloudTrail encrypted (its
+        # encryption context), which is what the key policy's reader statement admits too.
+        trails = f"arn:{partition}:cloudtrail:*:{arns.management_account_id}:trail/*"
         statements.append(
             Statement(
                 "DecryptTheLogs",
                 ("kms:Decrypt",),
-                (f"arn:{partition}:kms:{region}:{account}:key/*" if created else str(key.arn),),
-                conditions=(via_s3, alias) if created else (via_s3,),
+                (key.arn or f"arn:{partition}:kms:{region}:{account}:key/*",),
+                conditions=(
+                    Condition(
+                        "StringEquals", "kms:ViaService", (f"s3.{region}.{arns.dns_suffix}",)
+                    ),
+                    Condition("StringLike", "kms:EncryptionContext:aws:cloudtrail:arn", (trails,)),
+                ),
             )
         )
     if results.kms_key_arn is not None:
@@ -402,7 +405,7 @@ def athena_context(view: ModuleView) -> dict[str, Any] | None:
     account = view.bucket_account
     workgroup = athena.workgroup_name(config.trail.name)
     kms = config.kms
-    key = TrailKey(kms.key_arn, default_key_alias(config)) if kms.enabled else None
+    key = TrailKey(kms.key_arn) if kms.enabled else None
     regions = config.trail.expected_regions
     results = athena.results
     return {
