@@ -488,5 +488,35 @@ def config_yaml(found: Discovery) -> str:
         *_kms_section(found),
         *_logs_section(found),
         *_adopt_section(found),
+        *_athena_section(found),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _athena_section(found: Discovery) -> list[str]:
+    """A commented ``athena:`` section: the account enum filled in for a small organization.
+
+    Commented out because it needs a results bucket discover cannot choose. An organization of
+    at most MAX_ENUM_ACCOUNTS active accounts gets their ids as the enum; a larger one
+    ``injected`` (every query then names its accounts).
+    """
+    from generator.config.athena import MAX_ENUM_ACCOUNTS
+
+    accounts = list(found.active_account_ids)
+    small = 0 < len(accounts) <= MAX_ENUM_ACCOUNTS
+    account_lines = (
+        [f"#   accounts:  # every active account ({len(accounts)})"]
+        + [f'#     - "{account}"' for account in accounts]
+        if small
+        else [f"#   accounts: injected  # {len(accounts)} active accounts: queries name theirs"]
+    )
+    return [
+        "",
+        '# Query every account with Athena (README "Querying every account"): uncomment and',
+        "# name a bucket of its own for query results.",
+        "# athena:",
+        '#   start_date: "YYYY/MM/DD"  # the first day of logs to query',
+        *account_lines,
+        "#   results:",
+        "#     bucket: RESULTS-BUCKET",
+    ]
