@@ -14,6 +14,7 @@ module does not give a second account a standing view of every account's logs.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -435,5 +436,21 @@ def athena_context(view: ModuleView) -> dict[str, Any] | None:
         "policy_label": READERS_POLICY.split(".")[1],
         "policy_name": f"{config.trail.name}-athena-readers"[:128],
         "policy": readers_policy(arns, athena, account, key, workgroup),
-        "readers": list(key_readers(config, arns)),
+        "policy_note": _policy_note(config, key_readers(config, arns)),
     }
+
+
+def _policy_note(config: Config, readers: tuple[str, ...]) -> list[str]:
+    """The comment lines above the readers' policy: what it is for, where the key grant is."""
+    note = (
+        "What a query needs, and nothing that changes the table or the logs. Attach it to the "
+        "readers (the athena_readers_policy_arn output)."
+    )
+    if readers and config.kms.enabled:
+        where = (
+            "The trail key's policy"
+            if config.kms.key_arn is None
+            else "The statements kms.tf prints for the existing trail key"
+        )
+        note += f" {where} lets {', '.join(readers)} decrypt."
+    return textwrap.wrap(note, 94, break_on_hyphens=False)

@@ -288,7 +288,7 @@ resource "aws_athena_named_query" "account_activity" {
 }
 
 # What a query needs, and nothing that changes the table or the logs. Attach it to the readers
-# (the athena_readers_policy_arn output); the trail's key lets
+# (the athena_readers_policy_arn output). The trail key's policy lets
 # arn:aws:iam::123456789012:role/SecurityInvestigator decrypt.
 resource "aws_iam_policy" "athena_readers" {
   name        = "acme-org-trail-athena-readers"
