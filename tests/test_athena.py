@@ -241,6 +241,8 @@ def test_without_the_section_only_athena_tf_and_its_hooks_differ() -> None:
         ({"accounts": ["111111111111", "111111111111"]}, "athena.accounts[1]", ["twice"]),
         ({"accounts": [f"{n:012d}" for n in range(51)]}, "athena.accounts", ["injected"]),
         ({"database": "CloudTrail"}, "athena.database", ["lowercase"]),
+        ({"accounts": ["111111111111", 123]}, "athena.accounts", ["item 1", "12 digits"]),
+        ({"accounts": "enum"}, "athena.accounts", ["'injected' or a list"]),
     ],
 )
 def test_a_bad_athena_section_is_refused_at_its_key(
@@ -249,7 +251,7 @@ def test_a_bad_athena_section_is_refused_at_its_key(
     with pytest.raises(ConfigError) as caught:
         _render(_config(**change))
     issues = caught.value.issues
-    assert path in [issue.path for issue in issues], issues
+    assert [issue.path for issue in issues].count(path) == 1, issues
     issue = next(issue for issue in issues if issue.path == path)
     for word in words:
         assert word in issue.message

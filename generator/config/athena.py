@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
 from generator.config.model import (
-    AccountId,
     BucketName,
     KeyArn,
     Principal,
@@ -61,6 +60,24 @@ def _result_prefix(value: str) -> str:
         )
     return value
 
+
+def _accounts(value: object) -> str | list[str]:
+    """'injected' or a list of account ids, as ONE rule: a union would report each arm."""
+    if value == "injected":
+        return "injected"
+    if isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            if not (isinstance(item, str) and re.fullmatch(r"\d{12}", item, re.ASCII)):
+                raise ValueError(
+                    f"item {i}: {item!r} is not an account id: 12 digits, quoted in YAML "
+                    "('012345678901')"
+                )
+        return list(value)
+    raise ValueError("expected 'injected' or a list of account ids such as ['111122223333']")
+
+
+# object + one validator: a union type would report an error once per arm, on made-up paths.
+AccountSelection = Annotated[object, AfterValidator(_accounts)]
 
 GlueName = Annotated[
     StrictStr,
@@ -116,9 +133,14 @@ class Athena(StrictModel):
             "run from it to NOW, so the table needs no change as days pass."
         )
     )
-    accounts: Literal["injected"] | list[AccountId] = Field(
+    accounts: AccountSelection = Field(
         default="injected",
-        min_length=1,
+        json_schema_extra={
+            "anyOf": [
+                {"enum": ["injected"], "type": "string"},
+                {"items": {"pattern": r"^\d{12}$", "type": "string"}, "type": "array"},
+            ]
+        },
         description=(
             "'injected' (default): every query names its accounts (WHERE account IN (...)); "
             "accounts that join need no table change. Or the list of account ids (enum), for "
