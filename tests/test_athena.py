@@ -275,3 +275,19 @@ def test_the_shipped_prod_config_queries_every_account() -> None:
     assert config.athena is not None
     text = (ROOT / "output" / "prod" / "athena.tf").read_text(encoding="utf-8")
     assert "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/" in text
+
+
+def test_the_global_region_is_projected_where_global_service_events_go() -> None:
+    """IAM, STS and CloudFront events are recorded in us-east-1 only: the table must see it."""
+    data = _config()
+    data["trail"].update(home_region="eu-west-1", regions=["eu-west-1"])
+    parameters, _ = _table(_render(data))
+    assert parameters["projection.region.values"] == "eu-west-1,us-east-1"
+    key = KEYS[0].replace("eu-west-1", "us-east-1")
+    assert _resolve(parameters["storage.location.template"], key).endswith(
+        "/CloudTrail/us-east-1/2026/12/01"
+    )
+    data["trail"]["include_global_service_events"] = False
+    data["trail"]["is_multi_region"] = False
+    parameters, _ = _table(_render(data))
+    assert parameters["projection.region.values"] == "eu-west-1"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.config.athena import Athena
+from generator.config.regions import partition_of
 from generator.render import policies
 from generator.render.arns import Arns
 from generator.render.hcl import Ref
@@ -150,6 +151,21 @@ def table_parameters(athena: Athena, arns: Arns, regions: list[str]) -> dict[str
     return parameters
 
 
+def projected_regions(config: Config) -> list[str]:
+    """The regions the table projects: the trail's, and where global service events go.
+
+    Since November 2021 CloudTrail records IAM, STS and CloudFront events in the partition's
+    global region only (us-east-1 in aws); a table without it would miss every IAM change and
+    console sign-in even when the organization runs nowhere else there.
+    """
+    regions = config.trail.expected_regions
+    partition = partition_of(config.trail.home_region)
+    extra = partition.global_region if partition else None
+    if config.trail.include_global_service_events and extra and extra not in regions:
+        regions = [*regions, extra]
+    return regions
+
+
 def _sql_list(values: list[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
@@ -167,7 +183,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
         if isinstance(athena.accounts, list)
         else sorted(_known_accounts(config))
     )
-    regions = config.trail.expected_regions
+    regions = projected_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
     def bounded(where: str | None, days: int = 7, account_list: list[str] | None = None) -> str:
@@ -407,7 +423,7 @@ def athena_context(view: ModuleView) -> dict[str, Any] | None:
     workgroup = athena.workgroup_name(config.trail.name)
     kms = config.kms
     key = TrailKey(kms.key_arn) if kms.enabled else None
-    regions = config.trail.expected_regions
+    regions = projected_regions(config)
     results = athena.results
     return {
         "provider": view.bucket_provider,
