@@ -21,6 +21,7 @@ from generator.output import generated_files
 from generator.render import policies
 from generator.render.adoption import adoption_warnings
 from generator.render.arns import Arns
+from generator.render.athena_view import projected_regions
 from generator.render.engine import render_module
 from generator.render.views import LOG_GROUP, ModuleView, lifecycle_notes, monitoring_notes
 
@@ -105,6 +106,7 @@ def check_module(
         config.delegated_admin.account_id if config.delegated_admin else None,
         allow_shorter_retention=frozenset(allow_shorter_retention),
         adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
+        delivery_regions=tuple(projected_regions(config)),
     )
     return parsed, run_rules(parsed, facts)
 

@@ -1254,6 +1254,15 @@ ATHENA_BREAKS = [
         variant="athena",
     ),
     Break(
+        "athena_enum_without_a_trail_region",
+        "athena.tf",
+        replace('"us-east-1,eu-west-1"', '"us-east-1"', count=1),
+        (_table(),),
+        ("no value for 'eu-west-1'", "/CloudTrail/eu-west-1/", _ROW_LOSS),
+        "add eu-west-1 to projection.region.values",
+        variant="athena",
+    ),
+    Break(
         "athena_table_on_the_management_provider",
         "athena.tf",
         in_block('resource "aws_glue_catalog_table"', drop_line("provider = aws.log_archive")),

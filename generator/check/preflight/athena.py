@@ -181,7 +181,9 @@ def _check_table(module: ParsedModule, facts: Facts, table: Block) -> list[Findi
         return []  # not the organization layout this rule knows (account, region, day)
     account, region, day = columns
     bucket, prefix = _layout(module, facts)
-    regions = [r.strip() for r in parameters.get(f"projection.{region}.values", "").split(",")]
+    regions = list(facts.delivery_regions) or [
+        r.strip() for r in parameters.get(f"projection.{region}.values", "").split(",")
+    ]
     days = _sample_days(parameters.get(f"projection.{day}.range", ""))
     if not days:
         return [
@@ -206,7 +208,8 @@ def _check_table(module: ParsedModule, facts: Facts, table: Block) -> list[Findi
                     _finding(
                         table,
                         f"the projection of {column} has no value for {wanted!r}, where the "
-                        f"trail writes {key}",
+                        f"trail writes {key}: Athena never reads that folder, and queries "
+                        "for it answer zero rows",
                         f"add {wanted} to projection.{column}.values",
                     )
                 ]
