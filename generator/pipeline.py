@@ -24,6 +24,7 @@ from generator.sections import registry
 from generator.sections.addresses import LOG_GROUP
 from generator.sections.facts import ModuleFacts
 from generator.sections.registry import Config
+from generator.sections.trail import delivery_regions
 
 # Rules that read the whole module rather than one section: stored evidence, its retention,
 # and placement.
@@ -111,6 +112,7 @@ def check_module(
         allow_shorter_retention=frozenset(allow_shorter_retention),
         adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
         placements=registry.placements(),
+        delivery_regions=tuple(delivery_regions(config)),
     )
     return parsed, run_rules(parsed, facts, active_rules())
 

@@ -183,6 +183,30 @@ def _events(data: dict[str, Any]) -> None:
     }
 
 
+ATHENA_RESULTS = "example-athena-results"
+ANALYST = f"arn:aws:iam::{MGMT}:role/SecurityAnalyst"
+
+
+def _athena(data: dict[str, Any]) -> None:
+    data["athena"] = {
+        "start_date": "2026/01/01",
+        "results": {"bucket": ATHENA_RESULTS},
+        "readers": [ANALYST],
+    }
+
+
+def _athena_enum_prefix(data: dict[str, Any]) -> None:
+    _athena(data)
+    _prefix(data)
+    data["athena"]["accounts"] = [MGMT, MEMBER]
+
+
+def _athena_log_archive(data: dict[str, Any]) -> None:
+    _log_archive(data)
+    _athena(data)
+    data["athena"]["readers"] = [f"arn:aws:iam::{ARCHIVE}:role/SecurityAnalyst"]
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -201,6 +225,9 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "monitoring_custom": _custom_monitoring,
     "monitoring_queries_only": _queries_only,
     "events": _events,
+    "athena": _athena,
+    "athena_enum_prefix": _athena_enum_prefix,
+    "athena_log_archive": _athena_log_archive,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -1226,6 +1253,91 @@ EVENT_BREAKS = [
     ),
 ]
 
+# The Athena table's template as rendered: hcl_string writes each "${" as "$\u007b".
+TABLE = "aws_glue_catalog_table.cloudtrail"
+_ROW_LOSS = "zero rows"
+
+
+def _table(rule: str = "OTG082") -> tuple[str, str, str]:
+    return (rule, "athena.tf", TABLE)
+
+
+ATHENA_BREAKS = [
+    Break(
+        "athena_enum_with_a_space",
+        "athena.tf",
+        replace(f'"{MGMT},{MEMBER}"', f'"{MGMT}, {MEMBER}"', count=1),
+        (_table(),),
+        ("projection.account.values", f"' {MEMBER}'", "white space", _ROW_LOSS),
+        "without spaces",
+        variant="athena_enum_prefix",
+    ),
+    Break(
+        "athena_template_with_a_double_slash",
+        "athena.tf",
+        replace("/CloudTrail/$\\u007bregion}", "/CloudTrail//$\\u007bregion}", count=1),
+        (_table(),),
+        ("'//'", _ROW_LOSS),
+        "doubled '/'",
+        variant="athena",
+    ),
+    Break(
+        "athena_template_missing_a_slash",
+        "athena.tf",
+        replace("$\\u007bregion}/$\\u007bday}", "$\\u007bregion}$\\u007bday}", count=1),
+        (_table(),),
+        (
+            "the template resolves to s3://example-org-cloudtrail-logs/AWSLogs/o-a1b2c3d4e5/"
+            f"{MGMT}/CloudTrail/us-east-12026/01/01",
+            f"writes it in s3://example-org-cloudtrail-logs/AWSLogs/o-a1b2c3d4e5/{MGMT}/"
+            "CloudTrail/us-east-1/2026/01/01",
+            _ROW_LOSS,
+        ),
+        "/CloudTrail/${region}/${day}",
+        variant="athena",
+    ),
+    Break(
+        "athena_template_without_the_key_prefix",
+        "athena.tf",
+        replace(
+            f"s3://example-org-cloudtrail-logs/{PREFIX}/AWSLogs/{ORG_ID}/$\\u007baccount}}",
+            f"s3://example-org-cloudtrail-logs/AWSLogs/{ORG_ID}/$\\u007baccount}}",
+            count=1,
+        ),
+        (_table(),),
+        (f"trail writes it in s3://example-org-cloudtrail-logs/{PREFIX}/AWSLogs/", _ROW_LOSS),
+        f"s3://example-org-cloudtrail-logs/{PREFIX}/AWSLogs/{ORG_ID}/",
+        variant="athena_enum_prefix",
+    ),
+    Break(
+        "athena_template_without_the_cloudtrail_segment",
+        "athena.tf",
+        replace("$\\u007baccount}/CloudTrail/", "$\\u007baccount}/", count=1),
+        (_table(),),
+        ("'/CloudTrail/'", "CloudTrail-Digest/"),
+        "/CloudTrail/${region}/${day}",
+        variant="athena",
+    ),
+    Break(
+        "athena_enum_without_a_trail_region",
+        "athena.tf",
+        replace('"us-east-1,eu-west-1"', '"us-east-1"', count=1),
+        (_table(),),
+        ("no value for 'eu-west-1'", "/CloudTrail/eu-west-1/", _ROW_LOSS),
+        "add eu-west-1 to projection.region.values",
+        variant="athena",
+    ),
+    Break(
+        "athena_table_on_the_management_provider",
+        "athena.tf",
+        in_block('resource "aws_glue_catalog_table"', drop_line("provider = aws.log_archive")),
+        (_table("OTG070"),),
+        (f"log-archive account {ARCHIVE}",),
+        f'allowed_account_ids = ["{ARCHIVE}"]',
+        variant="athena_log_archive",
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -1237,4 +1349,5 @@ BREAKS = (
     + IMPORT_BREAKS
     + MONITORING_BREAKS
     + EVENT_BREAKS
+    + ATHENA_BREAKS
 )

@@ -174,11 +174,11 @@ def test_a_resource_type_no_section_places_fails_otg070() -> None:
     module = build(ROOT / "configs" / "example.yaml")
     files = {
         **module.files,
-        "extra.tf": 'resource "aws_athena_workgroup" "new" {\n  name = "new"\n}\n',
+        "extra.tf": 'resource "aws_guardduty_detector" "new" {\n  enable = true\n}\n',
     }
     _, findings = check_module(module.config, files)
     unplaced = [
-        f for f in findings if f.rule == "OTG070" and f.address == "aws_athena_workgroup.new"
+        f for f in findings if f.rule == "OTG070" and f.address == "aws_guardduty_detector.new"
     ]
     assert len(unplaced) == 1, findings
     assert "no section" in unplaced[0].problem

@@ -702,7 +702,10 @@ def test_optional_sections_may_be_omitted() -> None:
     del data["cloudwatch_logs"], data["tags"]
     config = check(data)
     assert config.cloudwatch_logs is None
-    assert config.tags == {}
+    # untagged, the trail would fail Security Hub CloudTrail.9: omitted tags mean ours
+    assert config.tags == {"ManagedBy": "orgtrail-gen"}
+    data["tags"] = {}
+    assert check(data).tags == {}  # said explicitly, no tags at all
 
 
 # aws-facts §8.3: botocore's `Days` list, plus 0 (never expire) that Terraform accepts

@@ -732,3 +732,19 @@ def test_a_never_expiring_log_group_is_kept_never_expiring(org_only: Any, tmp_pa
     assert module.config.cloudwatch_logs.retention_in_days == 0
     group = module.parsed.get("aws_cloudwatch_log_group.cloudtrail")
     assert group is not None and group.body["retention_in_days"] == 0
+
+
+def test_discover_writes_the_athena_enum_of_a_small_organization(
+    org_only: Any, tmp_path: Path
+) -> None:
+    code, path = discover(tmp_path)
+    assert code == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# athena:")
+    section = [line.removeprefix("# ") for line in lines[start:]]
+    text = "\n".join(lines[:start] + section) + "\n"
+    text = text.replace("YYYY/MM/DD", "2026/01/01").replace("RESULTS-BUCKET", "acme-results")
+    path.write_text(text, encoding="utf-8")
+    config = build(path).config  # uncommented and named, the section is accepted as is
+    assert config.athena is not None
+    assert config.athena.accounts == sorted(org_only.accounts)

@@ -14,6 +14,7 @@ import textwrap
 
 import yaml
 
+from generator.aws.athena_yaml import athena_section
 from generator.aws.discover import (
     Discovery,
     ExistingBucket,
@@ -487,5 +488,6 @@ def config_yaml(found: Discovery) -> str:
         *_kms_section(found),
         *_logs_section(found),
         *_adopt_section(found),
+        *athena_section(found),
     ]
     return "\n".join(lines) + "\n"

@@ -163,6 +163,7 @@ class Discovery:
     key: ExistingKey | None = None
     log_group: ExistingLogGroup | None = None
     role: ExistingRole | None = None
+    active_account_ids: tuple[str, ...] = ()  # for the athena: enum of a small organization
 
 
 def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
@@ -462,4 +463,7 @@ def discover(aws: Aws) -> Discovery:
         key=key,
         log_group=log_group,
         role=role,
+        active_account_ids=tuple(
+            sorted(a["Id"] for a in accounts if (a.get("State") or a.get("Status")) == "ACTIVE")
+        ),
     )

@@ -29,7 +29,9 @@ from generator.check.preflight.lookups import BUCKET_SETTING_TYPES
 # organization_delegated_admin_account.go; s3/bucket.go and each bucket_*.go (``bucket``);
 # logs/group.go, metric_filter.go (query_definition.go has none: its name changes in place);
 # cloudwatch/metric_alarm.go; kms/key.go, alias.go; sns/topic.go, topic_policy.go,
-# topic_subscription.go; iam/role.go, role_policy.go; organizations/aws_service_access.go.
+# topic_subscription.go; iam/role.go, role_policy.go, policy.go;
+# organizations/aws_service_access.go; glue/catalog_database.go, catalog_table.go;
+# athena/workgroup.go, named_query.go (every argument of a named query is ForceNew: no update).
 FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_cloudtrail": ("name",),
     "aws_cloudtrail_organization_delegated_admin_account": ("account_id",),
@@ -46,6 +48,11 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
     "aws_iam_role": ("name", "path"),
     "aws_iam_role_policy": ("name", "role"),
     "aws_organizations_aws_service_access": ("service_principal",),
+    "aws_glue_catalog_database": ("name", "catalog_id", "target_database"),
+    "aws_glue_catalog_table": ("name", "database_name", "catalog_id", "partition_index"),
+    "aws_athena_workgroup": ("name",),
+    "aws_athena_named_query": ("name", "database", "query", "workgroup", "description"),
+    "aws_iam_policy": ("name", "name_prefix", "path", "description"),
 }
 
 
@@ -104,6 +111,16 @@ COSTS = {
     ),
     "aws_iam_role": "CloudTrail cannot deliver to CloudWatch Logs until the new role exists",
     "aws_iam_role_policy": "CloudTrail cannot deliver to CloudWatch Logs until it is put again",
+    "aws_athena_workgroup": (
+        "deleted and created again: its query history goes, and whoever names it must follow"
+    ),
+    "aws_athena_named_query": "saved again under a new id",
+    "aws_glue_catalog_table": "dropped and created again: queries fail in between",
+    "aws_glue_catalog_database": "dropped with its table and created again",
+    "aws_iam_policy": (
+        "created again under a new ARN: IAM refuses to delete the old one while it is attached "
+        "(DeleteConflict), so detach it from the readers first and attach the new one after"
+    ),
 }
 _SETTING_COST = (
     "each is created on the new bucket, and removed from the old one unless Terraform forgets "

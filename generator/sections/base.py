@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from generator.sections.registry import Config
 
 
+@dataclass(frozen=True)
+class Output:
+    """One ``output`` block: what other stacks and ``orgtrail-gen verify`` read."""
+
+    name: str
+    value: str
+    description: str
+
+
+def no_outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """For a section that creates nothing another stack reads."""
+    return ()
+
+
 class Skip(NamedTuple):
     """A checkov skip as the template prints it: ``#checkov:skip=<check>:<reason>``."""
 
@@ -72,9 +86,11 @@ class Section:
     ``templates``: every template it may render (``<name>.tf.j2``), in output order; its view's
     ``files`` says which of them this config renders. ``view``: builds the view (None when the
     section renders nothing for this config). ``rules``: the module of its preflight rules.
-    ``resources``: each resource type it declares, with the provider that must manage it
-    (``management``, ``bucket`` - the log-archive account's when there is one - or ``trail`` -
-    the delegated administrator's), for rule OTG070.
+    ``outputs``: the outputs of what it creates (``outputs.tf`` lists every section's, in
+    registry order). ``resources``: each resource type it declares, with the provider that
+    must manage it, for rule OTG070: ``management``, ``bucket`` (the log-archive account's when
+    there is one), ``trail`` (the delegated administrator's), ``key`` (beside the bucket for the
+    trail's key, else management) or ``local`` (no API call).
     """
 
     name: str
@@ -84,5 +100,6 @@ class Section:
     cross_field_issues: Callable[[Config], list[Issue]] = no_issues
     warnings: Callable[[ModuleFacts], list[str]] = no_warnings
     rules: ModuleType | None = None
+    outputs: Callable[[ModuleFacts], tuple[Output, ...]] = no_outputs
     skips: tuple[CheckovSkip, ...] = ()
     resources: dict[str, str] = field(default_factory=dict)

@@ -8,6 +8,7 @@ view never has to import another section.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from generator.sections.addresses import (
 )
 
 if TYPE_CHECKING:
+    from generator.sections.base import Output
     from generator.sections.registry import Config
 
 
@@ -33,6 +35,19 @@ class ModuleFacts:
 
     config: Config
     arns: Arns
+    # Every section's outputs, in registry order: the registry knows the sections, this does not.
+    outputs_of: Callable[[ModuleFacts], tuple[Output, ...]] = lambda facts: ()
+
+    @cached_property
+    def outputs(self) -> tuple[Output, ...]:
+        """The outputs every section declares for this config."""
+        return self.outputs_of(self)
+
+    @cached_property
+    def athena_readers(self) -> tuple[str, ...]:
+        """Who may query the Athena table (and so decrypt the logs); empty without ``athena:``."""
+        athena = self.config.athena
+        return policies.principal_arns(self.arns, athena.readers) if athena else ()
 
     @cached_property
     def has_created_key(self) -> bool:
@@ -86,10 +101,13 @@ class ModuleFacts:
 
     @cached_property
     def key_readers(self) -> tuple[str, ...]:
-        """Who may decrypt the logs: the bucket's account (its IAM policies decide) and readers."""
+        """Who may decrypt the logs: the bucket's account, its readers, the Athena readers.
+
+        The account root stands for the account's IAM policies, which decide within it.
+        """
         root = self.arns.root(self.bucket_account)
         readers = policies.principal_arns(self.arns, self.config.bucket.readers)
-        return tuple(sorted({root, *readers}))
+        return tuple(sorted({root, *readers, *self.athena_readers}))
 
     def administrators(self, account_id: str) -> tuple[str, ...]:
         """Who administers a key of ``account_id``: its root and kms.administrators of it.

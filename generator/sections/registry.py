@@ -22,6 +22,7 @@ from generator.config.yaml_source import Located
 from generator.core.arns import Arns
 from generator.sections import (
     adopt,
+    athena,
     backend,
     bucket,
     kms,
@@ -34,8 +35,9 @@ from generator.sections import (
     trail,
 )
 from generator.sections.adopt.model import Adopt
+from generator.sections.athena.model import Athena
 from generator.sections.backend.model import Backend
-from generator.sections.base import Section
+from generator.sections.base import Output, Section
 from generator.sections.bucket.model import Bucket
 from generator.sections.facts import ModuleFacts
 from generator.sections.kms.model import Kms
@@ -90,6 +92,10 @@ class Config(StrictModel):
         default=None,
         description="CIS metric filters and alarms on the log group, notifications, saved queries.",
     )
+    athena: Athena | None = Field(
+        default=None,
+        description="An Athena table over every account's logs, a workgroup, saved queries.",
+    )
 
 
 # In output order: each section's files follow those of the sections before it.
@@ -102,6 +108,7 @@ SECTIONS: tuple[Section, ...] = (
     logs.SECTION,
     layouts.SECTION,
     monitoring.SECTION,
+    athena.SECTION,
     outputs.SECTION,
     adopt.SECTION,
     backend.SECTION,
@@ -145,7 +152,11 @@ def arns_of(config: Config) -> Arns:
 
 def facts_of(config: Config, arns: Arns | None = None) -> ModuleFacts:
     """The cross-section decisions of one config (``arns``: a live organization's, for verify)."""
-    return ModuleFacts(config, arns or arns_of(config))
+    return ModuleFacts(config, arns or arns_of(config), _outputs)
+
+
+def _outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    return tuple(output for section in SECTIONS for output in section.outputs(facts))
 
 
 def views(facts: ModuleFacts) -> dict[str, object | None]:

@@ -133,6 +133,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     principals {
       type = "AWS"
       identifiers = [
+        "arn:aws:iam::123456789012:role/SecurityInvestigator",
         "arn:aws:iam::123456789012:root",
         "arn:aws:iam::210987654321:role/SecurityAudit",
         "arn:aws:iam::345678901234:root",

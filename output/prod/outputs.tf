@@ -35,3 +35,13 @@ output "alarm_topic_arn" {
   description = "SNS topic the CIS alarms notify (subscribe more here)."
   value       = aws_sns_topic.alarms.arn
 }
+
+output "athena_readers_policy_arn" {
+  description = "Attach to whoever may query every account's logs with Athena."
+  value       = aws_iam_policy.athena_readers.arn
+}
+
+output "athena_workgroup" {
+  description = "The Athena workgroup whose saved queries cover every account."
+  value       = aws_athena_workgroup.cloudtrail.name
+}

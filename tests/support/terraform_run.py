@@ -55,8 +55,10 @@ MIRROR_CANDIDATES = (
 )
 # Services the generated modules call, each pointed at the emulator.
 EMULATED_SERVICES = (
+    "athena",
     "cloudtrail",
     "cloudwatch",
+    "glue",
     "iam",
     "kms",
     "logs",

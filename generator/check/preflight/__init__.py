@@ -54,6 +54,9 @@ class Facts:
     allow_shorter_retention: frozenset[str] = frozenset()
     adopted_retention: Mapping[str, int] = field(default_factory=dict)
     placements: Mapping[str, str] = field(default_factory=dict)
+    # Regions whose files the organization expects (trail.regions and the global region): the
+    # Athena table must project each (OTG082). Empty: the rule samples the table's own enum.
+    delivery_regions: tuple[str, ...] = ()
 
     @property
     def bucket_account(self) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.sections.addresses import BUCKET, BUCKET_POLICY, BUCKET_SETTINGS, TRAIL, label
-from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
 from generator.sections.bucket import model, rules
 from generator.sections.bucket.model import AccessLogging, ObjectLock, Transition
 from generator.sections.facts import ModuleFacts
@@ -204,6 +204,13 @@ def warnings(facts: ModuleFacts) -> list[str]:
     return result + lifecycle_notes(facts.config)
 
 
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The bucket's ARN, when this module creates it."""
+    if not facts.config.bucket.create:
+        return ()
+    return (Output("bucket_arn", f"{BUCKET}.arn", "The central log bucket."),)
+
+
 SECTION = Section(
     name="bucket",
     keys=("bucket",),
@@ -211,6 +218,7 @@ SECTION = Section(
     view=build,
     cross_field_issues=model.cross_field_issues,
     warnings=warnings,
+    outputs=outputs,
     rules=rules,
     skips=SKIPS,
     resources={

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.sections.addresses import KEY, KEY_ALIAS, LOGS_KEY, LOGS_KEY_ALIAS, label
-from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
 from generator.sections.kms import model, rules
 from generator.sections.kms.model import default_key_alias
@@ -175,6 +175,17 @@ def warnings(facts: ModuleFacts) -> list[str]:
     ]
 
 
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The trail key's ARN, when this module creates it."""
+    if not facts.has_created_key:
+        return ()
+    return (
+        Output(
+            "kms_key_arn", f"{KEY}.arn", "Key that encrypts log files, digests and the log group."
+        ),
+    )
+
+
 SECTION = Section(
     name="kms",
     keys=("kms",),
@@ -182,6 +193,7 @@ SECTION = Section(
     view=build,
     cross_field_issues=model.cross_field_issues,
     warnings=warnings,
+    outputs=outputs,
     rules=rules,
     skips=SKIPS,
     resources={"aws_kms_key": "key", "aws_kms_alias": "key"},

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.sections.addresses import LOG_GROUP, ROLE, ROLE_POLICY, label
-from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
 from generator.sections.logs import model
 
@@ -80,6 +80,20 @@ def build(facts: ModuleFacts) -> LogsView | None:
     )
 
 
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The log group's and the delivery role's ARNs."""
+    if not facts.has_cloudwatch:
+        return ()
+    return (
+        Output("log_group_arn", f"{LOG_GROUP}.arn", "The central CloudWatch Logs log group."),
+        Output(
+            "cloudwatch_role_arn",
+            f"{ROLE}.arn",
+            "Role CloudTrail assumes to deliver to the log group.",
+        ),
+    )
+
+
 SECTION = Section(
     name="logs",
     keys=("cloudwatch_logs",),
@@ -87,6 +101,7 @@ SECTION = Section(
     view=build,
     cross_field_issues=model.cross_field_issues,
     skips=SKIPS,
+    outputs=outputs,
     resources={
         "aws_cloudwatch_log_group": "management",
         "aws_iam_role": "management",

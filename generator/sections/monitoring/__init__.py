@@ -22,7 +22,7 @@ from generator.sections.addresses import (
     LOG_GROUP,
     label,
 )
-from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
 from generator.sections.monitoring import model, rules
 
@@ -335,6 +335,19 @@ def warnings(facts: ModuleFacts) -> list[str]:
     return monitoring_notes(facts.config)
 
 
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The alarm topic's ARN, when this module creates it (subscribe more there)."""
+    if not facts.creates_alarm_topic:
+        return ()
+    return (
+        Output(
+            "alarm_topic_arn",
+            f"{ALARM_TOPIC}.arn",
+            "SNS topic the CIS alarms notify (subscribe more here).",
+        ),
+    )
+
+
 SECTION = Section(
     name="monitoring",
     keys=("monitoring",),
@@ -342,6 +355,7 @@ SECTION = Section(
     view=build,
     cross_field_issues=model.cross_field_issues,
     warnings=warnings,
+    outputs=outputs,
     rules=rules,
     skips=SKIPS,
     resources={

@@ -6,7 +6,9 @@ It owns ``cloudtrail.tf``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from generator.config.regions import partition_of
 from generator.render.hcl import Ref
 from generator.sections.addresses import (
     BUCKET,
@@ -21,7 +23,7 @@ from generator.sections.addresses import (
     TRUSTED_ACCESS,
     label,
 )
-from generator.sections.base import CheckovSkip, Section, Skip, skips_for
+from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
 from generator.sections.facts import ModuleFacts
 from generator.sections.trail import model, rules
 from generator.sections.trail.events import (
@@ -32,6 +34,9 @@ from generator.sections.trail.events import (
     own_buckets,
     selectors,
 )
+
+if TYPE_CHECKING:
+    from generator.sections.registry import Config
 
 SKIPS = (
     CheckovSkip(
@@ -163,6 +168,21 @@ def build(facts: ModuleFacts) -> TrailView:
     )
 
 
+def delivery_regions(config: Config) -> list[str]:
+    """The regions whose files the organization expects: the trail's, and where global events go.
+
+    Since November 2021 CloudTrail records IAM, STS and CloudFront events in the partition's
+    global region only (us-east-1 in aws); a table without it would miss every IAM change and
+    console sign-in even when the organization runs nowhere else there.
+    """
+    regions = config.trail.expected_regions
+    partition = partition_of(config.trail.home_region)
+    extra = partition.global_region if partition else None
+    if config.trail.include_global_service_events and extra and extra not in regions:
+        regions = [*regions, extra]
+    return regions
+
+
 def warnings(facts: ModuleFacts) -> list[str]:
     """A single-region trail leaves regions unlogged; selectors can leave scanners failing."""
     trail = facts.config.trail
@@ -180,6 +200,14 @@ def warnings(facts: ModuleFacts) -> list[str]:
     return result + event_warnings(facts.config)
 
 
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The trail's ARN and home region."""
+    return (
+        Output("trail_arn", f"{TRAIL}.arn", "The trail's ARN."),
+        Output("trail_home_region", f"{TRAIL}.home_region", "Region the trail is managed from."),
+    )
+
+
 SECTION = Section(
     name="trail",
     keys=("trail",),
@@ -187,6 +215,7 @@ SECTION = Section(
     view=build,
     cross_field_issues=model.cross_field_issues,
     warnings=warnings,
+    outputs=outputs,
     rules=rules,
     skips=SKIPS,
     resources={"aws_cloudtrail": "trail"},

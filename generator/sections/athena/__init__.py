@@ -1,0 +1,179 @@
+"""The athena section: a Glue table over every account's trail files, and who may query it.
+
+It owns ``athena.tf``: the database and table with partition projection (``table``), the
+workgroup with its encrypted results and cutoff, the saved queries, and the readers' managed
+policy. Where it lives: in the bucket's account (the log-archive account, if there is one),
+beside the data and the trail's key: S3 reads stay within one account, the key policy this
+module writes can name the readers, and no second account gets a standing view of every
+account's logs.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from generator.render.hcl import Ref
+from generator.render.policies import PolicyDocument
+from generator.sections.athena import model, rules
+from generator.sections.athena.table import (
+    COLUMNS,
+    DATABASE,
+    INPUT_FORMAT,
+    OUTPUT_FORMAT,
+    PARTITIONS,
+    READERS_POLICY,
+    SERDE,
+    TABLE,
+    WORKGROUP,
+    NamedQuery,
+    TrailKey,
+    bucket_root,
+    location_template,
+    named_queries,
+    readers_policy,
+    table_parameters,
+)
+from generator.sections.base import Output, Section
+from generator.sections.facts import ModuleFacts
+from generator.sections.trail import delivery_regions
+
+if TYPE_CHECKING:
+    from generator.sections.registry import Config
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the CloudTrail table."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class AthenaView:
+    """Everything ``athena.tf`` prints."""
+
+    files: tuple[str, ...]
+    provider: str | None
+    account: str
+    database_label: str
+    database: str
+    database_name: str
+    table_label: str
+    table: str
+    location: str
+    template: str
+    parameters: dict[str, str]
+    partitions: tuple[str, ...]
+    columns: tuple[Column, ...]
+    input_format: str
+    output_format: str
+    serde: str
+    injected: bool
+    workgroup_label: str
+    workgroup: str
+    workgroup_name: str
+    cutoff: int
+    output_location: str
+    results_key: str | None
+    queries: tuple[NamedQuery, ...]
+    policy_label: str
+    policy_name: str
+    policy: PolicyDocument
+    policy_note: tuple[str, ...]
+
+
+def _policy_note(config: Config, readers: tuple[str, ...]) -> tuple[str, ...]:
+    """The comment lines above the readers' policy: what it is for, where the key grant is."""
+    note = (
+        "What a query needs, and nothing that changes the table or the logs. Attach it to the "
+        "readers (the athena_readers_policy_arn output)."
+    )
+    if readers and config.kms.enabled:
+        where = (
+            "The trail key's policy"
+            if config.kms.key_arn is None
+            else "The statements kms.tf prints for the existing trail key"
+        )
+        note += f" {where} lets {', '.join(readers)} decrypt."
+    return tuple(textwrap.wrap(note, 94, break_on_hyphens=False))
+
+
+def build(facts: ModuleFacts) -> AthenaView | None:
+    """The table, workgroup, queries and readers' policy; None without ``athena:``."""
+    config, arns = facts.config, facts.arns
+    athena = config.athena
+    if athena is None:
+        return None
+    workgroup = athena.workgroup_name(config.trail.name)
+    kms = config.kms
+    key = TrailKey(kms.key_arn) if kms.enabled else None
+    results = athena.results
+    return AthenaView(
+        files=("athena",),
+        provider=facts.bucket_provider,
+        account=facts.bucket_account,
+        database_label=DATABASE.split(".")[1],
+        database=athena.database,
+        database_name=Ref(f"{DATABASE}.name"),
+        table_label=TABLE.split(".")[1],
+        table=athena.table,
+        location=bucket_root(arns),
+        template=location_template(arns),
+        parameters=table_parameters(athena, arns, delivery_regions(config)),
+        partitions=PARTITIONS,
+        columns=tuple(Column(name, kind) for name, kind in COLUMNS),
+        input_format=INPUT_FORMAT,
+        output_format=OUTPUT_FORMAT,
+        serde=SERDE,
+        injected=not isinstance(athena.accounts, list),
+        workgroup_label=WORKGROUP.split(".")[1],
+        workgroup=workgroup,
+        workgroup_name=Ref(f"{WORKGROUP}.name"),
+        cutoff=athena.bytes_scanned_cutoff_per_query,
+        output_location=results.location,
+        results_key=results.kms_key_arn,
+        queries=tuple(named_queries(config, athena)),
+        policy_label=READERS_POLICY.split(".")[1],
+        policy_name=f"{config.trail.name}-athena-readers"[:128],
+        policy=readers_policy(arns, athena, facts.bucket_account, key, workgroup),
+        policy_note=_policy_note(config, facts.athena_readers),
+    )
+
+
+def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
+    """The readers' policy to attach, the workgroup to query in."""
+    if facts.config.athena is None:
+        return ()
+    return (
+        Output(
+            "athena_readers_policy_arn",
+            f"{READERS_POLICY}.arn",
+            "Attach to whoever may query every account's logs with Athena.",
+        ),
+        Output(
+            "athena_workgroup",
+            f"{WORKGROUP}.name",
+            "The Athena workgroup whose saved queries cover every account.",
+        ),
+    )
+
+
+SECTION = Section(
+    name="athena",
+    keys=("athena",),
+    templates=("athena",),
+    view=build,
+    cross_field_issues=model.cross_field_issues,
+    rules=rules,
+    outputs=outputs,
+    resources={
+        "aws_glue_catalog_database": "bucket",
+        "aws_glue_catalog_table": "bucket",
+        "aws_athena_workgroup": "bucket",
+        "aws_athena_named_query": "bucket",
+        "aws_iam_policy": "bucket",
+    },
+)
