@@ -106,3 +106,18 @@ def test_a_skip_says_switched_off_only_for_what_the_config_says(config: Path) ->
                 section, key = match["key"].split(".")
                 assert key in (data.get(section) or {}), (check, reason, "never set by the user")
                 assert str(data[section][key]).lower() == match["value"].split()[0].lower()
+
+
+def test_tags_said_empty_warn_that_the_trail_is_untagged(tmp_path: Path) -> None:
+    """Omitted tags default to ManagedBy = orgtrail-gen; `tags: {}` is allowed, and warned about."""
+    text = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    assert "tags:\n  Owner: security\n" in text
+    path = tmp_path / "untagged.yaml"
+    path.write_text(text.replace("tags:\n  Owner: security\n", "tags: {}\n"), encoding="utf-8")
+    assert any("CloudTrail.9" in w for w in build(path).warnings)
+    assert not any("CloudTrail.9" in w for w in build(ROOT / "configs" / "example.yaml").warnings)
+    omitted = tmp_path / "omitted.yaml"
+    omitted.write_text(text.replace("tags:\n  Owner: security\n", ""), encoding="utf-8")
+    module = build(omitted)
+    assert not any("CloudTrail.9" in w for w in module.warnings)
+    assert '"ManagedBy" = "orgtrail-gen"' in module.files["providers.tf"]
