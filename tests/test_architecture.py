@@ -182,3 +182,29 @@ def test_a_resource_type_no_section_places_fails_otg070() -> None:
     ]
     assert len(unplaced) == 1, findings
     assert "no section" in unplaced[0].problem
+
+
+# Tests live beside what they test: tests/<package>/ mirrors generator/<package>/; end_to_end/
+# holds what runs the whole product (goldens, checkov, real Terraform); the top level tests
+# the top-level modules and the project itself.
+TEST_HOMES = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
+TOP_LEVEL_TESTS = {"test_architecture.py", "test_output.py", "test_project_kit.py"}
+
+
+def test_tests_mirror_the_package_layout() -> None:
+    tests = ROOT / "tests"
+    misplaced = []
+    for path in tests.rglob("test_*.py"):
+        where = path.relative_to(tests).parts
+        if where[0] == "support":
+            continue
+        if len(where) == 1:
+            if path.name not in TOP_LEVEL_TESTS:
+                misplaced.append(str(path.relative_to(tests)))
+        elif len(where) != 2 or where[0] not in TEST_HOMES | {"end_to_end"}:
+            misplaced.append(str(path.relative_to(tests)))
+    assert misplaced == []
+    untested = {package for package in TEST_HOMES if not any((tests / package).glob("test_*.py"))}
+    assert untested == set()
+    names = [path.name for path in tests.rglob("test_*.py")]
+    assert len(names) == len(set(names)), "pytest imports test files by their basename"

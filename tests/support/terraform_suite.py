@@ -3,7 +3,7 @@
 A module's run is ≈80 s of mostly waiting (the provider's lifecycle-configuration wait alone is
 ≈55 s), so the runs start at the end of collection (``tests/conftest.py`` calls :func:`start`),
 all at once in a thread pool, each with its own moto server process and folder, while the rest
-of the suite runs. The fixture of ``tests/test_terraform_real.py`` waits for them
+of the suite runs. The fixture of ``tests/end_to_end/test_terraform_real.py`` waits for them
 (:meth:`Runs.outcomes`). Without the conftest hook the fixture starts them itself.
 """
 

@@ -21,7 +21,7 @@ from generator.core.errors import ConfigError, ConfigIssue
 from generator.pipeline import build
 from generator.sections.registry import validate
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CASE = REPO / "tests" / "cases" / "s3-backend.yaml"
 BASE: dict[str, Any] = yaml.safe_load(CASE.read_text(encoding="utf-8"))
 KEY_ARN = "arn:aws:kms:ap-northeast-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

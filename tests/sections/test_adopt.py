@@ -329,7 +329,7 @@ def test_every_in_place_change_of_the_trail_is_listed_old_to_new(tmp_path: Path)
 
 
 def test_log_group_and_key_changes_are_announced(tmp_path: Path) -> None:
-    # Longer only: a shorter retention is refused (OTG042, tests/test_evidence_guard.py).
+    # Longer only: a shorter retention is refused (OTG042, tests/guards/test_evidence.py).
     module = _build(_data(**{"adopt.log_group.retention_in_days": 90}), tmp_path)
     (group,) = [w for w in module.warnings if w.startswith("aws_cloudwatch_log_group")]
     assert "  retention_in_days: 90 -> 365" in group.splitlines()

@@ -326,7 +326,7 @@ def test_without_events_the_trail_has_no_selector_at_all() -> None:
 def test_the_readmes_data_events_only_config_is_valid_and_records_no_management_event() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("**Next to another organization trail.**") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
     events = yaml.safe_load(block)["trail"]["events"]

@@ -13,7 +13,7 @@ import yaml
 
 from generator.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "configs" / "example.yaml"
 
 

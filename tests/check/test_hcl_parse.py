@@ -142,7 +142,7 @@ def test_main_job_does_not_import_boto3(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     probe = (
         "import sys; from generator.cli import main; "
         f"code = main([{str(root / 'configs' / 'example.yaml')!r}, '--output-dir', "

@@ -18,7 +18,7 @@ from generator.render.hcl import hcl_list, hcl_map_lines, hcl_string
 from generator.render.hcl_format import format_hcl
 from generator.sections.registry import load_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # As the templates write them: one space around '=', ragged keys, stray blank lines.
 SNIPPETS = {

@@ -22,9 +22,9 @@ import generator
 from generator.cli import main
 from generator.core.constants import HEADER_MARK
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "configs" / "example.yaml"
-# Dropping cloudwatch_logs removes the log group: refused unless named (see test_evidence_guard).
+# Dropping cloudwatch_logs removes the log group: refused unless named (see tests/guards/test_evidence.py).
 LOG_GROUP = "aws_cloudwatch_log_group.cloudtrail"
 LOCATED = re.compile(r"^configs/\w+\.yaml:\d+:\d+: ", re.M)
 

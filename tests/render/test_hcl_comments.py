@@ -25,7 +25,7 @@ from generator.render.engine import environment, header
 from generator.render.hcl import hcl_comment
 from generator.sections.registry import facts_of, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted([*(ROOT / "configs").glob("*.yaml"), *(ROOT / "tests" / "cases").glob("*.yaml")])
 LINE_BREAKS = ["\n", "\r", "\r\n", "\x00", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029"]
 FRAGMENTS = [

@@ -35,7 +35,7 @@ from generator.check.preflight.policy_reading import (
 from generator.cli import main
 from generator.pipeline import Module, build
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from support.provider_schema import SUBSET_PATH, schema_violations
 from support.regen_provider_schema_subset import TYPES
 from support.terraform import TerraformFmtError, fmt_diff, load_diagnostics
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 BUCKET = """\
 resource "aws_s3_bucket" "logs" {

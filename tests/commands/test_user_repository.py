@@ -85,7 +85,7 @@ def test_a_users_config_and_backend_pass_the_config_driven_tests(
 
     tests = run(
         "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "tokyo or accepts_the_shipped_configs",
-        "tests/test_generated.py", "tests/test_terraform_checkers.py", "tests/test_cli.py",
+        "tests/end_to_end/test_generated.py", "tests/end_to_end/test_terraform_checkers.py", "tests/commands/test_cli.py",
     )  # fmt: skip
     summary = tests.stdout.strip().splitlines()[-1]
     assert tests.returncode == 0, tests.stdout[-6000:] + tests.stderr[-2000:]

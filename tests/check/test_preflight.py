@@ -44,7 +44,7 @@ from generator.pipeline import build, check_module, render, render_module
 from generator.sections.facts import ModuleFacts
 from generator.sections.registry import Config, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "configs" / "example.yaml"
 
 # Every rule id some passing test below expects to fire; the meta-test compares it with RULES.

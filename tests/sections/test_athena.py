@@ -24,7 +24,7 @@ from generator.core.errors import ConfigError
 from generator.pipeline import render_module
 from generator.sections.registry import load_config, validate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = yaml.safe_load((ROOT / "configs" / "example.yaml").read_text(encoding="utf-8"))
 ORG = "o-a1b2c3d4e5"
 BUCKET = "example-org-cloudtrail-logs"

@@ -1,6 +1,6 @@
 """What `discover` writes about the costs of adopting: an SSE-S3 trail, a role's other policies.
 
-Against a moto server, like tests/test_discover.py (whose console-style trail it reuses).
+Against a moto server, like tests/aws/test_discover.py (whose console-style trail it reuses).
 """
 
 from __future__ import annotations

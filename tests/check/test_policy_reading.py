@@ -12,7 +12,7 @@ from generator.sections.bucket.rules import BucketPolicyTarget, bucket_policy_pr
 from generator.sections.kms.rules import log_group_key_problems, trail_key_problems
 from generator.sections.registry import arns_of, load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _arns() -> Arns:

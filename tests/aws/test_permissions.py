@@ -148,7 +148,7 @@ def test_discover_policy_is_the_calls_discover_makes(
 
 
 def test_print_policy_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     assert main(["discover", "--print-policy"]) == 0
     assert json.loads(capsys.readouterr().out) == discover_policy()
     config = root / "configs" / "log-archive.yaml"
