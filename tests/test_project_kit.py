@@ -260,7 +260,7 @@ def _distribution(requirement: str) -> str:
 
 
 def test_test_extras_are_exactly_what_the_tests_import() -> None:
-    """`pip install '.[test]'` brings what the tests import, and nothing they do not."""
+    """`pip install '.[test]'` brings what the tests import (and pytest plugins), nothing else."""
     local = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {"support", "generator"}
     imported: set[str] = set()
     for path in (ROOT / "tests").rglob("*.py"):
@@ -281,7 +281,14 @@ def test_test_extras_are_exactly_what_the_tests_import() -> None:
         if "extra ==" not in r
     }
     extras = {_distribution(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
-    assert extras == needed - runtime - brought
+    # a pytest plugin (pytest-xdist, say) is used without an import: pytest loads it by its
+    # pytest11 entry point, so it may be an extra that no test imports
+    plugins = {
+        _distribution(ep.dist.name)
+        for ep in importlib.metadata.entry_points(group="pytest11")
+        if ep.dist is not None
+    }
+    assert extras - (plugins - needed) == needed - runtime - brought
 
 
 def test_the_readme_names_every_command_and_its_quick_start_commands_exist() -> None:
