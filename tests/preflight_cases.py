@@ -13,7 +13,7 @@ from typing import Any
 
 Edit = Callable[[str], str]
 
-# Names in configs/example.yaml and the addresses of generator/render/views.py, spelled out on purpose:
+# Names in configs/example.yaml and the addresses of generator/sections/addresses.py, spelled out on purpose:
 # a test that imported them would not notice when they drift.
 ORG_ID = "o-a1b2c3d4e5"
 MGMT = "111111111111"

@@ -29,7 +29,7 @@ from generator.core.constants import bucket_policy_sids
 
 _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
-# The model's own patterns for what discover writes under adopt: (generator/config/model.py).
+# The model's own patterns for what discover writes under adopt (sections/adopt/model.py).
 _ADOPTABLE_KEY_ARN = re.compile(
     r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
     r"[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"

@@ -246,7 +246,7 @@ def _key_administration(administrators: tuple[str, ...]) -> Statement:
     ``administrators`` are principals of the key's own account only: KMS refuses its
     administrative operations (PutKeyPolicy, ScheduleKeyDeletion, EnableKeyRotation...) to a
     principal of another account whatever the key policy says, so naming one would only look
-    like a control (generator.config.model refuses it).
+    like a control (generator.sections.kms.model refuses it).
     """
     return Statement(
         "AllowKeyAdministration", KEY_ADMIN_ACTIONS, ("*",), (Principals("AWS", administrators),)

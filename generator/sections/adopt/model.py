@@ -198,7 +198,7 @@ def cross_field_issues(config: Config) -> list[Issue]:
     argument (the trail's, bucket's, log group's or role's name, the trail's region, a key's
     multi-Region switch) that difference is a delete-and-create of what holds the logs. Such a
     config is refused here; differences AWS can apply in place are warnings
-    (generator.render.adoption).
+    (generator.sections.adopt.changes).
     """
     adopt = config.adopt
     if adopt is None:

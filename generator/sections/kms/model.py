@@ -45,7 +45,7 @@ def created_keys(config: Config) -> dict[str, list[str]]:
 
     The trail's key sits beside the bucket (the log-archive account's, if any); the log group's
     own key (log-archive layout) and the alarm topic's key in the management account. The
-    renderer (generator.render.views) makes the same decisions; this is what validation needs.
+    views (generator.sections.facts) make the same decisions; this is what validation needs.
     """
     management = config.organization.management_account_id
     archive = config.log_archive
