@@ -33,6 +33,11 @@ def no_outputs(facts: ModuleFacts) -> tuple[Output, ...]:
     return ()
 
 
+def no_key_readers(facts: ModuleFacts) -> tuple[str, ...]:
+    """For a section whose principals never read the logs."""
+    return ()
+
+
 class Skip(NamedTuple):
     """A checkov skip as the template prints it: ``#checkov:skip=<check>:<reason>``."""
 
@@ -87,10 +92,11 @@ class Section:
     ``files`` says which of them this config renders. ``view``: builds the view (None when the
     section renders nothing for this config). ``rules``: the module of its preflight rules.
     ``outputs``: the outputs of what it creates (``outputs.tf`` lists every section's, in
-    registry order). ``resources``: each resource type it declares, with the provider that
-    must manage it, for rule OTG070: ``management``, ``bucket`` (the log-archive account's when
-    there is one), ``trail`` (the delegated administrator's), ``key`` (beside the bucket for the
-    trail's key, else management) or ``local`` (no API call).
+    registry order). ``key_readers``: principals of this section that must decrypt the logs
+    (the trail key's policy grants them). ``resources``: each resource type it declares, with
+    the provider that must manage it, for rule OTG070: ``management``, ``bucket`` (the
+    log-archive account's when there is one), ``trail`` (the delegated administrator's), ``key``
+    (beside the bucket for the trail's key, else management) or ``local`` (no API call).
     """
 
     name: str
@@ -101,5 +107,6 @@ class Section:
     warnings: Callable[[ModuleFacts], list[str]] = no_warnings
     rules: ModuleType | None = None
     outputs: Callable[[ModuleFacts], tuple[Output, ...]] = no_outputs
+    key_readers: Callable[[ModuleFacts], tuple[str, ...]] = no_key_readers
     skips: tuple[CheckovSkip, ...] = ()
     resources: dict[str, str] = field(default_factory=dict)

@@ -35,19 +35,15 @@ class ModuleFacts:
 
     config: Config
     arns: Arns
-    # Every section's outputs, in registry order: the registry knows the sections, this does not.
+    # What every section adds to the module-wide lists, in registry order: the registry knows
+    # the sections, this does not (see Section.outputs and Section.key_readers).
     outputs_of: Callable[[ModuleFacts], tuple[Output, ...]] = lambda facts: ()
+    key_readers_of: Callable[[ModuleFacts], tuple[str, ...]] = lambda facts: ()
 
     @cached_property
     def outputs(self) -> tuple[Output, ...]:
         """The outputs every section declares for this config."""
         return self.outputs_of(self)
-
-    @cached_property
-    def athena_readers(self) -> tuple[str, ...]:
-        """Who may query the Athena table (and so decrypt the logs); empty without ``athena:``."""
-        athena = self.config.athena
-        return policies.principal_arns(self.arns, athena.readers) if athena else ()
 
     @cached_property
     def has_created_key(self) -> bool:
@@ -101,13 +97,13 @@ class ModuleFacts:
 
     @cached_property
     def key_readers(self) -> tuple[str, ...]:
-        """Who may decrypt the logs: the bucket's account, its readers, the Athena readers.
+        """Who may decrypt the logs: the bucket's account, its readers, and the sections' readers.
 
         The account root stands for the account's IAM policies, which decide within it.
         """
         root = self.arns.root(self.bucket_account)
         readers = policies.principal_arns(self.arns, self.config.bucket.readers)
-        return tuple(sorted({root, *readers, *self.athena_readers}))
+        return tuple(sorted({root, *readers, *self.key_readers_of(self)}))
 
     def administrators(self, account_id: str) -> tuple[str, ...]:
         """Who administers a key of ``account_id``: its root and kms.administrators of it.

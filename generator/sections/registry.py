@@ -152,11 +152,15 @@ def arns_of(config: Config) -> Arns:
 
 def facts_of(config: Config, arns: Arns | None = None) -> ModuleFacts:
     """The cross-section decisions of one config (``arns``: a live organization's, for verify)."""
-    return ModuleFacts(config, arns or arns_of(config), _outputs)
+    return ModuleFacts(config, arns or arns_of(config), _outputs, _key_readers)
 
 
 def _outputs(facts: ModuleFacts) -> tuple[Output, ...]:
     return tuple(output for section in SECTIONS for output in section.outputs(facts))
+
+
+def _key_readers(facts: ModuleFacts) -> tuple[str, ...]:
+    return tuple(reader for section in SECTIONS for reader in section.key_readers(facts))
 
 
 def views(facts: ModuleFacts) -> dict[str, object | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.cis_deviations import EXTRA, MISSING
 from support.cloudtrail_events import CIS_EVENTS, MANAGEMENT, SPECIAL_EVENTS, build, load
 from support.cloudwatch_names import is_valid_filter_name, is_valid_metric_name
 from support.filter_matching import matches
@@ -16,27 +17,6 @@ EVENTS = load()
 OWN: dict[str, set[str]] = {cid: set(stems) for cid, stems in SPECIAL_EVENTS.items()}
 for _cid, (_service, _names) in CIS_EVENTS.items():
     OWN.setdefault(_cid, set()).update(f"{_service}-{n}" for n in _names)
-
-# Genuine overlaps, each one a known property of the published string:
-EXTRA: dict[tuple[str, str], set[str]] = {
-    # Security Hub's 4.1 has no exclusion for AWS log delivery probing the bucket.
-    ("4.1", "securityhub"): {"s3-HeadBucket-delivery-AccessDenied"},
-    # The basic MFA pattern also counts failed sign-ins and SSO (federated) sign-ins.
-    ("4.2", "cis-basic"): {"signin-ConsoleLogin-failed", "signin-ConsoleLogin-sso-federated"},
-    # 4.4 has no eventSource: Organizations' CreatePolicy/DeletePolicy (SCPs) match too.
-    ("4.4", "securityhub"): {"organizations-CreatePolicy", "organizations-DeletePolicy"},
-    # Without the ec2 eventSource, API Gateway v2's CreateRoute looks like a route change.
-    ("4.13", "securityhub"): {"apigateway-CreateRoute"},
-}
-# Events a flavour deliberately does not cover (why it is not the default):
-MISSING: dict[tuple[str, str], set[str]] = {
-    ("4.10", "securityhub"): {"ec2-ModifySecurityGroupRules"},
-    ("4.15", "cis"): {
-        "organizations-CancelHandshake",
-        "organizations-CreateOrganization",
-        "organizations-EnableAllFeatures",
-    },
-}
 
 FLAVOURS = [(c, f) for c in cis.controls() for f in c.flavours]
 

@@ -16,11 +16,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.cis_deviations import EXTRA, MISSING
 from support.cloudtrail_events import CIS_EVENTS, MEMBER, SPECIAL_EVENTS, load
 from support.cloudwatch_names import is_valid_filter_name, is_valid_metric_name
 from support.filter_matching import matches
 from support.terraform import load_diagnostics
-from test_cis_catalogue import EXTRA, MISSING
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight.policy_reading import statements

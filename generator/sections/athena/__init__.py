@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from generator.render import policies
 from generator.render.hcl import Ref
 from generator.render.policies import PolicyDocument
 from generator.sections.athena import model, rules
@@ -139,8 +140,14 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         policy_label=READERS_POLICY.split(".")[1],
         policy_name=f"{config.trail.name}-athena-readers"[:128],
         policy=readers_policy(arns, athena, facts.bucket_account, key, workgroup),
-        policy_note=_policy_note(config, facts.athena_readers),
+        policy_note=_policy_note(config, key_readers(facts)),
     )
+
+
+def key_readers(facts: ModuleFacts) -> tuple[str, ...]:
+    """Who may query the table, and so must decrypt the logs; empty without ``athena:``."""
+    athena = facts.config.athena
+    return policies.principal_arns(facts.arns, athena.readers) if athena else ()
 
 
 def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
@@ -169,6 +176,7 @@ SECTION = Section(
     cross_field_issues=model.cross_field_issues,
     rules=rules,
     outputs=outputs,
+    key_readers=key_readers,
     resources={
         "aws_glue_catalog_database": "bucket",
         "aws_glue_catalog_table": "bucket",
