@@ -49,28 +49,29 @@ class Skip(NamedTuple):
 class CheckovSkip:
     """A checkov check that does not fit this module, declared once with its reason.
 
-    ``where``: the address of the block the skip is written in. ``when``: whether this config
-    needs it (default: always); ``reason`` may name the config value that switched a protection
+    ``where``: the address of the block the skip is written in. ``when``: whether this module
+    needs it (default: always), from the same facts the views decide with; ``reason`` may name
+    the config value that switched a protection
     off. ``switched_off``: the skip is for a protection the config turned off, so its reason
     says which key does it (``switched off in the config (...)``).
     """
 
     check: str
     where: str
-    reason: Callable[[Config], str]
-    when: Callable[[Config], bool] = lambda config: True
+    reason: Callable[[ModuleFacts], str]
+    when: Callable[[ModuleFacts], bool] = lambda facts: True
     switched_off: bool = False
 
-    def skip(self, config: Config) -> Skip:
-        """The comment's check and reason for this config."""
-        reason = self.reason(config)
+    def skip(self, facts: ModuleFacts) -> Skip:
+        """The comment's check and reason for this module."""
+        reason = self.reason(facts)
         return Skip(self.check, f"switched off in the config ({reason})" if self.switched_off
                     else reason)  # fmt: skip
 
 
-def skips_for(declared: tuple[CheckovSkip, ...], where: str, config: Config) -> list[Skip]:
+def skips_for(declared: tuple[CheckovSkip, ...], where: str, facts: ModuleFacts) -> list[Skip]:
     """The skips of one block, in declaration order."""
-    return [item.skip(config) for item in declared if item.where == where and item.when(config)]
+    return [item.skip(facts) for item in declared if item.where == where and item.when(facts)]
 
 
 def no_issues(config: Config) -> list[Issue]:

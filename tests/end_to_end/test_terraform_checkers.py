@@ -150,16 +150,17 @@ def expected_skips(config: Config) -> dict[tuple[str, str], bool]:
     on exactly those blocks. Each value says whether the skip is for a protection the config
     switched off (then its reason must say so).
     """
+    facts = facts_of(config)
     return {
         (skip.check, skip.where.removeprefix("data.")): skip.switched_off
         for section in SECTIONS
         for skip in section.skips
-        if skip.when(config)
+        if skip.when(facts)
     }
 
 
 def test_every_declared_skip_has_a_reason_and_names_the_key_that_switched_it_off() -> None:
-    configs = [load_config(CONFIG_OF[module]) for module in MODULES]
+    configs = [facts_of(load_config(CONFIG_OF[module])) for module in MODULES]
     declared = [skip for section in SECTIONS for skip in section.skips]
     assert declared, "the sections declare no checkov skip"
     for skip in declared:
@@ -171,7 +172,7 @@ def test_every_declared_skip_has_a_reason_and_names_the_key_that_switched_it_off
             if skip.switched_off:
                 key = reason.split("(", 1)[1].split(":", 1)[0]
                 section, _, field = key.partition(".")
-                assert field in type(getattr(config, section)).model_fields, (check, key)
+                assert field in type(getattr(config.config, section)).model_fields, (check, key)
 
 
 @pytest.fixture(scope="session")

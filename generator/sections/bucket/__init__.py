@@ -25,7 +25,7 @@ SKIPS = (
     CheckovSkip(
         "CKV_AWS_144",
         BUCKET,
-        lambda c: (
+        lambda f: (
             "Cross-region replication is a separate DR decision; the bucket is versioned "
             "and locked against deletion"
         ),
@@ -33,31 +33,31 @@ SKIPS = (
     CheckovSkip(
         "CKV2_AWS_62",
         BUCKET,
-        lambda c: (
+        lambda f: (
             "Nothing consumes object events from the log archive; alerting runs on the log group"
         ),
     ),
     CheckovSkip(
         "CKV_AWS_18",
         BUCKET,
-        lambda c: (
+        lambda f: (
             "server access logging is not configured: it needs another bucket as target "
             "(set bucket.access_logging)"
         ),
-        when=lambda c: c.bucket.create and c.bucket.access_logging is None,
+        when=lambda f: f.config.bucket.create and f.config.bucket.access_logging is None,
     ),
     CheckovSkip(
         "CKV_AWS_21",
         BUCKET,
-        lambda c: "bucket.versioning: false",
-        when=lambda c: c.bucket.create and not c.bucket.versioning,
+        lambda f: "bucket.versioning: false",
+        when=lambda f: f.config.bucket.create and not f.config.bucket.versioning,
         switched_off=True,
     ),
     CheckovSkip(
         "CKV_AWS_145",
         BUCKET,
-        lambda c: "kms.enabled: false",
-        when=lambda c: c.bucket.create and not c.kms.enabled,
+        lambda f: "kms.enabled: false",
+        when=lambda f: f.config.bucket.create and not f.config.kms.enabled,
         switched_off=True,
     ),
 )
@@ -159,7 +159,7 @@ def build(facts: ModuleFacts) -> BucketView:
             noncurrent_version_expiration_days=life.noncurrent_version_expiration_days,
             abort_days=life.abort_incomplete_multipart_upload_days,
         ),
-        skips=tuple(skips_for(SKIPS, BUCKET, config)),
+        skips=tuple(skips_for(SKIPS, BUCKET, facts)),
         label=label(BUCKET),
         id=Ref(f"{BUCKET}.id"),
         versioning_address=Ref(BUCKET_SETTINGS["versioning"]),

@@ -7,7 +7,6 @@ group's own key in the management account.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from generator.render import policies
 from generator.render.hcl import Ref
@@ -17,42 +16,33 @@ from generator.sections.facts import ModuleFacts
 from generator.sections.kms import model, rules
 from generator.sections.kms.model import default_key_alias
 
-if TYPE_CHECKING:
-    from generator.sections.registry import Config
-
 TRAIL_KEY_POLICY = "data.aws_iam_policy_document.cloudtrail_kms"
 LOGS_KEY_POLICY = "data.aws_iam_policy_document.cloudwatch_logs_kms"
 
 
-def _creates_trail_key(config: Config) -> bool:
-    return config.kms.enabled and config.kms.key_arn is None
-
-
-def _creates_log_group_key(config: Config) -> bool:
-    kms = config.kms
-    return kms.enabled and config.log_archive is not None and config.cloudwatch_logs is not None
-
-
 def _key_policy_skips(where: str, created: bool) -> tuple[CheckovSkip, ...]:
     """In a key policy, ``Resource: "*"`` means this key: checkov reads it as every resource."""
-    when = _creates_trail_key if created else _creates_log_group_key
+
+    def when(facts: ModuleFacts) -> bool:
+        return facts.has_created_key if created else facts.has_log_group_key
+
     return (
         CheckovSkip(
             "CKV_AWS_109",
             where,
-            lambda c: "In a key policy, Resource * means this key only; admin is the account root",
+            lambda f: "In a key policy, Resource * means this key only; admin is the account root",
             when=when,
         ),
         CheckovSkip(
             "CKV_AWS_111",
             where,
-            lambda c: "In a key policy, Resource * means this key only; writes need SourceArn",
+            lambda f: "In a key policy, Resource * means this key only; writes need SourceArn",
             when=when,
         ),
         CheckovSkip(
             "CKV_AWS_356",
             where,
-            lambda c: "In a key policy, Resource * means this key only",
+            lambda f: "In a key policy, Resource * means this key only",
             when=when,
         ),
     )
@@ -121,7 +111,7 @@ def build(facts: ModuleFacts) -> KmsView | None:
                     readers=facts.key_readers,
                     log_group_name=cwl.log_group_name if cwl and in_trail_key else None,
                 ),
-                policy_skips=tuple(skips_for(SKIPS, TRAIL_KEY_POLICY, config)),
+                policy_skips=tuple(skips_for(SKIPS, TRAIL_KEY_POLICY, facts)),
                 comment="The key that encrypts every log file"
                 + (", digest file and the log group" if in_trail_key else " and digest file")
                 + ". It lives in the bucket's region (CloudTrail refuses a key elsewhere)"
@@ -146,7 +136,7 @@ def build(facts: ModuleFacts) -> KmsView | None:
                     administrators=facts.administrators(facts.arns.management_account_id),
                     log_group_name=cwl.log_group_name,
                 ),
-                policy_skips=tuple(skips_for(SKIPS, LOGS_KEY_POLICY, config)),
+                policy_skips=tuple(skips_for(SKIPS, LOGS_KEY_POLICY, facts)),
                 comment="The log group's key, in the management account beside the log "
                 "group (the trail's key is in the log-archive account). Rotates yearly, never "
                 "destroyed by Terraform.",

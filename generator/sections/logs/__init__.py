@@ -18,19 +18,20 @@ SKIPS = (
     CheckovSkip(
         "CKV_AWS_158",
         LOG_GROUP,
-        lambda c: "kms.enabled: false",
-        when=lambda c: c.cloudwatch_logs is not None and not c.kms.enabled,
+        lambda f: "kms.enabled: false",
+        when=lambda f: f.config.cloudwatch_logs is not None and not f.config.kms.enabled,
         switched_off=True,
     ),
     CheckovSkip(
         "CKV_AWS_338",
         LOG_GROUP,
-        lambda c: (
+        lambda f: (
             "cloudwatch_logs.retention_in_days: "
-            f"{c.cloudwatch_logs.retention_in_days if c.cloudwatch_logs else 0}"
+            f"{f.config.cloudwatch_logs.retention_in_days if f.config.cloudwatch_logs else 0}"
         ),
-        when=lambda c: (
-            c.cloudwatch_logs is not None and 0 < c.cloudwatch_logs.retention_in_days < 365
+        when=lambda f: (
+            f.config.cloudwatch_logs is not None
+            and 0 < f.config.cloudwatch_logs.retention_in_days < 365
         ),
         switched_off=True,
     ),
@@ -74,7 +75,7 @@ def build(facts: ModuleFacts) -> LogsView | None:
         role_path=None if facts.role_path == "/" else facts.role_path,
         role_policy_label=label(ROLE_POLICY),
         role_policy_name=facts.role_policy_name,
-        skips=tuple(skips_for(SKIPS, LOG_GROUP, facts.config)),
+        skips=tuple(skips_for(SKIPS, LOG_GROUP, facts)),
         trust=policies.cloudwatch_trust_policy(),
         delivery=policies.cloudwatch_delivery_policy(facts.arns, cwl.log_group_name),
     )

@@ -32,34 +32,24 @@ if TYPE_CHECKING:
 ALARM_KEY_POLICY = "data.aws_iam_policy_document.alarms_kms"
 
 
-def _creates_topic(config: Config) -> bool:
-    monitoring = config.monitoring
-    return (
-        monitoring is not None
-        and config.cloudwatch_logs is not None
-        and monitoring.notifications.existing_topic_arn is None
-        and bool(monitoring.control_ids or monitoring.custom_filters)
-    )
-
-
 SKIPS = (
     CheckovSkip(
         "CKV_AWS_109",
         ALARM_KEY_POLICY,
-        lambda c: "In a key policy, Resource * means this key only; admin is the account root",
-        when=_creates_topic,
+        lambda f: "In a key policy, Resource * means this key only; admin is the account root",
+        when=lambda f: f.creates_alarm_topic,
     ),
     CheckovSkip(
         "CKV_AWS_111",
         ALARM_KEY_POLICY,
-        lambda c: "In a key policy, Resource * means this key only; use needs the alarm's ARN",
-        when=_creates_topic,
+        lambda f: "In a key policy, Resource * means this key only; use needs the alarm's ARN",
+        when=lambda f: f.creates_alarm_topic,
     ),
     CheckovSkip(
         "CKV_AWS_356",
         ALARM_KEY_POLICY,
-        lambda c: "In a key policy, Resource * means this key only",
-        when=_creates_topic,
+        lambda f: "In a key policy, Resource * means this key only",
+        when=lambda f: f.creates_alarm_topic,
     ),
 )
 
@@ -276,7 +266,7 @@ def _topic(facts: ModuleFacts) -> Topic:
         key_policy=policies.alarm_key_policy(
             facts.arns, administrators=facts.administrators(facts.arns.management_account_id)
         ),
-        key_policy_skips=tuple(skips_for(SKIPS, ALARM_KEY_POLICY, config)),
+        key_policy_skips=tuple(skips_for(SKIPS, ALARM_KEY_POLICY, facts)),
         subscriptions=tuple(
             Subscription(
                 label=subscription_label(s.protocol, s.endpoint),

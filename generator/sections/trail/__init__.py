@@ -42,7 +42,7 @@ SKIPS = (
     CheckovSkip(
         "CKV_AWS_252",
         TRAIL,
-        lambda c: (
+        lambda f: (
             "Per-file delivery notifications are noise at organization scale; alarms use "
             "the log group"
         ),
@@ -50,30 +50,31 @@ SKIPS = (
     CheckovSkip(
         "CKV_AWS_36",
         TRAIL,
-        lambda c: "trail.enable_log_file_validation: false",
-        when=lambda c: not c.trail.enable_log_file_validation,
+        lambda f: "trail.enable_log_file_validation: false",
+        when=lambda f: not f.config.trail.enable_log_file_validation,
         switched_off=True,
     ),
     CheckovSkip(
         "CKV_AWS_35",
         TRAIL,
-        lambda c: "kms.enabled: false",
-        when=lambda c: not c.kms.enabled,
+        lambda f: "kms.enabled: false",
+        when=lambda f: not f.config.kms.enabled,
         switched_off=True,
     ),
     CheckovSkip(
         "CKV2_AWS_10",
         TRAIL,
-        lambda c: "the config has no cloudwatch_logs section: delivery to S3 only",
-        when=lambda c: c.cloudwatch_logs is None,
+        lambda f: "the config has no cloudwatch_logs section: delivery to S3 only",
+        when=lambda f: f.config.cloudwatch_logs is None,
     ),
     CheckovSkip(
         "CKV_AWS_67",
         TRAIL,
-        lambda c: (
-            f"trail.is_multi_region: false - only {c.trail.home_region} of each account is recorded"
+        lambda f: (
+            f"trail.is_multi_region: false - only {f.config.trail.home_region} of each account "
+            "is recorded"
         ),
-        when=lambda c: not c.trail.is_multi_region,
+        when=lambda f: not f.config.trail.is_multi_region,
         switched_off=True,
     ),
 )
@@ -161,7 +162,7 @@ def build(facts: ModuleFacts) -> TrailView:
         arn=facts.arns.trail,
         home_region=facts.arns.home_region,
         kms_key=facts.key_reference,
-        skips=tuple(skips_for(SKIPS, TRAIL, config)),
+        skips=tuple(skips_for(SKIPS, TRAIL, facts)),
         validation_off=not trail.enable_log_file_validation,
         expected_regions=tuple(trail.expected_regions),
         events=_events(facts),
