@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight.lookups import (
     account_of,
     bucket_name,
     bucket_policies,
+    field_selectors,
     organization_trails,
     provider_of,
 )
@@ -30,14 +31,6 @@ from generator.sections.monitoring.rules import (
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
 _SELECTORS = ("event_selector", "advanced_event_selector")
-_OPERATORS = (
-    "equals",
-    "not_equals",
-    "starts_with",
-    "not_starts_with",
-    "ends_with",
-    "not_ends_with",
-)
 # SNS holds these PendingConfirmation until the endpoint confirms; CIS counts confirmed ones.
 _CONFIRMED_BY_RECIPIENT = frozenset({"email", "email-json", "https", "http"})
 
@@ -120,18 +113,7 @@ def _flag(block: Block | None, name: str, default: bool) -> bool:
 
 def _advanced_selectors(trail: Block) -> list[dict[str, dict[str, list[str]]]]:
     """Each advanced_event_selector as {field: {operator: values}}."""
-    result = []
-    for selector in nested(trail.body, "advanced_event_selector"):
-        fields: dict[str, dict[str, list[str]]] = {}
-        for condition in selector.get("field_selector", []):
-            if not isinstance(condition, dict):
-                continue
-            name = literal(condition.get("field")) or ""
-            fields[name] = {
-                key: literals(value) for key, value in condition.items() if key in _OPERATORS
-            }
-        result.append(fields)
-    return result
+    return [field_selectors(s) for s in nested(trail.body, "advanced_event_selector")]
 
 
 def _all_management_events(trail: Block | None) -> bool | None:

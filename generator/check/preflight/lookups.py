@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight import Facts
 
 # The split S3 resources (provider v4+) that configure one bucket, each by `bucket`: imported
@@ -93,3 +93,23 @@ def references(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [text for item in value if (text := expression(item)) is not None]
+
+
+# The operators of an advanced event selector's field_selector (botocore AdvancedFieldSelector).
+SELECTOR_OPERATORS = (
+    "equals",
+    "not_equals",
+    "starts_with",
+    "not_starts_with",
+    "ends_with",
+    "not_ends_with",
+)
+
+
+def field_selectors(selector: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """One advanced_event_selector's conditions as {field: {operator: values}}."""
+    fields: dict[str, dict[str, list[str]]] = {}
+    for condition in nested(selector, "field_selector"):
+        name = literal(condition.get("field")) or ""
+        fields[name] = {op: literals(condition[op]) for op in SELECTOR_OPERATORS if op in condition}
+    return fields

@@ -18,6 +18,7 @@ from generator.check.preflight import Facts, Finding, rule
 from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
+    field_selectors,
     organization_trails,
     references,
     region_of,
@@ -259,7 +260,6 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
 # --- trail.events: what the trail records ----------------------------------------------------
 
 _POSITIVE = ("equals", "starts_with", "ends_with")
-_NEGATIVE = ("not_equals", "not_starts_with", "not_ends_with")
 _S3_OBJECT = "AWS::S3::Object"
 
 
@@ -272,30 +272,29 @@ def _matches(op: str, value: str, pattern: str) -> bool:
     return value.endswith(pattern)
 
 
-def _condition_admits(selector: dict[str, Any], value: str) -> bool:
-    """Whether every operator on ``field`` lets ``value`` through.
+def _condition_admits(operators: dict[str, list[str]], value: str) -> bool:
+    """Whether every operator on a field lets ``value`` through.
 
     Positive operators: the value must match one of their values; negative ones: none. Each
     operator is a separate condition that must hold (the conservative reading: AWS does not
     document how operators of one field combine, and the generator never mixes them).
     """
-    for op in _POSITIVE:
-        patterns = literals(selector.get(op))
-        if patterns and not any(_matches(op, value, p) for p in patterns):
+    for op, patterns in operators.items():
+        matched = any(_matches(op, value, p) for p in patterns)
+        if op in _POSITIVE and patterns and not matched:
             return False
-    for op in _NEGATIVE:
-        if any(_matches(op, value, p) for p in literals(selector.get(op))):
+        if op not in _POSITIVE and matched:
             return False
     return True
 
 
 def _records(block: dict[str, Any], fields: dict[str, str]) -> bool:
     """Whether an advanced selector records an event with these field values."""
-    for selector in nested(block, "field_selector"):
-        field = literal(selector.get("field"))
-        if field in fields and not _condition_admits(selector, fields[field]):
-            return False
-    return True
+    return all(
+        _condition_admits(operators, fields[field])
+        for field, operators in field_selectors(block).items()
+        if field in fields
+    )
 
 
 def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple[str, str]]:
