@@ -498,11 +498,12 @@ BUCKET_BREAKS = [
             *(_statement("OTG003", sid) for sid in CLOUDTRAIL_SIDS),
             _key_doc("OTG031"),
             _key_doc("OTG031"),
+            _key_doc("OTG031"),
         ),
         (f"{TRAIL_ARN[:-9]}renamed-trail",),
         "trail/renamed-trail",
-        why="the bucket policy (3 statements) and the key policy (GenerateDataKey, DescribeKey) "
-        "both pin the old trail ARN",
+        why="the bucket policy (3 statements) and the key policy (GenerateDataKey, DescribeKey, "
+        "and Decrypt for the S3 Bucket Key) all pin the old trail ARN",
     ),
     Break(
         "cloudtrail_statement_without_source_arn",
@@ -758,10 +759,20 @@ KMS_BREAKS = [
         "key_policy_source_arn_names_another_trail",
         "kms.tf",
         replace(TRAIL_ARN, f"arn:aws:cloudtrail:us-east-1:{MGMT}:trail/other-trail", count=3),
-        (_key_doc("OTG031"), _key_doc("OTG031")),
+        (_key_doc("OTG031"), _key_doc("OTG031"), _key_doc("OTG031")),
         (_ENCRYPTION, TRAIL_ARN),
         f"aws:SourceArn {TRAIL_ARN}",
-        why="one finding per action CloudTrail needs: GenerateDataKey and DescribeKey",
+        why="one finding per action CloudTrail needs: GenerateDataKey, DescribeKey, and Decrypt "
+        "because the bucket uses an S3 Bucket Key",
+    ),
+    Break(
+        "key_policy_without_decrypt_for_the_bucket_key",
+        "kms.tf",
+        drop_statement("AllowCloudTrailDecryptWithBucketKey"),
+        (_key_doc("OTG031"),),
+        (_ENCRYPTION, "kms:Decrypt", "S3 Bucket Key"),
+        "kms:Decrypt",
+        why="CT-UG: with an S3 Bucket Key, CreateTrail and UpdateTrail need kms:Decrypt",
     ),
     Break(
         "key_policy_without_cloudwatch_logs",

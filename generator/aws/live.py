@@ -104,6 +104,23 @@ class Live:
             return None, str(absent.args[0])
         return answer or {}, None
 
+    @cached_property
+    def bucket_uses_bucket_key(self) -> bool:
+        """Whether the bucket's default encryption uses an S3 Bucket Key (GetBucketEncryption).
+
+        Why: CloudTrail then needs kms:Decrypt on the trail's key to create or update the
+        trail (OTG031). A bucket with no encryption configuration, or none yet, uses none.
+        """
+        answer = self.bucket_aws.call(
+            "s3",
+            "get_bucket_encryption",
+            region=self.home,
+            missing=("ServerSideEncryptionConfigurationNotFoundError", "NoSuchBucket"),
+            Bucket=self.config.bucket.name,
+        )
+        rules = ((answer or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules", [])
+        return any(rule.get("BucketKeyEnabled") is True for rule in rules)
+
     @property
     def bucket_policy_response(self) -> dict[str, Any] | None:
         """The GetBucketPolicy answer (None: no bucket or no policy)."""

@@ -75,7 +75,10 @@ def discover_policy() -> dict[str, Any]:
 
 def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
     bucket = f"arn:{arns.partition}:s3:::{config.bucket.name}"
-    statements = [_statement("ReadTrailBucket", ["s3:GetBucketPolicy", "s3:ListBucket"], [bucket])]
+    read = ["s3:GetBucketPolicy", "s3:ListBucket"]
+    if config.kms.enabled and config.kms.key_arn:
+        read.append("s3:GetEncryptionConfiguration")  # does the bucket use an S3 Bucket Key
+    statements = [_statement("ReadTrailBucket", read, [bucket])]
     if config.kms.enabled and config.kms.key_arn:
         key = config.kms.key_arn
         statements.append(_statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]))

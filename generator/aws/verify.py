@@ -370,6 +370,7 @@ def check_key_policy(live: Live) -> list[Result]:
             trail_arn=arns.trail,
             partition=arns.partition,
             management_account_id=arns.management_account_id,
+            bucket_key=live.bucket_uses_bucket_key,
         )
     ]
     if live.config.cloudwatch_logs:

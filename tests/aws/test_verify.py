@@ -21,7 +21,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 )
 
 from generator.cli import main
-from generator.render.policies import bucket_policy
+from generator.render.policies import bucket_policy, key_policy
 from generator.sections.registry import arns_of, load_config
 
 
@@ -335,6 +335,54 @@ def test_existing_key_policy_is_checked(
     failed = [r for r in json.loads(capsys.readouterr().out)["results"] if r["status"] == "fail"]
     assert {r["check"] for r in failed} == {"key policy"}
     assert {r["subject"].split()[-1] for r in failed} == {"OTG031", "OTG032"}
+
+
+@pytest.mark.parametrize("bucket_key", [False, True])
+def test_an_existing_key_needs_decrypt_for_cloudtrail_only_with_an_s3_bucket_key(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    bucket_key: bool,
+) -> None:
+    """CT-UG: a bucket with an S3 Bucket Key makes UpdateTrail need kms:Decrypt (OTG031).
+
+    The key's policy is what this tool writes, less the Decrypt statement: verify reads the
+    live bucket's encryption and reports the gap only when the bucket uses a Bucket Key.
+    """
+    org = seed_organization(aws_env, members=1)
+    arns = arns_of(load_config(write_config(tmp_path, org)))  # the key does not change them
+    document = key_policy(
+        arns, administrators=(), readers=(), log_group_name="/aws/cloudtrail/org"
+    ).to_json()
+    document["Statement"] = [
+        s for s in document["Statement"] if s["Sid"] != "AllowCloudTrailDecryptWithBucketKey"
+    ]
+    key = client(aws_env, "kms").create_key(Policy=json.dumps(document))["KeyMetadata"]["Arn"]
+    path = write_config(tmp_path, org, f"kms:\n  key_arn: {key}\n")
+    deploy(org, load_config(path))
+    client(aws_env, "s3").put_bucket_encryption(
+        Bucket="live-org-cloudtrail-logs",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key,
+                    },
+                    "BucketKeyEnabled": bucket_key,
+                }
+            ]
+        },
+    )
+    fake_cloudwatch_delivery_status(monkeypatch)
+    run(path, "--json")
+    (row,) = [r for r in _results(capsys) if r["check"] == "key policy"]
+    if not bucket_key:
+        assert row["status"] == "ok", row
+        return
+    assert (row["status"], row["subject"]) == ("fail", f"{key} OTG031")
+    assert "kms:Decrypt" in row["found"] and "S3 Bucket Key" in row["found"]
 
 
 def test_access_denied_is_exit_3_naming_the_permission(

@@ -82,6 +82,7 @@ def test_generated_key_policy_as_json_admits_trail_and_log_group() -> None:
             trail_arn=arns.trail,
             partition=arns.partition,
             management_account_id=arns.management_account_id,
+            bucket_key=True,
         )
         == []
     )
@@ -98,6 +99,7 @@ def test_generated_key_policy_as_json_admits_trail_and_log_group() -> None:
                 trail_arn=arns.trail,
                 partition="aws",
                 management_account_id="1" * 12,
+                bucket_key=False,
             )
         )
         == 2
@@ -170,8 +172,33 @@ def test_a_key_policy_spelling_aws_sourcearn_admits_the_trail() -> None:
         trail_arn=arns.trail,
         partition=arns.partition,
         management_account_id=arns.management_account_id,
+        bucket_key=True,
     )
     assert problems == []
+
+
+def test_cloudtrail_needs_decrypt_only_when_the_bucket_uses_a_bucket_key() -> None:
+    """CT-UG: with an S3 Bucket Key, CreateTrail/UpdateTrail need kms:Decrypt for CloudTrail.
+
+    A key policy from before this rule (GenerateDataKey and DescribeKey only) is enough for
+    a bucket without one, and must be reported for a bucket with one.
+    """
+    arns = _arns()
+    document = key_policy(arns, administrators=(), readers=(), log_group_name=None).to_json()
+    document["Statement"] = [
+        s for s in document["Statement"] if s["Sid"] != "AllowCloudTrailDecryptWithBucketKey"
+    ]
+    stmts = statements_from_json(document)
+    common = {
+        "trail_arn": arns.trail,
+        "partition": arns.partition,
+        "management_account_id": arns.management_account_id,
+    }
+    assert trail_key_problems(stmts, bucket_key=False, **common) == []
+    ((problem, fix),) = trail_key_problems(stmts, bucket_key=True, **common)
+    assert "kms:Decrypt" in problem and "S3 Bucket Key" in problem
+    assert "InsufficientEncryptionPolicyException" in problem
+    assert fix == f"allow kms:Decrypt to cloudtrail.amazonaws.com with aws:SourceArn {arns.trail}"
 
 
 def test_a_grant_pinned_to_the_account_is_no_confused_deputy() -> None:

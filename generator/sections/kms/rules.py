@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal, template_source
+from generator.check.hcl_parse import (
+    Block,
+    ParsedModule,
+    expression,
+    literal,
+    nested,
+    template_source,
+)
 from generator.check.preflight import Facts, Finding, rule
 from generator.check.preflight.lookups import organization_trails, region_of, trail_arn
 from generator.check.preflight.policy_reading import ParsedStatement, statements
@@ -83,11 +90,19 @@ def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
 
 
 def trail_key_problems(
-    stmts: list[ParsedStatement], *, trail_arn: str, partition: str, management_account_id: str
+    stmts: list[ParsedStatement],
+    *,
+    trail_arn: str,
+    partition: str,
+    management_account_id: str,
+    bucket_key: bool,
 ) -> list[tuple[str, str]]:
     """(problem, fix) per action CloudTrail needs and the key policy does not allow it.
 
-    Why a function over statements: ``verify`` runs it on an existing key's live policy JSON.
+    ``bucket_key``: the bucket encrypts with an S3 Bucket Key, so CloudTrail also needs
+    kms:Decrypt to create or update the trail (CT-UG, "Required KMS key policy elements for
+    trails"). Why a function over statements: ``verify`` runs it on an existing key's live
+    policy JSON.
     """
     context = {
         "kms:EncryptionContext:aws:cloudtrail:arn": trail_arn,
@@ -96,18 +111,34 @@ def trail_key_problems(
     }
     service = ("Service", CLOUDTRAIL_PRINCIPAL)
     problems = []
-    for action in ("kms:GenerateDataKey", "kms:DescribeKey"):
+    needed = ("kms:GenerateDataKey", "kms:DescribeKey") + (("kms:Decrypt",) if bucket_key else ())
+    for action in needed:
         if not any(_allows(s, service, action) and _conditions_admit(s, context) for s in stmts):
             problems.append(
                 (
                     f"the key policy does not allow {CLOUDTRAIL_PRINCIPAL} {action} for "
-                    f"{trail_arn}: CreateTrail fails with InsufficientEncryptionPolicyException",
-                    f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
+                    f"{trail_arn}"
+                    + (" (the bucket uses an S3 Bucket Key)" if action == "kms:Decrypt" else "")
+                    + ": CreateTrail fails with InsufficientEncryptionPolicyException",
+                    f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with aws:SourceArn {trail_arn}"
+                    if action == "kms:Decrypt"
+                    else f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
                     f"arn:{partition}:cloudtrail:*:{management_account_id}:trail/* and "
                     f"aws:SourceArn {trail_arn}",
                 )
             )
     return problems
+
+
+def uses_bucket_key(module: ParsedModule) -> bool:
+    """Whether the module's bucket encrypts with an S3 Bucket Key (``bucket_key_enabled``)."""
+    return any(
+        rule.get("bucket_key_enabled") is True
+        for config in module.of_type(
+            "resource", "aws_s3_bucket_server_side_encryption_configuration"
+        )
+        for rule in nested(config.body, "rule")
+    )
 
 
 def log_group_key_problems(
@@ -132,7 +163,11 @@ def log_group_key_problems(
 
 @rule("OTG031", "the key policy admits CloudTrail for this trail")
 def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """GenerateDataKey* with this trail's encryption context and DescribeKey must be allowed."""
+    """CloudTrail's key actions for this trail must be allowed.
+
+    GenerateDataKey* with this trail's encryption context, DescribeKey, and Decrypt when the
+    bucket uses an S3 Bucket Key.
+    """
     findings = []
     for trail in organization_trails(module):
         key, _ = _key_of(module, trail.body.get("kms_key_id"))
@@ -146,6 +181,7 @@ def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
             trail_arn=arn,
             partition=facts.arns.partition,
             management_account_id=facts.arns.management_account_id,
+            bucket_key=uses_bucket_key(module),
         ):
             where = document or key
             findings.append(Finding("OTG031", where.file, where.address, problem, fix))
