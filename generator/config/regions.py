@@ -3,20 +3,25 @@
 Why: region names must be validated offline and every ARN must carry the right partition
 (``aws``, ``aws-cn``, ``aws-us-gov``, ...). botocore ships that data as ``endpoints.json``;
 reading the file directly costs a few milliseconds, importing botocore costs far more, and the
-main command must not pay for boto3 at all.
+main command must not pay for boto3 at all. The file is 1.2 MB of JSON, about 10 ms to parse
+on every run, for a few hundred bytes of result: the result is kept in the user's cache folder,
+keyed by the data files' size and modification time, so a botocore upgrade is read afresh.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-from dataclasses import dataclass
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
+
+from generator.core.paths import cache_dir
 
 
-@dataclass(frozen=True)
-class Partition:
+class Partition(NamedTuple):
     """One AWS partition: its ARN name, DNS suffix and the regions where CloudTrail runs."""
 
     name: str
@@ -45,9 +50,8 @@ def _global_regions() -> dict[str, str]:
     }
 
 
-@cache
-def partitions() -> tuple[Partition, ...]:
-    """Every partition with the regions that have a CloudTrail endpoint (FIPS aliases dropped)."""
+def _read_partitions() -> tuple[Partition, ...]:
+    """Every partition, parsed from botocore's data files (the slow path)."""
     data = json.loads(_data_file("endpoints.json").read_text(encoding="utf-8"))
     global_regions = _global_regions()
     result = []
@@ -58,6 +62,62 @@ def partitions() -> tuple[Partition, ...]:
         name = part["partition"]
         result.append(Partition(name, part["dnsSuffix"], regions, global_regions.get(name)))
     return tuple(result)
+
+
+def _cache_file() -> Path | None:
+    """The cache entry for the data files as they are now, or None if they cannot be read."""
+    try:
+        stamps = [
+            (stat.st_size, stat.st_mtime_ns)
+            for stat in (_data_file(name).stat() for name in ("endpoints.json", "partitions.json"))
+        ]
+    except OSError:
+        return None
+    key = "-".join(f"{size}.{mtime}" for size, mtime in stamps)
+    return cache_dir() / "regions" / f"{key}.json"
+
+
+def _decode(rows: Any) -> tuple[Partition, ...] | None:
+    """Partitions from a cache entry's rows, or None for an entry that is not one."""
+    if not isinstance(rows, list) or not rows:
+        return None
+    try:
+        return tuple(
+            Partition(str(name), str(suffix), frozenset(map(str, regions)), global_region)
+            for name, suffix, regions, global_region in rows
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _store(path: Path, result: tuple[Partition, ...]) -> None:
+    """Write a cache entry atomically; a failure only costs the next run the slow path."""
+    rows = [[p.name, p.dns_suffix, sorted(p.regions), p.global_region] for p in result]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(rows, stream)
+        Path(temporary).replace(path)
+    except OSError:
+        return
+
+
+@cache
+def partitions() -> tuple[Partition, ...]:
+    """Every partition with the regions that have a CloudTrail endpoint (FIPS aliases dropped)."""
+    path = _cache_file()
+    if path is not None:
+        try:
+            cached = _decode(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            cached = None
+        if cached is not None:
+            return cached
+    result = _read_partitions()
+    if path is not None:
+        _store(path, result)
+    return result
 
 
 def partition_of(region: str) -> Partition | None:
