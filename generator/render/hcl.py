@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 _SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Every character _escape_char changes; a value with none (nearly all) is copied as it is.
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+")
 
@@ -31,7 +33,7 @@ def hcl_string(value: object) -> str:
     """A quoted HCL string literal whose value is exactly ``value`` (no interpolation)."""
     if not isinstance(value, str):
         raise TypeError(f"hcl_string expects a str, got {type(value).__name__}")
-    body = "".join(_escape_char(char) for char in value)
+    body = "".join(map(_escape_char, value)) if _NEEDS_ESCAPE.search(value) else value
     # A literal "${" or "%{" keeps its "{" as the escape \u007b: Terraform never starts a
     # template sequence there, and unlike "$${" it cannot confuse python-hcl2 8.1.4's lexer,
     # which scans "$${" on to the next "}" in the file.

@@ -288,6 +288,24 @@ def test_hcl_string_examples(value: str, expected: str) -> None:
     assert hcl_string(value) == expected
 
 
+def test_every_code_point_is_escaped_as_it_would_be_one_by_one() -> None:
+    """The fast path (a value with nothing to escape is copied) misses no character.
+
+    Each code point alone, and between plain letters, quotes exactly as escaping it on its
+    own does (``decode_string`` reads each back to the original). Every character that needs
+    an escape is below U+3000; a few above stand for the rest.
+    """
+    for code in [*range(0x3000), 0xFEFF, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]:
+        char = chr(code)
+        escaped = (
+            {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+            or (f"\\u{code:04x}" if code < 0x20 or 0x7F <= code < 0xA0 else None)
+            or (f"\\u{code:04x}" if code in (0x2028, 0x2029) else char)
+        )
+        assert hcl_string(f"a{char}b") == f'"a{escaped}b"', hex(code)
+        assert decode_string(hcl_string(char)) == char, hex(code)
+
+
 @pytest.mark.parametrize("value", [None, 1, 1.5, True, b"abc", ["a"], {"a": "b"}])
 def test_hcl_string_refuses_non_strings(value: object) -> None:
     with pytest.raises(TypeError):
