@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.core.constants import HEADER_MARK
 from generator.core.errors import OutputConflictError, OutputError
@@ -38,8 +38,7 @@ def generated_files(directory: Path) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What writing a module would change in its folder."""
 
     write: dict[str, str]  # file name -> new text (new or changed files only)

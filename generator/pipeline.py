@@ -9,9 +9,9 @@ everything here has passed.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import RULES, Facts, Finding, run_rules
@@ -45,8 +45,7 @@ def active_rules() -> list[str]:
     )
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     """A rendered, re-parsed and checked module, ready to write."""
 
     stem: str

@@ -184,6 +184,43 @@ def test_a_resource_type_no_section_places_fails_otg070() -> None:
     assert "no section" in unplaced[0].problem
 
 
+def _records(value: object) -> list[tuple[object, ...]]:
+    """Every NamedTuple inside a view, the view included, at any depth."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return [value, *(r for item in value for r in _records(item))]
+    if isinstance(value, tuple | list):
+        return [r for item in value for r in _records(item)]
+    return []
+
+
+def test_every_view_is_a_typed_immutable_record_never_a_dict() -> None:
+    """What a template reads is typed (mypy checks each field) and cannot be changed.
+
+    Views are ``typing.NamedTuple`` classes rather than frozen dataclasses: as typed and as
+    immutable, and about a fifth of the import cost (``bench/bench_generate.py``).
+    """
+    from generator.pipeline import templates
+    from generator.sections.registry import facts_of, load_config
+
+    for config in sorted((ROOT / "configs").glob("*.yaml")):
+        views, _ = templates(facts_of(load_config(config)))
+        for name, view in views.items():
+            if view is None:  # a section with nothing to render for this config
+                continue
+            assert not isinstance(view, dict), (config.name, name)
+            records = _records(view)
+            assert records and records[0] is view, (config.name, name, type(view))
+            for record in records:
+                kind = type(record)
+                assert set(kind.__annotations__) == set(record._fields), kind
+                first = record._fields[0]
+                try:
+                    setattr(record, first, None)
+                except AttributeError:
+                    continue
+                raise AssertionError(f"{kind.__name__}.{first} could be assigned")
+
+
 # Tests live beside what they test: tests/<package>/ mirrors generator/<package>/; end_to_end/
 # holds what runs the whole product (goldens, checkov, real Terraform); the top level tests
 # the top-level modules and the project itself.

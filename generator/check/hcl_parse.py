@@ -18,11 +18,10 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.errors import PreflightError
 from generator.core.paths import cache_dir
@@ -210,8 +209,7 @@ def nested(body: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict) and item.get("__is_block__")]
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """One top-level block: its kind, unquoted labels, raw body, and the file it came from."""
 
     kind: str
@@ -244,8 +242,7 @@ def _blocks_of(kind: str, entries: list[Any], file: str) -> Iterator[Block]:
             yield Block(kind, (), entry, file)
 
 
-@dataclass(frozen=True)
-class ParsedModule:
+class ParsedModule(NamedTuple):
     """All blocks of a generated module, across its files."""
 
     blocks: tuple[Block, ...]

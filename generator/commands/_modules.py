@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.core.errors import CombinedError, UserError
 from generator.core.paths import default_output_root
@@ -54,8 +54,7 @@ def add_module_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One config's checked module and the folder it belongs in."""
 
     config: Path

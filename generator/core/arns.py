@@ -7,11 +7,10 @@ cycle) and built in exactly one place, so that the pieces can never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Arns:
+class Arns(NamedTuple):
     """Names and ARNs of one organization trail, all in the trail's partition."""
 
     partition: str
@@ -53,8 +52,7 @@ class Arns:
         return f"arn:{self.partition}:iam::{account_id}:root"
 
 
-@dataclass(frozen=True)
-class ArnParts:
+class ArnParts(NamedTuple):
     """The fields of an ARN: ``arn:partition:service:region:account:resource``."""
 
     partition: str

@@ -7,7 +7,7 @@ traceback (unless ``--debug``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a preflight check, drift (--check) or a verification failed
@@ -21,8 +21,7 @@ class UserError(Exception):
     exit_code = EXIT_BAD_INPUT
 
 
-@dataclass(frozen=True)
-class ConfigIssue:
+class ConfigIssue(NamedTuple):
     """One problem in a config file, located as precisely as the YAML allows."""
 
     file: str

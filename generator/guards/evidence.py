@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, nested
 from generator.check.preflight import Facts, Finding, rule
@@ -56,8 +56,7 @@ FORCE_NEW: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Stateful:
+class Stateful(NamedTuple):
     """A resource type whose replacement loses evidence, and what is lost."""
 
     loss: str
@@ -152,8 +151,7 @@ def _resources(module: ParsedModule) -> list[Block]:
     return [block for block in module.blocks if block.kind == "resource"]
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(NamedTuple):
     """One resource of the previous output that the new one destroys, and why."""
 
     old: Block

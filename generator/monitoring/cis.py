@@ -30,7 +30,6 @@ characters (botocore ``FilterPattern``); each control's name is a valid metric-f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -38,8 +37,7 @@ class CatalogueError(ValueError):
     """An unknown control id or flavour was asked for (a ``ValueError`` for pydantic)."""
 
 
-@dataclass(frozen=True)
-class Flavour:
+class Flavour(NamedTuple):
     """One way of writing a control's filter pattern, and where it comes from."""
 
     name: str
@@ -47,8 +45,7 @@ class Flavour:
     source: str
 
 
-@dataclass(frozen=True)
-class Control:
+class Control(NamedTuple):
     """One CIS CloudWatch control and its flavours."""
 
     id: str

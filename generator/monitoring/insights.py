@@ -16,7 +16,7 @@ characters (``QueryDefinitionString``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 FOLDER = "orgtrail"
 MAX_NAME_LENGTH = 255  # botocore logs QueryDefinitionName
@@ -27,8 +27,7 @@ _FIELDS = "fields @timestamp, " + ", ".join(COLUMNS)
 _BY = ", ".join(COLUMNS)
 
 
-@dataclass(frozen=True)
-class InsightsQuery:
+class InsightsQuery(NamedTuple):
     """One saved query: its name (with folder), what it answers, and the query text."""
 
     name: str

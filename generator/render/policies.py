@@ -8,16 +8,14 @@ evaluate and reviewers can read), and the tests lint the very same data with par
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.arns import Arns
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL, CLOUDWATCH_PRINCIPAL, sid_stem
 from generator.render.hcl import Ref
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """One ``condition`` block: test, variable, values."""
 
     test: str
@@ -25,16 +23,14 @@ class Condition:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Principals:
+class Principals(NamedTuple):
     """One ``principals`` block."""
 
     type: str
     identifiers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):
     """One policy statement; Sids are stable so that reviews and verify can name them."""
 
     sid: str
@@ -45,8 +41,7 @@ class Statement:
     effect: str = "Allow"
 
 
-@dataclass(frozen=True)
-class PolicyDocument:
+class PolicyDocument(NamedTuple):
     """A named policy document (the label of its ``aws_iam_policy_document`` data block)."""
 
     name: str

@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from generator.sections.registry import Config
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """One ``output`` block: what other stacks and ``orgtrail-gen verify`` read."""
 
     name: str
@@ -45,8 +44,7 @@ class Skip(NamedTuple):
     reason: str
 
 
-@dataclass(frozen=True)
-class CheckovSkip:
+class CheckovSkip(NamedTuple):
     """A checkov check that does not fit this module, declared once with its reason.
 
     ``where``: the address of the block the skip is written in. ``when``: whether this module

@@ -7,7 +7,6 @@ output/ of configs/*.yaml and on the golden variants in tests/golden/.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +116,9 @@ def _normalised(value: Any) -> Any:
 
 
 def _documents_in(value: object) -> list[PolicyDocument]:
-    """Every policy document a view holds, at any depth."""
+    """Every policy document a view holds, at any depth (views are NamedTuples: tuples)."""
     if isinstance(value, PolicyDocument):
         return [value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [d for f in dataclasses.fields(value) for d in _documents_in(getattr(value, f.name))]
     if isinstance(value, tuple | list):
         return [d for item in value for d in _documents_in(item)]
     return []

@@ -7,7 +7,6 @@ evaluator against member-account CloudTrail records: what fires is what AWS woul
 from __future__ import annotations
 
 import copy
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -406,9 +405,7 @@ def test_two_alarm_actions_render_as_a_list_terraform_loads(tmp_path: Path) -> N
     monitoring = views["monitoring"]
     assert isinstance(monitoring, MonitoringView)
     context = {**views, "header": header("prod.yaml")}
-    context["monitoring"] = dataclasses.replace(
-        monitoring, alarm_actions=actions, ok_actions=actions
-    )
+    context["monitoring"] = monitoring._replace(alarm_actions=actions, ok_actions=actions)
     files = render_module(config, config_label(PROD))
     files["monitoring.tf"] = environment().get_template("monitoring.tf.j2").render(context)
     for name, text in files.items():

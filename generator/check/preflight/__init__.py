@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from generator.check.hcl_parse import ParsedModule
 from generator.core.arns import Arns
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One failed rule: where, what AWS would say at apply, and the fix."""
 
     rule: str

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.check.hcl_parse import Block, literal, literals, nested
 
 
-@dataclass(frozen=True)
-class ParsedStatement:
+class ParsedStatement(NamedTuple):
     """A statement as generated: every string decoded, every block flattened."""
 
     sid: str

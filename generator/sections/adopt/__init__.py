@@ -7,7 +7,7 @@ changes the plan will make to each (``changes``), which the CLI also prints as w
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.sections.addresses import (
@@ -27,8 +27,7 @@ from generator.sections.base import Section
 from generator.sections.facts import ModuleFacts
 
 
-@dataclass(frozen=True)
-class ImportBlock:
+class ImportBlock(NamedTuple):
     """One ``import`` block: the address it fills, the id it reads, the provider it runs with."""
 
     to: str
@@ -36,8 +35,7 @@ class ImportBlock:
     provider: str
 
 
-@dataclass(frozen=True)
-class ImportsView:
+class ImportsView(NamedTuple):
     """What imports.tf needs."""
 
     files: tuple[str, ...]

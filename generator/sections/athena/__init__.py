@@ -11,8 +11,7 @@ account's logs.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.render import policies
 from generator.render.hcl import Ref
@@ -44,16 +43,14 @@ if TYPE_CHECKING:
     from generator.sections.registry import Config
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One column of the CloudTrail table."""
 
     name: str
     type: str
 
 
-@dataclass(frozen=True)
-class AthenaView:
+class AthenaView(NamedTuple):
     """Everything ``athena.tf`` prints."""
 
     files: tuple[str, ...]

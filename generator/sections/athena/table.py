@@ -14,8 +14,7 @@ module does not give a second account a standing view of every account's logs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.core.arns import Arns
 from generator.render.policies import Condition, PolicyDocument, Statement
@@ -89,8 +88,7 @@ PARTITIONS = ("account", "region", "day")
 DAY_FORMAT = "yyyy/MM/dd"  # the trail's YYYY/MM/DD folders, in Java's notation
 
 
-@dataclass(frozen=True)
-class NamedQuery:
+class NamedQuery(NamedTuple):
     """One saved investigation: its label, name, description and SQL."""
 
     label: str
@@ -252,8 +250,7 @@ def _known_accounts(config: Config) -> set[str]:
     return accounts
 
 
-@dataclass(frozen=True)
-class TrailKey:
+class TrailKey(NamedTuple):
     """The trail's key as the readers' policy names it: an existing key's ARN, or None."""
 
     arn: str | None

@@ -6,15 +6,14 @@ replaces a file it did not generate) or the state stays local.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.sections.backend import model
 from generator.sections.base import Section
 from generator.sections.facts import ModuleFacts
 
 
-@dataclass(frozen=True)
-class BackendView:
+class BackendView(NamedTuple):
     """What backend.tf needs."""
 
     files: tuple[str, ...]

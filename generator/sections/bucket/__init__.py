@@ -7,8 +7,7 @@ encryption, lifecycle, Object Lock, access logging) and the bucket policy.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.render import policies
 from generator.render.hcl import Ref
@@ -93,8 +92,7 @@ def lifecycle_notes(config: Config) -> list[str]:
     return notes
 
 
-@dataclass(frozen=True)
-class LifecycleView:
+class LifecycleView(NamedTuple):
     """The lifecycle rule of the log files, and what its transitions mean for them."""
 
     notes: tuple[str, ...]
@@ -104,8 +102,7 @@ class LifecycleView:
     abort_days: int
 
 
-@dataclass(frozen=True)
-class BucketView:
+class BucketView(NamedTuple):
     """What s3.tf needs."""
 
     files: tuple[str, ...]

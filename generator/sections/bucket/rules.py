@@ -8,8 +8,8 @@ the registered rules only find the generated policy documents and locate the fin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from generator.check.hcl_parse import ParsedModule, literal
 from generator.check.preflight import Facts, Finding, rule
@@ -25,8 +25,7 @@ from generator.core.constants import CLOUDTRAIL_PRINCIPAL, sid_stem
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
 
 
-@dataclass(frozen=True)
-class BucketPolicyTarget:
+class BucketPolicyTarget(NamedTuple):
     """What a bucket policy must admit: one organization trail writing into one bucket."""
 
     partition: str
@@ -37,8 +36,7 @@ class BucketPolicyTarget:
     trail_arn: str
 
 
-@dataclass(frozen=True)
-class PolicyProblem:
+class PolicyProblem(NamedTuple):
     """One way a policy fails a rule; ``statement`` names the statement, or None for the policy."""
 
     rule: str

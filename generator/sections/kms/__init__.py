@@ -6,7 +6,7 @@ group's own key in the management account.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.render import policies
 from generator.render.hcl import Ref
@@ -51,8 +51,7 @@ def _key_policy_skips(where: str, created: bool) -> tuple[CheckovSkip, ...]:
 SKIPS = _key_policy_skips(TRAIL_KEY_POLICY, True) + _key_policy_skips(LOGS_KEY_POLICY, False)
 
 
-@dataclass(frozen=True)
-class KeyView:
+class KeyView(NamedTuple):
     """One key this module creates, with its alias and policy."""
 
     label: str
@@ -67,8 +66,7 @@ class KeyView:
     key_id: str
 
 
-@dataclass(frozen=True)
-class KmsView:
+class KmsView(NamedTuple):
     """What kms.tf needs: the created keys, or an existing key's required statements."""
 
     files: tuple[str, ...]

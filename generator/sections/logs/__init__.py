@@ -5,7 +5,7 @@ It owns ``logs.tf``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.render import policies
 from generator.render.hcl import Ref
@@ -38,8 +38,7 @@ SKIPS = (
 )
 
 
-@dataclass(frozen=True)
-class LogsView:
+class LogsView(NamedTuple):
     """What logs.tf needs: the log group, the delivery role and its two policy documents."""
 
     files: tuple[str, ...]

@@ -5,15 +5,14 @@ It owns the config's ``tags`` key and ``versions.tf`` / ``providers.tf``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.sections.addresses import DELEGATED_ADMIN_PROVIDER, LOG_ARCHIVE_PROVIDER
 from generator.sections.base import Section
 from generator.sections.facts import ModuleFacts
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     """One ``provider "aws"`` block, pinned to its one account."""
 
     alias: str | None
@@ -23,8 +22,7 @@ class Provider:
     session_name: str | None = None
 
 
-@dataclass(frozen=True)
-class ModuleView:
+class ModuleView(NamedTuple):
     """What versions.tf and providers.tf need."""
 
     files: tuple[str, ...]

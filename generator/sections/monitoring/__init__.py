@@ -7,8 +7,7 @@ and the saved queries (``insights``) are pure data and functions beside it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.monitoring import cis, insights
 from generator.monitoring.names import monitoring_label, subscription_label
@@ -102,8 +101,7 @@ def monitoring_notes(config: Config) -> list[str]:
     return notes
 
 
-@dataclass(frozen=True)
-class MetricFilter:
+class MetricFilter(NamedTuple):
     """A metric filter with its alarm: filter, metric and alarm share one name."""
 
     name: str
@@ -118,8 +116,7 @@ class MetricFilter:
     alarm_name: str
 
 
-@dataclass(frozen=True)
-class Subscription:
+class Subscription(NamedTuple):
     """A subscription of the created topic."""
 
     label: str
@@ -127,8 +124,7 @@ class Subscription:
     endpoint: str
 
 
-@dataclass(frozen=True)
-class Topic:
+class Topic(NamedTuple):
     """The created alarm topic, its policy and its own key."""
 
     label: str
@@ -150,8 +146,7 @@ class Topic:
     has_email: bool
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """A saved Logs Insights query."""
 
     label: str
@@ -160,8 +155,7 @@ class Query:
     query: str
 
 
-@dataclass(frozen=True)
-class MonitoringView:
+class MonitoringView(NamedTuple):
     """What monitoring.tf, notifications.tf and queries.tf need."""
 
     files: tuple[str, ...]

@@ -7,7 +7,7 @@ for what orgtrail-gen 0.1 managed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.sections.addresses import (
@@ -22,8 +22,7 @@ from generator.sections.facts import ModuleFacts
 from generator.sections.organization import rules
 
 
-@dataclass(frozen=True)
-class Assertion:
+class Assertion(NamedTuple):
     """A postcondition on the organization data source."""
 
     attribute: str
@@ -32,16 +31,14 @@ class Assertion:
     contains: str | None = None
 
 
-@dataclass(frozen=True)
-class Registration:
+class Registration(NamedTuple):
     """The delegated administrator this module registers."""
 
     label: str
     account_id: str
 
 
-@dataclass(frozen=True)
-class OrganizationView:
+class OrganizationView(NamedTuple):
     """What organizations.tf needs."""
 
     files: tuple[str, ...]

@@ -6,14 +6,13 @@ It owns ``outputs.tf`` and no config key: each section declares the outputs of w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from generator.sections.base import Output, Section
 from generator.sections.facts import ModuleFacts
 
 
-@dataclass(frozen=True)
-class OutputsView:
+class OutputsView(NamedTuple):
     """What outputs.tf needs."""
 
     files: tuple[str, ...]

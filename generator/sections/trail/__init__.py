@@ -5,8 +5,7 @@ It owns ``cloudtrail.tf``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from generator.config.regions import partition_of
 from generator.render.hcl import Ref
@@ -80,8 +79,7 @@ SKIPS = (
 )
 
 
-@dataclass(frozen=True)
-class EventsView:
+class EventsView(NamedTuple):
     """The ``advanced_event_selector`` and ``insight_selector`` blocks (``trail.events``).
 
     The selectors are built once, in :func:`events.selectors`, which validation also reads, so
@@ -107,8 +105,7 @@ def _events(facts: ModuleFacts) -> EventsView | None:
     )
 
 
-@dataclass(frozen=True)
-class TrailView:
+class TrailView(NamedTuple):
     """What cloudtrail.tf needs."""
 
     files: tuple[str, ...]

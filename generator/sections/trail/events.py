@@ -17,8 +17,7 @@ mistake is a located error at ``validate`` rather than InvalidEventSelectorsExce
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import Field, StrictStr, model_validator
 
@@ -160,8 +159,7 @@ class Events(StrictModel):
 # --- the selectors this module writes ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """One field_selector block: a field and its operators with their values."""
 
     field: str
@@ -173,8 +171,7 @@ class Condition:
         return sum(len(values) for _, values in self.operators)
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """One advanced_event_selector block; ``path`` is the config key it comes from."""
 
     name: str
