@@ -139,6 +139,8 @@ def decode_string(raw: str) -> str:
     if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
         raise ValueError(f"not a quoted string: {raw!r}")
     body, out, i = raw[1:-1], [], 0
+    if "\\" not in body and "$${" not in body and "%%{" not in body:
+        return body  # nothing to decode: most strings of a module
     while i < len(body):
         char = body[i]
         if char == "\\" and i + 1 < len(body):
@@ -163,6 +165,8 @@ def decode_string(raw: str) -> str:
 
 def has_interpolation(raw: str) -> bool:
     """Whether a quoted HCL string contains a live ``${...}`` or ``%{...}`` sequence."""
+    if "${" not in raw and "%{" not in raw:
+        return False
     i = 0
     while i < len(raw) - 1:
         if raw.startswith(("$${", "%%{"), i):

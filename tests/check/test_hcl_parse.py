@@ -14,7 +14,13 @@ from conftest import SESSION_CACHE_HOME, USER_CACHE_HOME
 from hcl2 import parser as hcl2_parser
 
 from generator.check import hcl_parse
-from generator.check.hcl_parse import ParsedModule, decode_string, expression, literal
+from generator.check.hcl_parse import (
+    ParsedModule,
+    decode_string,
+    expression,
+    has_interpolation,
+    literal,
+)
 from generator.core.errors import PreflightError
 
 TEXT = """
@@ -152,3 +158,33 @@ def test_main_job_does_not_import_boto3(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "example" / "cloudtrail.tf").is_file()
+
+
+@pytest.mark.parametrize(
+    ("raw", "live"),
+    [
+        ('"plain"', False),
+        ('"${var.x}"', True),
+        ('"a-%{if true}b%{endif}"', True),
+        ('"$${var.x}"', False),
+        ('"%%{x}"', False),
+        ('"\\\\${x}"', True),
+        ('"$ {x} % {y}"', False),
+    ],
+)
+def test_has_interpolation_sees_only_live_sequences(raw: str, live: bool) -> None:
+    assert has_interpolation(raw) is live
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ('"plain"', "plain"),
+        ('""', ""),
+        ('"a\\nb\\t\\"c\\\\"', 'a\nb\t"c\\'),
+        ('"$${x} %%{y}"', "${x} %{y}"),
+        ('"\\u007b \\U0001F600"', "{ \U0001f600"),
+    ],
+)
+def test_decode_string_undoes_every_escape_and_nothing_else(raw: str, value: str) -> None:
+    assert decode_string(raw) == value
