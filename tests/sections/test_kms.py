@@ -12,15 +12,19 @@ import re
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT
 from support.filter_matching import matches
 
+from generator.check.preflight.lookups import account_of
 from generator.check.preflight.policy_reading import statements
 from generator.config.yaml_source import load_yaml
 from generator.monitoring import cis
 from generator.monitoring.filter_pattern import parse
 from generator.pipeline import build
+from generator.sections.addresses import ALARM_KEY, KEY, LOGS_KEY
+from generator.sections.kms.model import created_keys
 from generator.sections.registry import validate
 
 MGMT = "111111111111"
@@ -126,3 +130,31 @@ def test_the_readme_filter_is_accepted_as_a_custom_filter(tmp_path: Path) -> Non
     data = {**LOG_ARCHIVE, **yaml.safe_load(block[1])}
     (custom,) = validate(load_yaml(yaml.safe_dump(data), "t.yaml")).monitoring.custom_filters
     assert custom.pattern == _readme_key_pattern()
+
+
+_KEY_NAMES = {
+    KEY: "the trail's key",
+    LOGS_KEY: "the log group's key",
+    ALARM_KEY: "the alarm topic's key",
+}
+
+
+@pytest.mark.parametrize(
+    "config",
+    sorted([*(ROOT / "configs").glob("*.yaml"), *(ROOT / "tests" / "cases").glob("*.yaml")]),
+    ids=lambda path: path.stem,
+)
+def test_validation_counts_the_keys_the_module_creates_in_their_accounts(config: Path) -> None:
+    """``kms.model.created_keys`` (what the administrators rule reads) and the rendered keys agree.
+
+    Validation decides from the config which keys exist and where, before any view is built;
+    the views decide the same in ``sections.facts``. Two homes for one decision: this holds
+    them together for every shipped and test config.
+    """
+    module = build(config)
+    rendered: dict[str, list[str]] = {}
+    for key in module.parsed.of_type("resource", "aws_kms_key"):
+        account = account_of(module.parsed, key) or module.config.organization.management_account_id
+        rendered.setdefault(account, []).append(_KEY_NAMES[key.address])
+    expected = {account: sorted(names) for account, names in created_keys(module.config).items()}
+    assert {account: sorted(names) for account, names in rendered.items()} == expected
