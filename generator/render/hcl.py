@@ -54,10 +54,15 @@ def hcl_number(value: object) -> str:
     return str(value)
 
 
+def _refuse_non_lists(values: object, name: str) -> None:
+    """A bare string, a mapping or a record (a view is a NamedTuple) is no list of values."""
+    if isinstance(values, str | bytes | Mapping) or hasattr(values, "_fields"):
+        raise TypeError(f"{name} expects a list of values, got {type(values).__name__}")
+
+
 def hcl_list(values: Iterable[object]) -> str:
-    """A one-line list of quoted strings; refuses a bare string or a mapping."""
-    if isinstance(values, str | bytes | Mapping):
-        raise TypeError(f"hcl_list expects a list of strings, got {type(values).__name__}")
+    """A one-line list of quoted strings; refuses a bare string, a mapping or a record."""
+    _refuse_non_lists(values, "hcl_list")
     return "[" + ", ".join(hcl_string(value) for value in values) + "]"
 
 
@@ -85,13 +90,13 @@ def hcl_values(values: Iterable[object]) -> str:
     Why: a list that mixes a created resource's reference with an existing ARN (alarm actions)
     must still get its separators; a template loop that prints the items one by one does not.
     """
-    if isinstance(values, str | bytes | Mapping):
-        raise TypeError(f"hcl_values expects a list of values, got {type(values).__name__}")
+    _refuse_non_lists(values, "hcl_values")
     return "[" + ", ".join(hcl_value(value) for value in values) + "]"
 
 
 def hcl_references(values: Iterable[object]) -> str:
     """A one-line list of bare references, e.g. for ``depends_on``."""
+    _refuse_non_lists(values, "hcl_references")
     return "[" + ", ".join(hcl_reference(value) for value in values) + "]"
 
 

@@ -11,7 +11,7 @@ import os
 import random
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +27,7 @@ from generator.render.hcl import (
     hcl_reference,
     hcl_references,
     hcl_string,
+    hcl_values,
 )
 
 # Fragments that have a meaning somewhere in HCL, mixed with arbitrary text.
@@ -344,10 +345,17 @@ def test_hcl_list_refuses_non_string_items(values: list[object]) -> None:
         hcl_list(values)
 
 
-@pytest.mark.parametrize("value", ["us-east-1", {"a": "b"}])
-def test_hcl_list_refuses_a_bare_string_or_mapping(value: object) -> None:
-    with pytest.raises((TypeError, ValueError)):
-        hcl_list(value)  # type: ignore[arg-type]
+class _Record(NamedTuple):
+    name: str
+    arn: str
+
+
+@pytest.mark.parametrize("value", ["us-east-1", {"a": "b"}, _Record("a", "b")])
+@pytest.mark.parametrize("write", [hcl_list, hcl_values, hcl_references])
+def test_lists_refuse_a_bare_string_mapping_or_record(value: object, write: Any) -> None:
+    """A view's record is a tuple: printed as a list it would turn its fields into items."""
+    with pytest.raises(TypeError):
+        write(value)
 
 
 @pytest.mark.parametrize(
