@@ -9,9 +9,9 @@ view never has to import another section.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.core.arns import Arns, principal_account
 from generator.render import policies
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from generator.sections.base import Output
     from generator.sections.registry import Config
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ModuleFacts:
@@ -39,6 +41,20 @@ class ModuleFacts:
     # the sections, this does not (see Section.outputs and Section.key_readers).
     outputs_of: Callable[[ModuleFacts], tuple[Output, ...]] = lambda facts: ()
     key_readers_of: Callable[[ModuleFacts], tuple[str, ...]] = lambda facts: ()
+    _computed: dict[Callable[..., Any], Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def once(self, compute: Callable[[ModuleFacts], T]) -> T:
+        """``compute(self)``, computed on the first call only.
+
+        For a section's own derivation that both its view and its warnings read, such as the
+        adoption warnings: facts.py names no section, so it cannot hold them as a property.
+        """
+        if compute not in self._computed:
+            self._computed[compute] = compute(self)
+        result: T = self._computed[compute]
+        return result
 
     @cached_property
     def outputs(self) -> tuple[Output, ...]:

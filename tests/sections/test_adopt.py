@@ -578,3 +578,22 @@ def test_kept_statement_strings_reach_the_policy_unchanged(value: str, tmp_path:
     rendered = _bucket_policy_json(module, tmp_path)["Statement"]
     assert rendered[0] == statement
     assert len(rendered) == 1 + len(statements(module.parsed.get(BUCKET_DOC)))
+
+
+def test_one_build_computes_the_adoption_warnings_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """imports.tf's notes and the CLI's warnings come from one computation, not two."""
+    from generator.pipeline import build
+    from generator.sections.adopt import changes
+
+    calls: list[object] = []
+    original = changes._trail_changes
+
+    def counted(*args: Any) -> Any:
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(changes, "_trail_changes", counted)
+    module = build(ROOT / "configs" / "adopt-console.yaml")
+    assert len(calls) == 1
+    assert module.warnings
+    assert "is imported" in module.files["imports.tf"]

@@ -105,7 +105,7 @@ def build(facts: ModuleFacts) -> ImportsView | None:
     if not blocks:
         return None
     lines: list[str] = []
-    for warning in adoption_warnings(facts):
+    for warning in facts.once(adoption_warnings):
         for line in warning.splitlines():
             indent = " " * (len(line) - len(line.lstrip()))
             lines += textwrap.wrap(
@@ -125,6 +125,6 @@ SECTION = Section(
     templates=("imports",),
     view=build,
     cross_field_issues=model.cross_field_issues,
-    warnings=adoption_warnings,
+    warnings=lambda facts: facts.once(adoption_warnings),
     rules=rules,
 )
