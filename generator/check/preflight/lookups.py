@@ -6,6 +6,7 @@ from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight import Facts
+from generator.core.arns import arn_region
 
 # The split S3 resources (provider v4+) that configure one bucket, each by `bucket`: imported
 # by the bucket's name and replaced with it.
@@ -113,3 +114,19 @@ def field_selectors(selector: dict[str, Any]) -> dict[str, dict[str, list[str]]]
         name = literal(condition.get("field")) or ""
         fields[name] = {op: literals(condition[op]) for op in SELECTOR_OPERATORS if op in condition}
     return fields
+
+
+def key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | None]:
+    """The ``aws_kms_key`` a ``kms_key_id`` argument points at (or None), and the key's region.
+
+    A reference to any attribute of a key of the module (``.arn``, ``.key_id``) resolves to its
+    block and the block's region; a literal ARN gives no block and the ARN's region.
+    """
+    reference = expression(value)
+    if reference and reference.startswith("aws_kms_key."):
+        key = module.get(".".join(reference.split(".")[:2]))
+        return (key, region_of(module, key)) if key is not None else (None, None)
+    text = literal(value)
+    if text and text.startswith("arn:"):
+        return None, arn_region(text)
+    return None, None

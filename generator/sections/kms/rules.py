@@ -5,32 +5,14 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from generator.check.hcl_parse import (
-    Block,
     ParsedModule,
-    expression,
-    literal,
     nested,
     template_source,
 )
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.lookups import organization_trails, region_of, trail_arn
+from generator.check.preflight.lookups import key_of, organization_trails, region_of, trail_arn
 from generator.check.preflight.policy_reading import ParsedStatement, statements
-from generator.core.arns import arn_region
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
-
-
-def _key_of(module: ParsedModule, value: object) -> tuple[Block | None, str | None]:
-    """(the aws_kms_key a kms argument points at, or None; the key's region if known)."""
-    reference = expression(value)
-    if reference and reference.startswith("aws_kms_key.") and reference.endswith(".arn"):
-        key = module.get(reference.removesuffix(".arn"))
-        if key is None:
-            return None, None
-        return key, region_of(module, key)
-    text = literal(value)
-    if text and text.startswith("arn:"):
-        return None, arn_region(text)
-    return None, None
 
 
 def _allows(statement: ParsedStatement, principal: tuple[str, str], action: str) -> bool:
@@ -72,7 +54,7 @@ def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
     for trail in organization_trails(module):
         if "kms_key_id" not in trail.body:
             continue
-        _, key_region_name = _key_of(module, trail.body.get("kms_key_id"))
+        _, key_region_name = key_of(module, trail.body.get("kms_key_id"))
         buckets = module.of_type("resource", "aws_s3_bucket")
         bucket_region = region_of(module, buckets[0]) if buckets else region_of(module, trail)
         if key_region_name and bucket_region and key_region_name != bucket_region:
@@ -170,7 +152,7 @@ def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     """
     findings = []
     for trail in organization_trails(module):
-        key, _ = _key_of(module, trail.body.get("kms_key_id"))
+        key, _ = key_of(module, trail.body.get("kms_key_id"))
         arn = trail_arn(module, facts, trail)
         if key is None or arn is None:
             continue
@@ -193,7 +175,7 @@ def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An encrypted log group needs logs.<region> in the key policy, or creation is refused."""
     findings = []
     for group in module.of_type("resource", "aws_cloudwatch_log_group"):
-        key, _ = _key_of(module, group.body.get("kms_key_id"))
+        key, _ = key_of(module, group.body.get("kms_key_id"))
         name = template_source(group.body.get("name"))
         region = region_of(module, group)
         if key is None or name is None or region is None:

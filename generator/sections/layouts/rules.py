@@ -7,9 +7,9 @@ delegated administrator as the trail's owner, breaks delivery with nothing faili
 
 from __future__ import annotations
 
-from generator.check.hcl_parse import ParsedModule, expression, literal
+from generator.check.hcl_parse import ParsedModule, literal
 from generator.check.preflight import Facts, Finding, rule
-from generator.check.preflight.lookups import account_of, organization_trails
+from generator.check.preflight.lookups import account_of, key_of, organization_trails
 from generator.check.preflight.policy_reading import statements
 from generator.core.arns import arn_account
 
@@ -20,13 +20,9 @@ def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
     findings = []
     for trail in organization_trails(module):
         value = trail.body.get("kms_key_id")
-        reference = expression(value) or ""
-        if reference.startswith("aws_kms_key."):
-            key = module.get(reference.rsplit(".", 1)[0])
-            account = account_of(module, key) if key else None
-        else:
-            arn = literal(value)
-            account = arn_account(arn) if arn else None
+        key, _ = key_of(module, value)
+        arn = literal(value)
+        account = account_of(module, key) if key else arn_account(arn) if arn else None
         if account is not None and account != facts.bucket_account:
             findings.append(
                 Finding(
