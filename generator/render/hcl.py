@@ -14,26 +14,23 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 _SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# Every character _escape_char changes; a value with none (nearly all) is copied as it is.
+# The one definition of what a quoted string escapes: backslash, quote, the C0 and C1 control
+# characters and the two Unicode line separators (the rest of Unicode passes as it is).
 _NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)+")
 
 
-def _escape_char(char: str) -> str:
-    if char in _SIMPLE:
-        return _SIMPLE[char]
-    code = ord(char)
-    if code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
-        return f"\\u{code:04x}"
-    return char
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SIMPLE.get(char) or f"\\u{ord(char):04x}"
 
 
 def hcl_string(value: object) -> str:
     """A quoted HCL string literal whose value is exactly ``value`` (no interpolation)."""
     if not isinstance(value, str):
         raise TypeError(f"hcl_string expects a str, got {type(value).__name__}")
-    body = "".join(map(_escape_char, value)) if _NEEDS_ESCAPE.search(value) else value
+    body = _NEEDS_ESCAPE.sub(_escape, value)
     # A literal "${" or "%{" keeps its "{" as the escape \u007b: Terraform never starts a
     # template sequence there, and unlike "$${" it cannot confuse python-hcl2 8.1.4's lexer,
     # which scans "$${" on to the next "}" in the file.

@@ -289,12 +289,12 @@ def test_hcl_string_examples(value: str, expected: str) -> None:
     assert hcl_string(value) == expected
 
 
-def test_every_code_point_is_escaped_as_it_would_be_one_by_one() -> None:
-    """The fast path (a value with nothing to escape is copied) misses no character.
+def test_every_code_point_is_escaped_exactly_when_hcl_needs_it() -> None:
+    """The escape set (one pattern in hcl.py) misses no character and escapes no other.
 
-    Each code point alone, and between plain letters, quotes exactly as escaping it on its
-    own does (``decode_string`` reads each back to the original). Every character that needs
-    an escape is below U+3000; a few above stand for the rest.
+    Each code point alone, and between plain letters, quotes as this independent table says
+    (``decode_string`` reads each back to the original). Every character that needs an
+    escape is below U+3000; a few above stand for the rest.
     """
     for code in [*range(0x3000), 0xFEFF, 0xFFFF, 0x10000, 0x1F600, 0x10FFFF]:
         char = chr(code)
