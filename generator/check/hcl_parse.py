@@ -13,16 +13,14 @@ ourselves and cache it in the user's cache folder, so only the first run ever pa
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator.core.cache import read_json, write_json
 from generator.core.errors import PreflightError
 from generator.core.paths import cache_dir
 
@@ -85,10 +83,7 @@ def parse_text(text: str, file: str) -> dict[str, Any]:
     folder = _parse_cache_dir()
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if folder is not None:
-        try:
-            cached = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            cached = None
+        cached = read_json(folder / f"{key}.json")
         if isinstance(cached, dict):
             return cached
     data = _parse_uncached(text, file)
@@ -99,11 +94,9 @@ def parse_text(text: str, file: str) -> dict[str, Any]:
 
 def _store(folder: Path, key: str, data: dict[str, Any]) -> None:
     """Write one parse result atomically; keep the folder bounded. Failures only cost speed."""
+    if not write_json(folder / f"{key}.json", data):
+        return
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream)
-        Path(temporary).replace(folder / f"{key}.json")
         entries = list(folder.glob("*.json"))
         if len(entries) > _PARSE_CACHE_LIMIT:
             entries.sort(key=lambda path: path.stat().st_mtime)

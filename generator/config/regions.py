@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator.core.cache import read_json, write_json
 from generator.core.paths import cache_dir
 
 
@@ -64,6 +63,11 @@ def _read_partitions() -> tuple[Partition, ...]:
     return tuple(result)
 
 
+# Part of every entry's name: raise it when _read_partitions extracts something else, so that
+# an entry written by an older orgtrail-gen is never read as this one's.
+_CACHE_FORMAT = 1
+
+
 def _cache_file() -> Path | None:
     """The cache entry for the data files as they are now, or None if they cannot be read."""
     try:
@@ -74,7 +78,7 @@ def _cache_file() -> Path | None:
     except OSError:
         return None
     key = "-".join(f"{size}.{mtime}" for size, mtime in stamps)
-    return cache_dir() / "regions" / f"{key}.json"
+    return cache_dir() / "regions" / f"v{_CACHE_FORMAT}-{key}.json"
 
 
 def _decode(rows: Any) -> tuple[Partition, ...] | None:
@@ -90,33 +94,17 @@ def _decode(rows: Any) -> tuple[Partition, ...] | None:
         return None
 
 
-def _store(path: Path, result: tuple[Partition, ...]) -> None:
-    """Write a cache entry atomically; a failure only costs the next run the slow path."""
-    rows = [[p.name, p.dns_suffix, sorted(p.regions), p.global_region] for p in result]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(rows, stream)
-        Path(temporary).replace(path)
-    except OSError:
-        return
-
-
 @cache
 def partitions() -> tuple[Partition, ...]:
     """Every partition with the regions that have a CloudTrail endpoint (FIPS aliases dropped)."""
     path = _cache_file()
-    if path is not None:
-        try:
-            cached = _decode(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            cached = None
-        if cached is not None:
-            return cached
+    cached = _decode(read_json(path)) if path is not None else None
+    if cached is not None:
+        return cached
     result = _read_partitions()
     if path is not None:
-        _store(path, result)
+        rows = [[p.name, p.dns_suffix, sorted(p.regions), p.global_region] for p in result]
+        write_json(path, rows)
     return result
 
 

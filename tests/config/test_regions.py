@@ -82,3 +82,18 @@ def test_an_unwritable_cache_folder_only_costs_the_parse(
         assert regions.partition_of("us-east-1") is not None
     finally:
         regions.partitions.cache_clear()
+
+
+def test_an_entry_of_another_cache_format_is_not_read(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer orgtrail-gen that extracts something else never reads an older entry."""
+    regions.partitions()
+    (old,) = fresh.glob("*.json")
+    old.write_text('[["aws", "example.com", ["us-east-1"], null]]', encoding="utf-8")
+    regions.partitions.cache_clear()
+    assert regions.partitions()[0].dns_suffix == "example.com"  # the same format reads it
+    monkeypatch.setattr(regions, "_CACHE_FORMAT", regions._CACHE_FORMAT + 1)
+    regions.partitions.cache_clear()
+    assert regions.partition_of("eu-west-1") is not None
+    assert len(list(fresh.glob("*.json"))) == 2
