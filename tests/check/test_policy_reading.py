@@ -209,3 +209,21 @@ def test_a_grant_pinned_to_the_account_is_no_confused_deputy() -> None:
     by_account["Condition"] = {"StringEquals": {"AWS:SourceAccount": arns.management_account_id}}
     document["Statement"].append(by_account)
     assert bucket_policy_problems(statements_from_json(document), _target(arns)) == []
+
+
+def test_each_fix_names_the_conditions_its_request_can_meet() -> None:
+    """DescribeKey and Decrypt carry no CloudTrail encryption context: a fix that asked for one
+    would write a statement that refuses them."""
+    arns = _arns()
+    problems = trail_key_problems(
+        statements_from_json({"Statement": []}),
+        trail_arn=arns.trail,
+        partition=arns.partition,
+        management_account_id=arns.management_account_id,
+        bucket_key=True,
+    )
+    fixes = {fix.split()[1]: fix for _, fix in problems}
+    assert set(fixes) == {"kms:GenerateDataKey", "kms:DescribeKey", "kms:Decrypt"}
+    assert "encryption context" in fixes["kms:GenerateDataKey"]
+    for action in ("kms:DescribeKey", "kms:Decrypt"):
+        assert fixes[action].endswith(f"with aws:SourceArn {arns.trail}"), fixes[action]

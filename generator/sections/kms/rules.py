@@ -92,21 +92,28 @@ def trail_key_problems(
         "aws:SourceAccount": management_account_id,
     }
     service = ("Service", CLOUDTRAIL_PRINCIPAL)
+    source = f"aws:SourceArn {trail_arn}"
+    context_and_source = (
+        f"encryption context arn:{partition}:cloudtrail:*:{management_account_id}:trail/* "
+        f"and {source}"
+    )
+    # (action, why the trail needs it, the conditions the fix names)
+    needed = [
+        ("kms:GenerateDataKey", "", context_and_source),
+        # DescribeKey carries no encryption context: a statement that asks for one refuses it
+        ("kms:DescribeKey", "", source),
+    ]
+    if bucket_key:
+        needed.append(("kms:Decrypt", " (the bucket uses an S3 Bucket Key)", source))
     problems = []
-    needed = ("kms:GenerateDataKey", "kms:DescribeKey") + (("kms:Decrypt",) if bucket_key else ())
-    for action in needed:
+    for action, why, conditions in needed:
         if not any(_allows(s, service, action) and _conditions_admit(s, context) for s in stmts):
             problems.append(
                 (
                     f"the key policy does not allow {CLOUDTRAIL_PRINCIPAL} {action} for "
-                    f"{trail_arn}"
-                    + (" (the bucket uses an S3 Bucket Key)" if action == "kms:Decrypt" else "")
-                    + ": CreateTrail fails with InsufficientEncryptionPolicyException",
-                    f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with aws:SourceArn {trail_arn}"
-                    if action == "kms:Decrypt"
-                    else f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with encryption context "
-                    f"arn:{partition}:cloudtrail:*:{management_account_id}:trail/* and "
-                    f"aws:SourceArn {trail_arn}",
+                    f"{trail_arn}{why}: CreateTrail fails with "
+                    "InsufficientEncryptionPolicyException",
+                    f"allow {action} to {CLOUDTRAIL_PRINCIPAL} with {conditions}",
                 )
             )
     return problems
