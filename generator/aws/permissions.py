@@ -18,7 +18,7 @@ from typing import Any
 
 from generator.aws.session import iam_action
 from generator.core.arns import Arns
-from generator.sections.registry import Config, arns_of
+from generator.sections.registry import Config, arns_of, facts_of
 
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 
@@ -74,15 +74,15 @@ def discover_policy() -> dict[str, Any]:
 
 
 def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
-    bucket = f"arn:{arns.partition}:s3:::{config.bucket.name}"
     read = ["s3:GetBucketPolicy", "s3:ListBucket"]
-    if config.kms.enabled and config.kms.key_arn:
-        read.append("s3:GetEncryptionConfiguration")  # does the bucket use an S3 Bucket Key
-    statements = [_statement("ReadTrailBucket", read, [bucket])]
-    if config.kms.enabled and config.kms.key_arn:
-        key = config.kms.key_arn
-        statements.append(_statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]))
-    return statements
+    key = config.kms.key_arn if config.kms.enabled else None
+    if key is None:
+        return [_statement("ReadTrailBucket", read, [arns.bucket])]
+    # an existing key: its policy, and whether the bucket uses an S3 Bucket Key (OTG031)
+    return [
+        _statement("ReadTrailBucket", [*read, "s3:GetEncryptionConfiguration"], [arns.bucket]),
+        _statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]),
+    ]
 
 
 def verify_policy(config: Config) -> dict[str, Any]:
@@ -114,24 +114,20 @@ def verify_policy(config: Config) -> dict[str, Any]:
         if config.monitoring is not None:
             read.append("logs:DescribeMetricFilters")
         statements.append(_statement("ReadTrailLogGroup", read, [f"{group}:*"]))
-        if config.monitoring is not None:
-            from generator.sections.facts import ModuleFacts
-            from generator.sections.monitoring import metric_filters
-
-            view = ModuleFacts(config, arns)
-            if metric_filters(config):
-                statements.append(
-                    _statement(
-                        "ReadAlarms",
-                        ["cloudwatch:DescribeAlarms"],
-                        [f"arn:{arns.partition}:cloudwatch:{home}:{account}:alarm:*"],
-                    )
+        facts = facts_of(config, arns)
+        if facts.has_alarms:
+            statements.append(
+                _statement(
+                    "ReadAlarms",
+                    ["cloudwatch:DescribeAlarms"],
+                    [f"arn:{arns.partition}:cloudwatch:{home}:{account}:alarm:*"],
                 )
-                statements.append(
-                    _statement(
-                        "ReadAlarmTopic", ["sns:ListSubscriptionsByTopic"], [view.alarm_topic_arn]
-                    )
+            )
+            statements.append(
+                _statement(
+                    "ReadAlarmTopic", ["sns:ListSubscriptionsByTopic"], [facts.alarm_topic_arn]
                 )
+            )
     return _document(statements)
 
 
