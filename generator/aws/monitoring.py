@@ -16,6 +16,7 @@ from generator.aws.session import NotFound
 from generator.core.arns import arn_region
 from generator.sections.facts import ModuleFacts
 from generator.sections.monitoring import metric_filters
+from generator.sections.registry import facts_of
 
 CHECK = "monitoring"
 ALARM_BATCH = 100  # DescribeAlarms accepts at most 100 AlarmNames
@@ -219,11 +220,11 @@ def check_monitoring(live: Live) -> list[Result]:
     config = live.config
     if config.monitoring is None or config.cloudwatch_logs is None:
         return []
-    view = ModuleFacts(config, live.arns)
-    if not metric_filters(config):
+    view = facts_of(config, live.arns)
+    if not view.has_alarms:
         return []
     topic_arn = view.alarm_topic_arn
-    created = config.monitoring.notifications.existing_topic_arn is None
+    created = view.creates_alarm_topic
     filters = _filter_results(live, view, config.cloudwatch_logs.log_group_name)
     alarms = _alarm_results(live, view, topic_arn)
     topic = _topic_results(live, topic_arn, created)
