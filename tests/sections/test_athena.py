@@ -19,12 +19,14 @@ import yaml
 
 from generator.check.hcl_parse import ParsedModule, literal, nested
 from generator.cli import main
+from generator.config.regions import partition_of
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError
 from generator.pipeline import render_module
 from generator.sections.registry import load_config, validate
 
 ROOT = Path(__file__).resolve().parents[2]
+AWS_REGIONS = partition_of("us-east-1").regions  # type: ignore[union-attr]
 EXAMPLE = yaml.safe_load((ROOT / "configs" / "example.yaml").read_text(encoding="utf-8"))
 ORG = "o-a1b2c3d4e5"
 BUCKET = "example-org-cloudtrail-logs"
@@ -151,7 +153,8 @@ def test_every_saved_query_is_bounded_by_account_region_and_day() -> None:
     for name, query in queries.items():
         where = query.split("WHERE", 1)[1].split("GROUP BY")[0].split("ORDER BY")[0]
         assert re.search(r"\baccount IN \('\d{12}'", where), name
-        assert "region IN ('us-east-1', 'eu-west-1')" in where, name
+        # a multi-region trail: every region of the partition, not only trail.regions
+        assert f"region IN ({', '.join(repr(r) for r in sorted(AWS_REGIONS))})" in where, name
         assert re.search(r"\bday >= date_format\(current_date - interval '\d+' day", where), name
         assert " OR " not in where.upper(), f"{name}: an OR could escape the bounds"
         assert "FROM cloudtrail.organization_trail" in query, name
@@ -277,12 +280,15 @@ def test_the_shipped_prod_config_queries_every_account() -> None:
     assert "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/" in text
 
 
-def test_the_global_region_is_projected_where_global_service_events_go() -> None:
-    """IAM, STS and CloudFront events are recorded in us-east-1 only: the table must see it."""
+def test_a_multi_region_trail_projects_every_region_of_its_partition() -> None:
+    """The trail records every enabled region, not only trail.regions: the table must see all,
+    including the global region where IAM, STS and CloudFront events go."""
     data = _config()
     data["trail"].update(home_region="eu-west-1", regions=["eu-west-1"])
     parameters, _ = _table(_render(data))
-    assert parameters["projection.region.values"] == "eu-west-1,us-east-1"
+    projected = parameters["projection.region.values"].split(",")
+    assert projected == sorted(AWS_REGIONS)
+    assert {"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"} <= set(projected)
     key = KEYS[0].replace("eu-west-1", "us-east-1")
     assert _resolve(parameters["storage.location.template"], key).endswith(
         "/CloudTrail/us-east-1/2026/12/01"
@@ -291,3 +297,26 @@ def test_the_global_region_is_projected_where_global_service_events_go() -> None
     data["trail"]["is_multi_region"] = False
     parameters, _ = _table(_render(data))
     assert parameters["projection.region.values"] == "eu-west-1"
+    for query in _queries(_render(data)).values():
+        assert "region IN ('eu-west-1')\n" in query
+
+
+def test_a_region_outside_trail_regions_is_projected_and_queried() -> None:
+    """prod lists eu-central-1, eu-west-1 and us-east-1; its multi-region trail also writes
+    us-west-2, where an intruder would go: the table and every saved query must reach it."""
+    data = yaml.safe_load((ROOT / "configs" / "prod.yaml").read_text(encoding="utf-8"))
+    assert "us-west-2" not in data["trail"]["regions"]
+    files = _render(data)
+    parameters, location = _table(files)
+    assert "us-west-2" in parameters["projection.region.values"].split(",")
+    key = (
+        "cloudtrail/AWSLogs/o-7k2m9p4q1x/444455556666/CloudTrail/us-west-2/2026/03/04/"
+        "444455556666_CloudTrail_us-west-2_20260304T0105Z_Mu0KsOhtH1ar15ZZ.json.gz"
+    )
+    folder = f"{location}444455556666/CloudTrail/us-west-2/2026/03/04"
+    assert _resolve(parameters["storage.location.template"], key) == folder
+    queries = _queries(files)
+    assert queries
+    for name, query in queries.items():
+        (regions,) = re.findall(r"\bregion IN \(([^)]*)\)", query)
+        assert "'us-west-2'" in regions.split(", "), name

@@ -34,10 +34,10 @@ from generator.sections.athena.table import (
     named_queries,
     readers_policy,
     table_parameters,
+    table_regions,
 )
 from generator.sections.base import Output, Section
 from generator.sections.facts import ModuleFacts
-from generator.sections.trail import delivery_regions
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -120,7 +120,7 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         table=athena.table,
         location=bucket_root(arns),
         template=location_template(arns),
-        parameters=table_parameters(athena, arns, delivery_regions(config)),
+        parameters=table_parameters(athena, arns, table_regions(config)),
         partitions=PARTITIONS,
         columns=tuple(Column(name, kind) for name, kind in COLUMNS),
         input_format=INPUT_FORMAT,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from generator.config.regions import partition_of
 from generator.core.arns import Arns
 from generator.render.policies import Condition, PolicyDocument, Statement
 from generator.sections.athena.model import Athena
@@ -137,6 +138,22 @@ def table_parameters(athena: Athena, arns: Arns, regions: list[str]) -> dict[str
     return parameters
 
 
+def table_regions(config: Config) -> list[str]:
+    """The regions the table projects and the saved queries name.
+
+    A multi-region organization trail records every enabled region of every account, not only
+    ``trail.regions`` (those are the regions whose delivery the organization expects): so the
+    table projects every region of the partition where CloudTrail runs. Athena reads only the
+    partitions it enumerates, and activity in a region nobody listed - where an intruder would
+    go - would otherwise be invisible to the table and to every saved query. A single-region
+    trail writes its delivery regions only.
+    """
+    partition = partition_of(config.trail.home_region)
+    if config.trail.is_multi_region and partition is not None:
+        return sorted(partition.regions)
+    return delivery_regions(config)
+
+
 def _sql_list(values: list[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
@@ -154,7 +171,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
         if isinstance(athena.accounts, list)
         else sorted(_known_accounts(config))
     )
-    regions = delivery_regions(config)
+    regions = table_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
     def bounded(where: str | None, days: int = 7, account_list: list[str] | None = None) -> str:
