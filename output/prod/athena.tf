@@ -11,7 +11,7 @@ resource "aws_glue_catalog_database" "cloudtrail" {
   description = "CloudTrail organization trail logs (orgtrail-gen)"
 }
 
-# Folders, exactly as the trail writes them (rule OTG080 checks sample keys against this):
+# Folders, exactly as the trail writes them (rule OTG082 checks sample keys against this):
 #   s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/${account}/CloudTrail/${region}/${day}
 # The CloudTrail segment keeps digest files (CloudTrail-Digest) and Insights events
 # (CloudTrail-Insight) out of the table.

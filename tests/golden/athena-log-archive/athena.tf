@@ -13,7 +13,7 @@ resource "aws_glue_catalog_database" "cloudtrail" {
   description = "CloudTrail organization trail logs (orgtrail-gen)"
 }
 
-# Folders, exactly as the trail writes them (rule OTG080 checks sample keys against this):
+# Folders, exactly as the trail writes them (rule OTG082 checks sample keys against this):
 #   s3://cn-org-trail-archive/trails/org/AWSLogs/o-a7h3n4q9r2/${account}/CloudTrail/${region}/${day}
 # The CloudTrail segment keeps digest files (CloudTrail-Digest) and Insights events
 # (CloudTrail-Insight) out of the table.
