@@ -100,8 +100,7 @@ class NamedQuery(NamedTuple):
 
 def bucket_root(arns: Arns) -> str:
     """``s3://bucket/prefix/AWSLogs/<org-id>/``: where every account's folder starts."""
-    prefix = f"{arns.key_prefix}/" if arns.key_prefix else ""
-    return f"s3://{arns.bucket_name}/{prefix}AWSLogs/{arns.org_id}/"
+    return f"s3://{arns.bucket_name}/{arns.log_prefix(arns.org_id)}"
 
 
 def location_template(arns: Arns) -> str:
@@ -283,7 +282,7 @@ def readers_policy(
     results under the workgroup's prefix. No Glue write, no S3 delete, no other bucket.
     """
     region, partition = arns.home_region, arns.partition
-    logs_prefix = bucket_root(arns).removeprefix(f"s3://{arns.bucket_name}/")
+    logs_prefix = arns.log_prefix(arns.org_id)
     results = athena.results
     results_bucket = f"arn:{partition}:s3:::{results.bucket}"
     statements = [
@@ -322,7 +321,7 @@ def readers_policy(
         Statement(
             "ReadTheLogs",
             ("s3:GetObject",),
-            (f"{arns.bucket}/{logs_prefix}*",),
+            (arns.log_objects(arns.org_id),),
         ),
         Statement(
             "FindTheBuckets",
