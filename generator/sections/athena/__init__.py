@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.render.policies import PolicyDocument
+from generator.sections.addresses import label
 from generator.sections.athena import model, rules
 from generator.sections.athena.table import (
     COLUMNS,
@@ -113,10 +114,10 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         files=("athena",),
         provider=facts.bucket_provider,
         account=facts.bucket_account,
-        database_label=DATABASE.split(".")[1],
+        database_label=label(DATABASE),
         database=athena.database,
         database_name=Ref(f"{DATABASE}.name"),
-        table_label=TABLE.split(".")[1],
+        table_label=label(TABLE),
         table=athena.table,
         location=bucket_root(arns),
         template=location_template(arns),
@@ -127,14 +128,14 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         output_format=OUTPUT_FORMAT,
         serde=SERDE,
         injected=not isinstance(athena.accounts, list),
-        workgroup_label=WORKGROUP.split(".")[1],
+        workgroup_label=label(WORKGROUP),
         workgroup=workgroup,
         workgroup_name=Ref(f"{WORKGROUP}.name"),
         cutoff=athena.bytes_scanned_cutoff_per_query,
         output_location=results.location,
         results_key=results.kms_key_arn,
         queries=tuple(named_queries(config, athena)),
-        policy_label=READERS_POLICY.split(".")[1],
+        policy_label=label(READERS_POLICY),
         policy_name=f"{config.trail.name}-athena-readers"[:128],
         policy=readers_policy(arns, athena, facts.bucket_account, key, workgroup),
         policy_note=_policy_note(config, key_readers(facts)),
