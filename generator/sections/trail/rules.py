@@ -26,6 +26,7 @@ from generator.check.preflight.lookups import (
 from generator.check.preflight.policy_reading import statements
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.sections.organization.rules import trusted_access_sources
+from generator.sections.trail.events import S3_OBJECT_TYPES
 
 _ANSWERS = {
     "aws_s3_bucket_policy": "InsufficientS3BucketPolicyException",
@@ -260,7 +261,6 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
 # --- trail.events: what the trail records ----------------------------------------------------
 
 _POSITIVE = ("equals", "starts_with", "ends_with")
-_S3_OBJECT = "AWS::S3::Object"
 
 
 def _matches(op: str, value: str, pattern: str) -> bool:
@@ -322,7 +322,7 @@ def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple
 
 def _basic_records(block: dict[str, Any], arn: str, partition: str) -> bool:
     for resource in nested(block, "data_resource"):
-        if literal(resource.get("type")) != _S3_OBJECT:
+        if literal(resource.get("type")) not in S3_OBJECT_TYPES:
             continue
         for value in literals(resource.get("values")):
             if value in (f"arn:{partition}:s3", f"arn:{partition}:s3:::") or arn.startswith(value):
@@ -338,7 +338,7 @@ def no_own_bucket_data_events(module: ParsedModule, facts: Facts) -> list[Findin
         for bucket, arn in _own_objects(module, facts, trail):
             event = {
                 "eventCategory": "Data",
-                "resources.type": _S3_OBJECT,
+                "resources.type": S3_OBJECT_TYPES[0],
                 "resources.ARN": arn,
                 "eventName": "PutObject",
                 "eventSource": "s3.amazonaws.com",
