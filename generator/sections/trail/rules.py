@@ -297,6 +297,20 @@ def _records(block: dict[str, Any], fields: dict[str, str]) -> bool:
     )
 
 
+def log_file_key(prefix: str | None, org_id: str, account: str, region: str, day: str) -> str:
+    """The key of one log file the organization trail writes (aws-facts.md 2); ``day`` YYYY/MM/DD.
+
+    The file name is CloudTrail's
+    ``<account>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<16 characters>.json.gz``.
+    """
+    lead = f"{prefix}/" if prefix else ""
+    stamp = day.replace("/", "")
+    return (
+        f"{lead}AWSLogs/{org_id}/{account}/CloudTrail/{region}/{day}/"
+        f"{account}_CloudTrail_{region}_{stamp}T0105Z_Mu0KsOhtH1ar15ZZ.json.gz"
+    )
+
+
 def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple[str, str]]:
     """(bucket, an object ARN the trail itself writes there) for the log and access-log buckets."""
     arns = facts.arns
@@ -304,10 +318,8 @@ def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple
     if name is None:
         return []
     prefix = literal(trail.body.get("s3_key_prefix"))
-    key = (
-        f"{prefix + '/' if prefix else ''}AWSLogs/{arns.org_id}/{arns.management_account_id}/"
-        f"CloudTrail/{arns.home_region}/2026/01/31/"
-        f"{arns.management_account_id}_CloudTrail_{arns.home_region}_20260131T0000Z_x.json.gz"
+    key = log_file_key(
+        prefix, arns.org_id, arns.management_account_id, arns.home_region, "2026/01/31"
     )
     result = [(name, f"arn:{arns.partition}:s3:::{name}/{key}")]
     for logging in module.of_type("resource", "aws_s3_bucket_logging"):
