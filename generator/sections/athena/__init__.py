@@ -29,7 +29,6 @@ from generator.sections.athena.table import (
     TABLE,
     WORKGROUP,
     NamedQuery,
-    TrailKey,
     bucket_root,
     location_template,
     named_queries,
@@ -108,7 +107,6 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         return None
     workgroup = athena.workgroup_name(config.trail.name)
     kms = config.kms
-    key = TrailKey(kms.key_arn) if kms.enabled else None
     results = athena.results
     return AthenaView(
         files=("athena",),
@@ -137,7 +135,14 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         queries=tuple(named_queries(config, athena)),
         policy_label=label(READERS_POLICY),
         policy_name=f"{config.trail.name}-athena-readers"[:128],
-        policy=readers_policy(arns, athena, facts.bucket_account, key, workgroup),
+        policy=readers_policy(
+            arns,
+            athena,
+            facts.bucket_account,
+            workgroup,
+            encrypted=kms.enabled,
+            key_arn=kms.key_arn,
+        ),
         policy_note=_policy_note(config, key_readers(facts)),
     )
 

@@ -266,20 +266,22 @@ def _known_accounts(config: Config) -> set[str]:
     return accounts
 
 
-class TrailKey(NamedTuple):
-    """The trail's key as the readers' policy names it: an existing key's ARN, or None."""
-
-    arn: str | None
-
-
 def readers_policy(
-    arns: Arns, athena: Athena, account: str, key: TrailKey | None, workgroup: str
+    arns: Arns,
+    athena: Athena,
+    account: str,
+    workgroup: str,
+    *,
+    encrypted: bool,
+    key_arn: str | None,
 ) -> PolicyDocument:
     """Exactly what a query over the table needs, and nothing that changes it.
 
     Athena runs the query as the caller: it reads the table from Glue, lists and reads the log
     objects under ``AWSLogs/<org-id>/`` (decrypting them with the trail's key), and writes the
     results under the workgroup's prefix. No Glue write, no S3 delete, no other bucket.
+    ``encrypted``: the trail's files are SSE-KMS; ``key_arn``: an existing key's ARN, or None
+    for the key this module creates.
     """
     region, partition = arns.home_region, arns.partition
     logs_prefix = arns.log_prefix(arns.org_id)
@@ -346,7 +348,7 @@ def readers_policy(
             (f"{results_bucket}/{results.prefix}*",),
         ),
     ]
-    if key is not None:
+    if encrypted:
         # A created key's ARN holds a random id that a literal policy cannot know: any key of
         # this account, but only through S3 and only for what CloudTrail encrypted (its
         # encryption context), which is what the key policy's reader statement admits too.
@@ -355,7 +357,7 @@ def readers_policy(
             Statement(
                 "DecryptTheLogs",
                 ("kms:Decrypt",),
-                (key.arn or f"arn:{partition}:kms:{region}:{account}:key/*",),
+                (key_arn or f"arn:{partition}:kms:{region}:{account}:key/*",),
                 conditions=(
                     Condition(
                         "StringEquals", "kms:ViaService", (f"s3.{region}.{arns.dns_suffix}",)
