@@ -157,6 +157,7 @@ def test_every_saved_query_is_bounded_by_account_region_and_day() -> None:
         assert f"region IN ({', '.join(repr(r) for r in sorted(AWS_REGIONS))})" in where, name
         assert re.search(r"\bday >= date_format\(current_date - interval '\d+' day", where), name
         assert " OR " not in where.upper(), f"{name}: an OR could escape the bounds"
+        assert not re.search(r"\bAND true\b", where, re.IGNORECASE), f"{name}: a no-op predicate"
         assert "FROM cloudtrail.organization_trail" in query, name
 
 

@@ -173,7 +173,9 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     regions = table_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
-    def bounded(where: str | None, days: int = 7, account_list: list[str] | None = None) -> str:
+    def bounded(
+        where: str | None = None, days: int = 7, account_list: list[str] | None = None
+    ) -> str:
         return (
             f"WHERE account IN ({_sql_list(account_list or accounts)})\n"
             f"  AND region IN ({_sql_list(regions)})\n"
@@ -243,7 +245,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
             "account_activity",
             "What one account did over 30 days, by service and call (change the account).",
             f"SELECT eventsource, eventname, count(*) AS calls\nFROM {table}\n"
-            + bounded("true", days=30, account_list=[config.organization.management_account_id])
+            + bounded(days=30, account_list=[config.organization.management_account_id])
             + "\nGROUP BY eventsource, eventname\nORDER BY calls DESC",
         ),
     ]
