@@ -125,7 +125,7 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         input_format=INPUT_FORMAT,
         output_format=OUTPUT_FORMAT,
         serde=SERDE,
-        injected=not isinstance(athena.accounts, list),
+        injected=athena.enum_accounts is None,
         workgroup_label=label(WORKGROUP),
         workgroup=workgroup,
         workgroup_name=Ref(f"{WORKGROUP}.name"),

@@ -129,9 +129,9 @@ def table_parameters(athena: Athena, arns: Arns, regions: list[str]) -> dict[str
         f"projection.{day}.interval.unit": "DAYS",
         "storage.location.template": location_template(arns),
     }
-    if isinstance(athena.accounts, list):
+    if athena.enum_accounts is not None:
         parameters[f"projection.{account}.type"] = "enum"
-        parameters[f"projection.{account}.values"] = ",".join(athena.accounts)
+        parameters[f"projection.{account}.values"] = ",".join(athena.enum_accounts)
     else:
         parameters[f"projection.{account}.type"] = "injected"
     return parameters
@@ -165,11 +165,9 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     The account list is the enum, or the accounts this config knows; edit it before running.
     """
     table = f"{athena.database}.{athena.table}"
-    accounts = (
-        list(athena.accounts)
-        if isinstance(athena.accounts, list)
-        else sorted(_known_accounts(config))
-    )
+    accounts = athena.enum_accounts
+    if accounts is None:
+        accounts = sorted(_known_accounts(config))
     regions = table_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
