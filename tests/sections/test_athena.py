@@ -22,8 +22,8 @@ from generator.cli import main
 from generator.config.regions import partition_of
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError
-from generator.pipeline import render_module
-from generator.sections.registry import load_config, validate
+from generator.pipeline import build, render_module
+from generator.sections.registry import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS_REGIONS = partition_of("us-east-1").regions  # type: ignore[union-attr]
@@ -112,6 +112,8 @@ def test_digest_and_insights_files_are_outside_every_projected_folder() -> None:
     parameters, _ = _table(_render(_config()))
     template = parameters["storage.location.template"]
     folder = _resolve(template, KEYS[0])
+    assert "/CloudTrail/eu-west-1/" in folder, folder
+    assert folder == f"s3://{BUCKET}/{KEYS[0].rsplit('/', 1)[0]}"
     for kind in ("CloudTrail-Digest", "CloudTrail-Insight"):
         other = f"s3://{BUCKET}/" + KEYS[0].replace("/CloudTrail/", f"/{kind}/")
         assert not other.startswith(folder + "/")
@@ -203,6 +205,29 @@ def test_readers_may_decrypt_and_read_the_logs_but_write_only_results() -> None:
     assert ANALYST in [literal(i) for i in principals["identifiers"]]
     readers = module.get("data.aws_iam_policy_document.athena_readers")
     assert readers is not None
+    writes = [
+        [literal(r) for r in statement["resources"]]
+        for statement in nested(readers.body, "statement")
+        if "s3:PutObject" in [literal(a) for a in statement["actions"]]
+    ]
+    assert writes == [["arn:aws:s3:::example-athena-results/athena-results/*"]]
+    (decrypt_logs,) = (
+        s
+        for s in nested(readers.body, "statement")
+        if [literal(a) for a in s["actions"]] == ["kms:Decrypt"]
+    )
+    assert literal(decrypt_logs["sid"]) == "DecryptTheLogs"
+    conditions = {
+        literal(c["variable"]): (literal(c["test"]), [literal(v) for v in c["values"]])
+        for c in nested(decrypt_logs, "condition")
+    }
+    assert conditions == {
+        "kms:ViaService": ("StringEquals", ["s3.us-east-1.amazonaws.com"]),
+        "kms:EncryptionContext:aws:cloudtrail:arn": (
+            "StringLike",
+            ["arn:aws:cloudtrail:*:111111111111:trail/*"],
+        ),
+    }
     for statement in nested(readers.body, "statement"):
         actions = [literal(a) or "" for a in statement["actions"]]
         resources = [literal(r) or "" for r in statement["resources"]]
@@ -275,10 +300,21 @@ def test_the_cli_writes_nothing_for_a_bad_section(
 
 
 def test_the_shipped_prod_config_queries_every_account() -> None:
-    config = load_config(ROOT / "configs" / "prod.yaml")
-    assert config.athena is not None
-    text = (ROOT / "output" / "prod" / "athena.tf").read_text(encoding="utf-8")
-    assert "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/" in text
+    """Rendered from configs/prod.yaml, not read from the committed output/."""
+    module = build(ROOT / "configs" / "prod.yaml")
+    assert module.config.athena is not None
+    parameters, location = _table(module.files)
+    assert location == "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/"
+    assert parameters["projection.account.type"] == "injected"
+    assert "projection.account.values" not in parameters
+    queries = _queries(module.files)
+    assert len(queries) == 6
+    regions = ", ".join(f"'{region}'" for region in sorted(AWS_REGIONS))
+    for name, query in queries.items():
+        where = query.split("WHERE", 1)[1].split("GROUP BY")[0].split("ORDER BY")[0]
+        assert where.startswith(" account IN ('123456789012')\n"), name
+        assert f"\n  AND region IN ({regions})\n" in where, name
+        assert re.search(r"\n  AND day >= date_format\(current_date - interval '(7|30)' day", where)
 
 
 def test_a_multi_region_trail_projects_every_region_of_its_partition() -> None:
