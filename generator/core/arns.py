@@ -35,10 +35,14 @@ class Arns(NamedTuple):
         """The log bucket's ARN."""
         return f"arn:{self.partition}:s3:::{self.bucket_name}"
 
+    def log_prefix(self, owner: str) -> str:
+        """``[key_prefix/]AWSLogs/<owner>/``: the key prefix of what CloudTrail writes for owner."""
+        prefix = f"{self.key_prefix}/" if self.key_prefix else ""
+        return f"{prefix}AWSLogs/{owner}/"
+
     def log_objects(self, owner: str) -> str:
         """Objects CloudTrail writes under ``AWSLogs/<owner>/`` (with the trail's key prefix)."""
-        prefix = f"{self.key_prefix}/" if self.key_prefix else ""
-        return f"{self.bucket}/{prefix}AWSLogs/{owner}/*"
+        return f"{self.bucket}/{self.log_prefix(owner)}*"
 
     def log_group(self, name: str) -> str:
         """A log group's ARN in the trail's home region and account, without the ``:*``."""

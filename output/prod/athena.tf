@@ -11,7 +11,7 @@ resource "aws_glue_catalog_database" "cloudtrail" {
   description = "CloudTrail organization trail logs (orgtrail-gen)"
 }
 
-# Folders, exactly as the trail writes them (rule OTG080 checks sample keys against this):
+# Folders, exactly as the trail writes them (rule OTG082 checks sample keys against this):
 #   s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/${account}/CloudTrail/${region}/${day}
 # The CloudTrail segment keeps digest files (CloudTrail-Digest) and Insights events
 # (CloudTrail-Insight) out of the table.
@@ -34,7 +34,7 @@ resource "aws_glue_catalog_table" "cloudtrail" {
     "projection.day.type"          = "date"
     "projection.enabled"           = "true"
     "projection.region.type"       = "enum"
-    "projection.region.values"     = "eu-central-1,eu-west-1,us-east-1"
+    "projection.region.values"     = "af-south-1,ap-east-1,ap-east-2,ap-northeast-1,ap-northeast-2,ap-northeast-3,ap-south-1,ap-south-2,ap-southeast-1,ap-southeast-2,ap-southeast-3,ap-southeast-4,ap-southeast-5,ap-southeast-6,ap-southeast-7,ca-central-1,ca-west-1,eu-central-1,eu-central-2,eu-north-1,eu-south-1,eu-south-2,eu-west-1,eu-west-2,eu-west-3,il-central-1,me-central-1,me-south-1,mx-central-1,sa-east-1,us-east-1,us-east-2,us-west-1,us-west-2"
     "storage.location.template"    = "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/$\u007baccount}/CloudTrail/$\u007bregion}/$\u007bday}"
   }
 
@@ -239,7 +239,7 @@ resource "aws_athena_named_query" "security_group_changes" {
   description = "Security-group changes in every listed account (the walkthrough's first question)."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventsource = 'ec2.amazonaws.com'\n  AND eventname IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup', 'ModifySecurityGroupRules')\nORDER BY eventtime DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventsource = 'ec2.amazonaws.com'\n  AND eventname IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup', 'ModifySecurityGroupRules')\nORDER BY eventtime DESC"
 }
 
 # Everything the root user of any listed account did.
@@ -248,7 +248,7 @@ resource "aws_athena_named_query" "root_activity" {
   description = "Everything the root user of any listed account did."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, errorcode\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND useridentity.type = 'Root'\n  AND useridentity.invokedby IS NULL\n  AND eventtype <> 'AwsServiceEvent'\nORDER BY eventtime DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, errorcode\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND useridentity.type = 'Root'\n  AND useridentity.invokedby IS NULL\n  AND eventtype <> 'AwsServiceEvent'\nORDER BY eventtime DESC"
 }
 
 # Successful console sign-ins without MFA.
@@ -257,7 +257,7 @@ resource "aws_athena_named_query" "console_sign_in_without_mfa" {
   description = "Successful console sign-ins without MFA."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, useridentity.arn AS principal, sourceipaddress\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventname = 'ConsoleLogin'\n  AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'\n  AND json_extract_scalar(additionaleventdata, '$.MFAUsed') <> 'Yes'\nORDER BY eventtime DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, useridentity.arn AS principal, sourceipaddress\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventname = 'ConsoleLogin'\n  AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'\n  AND json_extract_scalar(additionaleventdata, '$.MFAUsed') <> 'Yes'\nORDER BY eventtime DESC"
 }
 
 # AccessDenied answers, counted by principal and account.
@@ -266,7 +266,7 @@ resource "aws_athena_named_query" "access_denied_by_principal" {
   description = "AccessDenied answers, counted by principal and account."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT useridentity.arn AS principal, account, count(*) AS denied, array_agg(DISTINCT eventname) AS calls\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation')\nGROUP BY useridentity.arn, account\nORDER BY denied DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT useridentity.arn AS principal, account, count(*) AS denied, array_agg(DISTINCT eventname) AS calls\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation')\nGROUP BY useridentity.arn, account\nORDER BY denied DESC"
 }
 
 # Changes to any trail, its selectors or its logging, in every listed account.
@@ -275,7 +275,7 @@ resource "aws_athena_named_query" "trail_changes" {
   description = "Changes to any trail, its selectors or its logging, in every listed account."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND eventsource = 'cloudtrail.amazonaws.com'\n  AND eventname IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StopLogging', 'StartLogging', 'PutEventSelectors', 'PutInsightSelectors')\nORDER BY eventtime DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND eventsource = 'cloudtrail.amazonaws.com'\n  AND eventname IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StopLogging', 'StartLogging', 'PutEventSelectors', 'PutInsightSelectors')\nORDER BY eventtime DESC"
 }
 
 # What one account did over 30 days, by service and call (change the account).
@@ -284,7 +284,7 @@ resource "aws_athena_named_query" "account_activity" {
   description = "What one account did over 30 days, by service and call (change the account)."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('eu-central-1', 'eu-west-1', 'us-east-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND true\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.acme_organization_trail\nWHERE account IN ('123456789012')\n  AND region IN ('af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
 }
 
 # What a query needs, and nothing that changes the table or the logs. Attach it to the readers

@@ -19,12 +19,14 @@ import yaml
 
 from generator.check.hcl_parse import ParsedModule, literal, nested
 from generator.cli import main
+from generator.config.regions import partition_of
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError
-from generator.pipeline import render_module
-from generator.sections.registry import load_config, validate
+from generator.pipeline import build, render_module
+from generator.sections.registry import validate
 
 ROOT = Path(__file__).resolve().parents[2]
+AWS_REGIONS = partition_of("us-east-1").regions  # type: ignore[union-attr]
 EXAMPLE = yaml.safe_load((ROOT / "configs" / "example.yaml").read_text(encoding="utf-8"))
 ORG = "o-a1b2c3d4e5"
 BUCKET = "example-org-cloudtrail-logs"
@@ -110,6 +112,8 @@ def test_digest_and_insights_files_are_outside_every_projected_folder() -> None:
     parameters, _ = _table(_render(_config()))
     template = parameters["storage.location.template"]
     folder = _resolve(template, KEYS[0])
+    assert "/CloudTrail/eu-west-1/" in folder, folder
+    assert folder == f"s3://{BUCKET}/{KEYS[0].rsplit('/', 1)[0]}"
     for kind in ("CloudTrail-Digest", "CloudTrail-Insight"):
         other = f"s3://{BUCKET}/" + KEYS[0].replace("/CloudTrail/", f"/{kind}/")
         assert not other.startswith(folder + "/")
@@ -151,9 +155,11 @@ def test_every_saved_query_is_bounded_by_account_region_and_day() -> None:
     for name, query in queries.items():
         where = query.split("WHERE", 1)[1].split("GROUP BY")[0].split("ORDER BY")[0]
         assert re.search(r"\baccount IN \('\d{12}'", where), name
-        assert "region IN ('us-east-1', 'eu-west-1')" in where, name
+        # a multi-region trail: every region of the partition, not only trail.regions
+        assert f"region IN ({', '.join(repr(r) for r in sorted(AWS_REGIONS))})" in where, name
         assert re.search(r"\bday >= date_format\(current_date - interval '\d+' day", where), name
         assert " OR " not in where.upper(), f"{name}: an OR could escape the bounds"
+        assert not re.search(r"\bAND true\b", where, re.IGNORECASE), f"{name}: a no-op predicate"
         assert "FROM cloudtrail.organization_trail" in query, name
 
 
@@ -199,6 +205,29 @@ def test_readers_may_decrypt_and_read_the_logs_but_write_only_results() -> None:
     assert ANALYST in [literal(i) for i in principals["identifiers"]]
     readers = module.get("data.aws_iam_policy_document.athena_readers")
     assert readers is not None
+    writes = [
+        [literal(r) for r in statement["resources"]]
+        for statement in nested(readers.body, "statement")
+        if "s3:PutObject" in [literal(a) for a in statement["actions"]]
+    ]
+    assert writes == [["arn:aws:s3:::example-athena-results/athena-results/*"]]
+    (decrypt_logs,) = (
+        s
+        for s in nested(readers.body, "statement")
+        if [literal(a) for a in s["actions"]] == ["kms:Decrypt"]
+    )
+    assert literal(decrypt_logs["sid"]) == "DecryptTheLogs"
+    conditions = {
+        literal(c["variable"]): (literal(c["test"]), [literal(v) for v in c["values"]])
+        for c in nested(decrypt_logs, "condition")
+    }
+    assert conditions == {
+        "kms:ViaService": ("StringEquals", ["s3.us-east-1.amazonaws.com"]),
+        "kms:EncryptionContext:aws:cloudtrail:arn": (
+            "StringLike",
+            ["arn:aws:cloudtrail:*:111111111111:trail/*"],
+        ),
+    }
     for statement in nested(readers.body, "statement"):
         actions = [literal(a) or "" for a in statement["actions"]]
         resources = [literal(r) or "" for r in statement["resources"]]
@@ -271,18 +300,32 @@ def test_the_cli_writes_nothing_for_a_bad_section(
 
 
 def test_the_shipped_prod_config_queries_every_account() -> None:
-    config = load_config(ROOT / "configs" / "prod.yaml")
-    assert config.athena is not None
-    text = (ROOT / "output" / "prod" / "athena.tf").read_text(encoding="utf-8")
-    assert "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/" in text
+    """Rendered from configs/prod.yaml, not read from the committed output/."""
+    module = build(ROOT / "configs" / "prod.yaml")
+    assert module.config.athena is not None
+    parameters, location = _table(module.files)
+    assert location == "s3://acme-org-cloudtrail-logs-eu-central-1/cloudtrail/AWSLogs/o-7k2m9p4q1x/"
+    assert parameters["projection.account.type"] == "injected"
+    assert "projection.account.values" not in parameters
+    queries = _queries(module.files)
+    assert len(queries) == 6
+    regions = ", ".join(f"'{region}'" for region in sorted(AWS_REGIONS))
+    for name, query in queries.items():
+        where = query.split("WHERE", 1)[1].split("GROUP BY")[0].split("ORDER BY")[0]
+        assert where.startswith(" account IN ('123456789012')\n"), name
+        assert f"\n  AND region IN ({regions})\n" in where, name
+        assert re.search(r"\n  AND day >= date_format\(current_date - interval '(7|30)' day", where)
 
 
-def test_the_global_region_is_projected_where_global_service_events_go() -> None:
-    """IAM, STS and CloudFront events are recorded in us-east-1 only: the table must see it."""
+def test_a_multi_region_trail_projects_every_region_of_its_partition() -> None:
+    """The trail records every enabled region, not only trail.regions: the table must see all,
+    including the global region where IAM, STS and CloudFront events go."""
     data = _config()
     data["trail"].update(home_region="eu-west-1", regions=["eu-west-1"])
     parameters, _ = _table(_render(data))
-    assert parameters["projection.region.values"] == "eu-west-1,us-east-1"
+    projected = parameters["projection.region.values"].split(",")
+    assert projected == sorted(AWS_REGIONS)
+    assert {"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"} <= set(projected)
     key = KEYS[0].replace("eu-west-1", "us-east-1")
     assert _resolve(parameters["storage.location.template"], key).endswith(
         "/CloudTrail/us-east-1/2026/12/01"
@@ -291,3 +334,26 @@ def test_the_global_region_is_projected_where_global_service_events_go() -> None
     data["trail"]["is_multi_region"] = False
     parameters, _ = _table(_render(data))
     assert parameters["projection.region.values"] == "eu-west-1"
+    for query in _queries(_render(data)).values():
+        assert "region IN ('eu-west-1')\n" in query
+
+
+def test_a_region_outside_trail_regions_is_projected_and_queried() -> None:
+    """prod lists eu-central-1, eu-west-1 and us-east-1; its multi-region trail also writes
+    us-west-2, where an intruder would go: the table and every saved query must reach it."""
+    data = yaml.safe_load((ROOT / "configs" / "prod.yaml").read_text(encoding="utf-8"))
+    assert "us-west-2" not in data["trail"]["regions"]
+    files = _render(data)
+    parameters, location = _table(files)
+    assert "us-west-2" in parameters["projection.region.values"].split(",")
+    key = (
+        "cloudtrail/AWSLogs/o-7k2m9p4q1x/444455556666/CloudTrail/us-west-2/2026/03/04/"
+        "444455556666_CloudTrail_us-west-2_20260304T0105Z_Mu0KsOhtH1ar15ZZ.json.gz"
+    )
+    folder = f"{location}444455556666/CloudTrail/us-west-2/2026/03/04"
+    assert _resolve(parameters["storage.location.template"], key) == folder
+    queries = _queries(files)
+    assert queries
+    for name, query in queries.items():
+        (regions,) = re.findall(r"\bregion IN \(([^)]*)\)", query)
+        assert "'us-west-2'" in regions.split(", "), name

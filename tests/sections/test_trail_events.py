@@ -133,6 +133,14 @@ def test_s3_objects_of_every_bucket_exclude_the_log_and_access_log_buckets() -> 
     assert s3["resources.ARN"] == {
         "not_starts_with": [f"arn:aws:s3:::{LOG_BUCKET}/", f"arn:aws:s3:::{ACCESS_LOGS}/"]
     }
+    text = render_module(
+        load(config_with({"data": [{"resource_type": "AWS::S3::Object"}]})), "t.yaml"
+    )["cloudtrail.tf"]
+    assert (
+        "  # event, delivered there again, for ever. Excluded:\n"
+        f"  #   arn:aws:s3:::{LOG_BUCKET}/\n"
+        f"  #   arn:aws:s3:::{ACCESS_LOGS}/\n"
+    ) in text
 
 
 def test_listed_buckets_are_recorded_by_prefix() -> None:
@@ -151,6 +159,11 @@ def test_listed_buckets_are_recorded_by_prefix() -> None:
         "starts_with": ["arn:aws:s3:::acme-data/", "arn:aws:s3:::acme-uploads/in/"]
     }
     assert s3["readOnly"] == {"equals": ["false"]}
+    # no selector excludes the own buckets, so the comment claims no exclusion
+    text = render_module(load(config_with(events)), "t.yaml")["cloudtrail.tf"]
+    assert "never include the trail's own buckets" not in text
+    assert "Excluded:" not in text
+    assert f"arn:aws:s3:::{LOG_BUCKET}/" not in text
 
 
 @pytest.mark.parametrize(

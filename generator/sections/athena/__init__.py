@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from generator.render import policies
 from generator.render.hcl import Ref
 from generator.render.policies import PolicyDocument
+from generator.sections.addresses import label
 from generator.sections.athena import model, rules
 from generator.sections.athena.table import (
     COLUMNS,
@@ -28,16 +29,15 @@ from generator.sections.athena.table import (
     TABLE,
     WORKGROUP,
     NamedQuery,
-    TrailKey,
     bucket_root,
     location_template,
     named_queries,
     readers_policy,
     table_parameters,
+    table_regions,
 )
 from generator.sections.base import Output, Section
 from generator.sections.facts import ModuleFacts
-from generator.sections.trail import delivery_regions
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -107,36 +107,42 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         return None
     workgroup = athena.workgroup_name(config.trail.name)
     kms = config.kms
-    key = TrailKey(kms.key_arn) if kms.enabled else None
     results = athena.results
     return AthenaView(
         files=("athena",),
         provider=facts.bucket_provider,
         account=facts.bucket_account,
-        database_label=DATABASE.split(".")[1],
+        database_label=label(DATABASE),
         database=athena.database,
         database_name=Ref(f"{DATABASE}.name"),
-        table_label=TABLE.split(".")[1],
+        table_label=label(TABLE),
         table=athena.table,
         location=bucket_root(arns),
         template=location_template(arns),
-        parameters=table_parameters(athena, arns, delivery_regions(config)),
+        parameters=table_parameters(athena, arns, table_regions(config)),
         partitions=PARTITIONS,
         columns=tuple(Column(name, kind) for name, kind in COLUMNS),
         input_format=INPUT_FORMAT,
         output_format=OUTPUT_FORMAT,
         serde=SERDE,
-        injected=not isinstance(athena.accounts, list),
-        workgroup_label=WORKGROUP.split(".")[1],
+        injected=athena.enum_accounts is None,
+        workgroup_label=label(WORKGROUP),
         workgroup=workgroup,
         workgroup_name=Ref(f"{WORKGROUP}.name"),
         cutoff=athena.bytes_scanned_cutoff_per_query,
         output_location=results.location,
         results_key=results.kms_key_arn,
         queries=tuple(named_queries(config, athena)),
-        policy_label=READERS_POLICY.split(".")[1],
+        policy_label=label(READERS_POLICY),
         policy_name=f"{config.trail.name}-athena-readers"[:128],
-        policy=readers_policy(arns, athena, facts.bucket_account, key, workgroup),
+        policy=readers_policy(
+            arns,
+            athena,
+            facts.bucket_account,
+            workgroup,
+            encrypted=kms.enabled,
+            key_arn=kms.key_arn,
+        ),
         policy_note=_policy_note(config, key_readers(facts)),
     )
 

@@ -158,6 +158,11 @@ class Athena(StrictModel):
         ),
     )
 
+    @property
+    def enum_accounts(self) -> list[str] | None:
+        """The account ids of an enum projection; None when the account column is injected."""
+        return list(self.accounts) if isinstance(self.accounts, list) else None
+
     def workgroup_name(self, trail_name: str) -> str:
         """The workgroup's name: configured, else ``<trail name>-investigations``."""
         return self.workgroup or f"{trail_name}-investigations"[:128]
@@ -201,8 +206,8 @@ def cross_field_issues(config: Config) -> list[Issue]:
                 "bucket of its own for results",
             )
         )
-    accounts = athena.accounts
-    if isinstance(accounts, list):
+    accounts = athena.enum_accounts
+    if accounts is not None:
         if len(accounts) > MAX_ENUM_ACCOUNTS:
             issues.append(
                 (

@@ -17,6 +17,7 @@ from typing import Any
 from generator.check.hcl_parse import Block, ParsedModule, literal, nested
 from generator.check.preflight import Facts, Finding, rule
 from generator.check.preflight.lookups import bucket_name, organization_trails
+from generator.sections.trail.rules import log_file_key
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Java date-format letters of projection.<col>.format that a day folder uses.
@@ -46,25 +47,14 @@ def sample_keys(
 ) -> list[tuple[str, str, str, str]]:
     """(object key, account, region, day) for log files the trail writes (aws-facts.md 2).
 
-    ``days`` are ``YYYY/MM/DD``. The file name is CloudTrail's
-    ``<account>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<16 characters>.json.gz``.
+    ``days`` are ``YYYY/MM/DD``; each key is the trail section's :func:`log_file_key`.
     """
-    lead = f"{prefix}/" if prefix else ""
-    keys = []
-    for account in accounts:
-        for region in regions:
-            for day in days:
-                stamp = day.replace("/", "")
-                keys.append(
-                    (
-                        f"{lead}AWSLogs/{org_id}/{account}/CloudTrail/{region}/{day}/"
-                        f"{account}_CloudTrail_{region}_{stamp}T0105Z_Mu0KsOhtH1ar15ZZ.json.gz",
-                        account,
-                        region,
-                        day,
-                    )
-                )
-    return keys
+    return [
+        (log_file_key(prefix, org_id, account, region, day), account, region, day)
+        for account in accounts
+        for region in regions
+        for day in days
+    ]
 
 
 def _sample_days(day_range: str) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from generator.config.regions import partition_of
 from generator.core.arns import Arns
 from generator.render.policies import Condition, PolicyDocument, Statement
 from generator.sections.athena.model import Athena
@@ -99,8 +100,7 @@ class NamedQuery(NamedTuple):
 
 def bucket_root(arns: Arns) -> str:
     """``s3://bucket/prefix/AWSLogs/<org-id>/``: where every account's folder starts."""
-    prefix = f"{arns.key_prefix}/" if arns.key_prefix else ""
-    return f"s3://{arns.bucket_name}/{prefix}AWSLogs/{arns.org_id}/"
+    return f"s3://{arns.bucket_name}/{arns.log_prefix(arns.org_id)}"
 
 
 def location_template(arns: Arns) -> str:
@@ -129,12 +129,28 @@ def table_parameters(athena: Athena, arns: Arns, regions: list[str]) -> dict[str
         f"projection.{day}.interval.unit": "DAYS",
         "storage.location.template": location_template(arns),
     }
-    if isinstance(athena.accounts, list):
+    if athena.enum_accounts is not None:
         parameters[f"projection.{account}.type"] = "enum"
-        parameters[f"projection.{account}.values"] = ",".join(athena.accounts)
+        parameters[f"projection.{account}.values"] = ",".join(athena.enum_accounts)
     else:
         parameters[f"projection.{account}.type"] = "injected"
     return parameters
+
+
+def table_regions(config: Config) -> list[str]:
+    """The regions the table projects and the saved queries name.
+
+    A multi-region organization trail records every enabled region of every account, not only
+    ``trail.regions`` (those are the regions whose delivery the organization expects): so the
+    table projects every region of the partition where CloudTrail runs. Athena reads only the
+    partitions it enumerates, and activity in a region nobody listed - where an intruder would
+    go - would otherwise be invisible to the table and to every saved query. A single-region
+    trail writes its delivery regions only.
+    """
+    partition = partition_of(config.trail.home_region)
+    if config.trail.is_multi_region and partition is not None:
+        return sorted(partition.regions)
+    return delivery_regions(config)
 
 
 def _sql_list(values: list[str]) -> str:
@@ -149,15 +165,15 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     The account list is the enum, or the accounts this config knows; edit it before running.
     """
     table = f"{athena.database}.{athena.table}"
-    accounts = (
-        list(athena.accounts)
-        if isinstance(athena.accounts, list)
-        else sorted(_known_accounts(config))
-    )
-    regions = delivery_regions(config)
+    accounts = athena.enum_accounts
+    if accounts is None:
+        accounts = sorted(_known_accounts(config))
+    regions = table_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
-    def bounded(where: str | None, days: int = 7, account_list: list[str] | None = None) -> str:
+    def bounded(
+        where: str | None = None, days: int = 7, account_list: list[str] | None = None
+    ) -> str:
         return (
             f"WHERE account IN ({_sql_list(account_list or accounts)})\n"
             f"  AND region IN ({_sql_list(regions)})\n"
@@ -227,7 +243,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
             "account_activity",
             "What one account did over 30 days, by service and call (change the account).",
             f"SELECT eventsource, eventname, count(*) AS calls\nFROM {table}\n"
-            + bounded("true", days=30, account_list=[config.organization.management_account_id])
+            + bounded(days=30, account_list=[config.organization.management_account_id])
             + "\nGROUP BY eventsource, eventname\nORDER BY calls DESC",
         ),
     ]
@@ -250,23 +266,25 @@ def _known_accounts(config: Config) -> set[str]:
     return accounts
 
 
-class TrailKey(NamedTuple):
-    """The trail's key as the readers' policy names it: an existing key's ARN, or None."""
-
-    arn: str | None
-
-
 def readers_policy(
-    arns: Arns, athena: Athena, account: str, key: TrailKey | None, workgroup: str
+    arns: Arns,
+    athena: Athena,
+    account: str,
+    workgroup: str,
+    *,
+    encrypted: bool,
+    key_arn: str | None,
 ) -> PolicyDocument:
     """Exactly what a query over the table needs, and nothing that changes it.
 
     Athena runs the query as the caller: it reads the table from Glue, lists and reads the log
     objects under ``AWSLogs/<org-id>/`` (decrypting them with the trail's key), and writes the
     results under the workgroup's prefix. No Glue write, no S3 delete, no other bucket.
+    ``encrypted``: the trail's files are SSE-KMS; ``key_arn``: an existing key's ARN, or None
+    for the key this module creates.
     """
     region, partition = arns.home_region, arns.partition
-    logs_prefix = bucket_root(arns).removeprefix(f"s3://{arns.bucket_name}/")
+    logs_prefix = arns.log_prefix(arns.org_id)
     results = athena.results
     results_bucket = f"arn:{partition}:s3:::{results.bucket}"
     statements = [
@@ -305,7 +323,7 @@ def readers_policy(
         Statement(
             "ReadTheLogs",
             ("s3:GetObject",),
-            (f"{arns.bucket}/{logs_prefix}*",),
+            (arns.log_objects(arns.org_id),),
         ),
         Statement(
             "FindTheBuckets",
@@ -330,7 +348,7 @@ def readers_policy(
             (f"{results_bucket}/{results.prefix}*",),
         ),
     ]
-    if key is not None:
+    if encrypted:
         # A created key's ARN holds a random id that a literal policy cannot know: any key of
         # this account, but only through S3 and only for what CloudTrail encrypted (its
         # encryption context), which is what the key policy's reader statement admits too.
@@ -339,7 +357,7 @@ def readers_policy(
             Statement(
                 "DecryptTheLogs",
                 ("kms:Decrypt",),
-                (key.arn or f"arn:{partition}:kms:{region}:{account}:key/*",),
+                (key_arn or f"arn:{partition}:kms:{region}:{account}:key/*",),
                 conditions=(
                     Condition(
                         "StringEquals", "kms:ViaService", (f"s3.{region}.{arns.dns_suffix}",)

@@ -26,7 +26,6 @@ from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_fo
 from generator.sections.facts import ModuleFacts
 from generator.sections.trail import model, rules
 from generator.sections.trail.events import (
-    S3_OBJECT_TYPES,
     Selector,
     event_warnings,
     object_prefix,
@@ -92,16 +91,37 @@ class EventsView(NamedTuple):
     own_bucket_prefixes: tuple[str, ...]
 
 
+def _excluded_own_prefixes(config: Config, written: list[Selector]) -> tuple[str, ...]:
+    """The own buckets' prefixes that a written selector excludes (resources.ARN NotStartsWith).
+
+    Read from the selectors themselves: an S3 entry that lists ``resources`` records only those
+    prefixes and writes no exclusion, so the comment must not claim one.
+    """
+    excluded = {
+        value
+        for selector in written
+        for condition in selector.conditions
+        if condition.field == "resources.ARN"
+        for op, values in condition.operators
+        if op == "not_starts_with"
+        for value in values
+    }
+    own = (object_prefix(config, bucket) for bucket in own_buckets(config))
+    return tuple(prefix for prefix in own if prefix in excluded)
+
+
 def _events(facts: ModuleFacts) -> EventsView | None:
     config = facts.config
     events = config.trail.events
     if events is None:
         return None
+    written = selectors(config)
+    own_prefixes = _excluded_own_prefixes(config, written)
     return EventsView(
-        selectors=tuple(selectors(config)),
+        selectors=tuple(written),
         insights=tuple(events.insights),
-        excludes_own_buckets=any(d.resource_type in S3_OBJECT_TYPES for d in events.data),
-        own_bucket_prefixes=tuple(object_prefix(config, bucket) for bucket in own_buckets(config)),
+        excludes_own_buckets=bool(own_prefixes),
+        own_bucket_prefixes=own_prefixes,
     )
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import Field, StrictStr, model_validator
 
+from generator.check.preflight.lookups import SELECTOR_OPERATORS
 from generator.config.fields import StrictModel
 from generator.config.regions import partition_of
 
@@ -42,7 +43,6 @@ S3_OBJECT_TYPES = ("AWS::S3::Object",)
 # eventType, sessionCredentialFromConsole and userIdentity.arn arrived in provider 6.2.0.
 DATA_FIELDS = ("eventName", "eventSource", "readOnly", "resources.ARN")
 NETWORK_FIELDS = ("eventName",)
-OPERATORS = ("equals", "not_equals", "starts_with", "not_starts_with", "ends_with", "not_ends_with")
 # CloudTrail: readOnly, eventCategory and resources.type accept Equals only.
 EQUALS_ONLY = ("readOnly", "eventCategory", "resources.type")
 KNOWN_TYPES = ("AWS::S3::Object", "AWS::Lambda::Function", "AWS::DynamoDB::Table")
@@ -67,13 +67,13 @@ class FieldSelector(StrictModel):
     def _one_operator_at_least(self) -> FieldSelector:
         if not self.operators():
             raise ValueError(
-                f"field {self.field!r} needs an operator: one of {', '.join(OPERATORS)}"
+                f"field {self.field!r} needs an operator: one of {', '.join(SELECTOR_OPERATORS)}"
             )
         return self
 
     def operators(self) -> dict[str, list[str]]:
         """The operators given, in CloudTrail's order."""
-        return {op: list(values) for op in OPERATORS if (values := getattr(self, op))}
+        return {op: list(values) for op in SELECTOR_OPERATORS if (values := getattr(self, op))}
 
 
 class ManagementEvents(StrictModel):
@@ -180,7 +180,9 @@ class Selector(NamedTuple):
 
 
 def _condition(field: str, **operators: list[str]) -> Condition:
-    return Condition(field, tuple((op, tuple(v)) for op in OPERATORS if (v := operators.get(op))))
+    return Condition(
+        field, tuple((op, tuple(v)) for op in SELECTOR_OPERATORS if (v := operators.get(op)))
+    )
 
 
 def _read_only(read_write: str) -> list[Condition]:

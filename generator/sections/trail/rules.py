@@ -26,6 +26,7 @@ from generator.check.preflight.lookups import (
 from generator.check.preflight.policy_reading import statements
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.sections.organization.rules import trusted_access_sources
+from generator.sections.trail.events import S3_OBJECT_TYPES
 
 _ANSWERS = {
     "aws_s3_bucket_policy": "InsufficientS3BucketPolicyException",
@@ -260,7 +261,6 @@ def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
 # --- trail.events: what the trail records ----------------------------------------------------
 
 _POSITIVE = ("equals", "starts_with", "ends_with")
-_S3_OBJECT = "AWS::S3::Object"
 
 
 def _matches(op: str, value: str, pattern: str) -> bool:
@@ -297,6 +297,20 @@ def _records(block: dict[str, Any], fields: dict[str, str]) -> bool:
     )
 
 
+def log_file_key(prefix: str | None, org_id: str, account: str, region: str, day: str) -> str:
+    """The key of one log file the organization trail writes (aws-facts.md 2); ``day`` YYYY/MM/DD.
+
+    The file name is CloudTrail's
+    ``<account>_CloudTrail_<region>_<YYYYMMDD>T<HHmm>Z_<16 characters>.json.gz``.
+    """
+    lead = f"{prefix}/" if prefix else ""
+    stamp = day.replace("/", "")
+    return (
+        f"{lead}AWSLogs/{org_id}/{account}/CloudTrail/{region}/{day}/"
+        f"{account}_CloudTrail_{region}_{stamp}T0105Z_Mu0KsOhtH1ar15ZZ.json.gz"
+    )
+
+
 def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple[str, str]]:
     """(bucket, an object ARN the trail itself writes there) for the log and access-log buckets."""
     arns = facts.arns
@@ -304,10 +318,8 @@ def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple
     if name is None:
         return []
     prefix = literal(trail.body.get("s3_key_prefix"))
-    key = (
-        f"{prefix + '/' if prefix else ''}AWSLogs/{arns.org_id}/{arns.management_account_id}/"
-        f"CloudTrail/{arns.home_region}/2026/01/31/"
-        f"{arns.management_account_id}_CloudTrail_{arns.home_region}_20260131T0000Z_x.json.gz"
+    key = log_file_key(
+        prefix, arns.org_id, arns.management_account_id, arns.home_region, "2026/01/31"
     )
     result = [(name, f"arn:{arns.partition}:s3:::{name}/{key}")]
     for logging in module.of_type("resource", "aws_s3_bucket_logging"):
@@ -322,7 +334,7 @@ def _own_objects(module: ParsedModule, facts: Facts, trail: Block) -> list[tuple
 
 def _basic_records(block: dict[str, Any], arn: str, partition: str) -> bool:
     for resource in nested(block, "data_resource"):
-        if literal(resource.get("type")) != _S3_OBJECT:
+        if literal(resource.get("type")) not in S3_OBJECT_TYPES:
             continue
         for value in literals(resource.get("values")):
             if value in (f"arn:{partition}:s3", f"arn:{partition}:s3:::") or arn.startswith(value):
@@ -338,7 +350,7 @@ def no_own_bucket_data_events(module: ParsedModule, facts: Facts) -> list[Findin
         for bucket, arn in _own_objects(module, facts, trail):
             event = {
                 "eventCategory": "Data",
-                "resources.type": _S3_OBJECT,
+                "resources.type": S3_OBJECT_TYPES[0],
                 "resources.ARN": arn,
                 "eventName": "PutObject",
                 "eventSource": "s3.amazonaws.com",

@@ -13,7 +13,7 @@ resource "aws_glue_catalog_database" "cloudtrail" {
   description = "CloudTrail organization trail logs (orgtrail-gen)"
 }
 
-# Folders, exactly as the trail writes them (rule OTG080 checks sample keys against this):
+# Folders, exactly as the trail writes them (rule OTG082 checks sample keys against this):
 #   s3://cn-org-trail-archive/trails/org/AWSLogs/o-a7h3n4q9r2/${account}/CloudTrail/${region}/${day}
 # The CloudTrail segment keeps digest files (CloudTrail-Digest) and Insights events
 # (CloudTrail-Insight) out of the table.
@@ -302,7 +302,7 @@ resource "aws_athena_named_query" "account_activity" {
   description = "What one account did over 30 days, by service and call (change the account)."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND true\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
+  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
 }
 
 # What a query needs, and nothing that changes the table or the logs. Attach it to the readers
