@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import Facts
+from generator.check.preflight.policy_reading import all_statements
 from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
 from generator.guards.retention import retention_kept
 from generator.review.policies import (
     attached_to,
     documents,
-    policy_statements,
     principal_account,
     principal_words,
 )
@@ -144,7 +144,7 @@ def _grants(block: Block | None) -> tuple[set[tuple[str, str]], set[str]]:
     """(principal kind, identifier) pairs and actions that ``Allow`` statements grant."""
     principals: set[tuple[str, str]] = set()
     actions: set[str] = set()
-    for statement in policy_statements(block) if block else []:
+    for statement in all_statements(block) if block else []:
         if statement.effect != "Allow":
             continue
         principals |= {(kind, i) for kind, ids in statement.principals for i in ids}
@@ -156,7 +156,7 @@ def _in_organization(block: Block, identifier: str, org_id: str) -> bool:
     """Whether every Allow statement naming ``identifier`` pins aws:PrincipalOrgID to ``org_id``."""
     naming = [
         s
-        for s in policy_statements(block)
+        for s in all_statements(block)
         if s.effect == "Allow" and any(identifier in ids for _, ids in s.principals)
     ]
     return bool(naming) and all(

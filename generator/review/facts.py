@@ -19,7 +19,7 @@ from generator.check.preflight.lookups import (
     organization_trails,
     provider_of,
 )
-from generator.check.preflight.policy_reading import statements
+from generator.check.preflight.policy_reading import all_statements
 from generator.sections.monitoring.rules import (
     is_group,
     metric_of_alarm,
@@ -184,9 +184,12 @@ def _by_bucket(module: ParsedModule, kind: str, name: str | None) -> Block | Non
 
 
 def _public_grant(module: ParsedModule, name: str | None) -> bool:
-    """Whether the bucket policy allows ``*`` without any condition (a public grant)."""
+    """Whether the bucket policy allows ``*`` without any condition (a public grant).
+
+    Every statement counts: the kept ones (``source_policy_documents``) as much as ours.
+    """
     for _, document in bucket_policies(module, name or ""):
-        for s in statements(document) if document else []:
+        for s in all_statements(document) if document else []:
             anyone = any(kind in ("*", "AWS") and "*" in ids for kind, ids in s.principals)
             if s.effect == "Allow" and anyone and not s.conditions:
                 return True

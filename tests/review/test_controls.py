@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT, SHIPPED_CONFIGS
 
+from generator.check.hcl_parse import ParsedModule
 from generator.cli import main
 from generator.monitoring import cis
 from generator.pipeline import build
@@ -411,3 +412,35 @@ def test_event_selectors_decide_the_management_data_and_insights_controls(tmp_pa
         NOT_SATISFIED,
         "trail.events",
     )
+
+
+def test_a_public_kept_statement_fails_the_bucket_not_public_controls(tmp_path: Path) -> None:
+    """A kept statement is rendered as a jsonencode source document: it is read all the same.
+
+    The config refuses ``Principal "*"`` in bucket.kept_statements, so the rendered module is
+    edited: the report judges the module that will be applied, whatever wrote it.
+    """
+    module = build(ROOT / "configs" / "adopt-console.yaml", output_root=tmp_path / "empty")
+    public = (
+        "    Statement = [\n"
+        "      {\n"
+        '        Sid       = "PublicRead"\n'
+        '        Effect    = "Allow"\n'
+        '        Action    = "s3:GetObject"\n'
+        '        Resource  = "arn:aws:s3:::aws-cloudtrail-logs-444455556666-0f1e2d3c/*"\n'
+        '        Principal = "*"\n'
+        "      },\n"
+    )
+    assert module.files["s3.tf"].count("    Statement = [\n") == 1
+    files = {**module.files, "s3.tf": module.files["s3.tf"].replace("    Statement = [\n", public)}
+
+    def judged(parsed: ParsedModule) -> dict[str, Verdict]:
+        return {
+            f"{r.control.framework}:{r.control.id}": r.verdict
+            for r in evaluate(read(parsed), module.config)
+        }
+
+    before, after = judged(module.parsed), judged(ParsedModule.parse(files))
+    for control in (SH + "CloudTrail.6", CIS + "logging-bucket-not-public"):
+        assert status(before, control)[0] == SATISFIED
+        assert status(after, control) == (NOT_SATISFIED, "bucket.kept_statements")
