@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import Facts
 from generator.check.preflight.policy_reading import all_statements
+from generator.core.arns import principal_account
 from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
 from generator.guards.retention import retention_kept
 from generator.review.policies import (
     attached_to,
     documents,
-    principal_account,
     principal_words,
 )
 from generator.sections.addresses import LOG_GROUP
@@ -188,8 +188,8 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
                 text = f"{users} now allows everyone ({kind} '*'): a wildcard principal"
                 found.append(Attention("wildcard", address, text))
                 continue
-            account = principal_account(identifier) if kind == "AWS" else None
-            if account is None or account in known:
+            account = principal_account(identifier) if kind == "AWS" else ""
+            if not account or account in known:
                 continue
             if not _in_organization(block, identifier, config.organization.id):
                 outside.setdefault((kind, identifier), []).append((address, users))

@@ -14,6 +14,7 @@ from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression
 from generator.check.preflight.policy_reading import ParsedStatement
+from generator.core.arns import parse_arn
 
 POLICY_DOCUMENT = "aws_iam_policy_document"
 
@@ -63,32 +64,24 @@ def statement_json(statement: ParsedStatement) -> dict[str, Any]:
 
 # --- in words ---------------------------------------------------------------------------------
 
-_IAM = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}):(?P<rest>.+)$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-
-
-def principal_account(identifier: str) -> str | None:
-    """The account an ``AWS`` principal belongs to (an id, its root, a role or user ARN)."""
-    if _ACCOUNT.match(identifier):
-        return identifier
-    match = _IAM.match(identifier)
-    return match["account"] if match else None
-
 
 def principal_words(kind: str, identifier: str) -> str:
-    """``role/Auditors in 111111111111``, ``account 111111111111``, ``cloudtrail.amazonaws.com``."""
+    """``role/Auditors in 111111111111``, ``account 111111111111``, ``cloudtrail.amazonaws.com``.
+
+    Any ARN with an account reads so: an IAM role or user, an STS assumed-role session.
+    """
     if identifier == "*":
         return "everyone (*)"
     if kind != "AWS":
         return identifier
-    if _ACCOUNT.match(identifier):
+    if identifier.isdigit():
         return f"account {identifier}"
-    match = _IAM.match(identifier)
-    if match is None:
+    parts = parse_arn(identifier)
+    if parts is None or not parts.account:
         return identifier
-    if match["rest"] == "root":
-        return f"account {match['account']}"
-    return f"{match['rest']} in {match['account']}"
+    if parts.resource == "root":
+        return f"account {parts.account}"
+    return f"{parts.resource} in {parts.account}"
 
 
 # What the actions the generator writes do, so that a reviewer reads a verb; any other action

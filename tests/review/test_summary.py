@@ -239,6 +239,24 @@ def test_a_kept_statement_pinned_to_the_organization_is_not_outside(
     assert module["attention"] == []
 
 
+def test_an_assumed_role_session_of_another_account_is_flagged_with_its_account(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("adopt-console")
+    path = project / "configs" / "adopt-console.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    session = "arn:aws:sts::999999999999:assumed-role/Partner/audit-session"
+    grant = {"Sid": "Partner", "Principal": {"AWS": session}, "Action": "s3:GetObject"}
+    data["bucket"]["kept_statements"].append(_kept(grant))
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    module, _ = summary(capsys, "adopt-console")
+    (added,) = added_statements(module, "cloudtrail_bucket")
+    assert added.startswith("allows assumed-role/Partner/audit-session in 999999999999 to read")
+    outside = texts(module, "outside-principal")
+    assert "assumed-role/Partner/audit-session in 999999999999 is granted access" in outside
+    assert "account 999999999999 is not one of the config's accounts" in outside
+
+
 def test_alarms_left_without_a_subscriber_are_flagged(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
