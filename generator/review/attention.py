@@ -24,6 +24,7 @@ from generator.review.policies import (
     principal_words,
 )
 from generator.sections.addresses import LOG_GROUP
+from generator.sections.facts import known_accounts
 from generator.sections.registry import Config, arns_of
 
 _ORDER = (
@@ -173,9 +174,7 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
 
     One item per principal (the bucket and the key policy usually grant a reader together).
     """
-    known = {config.organization.management_account_id}
-    known |= {config.log_archive.account_id} if config.log_archive else set()
-    known |= {config.delegated_admin.account_id} if config.delegated_admin else set()
+    known = known_accounts(config)
     old_documents = documents(previous)
     outside: dict[tuple[str, str], list[tuple[str, str]]] = {}  # principal: (document, users)
     found = []

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from generator.core.arns import Arns
 from generator.render.policies import Condition, PolicyDocument, Statement
 from generator.sections.athena.model import Athena
+from generator.sections.facts import known_accounts
 from generator.sections.trail import delivery_regions
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     accounts = (
         list(athena.accounts)
         if isinstance(athena.accounts, list)
-        else sorted(_known_accounts(config))
+        else sorted(known_accounts(config))
     )
     regions = delivery_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
@@ -239,15 +240,6 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
         NamedQuery(label, f"orgtrail/{label}", description, lead + query)
         for label, description, query in queries
     ]
-
-
-def _known_accounts(config: Config) -> set[str]:
-    """The accounts the config names: management, log archive, delegated administrator."""
-    accounts = {config.organization.management_account_id}
-    for section in (config.log_archive, config.delegated_admin):
-        if section is not None:
-            accounts.add(section.account_id)
-    return accounts
 
 
 class TrailKey(NamedTuple):
