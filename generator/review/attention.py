@@ -13,19 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.check.preflight import Facts
 from generator.check.preflight.policy_reading import all_statements
 from generator.core.arns import principal_account
 from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
 from generator.guards.retention import retention_kept
+from generator.pipeline import preflight_facts
 from generator.review.policies import (
     attached_to,
     documents,
     principal_words,
 )
-from generator.sections.addresses import LOG_GROUP
 from generator.sections.facts import known_accounts
-from generator.sections.registry import Config, arns_of
+from generator.sections.registry import Config
 
 _ORDER = (
     "evidence-replaced",
@@ -66,12 +65,7 @@ def _evidence(
 def _retention(
     config: Config, new: ParsedModule, previous: ParsedModule | None, allowed: frozenset[str]
 ) -> list[Attention]:
-    adopted = config.adopt.log_group if config.adopt else None
-    facts = Facts(
-        arns_of(config),
-        previous,
-        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
-    )
+    facts = preflight_facts(config, previous)  # nothing allowed: what a flag let through shows
     return [
         Attention(
             "retention-shortened",
