@@ -79,7 +79,6 @@ class ModuleFacts:
     multi_region: bool
     organization: bool
     logging: bool
-    global_events: bool
     validation: bool
     custom_selectors: bool
     all_management_events: bool | None  # None: basic event selectors, not judged here
@@ -91,7 +90,6 @@ class ModuleFacts:
     log_group: bool
     log_group_retention: int | None  # 0 = never expire, None = no log group
     log_group_encrypted: bool
-    bucket: str | None
     bucket_managed: bool
     bucket_account: str | None
     trail_account: str | None
@@ -99,8 +97,6 @@ class ModuleFacts:
     public_access_blocked: bool
     public_grant: bool
     access_logging: bool
-    object_lock: bool
-    versioning: bool
     mfa_delete: bool
     filters: tuple[MetricFilter, ...]
     alarms: tuple[Alarm, ...]
@@ -268,7 +264,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         multi_region=_flag(trail, "is_multi_region_trail", False),
         organization=_flag(trail, "is_organization_trail", False),
         logging=_flag(trail, "enable_logging", True),
-        global_events=_flag(trail, "include_global_service_events", True),
         validation=_flag(trail, "enable_log_file_validation", False),
         custom_selectors=bool(trail and any(nested(trail.body, s) for s in _SELECTORS)),
         all_management_events=_all_management_events(trail),
@@ -280,7 +275,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         log_group=group is not None,
         log_group_retention=retention if isinstance(retention, int) else None,
         log_group_encrypted=bool(group and group.body.get("kms_key_id")),
-        bucket=name,
         bucket_managed=bucket is not None,
         bucket_account=account_of(module, bucket) if bucket else None,
         trail_account=account_of(module, trail) if trail else None,
@@ -296,8 +290,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         ),
         public_grant=_public_grant(module, name),
         access_logging=_by_bucket(module, "aws_s3_bucket_logging", name) is not None,
-        object_lock=bool(bucket and bucket.body.get("object_lock_enabled") is True),
-        versioning=any(literal(c.get("status")) == "Enabled" for c in configuration),
         mfa_delete=any(literal(c.get("mfa_delete")) == "Enabled" for c in configuration),
         filters=_filters(module, alarms),
         alarms=tuple(alarms.values()),
