@@ -16,6 +16,7 @@ from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
     field_selectors,
+    key_of,
     organization_trails,
     provider_of,
 )
@@ -193,11 +194,16 @@ def _public_grant(module: ParsedModule, name: str | None) -> bool:
 
 
 def _key(module: ParsedModule, trail: Block) -> tuple[str | None, bool | None]:
-    reference = expression(trail.body.get("kms_key_id"))
-    if reference and reference.startswith("aws_kms_key."):
-        key = module.get(reference.removesuffix(".arn"))
-        return "managed", key is not None and key.body.get("enable_key_rotation") is True
-    if literal(trail.body.get("kms_key_id")):
+    """The trail's key as the rules resolve it (``key_of``): managed here, external, or none.
+
+    A reference to a key the module does not hold names no key (terraform validate refuses
+    it), so it is judged as none.
+    """
+    value = trail.body.get("kms_key_id")
+    key, _ = key_of(module, value)
+    if key is not None:
+        return "managed", key.body.get("enable_key_rotation") is True
+    if literal(value):
         return "external", None
     return None, None
 

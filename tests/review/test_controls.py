@@ -444,3 +444,19 @@ def test_a_public_kept_statement_fails_the_bucket_not_public_controls(tmp_path: 
     for control in (SH + "CloudTrail.6", CIS + "logging-bucket-not-public"):
         assert status(before, control)[0] == SATISFIED
         assert status(after, control) == (NOT_SATISFIED, "bucket.kept_statements")
+
+
+def test_the_trail_key_is_resolved_by_any_of_its_attributes(tmp_path: Path) -> None:
+    """``kms_key_id = aws_kms_key.cloudtrail.key_id`` names the same rotating key as ``.arn``."""
+    module = build(ROOT / "configs" / "example.yaml", output_root=tmp_path / "empty")
+    text = module.files["cloudtrail.tf"]
+    assert text.count("= aws_kms_key.cloudtrail.arn") == 1
+    files = {
+        **module.files,
+        "cloudtrail.tf": text.replace(
+            "= aws_kms_key.cloudtrail.arn", "= aws_kms_key.cloudtrail.id"
+        ),
+    }
+    for parsed in (module.parsed, ParsedModule.parse(files)):
+        facts = read(parsed)
+        assert (facts.trail_key, facts.key_rotation) == ("managed", True)
