@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight.policy_reading import all_statements
 from generator.core.arns import principal_account
-from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
+from generator.guards.evidence import (
+    STATEFUL,
+    Replacement,
+    evidence_replacements,
+    replacements,
+)
 from generator.guards.retention import retention_kept
 from generator.pipeline import preflight_facts
 from generator.review.policies import (
@@ -50,10 +55,10 @@ class Attention:
 
 
 def _evidence(
-    previous: ParsedModule, new: ParsedModule, allowed: frozenset[str]
+    previous: ParsedModule, replaced: dict[str, Replacement], allowed: frozenset[str]
 ) -> list[Attention]:
     found = []
-    for address, item in evidence_replacements(previous, new).items():
+    for address, item in evidence_replacements(previous, replaced).items():
         what = "REMOVED" if item.removed else f"REPLACED ({item.reason})"
         kind = "evidence-removed" if item.removed else "evidence-replaced"
         flag = f"--allow-replace {address}" if address in allowed else None
@@ -202,13 +207,13 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
     return found
 
 
-def _monitoring_dropped(previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+def _monitoring_dropped(replaced: dict[str, Replacement]) -> list[Attention]:
     """Metric filters and alarms no longer generated: the controls they implement stop.
 
     A control is a filter and its alarm under one name: one item for both.
     """
     dropped: dict[str, list[Block]] = {}
-    for item in replacements(previous, new).values():
+    for item in replaced.values():
         if item.removed and item.type in _MONITORING:
             dropped.setdefault(item.old.labels[1], []).append(item.old)
     found = []
@@ -263,13 +268,18 @@ def attention(
     previous: ParsedModule | None,
     allow_replace: frozenset[str],
     allow_shorter_retention: frozenset[str],
+    replaced: dict[str, Replacement] | None = None,
 ) -> list[Attention]:
-    """Every attention item, in a stable order: by kind (most serious first), then address."""
+    """Every attention item, in a stable order: by kind (most serious first), then address.
+
+    ``replaced``: ``replacements(previous, new)`` when the caller computed it already.
+    """
     old = previous if previous is not None else ParsedModule(())
-    found = _evidence(old, new, allow_replace)
+    replaced = replacements(old, new) if replaced is None else replaced
+    found = _evidence(old, replaced, allow_replace)
     found += _retention(config, new, previous, allow_shorter_retention)
     found += _encryption(old, new)
     found += _access(config, old, new)
-    found += _monitoring_dropped(old, new)
+    found += _monitoring_dropped(replaced)
     found += _no_subscriber(old, new)
     return sorted(found, key=lambda a: (_ORDER.index(a.kind), a.address, a.text))

@@ -261,7 +261,7 @@ def summarize(
     blocks = [BlockChange(k, "added", t) for k, t in sorted(new_blocks - old_blocks)]
     blocks += [BlockChange(k, "removed", t) for k, t in sorted(old_blocks - new_blocks)]
     flagged = attention(
-        config, new, previous, frozenset(allow_replace), frozenset(allow_shorter_retention)
+        config, new, previous, frozenset(allow_replace), frozenset(allow_shorter_retention), found
     )
     return ModuleSummary(
         config=config_label,

@@ -17,7 +17,11 @@ import pytest
 import yaml
 from conftest import ROOT, SHIPPED_CONFIGS
 
+from generator.check.hcl_parse import ParsedModule
 from generator.cli import main
+from generator.guards.evidence import Replacement, replacements
+from generator.review import attention as review_attention
+from generator.review import summary as review_summary
 
 
 @pytest.fixture
@@ -124,6 +128,25 @@ def test_a_dropped_monitoring_control_is_flagged_before_the_resources(
     assert "aws_cloudwatch_metric_alarm.organizations_changes" in removed
     markdown, _ = summary(capsys, "example", fmt="markdown")
     assert markdown.index("monitoring-dropped") < markdown.index("to destroy")
+
+
+def test_a_summary_computes_the_replacements_once(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resource list, the evidence items and the dropped controls share one computation."""
+    generate("example")
+    edit(project, "example", {"monitoring.cis_controls": ["4.1", "4.2"]})
+    calls: list[int] = []
+
+    def counted(previous: ParsedModule, module: ParsedModule) -> dict[str, Replacement]:
+        calls.append(1)
+        return replacements(previous, module)
+
+    monkeypatch.setattr(review_summary, "replacements", counted)
+    monkeypatch.setattr(review_attention, "replacements", counted)
+    module, _ = summary(capsys, "example")
+    assert "monitoring-dropped" in kinds(module) and module["resources"]["removed"]
+    assert len(calls) == 1
 
 
 def test_switching_to_an_existing_key_flags_the_removed_key_and_each_key_change(
