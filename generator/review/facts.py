@@ -91,6 +91,7 @@ class ModuleFacts:
     log_group: bool
     log_group_retention: int | None  # 0 = never expire, None = no log group
     log_group_encrypted: bool
+    log_resource_policies: tuple[str, ...]  # addresses of aws_cloudwatch_log_resource_policy
     bucket_managed: bool
     bucket_account: str | None
     trail_account: str | None
@@ -281,6 +282,9 @@ def read(module: ParsedModule) -> ModuleFacts:
         log_group=group is not None,
         log_group_retention=retention if isinstance(retention, int) else None,
         log_group_encrypted=bool(group and group.body.get("kms_key_id")),
+        log_resource_policies=tuple(
+            b.address for b in module.of_type("resource", "aws_cloudwatch_log_resource_policy")
+        ),
         bucket_managed=bucket is not None,
         bucket_account=account_of(module, bucket) if bucket else None,
         trail_account=account_of(module, trail) if trail else None,

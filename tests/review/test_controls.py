@@ -460,3 +460,22 @@ def test_the_trail_key_is_resolved_by_any_of_its_attributes(tmp_path: Path) -> N
     for parsed in (module.parsed, ParsedModule.parse(files)):
         facts = read(parsed)
         assert (facts.trail_key, facts.key_rotation) == ("managed", True)
+
+
+def test_a_log_resource_policy_makes_the_private_log_group_control_manual(tmp_path: Path) -> None:
+    """CloudWatch Logs resource policies are read nowhere else: one in the module is looked at."""
+    module = build(ROOT / "configs" / "example.yaml", output_root=tmp_path / "empty")
+    policy = (
+        'resource "aws_cloudwatch_log_resource_policy" "open" {\n'
+        '  policy_name     = "open"\n'
+        '  policy_document = "{}"\n'
+        "}\n"
+    )
+    files = {**module.files, "extra.tf": policy}
+    control = PROWLER + "cloudwatch_log_group_not_publicly_accessible"
+    before = evaluate(read(module.parsed), module.config)
+    after = evaluate(read(ParsedModule.parse(files)), module.config)
+    (was,) = [r.verdict for r in before if f"{r.control.framework}:{r.control.id}" == control]
+    (now,) = [r.verdict for r in after if f"{r.control.framework}:{r.control.id}" == control]
+    assert was.status == SATISFIED
+    assert now.status == MANUAL and "aws_cloudwatch_log_resource_policy.open" in now.reason
