@@ -86,6 +86,32 @@ def render(facts: ModuleFacts, source: str, command: str | None = None) -> dict[
     return render_files(names, views, source, command)
 
 
+def preflight_facts(
+    config: Config,
+    previous: ParsedModule | None = None,
+    allow_replace: Collection[str] = (),
+    allow_shorter_retention: Collection[str] = (),
+) -> Facts:
+    """What the preflight rules know of ``config`` besides the HCL.
+
+    One place for it: the review's attention items run the evidence guard's rules with the
+    same facts (and nothing allowed), so they can never judge another module than the rules do.
+    An adopted log group's retention (``adopt:``) is compared too, output or not.
+    """
+    adopted = config.adopt.log_group if config.adopt else None
+    return Facts(
+        registry.arns_of(config),
+        previous,
+        frozenset(allow_replace),
+        config.log_archive.account_id if config.log_archive else None,
+        config.delegated_admin.account_id if config.delegated_admin else None,
+        allow_shorter_retention=frozenset(allow_shorter_retention),
+        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
+        placements=registry.placements(),
+        delivery_regions=tuple(delivery_regions(config)),
+    )
+
+
 def check_module(
     config: Config,
     files: dict[str, str],
@@ -98,21 +124,10 @@ def check_module(
 
     ``previous`` is the module already in the output folder: the rules compare against it so
     that a regeneration cannot silently replace what holds the logs, nor shorten how long they
-    are kept. An adopted log group's retention (``adopt:``) is compared too, output or not.
+    are kept (``preflight_facts``).
     """
     parsed = parsed if parsed is not None else ParsedModule.parse(files)
-    adopted = config.adopt.log_group if config.adopt else None
-    facts = Facts(
-        registry.arns_of(config),
-        previous,
-        frozenset(allow_replace),
-        config.log_archive.account_id if config.log_archive else None,
-        config.delegated_admin.account_id if config.delegated_admin else None,
-        allow_shorter_retention=frozenset(allow_shorter_retention),
-        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
-        placements=registry.placements(),
-        delivery_regions=tuple(delivery_regions(config)),
-    )
+    facts = preflight_facts(config, previous, allow_replace, allow_shorter_retention)
     return parsed, run_rules(parsed, facts, active_rules())
 
 

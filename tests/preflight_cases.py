@@ -430,6 +430,16 @@ BUCKET_BREAKS = [
         variant="existing_bucket_merge",
     ),
     Break(
+        # a kept statement (a jsonencode source document) named like one of ours
+        "a_kept_statement_shares_a_sid_with_ours",
+        "s3.tf",
+        replace(f'"{CONSOLE_KEPT["Sid"]}"', f'"{ACL_SID}"', count=1),
+        (("OTG008", "s3.tf", f"{BUCKET_DOC} statement {ACL_SID}"),),
+        (ACL_SID, "duplicate Sid"),
+        "Sid of its own",
+        variant="existing_bucket_merge",
+    ),
+    Break(
         "org_id_write_grant_removed",
         "s3.tf",
         drop_statement(ORG_WRITE_SID),

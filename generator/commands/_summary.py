@@ -19,8 +19,6 @@ from generator.pipeline import previous_module
 from generator.review.summary import ModuleSummary, summarize, to_json
 from generator.review.summary_markdown import to_markdown
 
-FORMATS = ("markdown", "json")
-
 
 def target_summary(
     target: Target,

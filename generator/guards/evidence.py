@@ -439,9 +439,12 @@ def destroy_refused(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-def evidence_replacements(previous: ParsedModule, module: ParsedModule) -> dict[str, Replacement]:
-    """The replacements and removals that lose evidence, allowed or not (the change summary's).
+def evidence_replacements(
+    previous: ParsedModule, found: dict[str, Replacement]
+) -> dict[str, Replacement]:
+    """Of ``found`` (``replacements(previous, module)``), those that lose evidence, allowed or not.
 
-    Why public: the review summary flags exactly what OTG040 would refuse, by the same rule.
+    Why public: the review summary flags exactly what OTG040 would refuse, by the same rule,
+    from the replacements it computed once for the whole summary.
     """
-    return _evidence(previous, replacements(previous, module))
+    return _evidence(previous, found)

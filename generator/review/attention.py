@@ -13,18 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.check.preflight import Facts
-from generator.guards.evidence import STATEFUL, evidence_replacements, replacements
+from generator.check.preflight.policy_reading import all_statements
+from generator.core.arns import principal_account
+from generator.guards.evidence import (
+    STATEFUL,
+    Replacement,
+    evidence_replacements,
+    replacements,
+)
 from generator.guards.retention import retention_kept
+from generator.pipeline import preflight_facts
 from generator.review.policies import (
     attached_to,
     documents,
-    policy_statements,
-    principal_account,
     principal_words,
 )
-from generator.sections.addresses import LOG_GROUP
-from generator.sections.registry import Config, arns_of
+from generator.sections.facts import known_accounts
+from generator.sections.registry import Config
 
 _ORDER = (
     "evidence-replaced",
@@ -50,10 +55,10 @@ class Attention:
 
 
 def _evidence(
-    previous: ParsedModule, new: ParsedModule, allowed: frozenset[str]
+    previous: ParsedModule, replaced: dict[str, Replacement], allowed: frozenset[str]
 ) -> list[Attention]:
     found = []
-    for address, item in evidence_replacements(previous, new).items():
+    for address, item in evidence_replacements(previous, replaced).items():
         what = "REMOVED" if item.removed else f"REPLACED ({item.reason})"
         kind = "evidence-removed" if item.removed else "evidence-replaced"
         flag = f"--allow-replace {address}" if address in allowed else None
@@ -65,12 +70,7 @@ def _evidence(
 def _retention(
     config: Config, new: ParsedModule, previous: ParsedModule | None, allowed: frozenset[str]
 ) -> list[Attention]:
-    adopted = config.adopt.log_group if config.adopt else None
-    facts = Facts(
-        arns_of(config),
-        previous,
-        adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
-    )
+    facts = preflight_facts(config, previous)  # nothing allowed: what a flag let through shows
     return [
         Attention(
             "retention-shortened",
@@ -144,7 +144,7 @@ def _grants(block: Block | None) -> tuple[set[tuple[str, str]], set[str]]:
     """(principal kind, identifier) pairs and actions that ``Allow`` statements grant."""
     principals: set[tuple[str, str]] = set()
     actions: set[str] = set()
-    for statement in policy_statements(block) if block else []:
+    for statement in all_statements(block) if block else []:
         if statement.effect != "Allow":
             continue
         principals |= {(kind, i) for kind, ids in statement.principals for i in ids}
@@ -156,7 +156,7 @@ def _in_organization(block: Block, identifier: str, org_id: str) -> bool:
     """Whether every Allow statement naming ``identifier`` pins aws:PrincipalOrgID to ``org_id``."""
     naming = [
         s
-        for s in policy_statements(block)
+        for s in all_statements(block)
         if s.effect == "Allow" and any(identifier in ids for _, ids in s.principals)
     ]
     return bool(naming) and all(
@@ -173,9 +173,7 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
 
     One item per principal (the bucket and the key policy usually grant a reader together).
     """
-    known = {config.organization.management_account_id}
-    known |= {config.log_archive.account_id} if config.log_archive else set()
-    known |= {config.delegated_admin.account_id} if config.delegated_admin else set()
+    known = known_accounts(config)
     old_documents = documents(previous)
     outside: dict[tuple[str, str], list[tuple[str, str]]] = {}  # principal: (document, users)
     found = []
@@ -188,8 +186,8 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
                 text = f"{users} now allows everyone ({kind} '*'): a wildcard principal"
                 found.append(Attention("wildcard", address, text))
                 continue
-            account = principal_account(identifier) if kind == "AWS" else None
-            if account is None or account in known:
+            account = principal_account(identifier) if kind == "AWS" else ""
+            if not account or account in known:
                 continue
             if not _in_organization(block, identifier, config.organization.id):
                 outside.setdefault((kind, identifier), []).append((address, users))
@@ -209,13 +207,13 @@ def _access(config: Config, previous: ParsedModule, new: ParsedModule) -> list[A
     return found
 
 
-def _monitoring_dropped(previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+def _monitoring_dropped(replaced: dict[str, Replacement]) -> list[Attention]:
     """Metric filters and alarms no longer generated: the controls they implement stop.
 
     A control is a filter and its alarm under one name: one item for both.
     """
     dropped: dict[str, list[Block]] = {}
-    for item in replacements(previous, new).values():
+    for item in replaced.values():
         if item.removed and item.type in _MONITORING:
             dropped.setdefault(item.old.labels[1], []).append(item.old)
     found = []
@@ -270,13 +268,18 @@ def attention(
     previous: ParsedModule | None,
     allow_replace: frozenset[str],
     allow_shorter_retention: frozenset[str],
+    replaced: dict[str, Replacement] | None = None,
 ) -> list[Attention]:
-    """Every attention item, in a stable order: by kind (most serious first), then address."""
+    """Every attention item, in a stable order: by kind (most serious first), then address.
+
+    ``replaced``: ``replacements(previous, new)`` when the caller computed it already.
+    """
     old = previous if previous is not None else ParsedModule(())
-    found = _evidence(old, new, allow_replace)
+    replaced = replacements(old, new) if replaced is None else replaced
+    found = _evidence(old, replaced, allow_replace)
     found += _retention(config, new, previous, allow_shorter_retention)
     found += _encryption(old, new)
     found += _access(config, old, new)
-    found += _monitoring_dropped(old, new)
+    found += _monitoring_dropped(replaced)
     found += _no_subscriber(old, new)
     return sorted(found, key=lambda a: (_ORDER.index(a.kind), a.address, a.text))

@@ -294,7 +294,12 @@ def _log_group_kms(control: Control, ctx: _Context) -> Verdict:
 def _log_group_private(control: Control, ctx: _Context) -> Verdict:
     if not ctx.facts.log_group:
         return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
-    return Verdict(SATISFIED, "the module grants no resource policy on the log group")
+    written = ctx.facts.log_resource_policies
+    if written:
+        return Verdict(MANUAL, f"the module writes {', '.join(written)}: check that it opens "
+                       "the trail's log group to no one outside")  # fmt: skip
+    return Verdict(SATISFIED, "the module writes no aws_cloudwatch_log_resource_policy (one "
+                   "written outside this module is not seen here)")  # fmt: skip
 
 
 def _missing_filter(cis_id: str, ctx: _Context) -> Verdict:

@@ -16,10 +16,11 @@ from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
     field_selectors,
+    key_of,
     organization_trails,
     provider_of,
 )
-from generator.check.preflight.policy_reading import statements
+from generator.check.preflight.policy_reading import all_statements
 from generator.sections.monitoring.rules import (
     is_group,
     metric_of_alarm,
@@ -79,7 +80,6 @@ class ModuleFacts:
     multi_region: bool
     organization: bool
     logging: bool
-    global_events: bool
     validation: bool
     custom_selectors: bool
     all_management_events: bool | None  # None: basic event selectors, not judged here
@@ -91,7 +91,7 @@ class ModuleFacts:
     log_group: bool
     log_group_retention: int | None  # 0 = never expire, None = no log group
     log_group_encrypted: bool
-    bucket: str | None
+    log_resource_policies: tuple[str, ...]  # addresses of aws_cloudwatch_log_resource_policy
     bucket_managed: bool
     bucket_account: str | None
     trail_account: str | None
@@ -99,8 +99,6 @@ class ModuleFacts:
     public_access_blocked: bool
     public_grant: bool
     access_logging: bool
-    object_lock: bool
-    versioning: bool
     mfa_delete: bool
     filters: tuple[MetricFilter, ...]
     alarms: tuple[Alarm, ...]
@@ -184,9 +182,12 @@ def _by_bucket(module: ParsedModule, kind: str, name: str | None) -> Block | Non
 
 
 def _public_grant(module: ParsedModule, name: str | None) -> bool:
-    """Whether the bucket policy allows ``*`` without any condition (a public grant)."""
+    """Whether the bucket policy allows ``*`` without any condition (a public grant).
+
+    Every statement counts: the kept ones (``source_policy_documents``) as much as ours.
+    """
     for _, document in bucket_policies(module, name or ""):
-        for s in statements(document) if document else []:
+        for s in all_statements(document) if document else []:
             anyone = any(kind in ("*", "AWS") and "*" in ids for kind, ids in s.principals)
             if s.effect == "Allow" and anyone and not s.conditions:
                 return True
@@ -194,11 +195,16 @@ def _public_grant(module: ParsedModule, name: str | None) -> bool:
 
 
 def _key(module: ParsedModule, trail: Block) -> tuple[str | None, bool | None]:
-    reference = expression(trail.body.get("kms_key_id"))
-    if reference and reference.startswith("aws_kms_key."):
-        key = module.get(reference.removesuffix(".arn"))
-        return "managed", key is not None and key.body.get("enable_key_rotation") is True
-    if literal(trail.body.get("kms_key_id")):
+    """The trail's key as the rules resolve it (``key_of``): managed here, external, or none.
+
+    A reference to a key the module does not hold names no key (terraform validate refuses
+    it), so it is judged as none.
+    """
+    value = trail.body.get("kms_key_id")
+    key, _ = key_of(module, value)
+    if key is not None:
+        return "managed", key.body.get("enable_key_rotation") is True
+    if literal(value):
         return "external", None
     return None, None
 
@@ -265,7 +271,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         multi_region=_flag(trail, "is_multi_region_trail", False),
         organization=_flag(trail, "is_organization_trail", False),
         logging=_flag(trail, "enable_logging", True),
-        global_events=_flag(trail, "include_global_service_events", True),
         validation=_flag(trail, "enable_log_file_validation", False),
         custom_selectors=bool(trail and any(nested(trail.body, s) for s in _SELECTORS)),
         all_management_events=_all_management_events(trail),
@@ -277,7 +282,9 @@ def read(module: ParsedModule) -> ModuleFacts:
         log_group=group is not None,
         log_group_retention=retention if isinstance(retention, int) else None,
         log_group_encrypted=bool(group and group.body.get("kms_key_id")),
-        bucket=name,
+        log_resource_policies=tuple(
+            b.address for b in module.of_type("resource", "aws_cloudwatch_log_resource_policy")
+        ),
         bucket_managed=bucket is not None,
         bucket_account=account_of(module, bucket) if bucket else None,
         trail_account=account_of(module, trail) if trail else None,
@@ -293,8 +300,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         ),
         public_grant=_public_grant(module, name),
         access_logging=_by_bucket(module, "aws_s3_bucket_logging", name) is not None,
-        object_lock=bool(bucket and bucket.body.get("object_lock_enabled") is True),
-        versioning=any(literal(c.get("status")) == "Enabled" for c in configuration),
         mfa_delete=any(literal(c.get("mfa_delete")) == "Enabled" for c in configuration),
         filters=_filters(module, alarms),
         alarms=tuple(alarms.values()),

@@ -3,8 +3,8 @@
 Why read the HCL (and not the config): the summary compares the module in the output folder -
 written by an earlier run, maybe an earlier orgtrail-gen - with the new one, so both sides must
 come from the same place: the generated text. Statements are read by the preflight rules'
-reader (``policy_reading``); the ``jsonencode`` source documents (``bucket.kept_statements``)
-are decoded here into IAM JSON and read by its JSON reader, so that both arrive in one shape.
+reader (``policy_reading.all_statements``), which decodes the ``jsonencode`` source documents
+(``bucket.kept_statements``) too, so that both arrive in one shape.
 """
 
 from __future__ import annotations
@@ -12,48 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.check.hcl_parse import Block, ParsedModule, expression, literal, parse_text
-from generator.check.preflight.policy_reading import (
-    ParsedStatement,
-    statements,
-    statements_from_json,
-)
+from generator.check.hcl_parse import Block, ParsedModule, expression
+from generator.check.preflight.policy_reading import ParsedStatement
+from generator.core.arns import parse_arn
 
 POLICY_DOCUMENT = "aws_iam_policy_document"
-
-_JSONENCODE = re.compile(r"^\$\{jsonencode\((?P<body>.*)\)\}$", re.S)
-
-
-def _plain(value: Any) -> Any:
-    """python-hcl2's object shape as JSON: keys and strings unquoted, escapes decoded."""
-    if isinstance(value, dict):
-        return {str(literal(k) or k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, str):
-        text = literal(value)
-        return text if text is not None else value
-    return value
-
-
-def _source_documents(block: Block) -> list[ParsedStatement]:
-    """The statements of ``source_policy_documents = [jsonencode({...})]``, as IAM JSON."""
-    found: list[ParsedStatement] = []
-    for item in block.body.get("source_policy_documents") or []:
-        match = _JSONENCODE.match(item) if isinstance(item, str) else None
-        if match is None:
-            continue
-        parsed = parse_text(f"document = {match['body']}\n", block.file)
-        found += statements_from_json(_plain(parsed.get("document")))
-    return found
-
-
-def policy_statements(block: Block) -> list[ParsedStatement]:
-    """Every statement of one ``aws_iam_policy_document``.
-
-    Source documents come first, as Terraform merges them, then the ``statement`` blocks.
-    """
-    return _source_documents(block) + statements(block)
 
 
 def documents(module: ParsedModule) -> dict[str, Block]:
@@ -101,32 +64,24 @@ def statement_json(statement: ParsedStatement) -> dict[str, Any]:
 
 # --- in words ---------------------------------------------------------------------------------
 
-_IAM = re.compile(r"^arn:[a-z-]+:iam::(?P<account>\d{12}):(?P<rest>.+)$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-
-
-def principal_account(identifier: str) -> str | None:
-    """The account an ``AWS`` principal belongs to (an id, its root, a role or user ARN)."""
-    if _ACCOUNT.match(identifier):
-        return identifier
-    match = _IAM.match(identifier)
-    return match["account"] if match else None
-
 
 def principal_words(kind: str, identifier: str) -> str:
-    """``role/Auditors in 111111111111``, ``account 111111111111``, ``cloudtrail.amazonaws.com``."""
+    """``role/Auditors in 111111111111``, ``account 111111111111``, ``cloudtrail.amazonaws.com``.
+
+    Any ARN with an account reads so: an IAM role or user, an STS assumed-role session.
+    """
     if identifier == "*":
         return "everyone (*)"
     if kind != "AWS":
         return identifier
-    if _ACCOUNT.match(identifier):
+    if identifier.isdigit():
         return f"account {identifier}"
-    match = _IAM.match(identifier)
-    if match is None:
+    parts = parse_arn(identifier)
+    if parts is None or not parts.account:
         return identifier
-    if match["rest"] == "root":
-        return f"account {match['account']}"
-    return f"{match['rest']} in {match['account']}"
+    if parts.resource == "root":
+        return f"account {parts.account}"
+    return f"{parts.resource} in {parts.account}"
 
 
 # What the actions the generator writes do, so that a reviewer reads a verb; any other action

@@ -40,14 +40,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.check.preflight.policy_reading import ParsedStatement
+from generator.check.preflight.policy_reading import ParsedStatement, all_statements
 from generator.guards.evidence import replacements
 from generator.review.attention import Attention, attention
 from generator.review.policies import (
     attached_to,
     describe,
     documents,
-    policy_statements,
     statement_json,
     statement_key,
 )
@@ -139,7 +138,7 @@ def _arguments(block: Block) -> dict[str, Any]:
 
 
 def _statement_keys(block: Block | None) -> set[tuple[Any, ...]]:
-    return {statement_key(s) for s in policy_statements(block)} if block else set()
+    return {statement_key(s) for s in all_statements(block)} if block else set()
 
 
 def _data_changed(old: ParsedModule, new: ParsedModule) -> set[str]:
@@ -201,8 +200,8 @@ def _policy_changes(old: ParsedModule, new: ParsedModule) -> list[PolicyChange]:
     before, after = documents(old), documents(new)
     changes = []
     for address in sorted(set(before) | set(after)):
-        old_list = policy_statements(before[address]) if address in before else []
-        new_list = policy_statements(after[address]) if address in after else []
+        old_list = all_statements(before[address]) if address in before else []
+        new_list = all_statements(after[address]) if address in after else []
         old_keys = {statement_key(s) for s in old_list}
         new_keys = {statement_key(s) for s in new_list}
         users = attached_to(new if address in after else old, address)
@@ -262,7 +261,7 @@ def summarize(
     blocks = [BlockChange(k, "added", t) for k, t in sorted(new_blocks - old_blocks)]
     blocks += [BlockChange(k, "removed", t) for k, t in sorted(old_blocks - new_blocks)]
     flagged = attention(
-        config, new, previous, frozenset(allow_replace), frozenset(allow_shorter_retention)
+        config, new, previous, frozenset(allow_replace), frozenset(allow_shorter_retention), found
     )
     return ModuleSummary(
         config=config_label,

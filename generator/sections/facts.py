@@ -31,6 +31,19 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def known_accounts(config: Config) -> frozenset[str]:
+    """The accounts the config names: management, log archive, delegated administrator.
+
+    Athena's default account partitions and the review's outside-principal check both mean
+    exactly these.
+    """
+    accounts = {config.organization.management_account_id}
+    for section in (config.log_archive, config.delegated_admin):
+        if section is not None:
+            accounts.add(section.account_id)
+    return frozenset(accounts)
+
+
 @dataclass(frozen=True)
 class ModuleFacts:
     """One config, its ARNs, and the decisions that span sections."""

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT, SHIPPED_CONFIGS
 
+from generator.check.hcl_parse import ParsedModule
 from generator.cli import main
 from generator.monitoring import cis
 from generator.pipeline import build
@@ -411,3 +412,70 @@ def test_event_selectors_decide_the_management_data_and_insights_controls(tmp_pa
         NOT_SATISFIED,
         "trail.events",
     )
+
+
+def test_a_public_kept_statement_fails_the_bucket_not_public_controls(tmp_path: Path) -> None:
+    """A kept statement is rendered as a jsonencode source document: it is read all the same.
+
+    The config refuses ``Principal "*"`` in bucket.kept_statements, so the rendered module is
+    edited: the report judges the module that will be applied, whatever wrote it.
+    """
+    module = build(ROOT / "configs" / "adopt-console.yaml", output_root=tmp_path / "empty")
+    public = (
+        "    Statement = [\n"
+        "      {\n"
+        '        Sid       = "PublicRead"\n'
+        '        Effect    = "Allow"\n'
+        '        Action    = "s3:GetObject"\n'
+        '        Resource  = "arn:aws:s3:::aws-cloudtrail-logs-444455556666-0f1e2d3c/*"\n'
+        '        Principal = "*"\n'
+        "      },\n"
+    )
+    assert module.files["s3.tf"].count("    Statement = [\n") == 1
+    files = {**module.files, "s3.tf": module.files["s3.tf"].replace("    Statement = [\n", public)}
+
+    def judged(parsed: ParsedModule) -> dict[str, Verdict]:
+        return {
+            f"{r.control.framework}:{r.control.id}": r.verdict
+            for r in evaluate(read(parsed), module.config)
+        }
+
+    before, after = judged(module.parsed), judged(ParsedModule.parse(files))
+    for control in (SH + "CloudTrail.6", CIS + "logging-bucket-not-public"):
+        assert status(before, control)[0] == SATISFIED
+        assert status(after, control) == (NOT_SATISFIED, "bucket.kept_statements")
+
+
+def test_the_trail_key_is_resolved_by_any_of_its_attributes(tmp_path: Path) -> None:
+    """``kms_key_id = aws_kms_key.cloudtrail.key_id`` names the same rotating key as ``.arn``."""
+    module = build(ROOT / "configs" / "example.yaml", output_root=tmp_path / "empty")
+    text = module.files["cloudtrail.tf"]
+    assert text.count("= aws_kms_key.cloudtrail.arn") == 1
+    files = {
+        **module.files,
+        "cloudtrail.tf": text.replace(
+            "= aws_kms_key.cloudtrail.arn", "= aws_kms_key.cloudtrail.id"
+        ),
+    }
+    for parsed in (module.parsed, ParsedModule.parse(files)):
+        facts = read(parsed)
+        assert (facts.trail_key, facts.key_rotation) == ("managed", True)
+
+
+def test_a_log_resource_policy_makes_the_private_log_group_control_manual(tmp_path: Path) -> None:
+    """CloudWatch Logs resource policies are read nowhere else: one in the module is looked at."""
+    module = build(ROOT / "configs" / "example.yaml", output_root=tmp_path / "empty")
+    policy = (
+        'resource "aws_cloudwatch_log_resource_policy" "open" {\n'
+        '  policy_name     = "open"\n'
+        '  policy_document = "{}"\n'
+        "}\n"
+    )
+    files = {**module.files, "extra.tf": policy}
+    control = PROWLER + "cloudwatch_log_group_not_publicly_accessible"
+    before = evaluate(read(module.parsed), module.config)
+    after = evaluate(read(ParsedModule.parse(files)), module.config)
+    (was,) = [r.verdict for r in before if f"{r.control.framework}:{r.control.id}" == control]
+    (now,) = [r.verdict for r in after if f"{r.control.framework}:{r.control.id}" == control]
+    assert was.status == SATISFIED
+    assert now.status == MANUAL and "aws_cloudwatch_log_resource_policy.open" in now.reason

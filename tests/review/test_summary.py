@@ -17,7 +17,11 @@ import pytest
 import yaml
 from conftest import ROOT, SHIPPED_CONFIGS
 
+from generator.check.hcl_parse import ParsedModule
 from generator.cli import main
+from generator.guards.evidence import Replacement, replacements
+from generator.review import attention as review_attention
+from generator.review import summary as review_summary
 
 
 @pytest.fixture
@@ -124,6 +128,25 @@ def test_a_dropped_monitoring_control_is_flagged_before_the_resources(
     assert "aws_cloudwatch_metric_alarm.organizations_changes" in removed
     markdown, _ = summary(capsys, "example", fmt="markdown")
     assert markdown.index("monitoring-dropped") < markdown.index("to destroy")
+
+
+def test_a_summary_computes_the_replacements_once(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resource list, the evidence items and the dropped controls share one computation."""
+    generate("example")
+    edit(project, "example", {"monitoring.cis_controls": ["4.1", "4.2"]})
+    calls: list[int] = []
+
+    def counted(previous: ParsedModule, module: ParsedModule) -> dict[str, Replacement]:
+        calls.append(1)
+        return replacements(previous, module)
+
+    monkeypatch.setattr(review_summary, "replacements", counted)
+    monkeypatch.setattr(review_attention, "replacements", counted)
+    module, _ = summary(capsys, "example")
+    assert "monitoring-dropped" in kinds(module) and module["resources"]["removed"]
+    assert len(calls) == 1
 
 
 def test_switching_to_an_existing_key_flags_the_removed_key_and_each_key_change(
@@ -237,6 +260,24 @@ def test_a_kept_statement_pinned_to_the_organization_is_not_outside(
     (grant,) = added_statements(module, "cloudtrail_bucket")
     assert "if aws:PrincipalOrgID is o-9x8w7v6u5t" in grant
     assert module["attention"] == []
+
+
+def test_an_assumed_role_session_of_another_account_is_flagged_with_its_account(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("adopt-console")
+    path = project / "configs" / "adopt-console.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    session = "arn:aws:sts::999999999999:assumed-role/Partner/audit-session"
+    grant = {"Sid": "Partner", "Principal": {"AWS": session}, "Action": "s3:GetObject"}
+    data["bucket"]["kept_statements"].append(_kept(grant))
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    module, _ = summary(capsys, "adopt-console")
+    (added,) = added_statements(module, "cloudtrail_bucket")
+    assert added.startswith("allows assumed-role/Partner/audit-session in 999999999999 to read")
+    outside = texts(module, "outside-principal")
+    assert "assumed-role/Partner/audit-session in 999999999999 is granted access" in outside
+    assert "account 999999999999 is not one of the config's accounts" in outside
 
 
 def test_alarms_left_without_a_subscriber_are_flagged(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
-from generator.check.hcl_parse import Block, literal, literals, nested
+from generator.check.hcl_parse import Block, literal, literals, nested, parse_text
 
 
 class ParsedStatement(NamedTuple):
@@ -34,7 +35,11 @@ class ParsedStatement(NamedTuple):
 
 
 def statements(document: Block) -> list[ParsedStatement]:
-    """Every statement of a ``data "aws_iam_policy_document"`` block."""
+    """The ``statement`` blocks of a ``data "aws_iam_policy_document"`` block.
+
+    Only the blocks: a rule that must see every statement the policy will hold (the
+    ``jsonencode`` source documents of ``bucket.kept_statements`` too) reads ``all_statements``.
+    """
     result = []
     for body in nested(document.body, "statement"):
         result.append(
@@ -109,3 +114,43 @@ def statements_from_json(document: Any) -> list[ParsedStatement]:
             )
         )
     return result
+
+
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((?P<body>.*)\)\}$", re.S)
+
+
+def _plain(value: Any) -> Any:
+    """python-hcl2's object shape as JSON: keys and strings unquoted, escapes decoded."""
+    if isinstance(value, dict):
+        return {str(literal(k) or k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        text = literal(value)
+        return text if text is not None else value
+    return value
+
+
+def source_statements(document: Block) -> list[ParsedStatement]:
+    """The statements of ``source_policy_documents = [jsonencode({...})]``, read as IAM JSON.
+
+    Why: ``bucket.kept_statements`` are rendered so (JSON keeps the console's Sids), and
+    a source document that is not a literal ``jsonencode`` is not read (the generator writes
+    none).
+    """
+    found: list[ParsedStatement] = []
+    for item in document.body.get("source_policy_documents") or []:
+        match = _JSONENCODE.match(item) if isinstance(item, str) else None
+        if match is None:
+            continue
+        parsed = parse_text(f"document = {match['body']}\n", document.file)
+        found += statements_from_json(_plain(parsed.get("document")))
+    return found
+
+
+def all_statements(document: Block) -> list[ParsedStatement]:
+    """Every statement a ``data "aws_iam_policy_document"`` puts in its policy.
+
+    Source documents come first, as Terraform merges them, then the ``statement`` blocks.
+    """
+    return source_statements(document) + statements(document)

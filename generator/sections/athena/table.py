@@ -20,6 +20,7 @@ from generator.config.regions import partition_of
 from generator.core.arns import Arns
 from generator.render.policies import Condition, PolicyDocument, Statement
 from generator.sections.athena.model import Athena
+from generator.sections.facts import known_accounts
 from generator.sections.trail import delivery_regions
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     table = f"{athena.database}.{athena.table}"
     accounts = athena.enum_accounts
     if accounts is None:
-        accounts = sorted(_known_accounts(config))
+        accounts = sorted(known_accounts(config))
     regions = table_regions(config)
     window = "day >= date_format(current_date - interval '{days}' day, '%Y/%m/%d')"
 
@@ -255,15 +256,6 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
         NamedQuery(label, f"orgtrail/{label}", description, lead + query)
         for label, description, query in queries
     ]
-
-
-def _known_accounts(config: Config) -> set[str]:
-    """The accounts the config names: management, log archive, delegated administrator."""
-    accounts = {config.organization.management_account_id}
-    for section in (config.log_archive, config.delegated_admin):
-        if section is not None:
-            accounts.add(section.account_id)
-    return accounts
 
 
 def readers_policy(

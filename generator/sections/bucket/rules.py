@@ -19,7 +19,7 @@ from generator.check.preflight.lookups import (
     organization_trails,
     trail_arn,
 )
-from generator.check.preflight.policy_reading import ParsedStatement, statements
+from generator.check.preflight.policy_reading import ParsedStatement, all_statements, statements
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL, sid_stem
 
 _INSUFFICIENT = "CreateTrail fails with InsufficientS3BucketPolicyException"
@@ -378,7 +378,7 @@ def unique_sids(module: ParsedModule, facts: Facts) -> list[Finding]:
     findings = []
     for document in module.of_type("data", "aws_iam_policy_document"):
         seen: set[str] = set()
-        for statement in statements(document):
+        for statement in all_statements(document):
             if statement.sid and statement.sid in seen:
                 findings.append(
                     Finding(
