@@ -23,6 +23,7 @@ from generator.guards.evidence import (
 )
 from generator.guards.retention import retention_kept
 from generator.pipeline import preflight_facts
+from generator.review.facts import read as read_facts
 from generator.review.policies import (
     attached_to,
     documents,
@@ -230,24 +231,12 @@ _MONITORING = ("aws_cloudwatch_log_metric_filter", "aws_cloudwatch_metric_alarm"
 
 
 def _unheard(module: ParsedModule) -> set[str]:
-    """Alarms that notify nobody: no alarm_actions, or only subscription-less topics.
+    """Alarms that notify nobody, as the controls report reads them (``review.facts``).
 
     Only topics of this module count: a topic given by ARN is someone else's, and its
     subscribers are not known here.
     """
-    subscribed = {
-        (expression(s.body.get("topic_arn")) or "").rsplit(".", 1)[0]
-        for s in module.of_type("resource", "aws_sns_topic_subscription")
-    }
-    found = set()
-    for alarm in module.of_type("resource", "aws_cloudwatch_metric_alarm"):
-        actions = alarm.body.get("alarm_actions") or []
-        targets = [expression(a) for a in actions] if isinstance(actions, list) else []
-        topics = [t.rsplit(".", 1)[0] for t in targets if t and t.startswith("aws_sns_topic.")]
-        foreign = len(targets) - len(topics)
-        if not targets or (not foreign and not set(topics) & subscribed):
-            found.add(alarm.address)
-    return found
+    return {alarm.address for alarm in read_facts(module).alarms if alarm.notifies_nobody}
 
 
 def _no_subscriber(previous: ParsedModule, new: ParsedModule) -> list[Attention]:

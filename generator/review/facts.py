@@ -46,6 +46,11 @@ class Alarm:
     # the protocols of its topics' subscriptions; None: a topic not managed here (unknown)
     subscribers: tuple[str, ...] | None
 
+    @property
+    def notifies_nobody(self) -> bool:
+        """No action, actions off, or only topics of this module that nobody subscribes to."""
+        return not (self.has_action and self.actions_enabled) or self.subscribers == ()
+
 
 @dataclass(frozen=True)
 class MetricFilter:
@@ -223,8 +228,10 @@ def _alarm(module: ParsedModule, block: Block) -> Alarm:
     actions = block.body.get("alarm_actions")
     actions = actions if isinstance(actions, list) else []
     found = [_subscribers(module, topic_of(module, action)) for action in actions]
-    known = [protocols for protocols in found if protocols is not None]
-    subscribers = tuple(p for protocols in known for p in protocols) if known or not found else None
+    known = tuple(p for protocols in found if protocols is not None for p in protocols)
+    # someone known to listen, or every topic known (maybe to nobody); else a topic not managed
+    # here may be the only one with subscribers: unknown
+    subscribers = known if known or None not in found else None
     return Alarm(
         block.address, bool(actions), block.body.get("actions_enabled", True) is True, subscribers
     )

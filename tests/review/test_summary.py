@@ -459,3 +459,51 @@ def test_a_topic_rename_lists_each_replacement_with_what_it_costs(
     line = next(x for x in markdown.splitlines() if f"`{subscription}`" in x)
     assert line.startswith("- **replace**") and "new confirmation mail" in line
     assert re.search(r"^- update in place 16 x `aws_cloudwatch_metric_alarm` \(", markdown, re.M)
+
+
+_TOPIC = 'resource "aws_sns_topic" "alarms" {\n  name = "alarms"\n}\n'
+_SUBSCRIPTION = (
+    'resource "aws_sns_topic_subscription" "ops" {\n'
+    "  topic_arn = aws_sns_topic.alarms.arn\n"
+    '  protocol  = "sqs"\n'
+    '  endpoint  = "arn:aws:sqs:us-east-1:111111111111:ops"\n'
+    "}\n"
+)
+_FOREIGN = "arn:aws:sns:us-east-1:222222222222:their-topic"
+
+
+def _alarm(actions: str, enabled: str = "true") -> str:
+    return (
+        'resource "aws_cloudwatch_metric_alarm" "a" {\n'
+        f"  alarm_actions   = {actions}\n"
+        f"  actions_enabled = {enabled}\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "nobody", "subscribers"),
+    [
+        ([_TOPIC, _alarm("[aws_sns_topic.alarms.arn]")], True, ()),
+        ([_TOPIC, _SUBSCRIPTION, _alarm("[aws_sns_topic.alarms.arn]")], False, ("sqs",)),
+        ([_TOPIC, _SUBSCRIPTION, _alarm("[aws_sns_topic.alarms.arn]", "false")], True, ("sqs",)),
+        ([_alarm(f'["{_FOREIGN}"]')], False, None),
+        # a subscriber-less topic of ours beside someone else's: the other may be heard
+        ([_TOPIC, _alarm(f'[aws_sns_topic.alarms.arn, "{_FOREIGN}"]')], False, None),
+        ([_alarm("[]")], True, ()),
+    ],
+    ids=["own-topic-unsubscribed", "subscribed", "actions-off", "foreign", "mixed", "none"],
+)
+def test_the_summary_and_the_controls_report_read_an_alarms_listeners_alike(
+    files: list[str], nobody: bool, subscribers: tuple[str, ...] | None
+) -> None:
+    """One reading (review.facts) decides who an alarm notifies, for both reports."""
+    from generator.check.hcl_parse import ParsedModule
+    from generator.review.attention import _unheard
+    from generator.review.facts import read
+
+    module = ParsedModule.parse({f"f{i}.tf": text for i, text in enumerate(files)})
+    (alarm,) = read(module).alarms
+    assert alarm.subscribers == subscribers
+    assert alarm.notifies_nobody is nobody
+    assert _unheard(module) == ({"aws_cloudwatch_metric_alarm.a"} if nobody else set())
