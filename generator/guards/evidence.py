@@ -115,7 +115,9 @@ COSTS = {
     ),
     "aws_athena_named_query": "saved again under a new id",
     "aws_glue_catalog_table": "dropped and created again: queries fail in between",
-    "aws_glue_catalog_database": "dropped with its table and created again",
+    "aws_glue_catalog_database": (
+        "dropped with every table in it - this module's and any other's - and created again"
+    ),
     "aws_iam_policy": (
         "created again under a new ARN: IAM refuses to delete the old one while it is attached "
         "(DeleteConflict), so detach it from the readers first and attach the new one after"

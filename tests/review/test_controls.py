@@ -410,7 +410,7 @@ def test_event_selectors_decide_the_management_data_and_insights_controls(tmp_pa
     example = shipped("example", tmp_path / "example")
     assert status(example, PROWLER + "cloudtrail_insights_exist") == (
         NOT_SATISFIED,
-        "trail.events",
+        "trail.events.insights",
     )
 
 
