@@ -390,8 +390,10 @@ def test_summary_base_compares_with_the_base_branchs_output(
 def test_summary_options_without_summary_are_refused(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check", "configs/example.yaml", "--summary-file", "x.md"]) == 2
-    assert "--summary markdown or json" in capsys.readouterr().err
+    for option in (["--summary-file", "x.md"], ["--summary-base", "base"]):
+        assert main(["check", "configs/example.yaml", *option]) == 2, option
+        assert "--summary markdown or json" in capsys.readouterr().err
+    assert not (project / "x.md").exists()
 
 
 def test_the_readme_example_is_what_the_tool_prints(
