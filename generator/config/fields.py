@@ -105,12 +105,19 @@ def _region(value: str) -> str:
     if partition_of(value) is None:
         import difflib
 
-        from generator.config.regions import partitions
+        from generator.config.regions import partitions, provenance
 
         known = sorted(region for partition in partitions() for region in partition.regions)
         close = difflib.get_close_matches(value, known, n=2, cutoff=0.75)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise ValueError(f"{value!r} is not a region where CloudTrail runs (botocore data){hint}")
+        hint = (
+            f"did you mean {' or '.join(map(repr, close))}?"
+            if close
+            else "a region launched later needs a newer orgtrail-gen"
+        )
+        raise ValueError(
+            f"{value!r} is not a region where CloudTrail runs (orgtrail-gen's region table,"
+            f" from {provenance()}); {hint}"
+        )
     return value
 
 

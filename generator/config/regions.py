@@ -1,23 +1,26 @@
-"""Regions and partitions, read from botocore's endpoint data without importing botocore.
+"""Regions and partitions, read from the data file that ships inside this package.
 
-Why: region names must be validated offline and every ARN must carry the right partition
-(``aws``, ``aws-cn``, ``aws-us-gov``, ...). botocore ships that data as ``endpoints.json``;
-reading the file directly costs a few milliseconds, importing botocore costs far more, and the
-main command must not pay for boto3 at all. The file is 1.2 MB of JSON, about 10 ms to parse
-on every run, for a few hundred bytes of result: the result is kept in the user's cache folder,
-keyed by the data files' size and modification time, so a botocore upgrade is read afresh.
+Why a file of our own: the region list reaches generated Terraform (the Athena table's
+partition projection, every saved query's ``region IN (...)``) and decides which region names
+a config may use. Read from the installed botocore, as it once was, the same config gave other
+Terraform on every botocore release: a committed ``output/`` turned stale in a user's CI
+although nothing of theirs changed, and an older botocore silently dropped regions - and
+their events - from every query. So the table is ``regions.json`` beside this module, written
+by ``python -m generator.config.regions_refresh`` from botocore's data and committed like a
+golden file: output is a function of the config and orgtrail-gen's version, nothing else, and
+a new region reaches users through a new orgtrail-gen release.
+
+The file is a few kilobytes: parsing it costs well under a millisecond, so nothing is cached.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import cache
-from pathlib import Path
+from importlib import resources
 from typing import Any, NamedTuple
 
-from generator.core.cache import read_json, write_json
-from generator.core.paths import cache_dir
+DATA_FILE = "regions.json"
 
 
 class Partition(NamedTuple):
@@ -29,83 +32,45 @@ class Partition(NamedTuple):
     global_region: str | None = None  # where IAM, STS and CloudFront events are recorded
 
 
-def _data_file(name: str) -> Path:
-    spec = importlib.util.find_spec("botocore")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("botocore is not installed; it provides the region data")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+class RegionData(NamedTuple):
+    """The packaged table and where it came from (the botocore release and the day it was read)."""
+
+    botocore_version: str
+    generated_on: str
+    partitions: tuple[Partition, ...]
 
 
-def _global_regions() -> dict[str, str]:
-    """Each partition's implicit global region (partitions.json), e.g. aws -> us-east-1."""
+def decode(document: Any) -> RegionData:
+    """The table of a ``regions.json`` document; ValueError for one that is not such a table."""
     try:
-        data = json.loads(_data_file("partitions.json").read_text(encoding="utf-8"))
-    except OSError:
-        return {}
-    return {
-        part["id"]: part["outputs"]["implicitGlobalRegion"]
-        for part in data.get("partitions", [])
-        if part.get("outputs", {}).get("implicitGlobalRegion")
-    }
-
-
-def _read_partitions() -> tuple[Partition, ...]:
-    """Every partition, parsed from botocore's data files (the slow path)."""
-    data = json.loads(_data_file("endpoints.json").read_text(encoding="utf-8"))
-    global_regions = _global_regions()
-    result = []
-    for part in data["partitions"]:
-        known = part.get("regions", {})
-        endpoints = part.get("services", {}).get("cloudtrail", {}).get("endpoints", {})
-        regions = frozenset(name for name in endpoints if name in known)
-        name = part["partition"]
-        result.append(Partition(name, part["dnsSuffix"], regions, global_regions.get(name)))
-    return tuple(result)
-
-
-# Part of every entry's name: raise it when _read_partitions extracts something else, so that
-# an entry written by an older orgtrail-gen is never read as this one's.
-_CACHE_FORMAT = 1
-
-
-def _cache_file() -> Path | None:
-    """The cache entry for the data files as they are now, or None if they cannot be read."""
-    try:
-        stamps = [
-            (stat.st_size, stat.st_mtime_ns)
-            for stat in (_data_file(name).stat() for name in ("endpoints.json", "partitions.json"))
-        ]
-    except OSError:
-        return None
-    key = "-".join(f"{size}.{mtime}" for size, mtime in stamps)
-    return cache_dir() / "regions" / f"v{_CACHE_FORMAT}-{key}.json"
-
-
-def _decode(rows: Any) -> tuple[Partition, ...] | None:
-    """Partitions from a cache entry's rows, or None for an entry that is not one."""
-    if not isinstance(rows, list) or not rows:
-        return None
-    try:
-        return tuple(
-            Partition(str(name), str(suffix), frozenset(map(str, regions)), global_region)
-            for name, suffix, regions, global_region in rows
+        source = document["source"]
+        table = tuple(
+            Partition(
+                str(row["name"]),
+                str(row["dns_suffix"]),
+                frozenset(str(region) for region in row["regions"]),
+                None if row["global_region"] is None else str(row["global_region"]),
+            )
+            for row in document["partitions"]
         )
-    except (TypeError, ValueError):
-        return None
+        data = RegionData(str(source["botocore"]), str(source["generated_on"]), table)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not an orgtrail-gen region table: {exc!r}") from exc
+    if not table:
+        raise ValueError("not an orgtrail-gen region table: no partition")
+    return data
 
 
 @cache
+def region_data() -> RegionData:
+    """The packaged table (read once per process)."""
+    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return decode(json.loads(text))
+
+
 def partitions() -> tuple[Partition, ...]:
     """Every partition with the regions that have a CloudTrail endpoint (FIPS aliases dropped)."""
-    path = _cache_file()
-    cached = _decode(read_json(path)) if path is not None else None
-    if cached is not None:
-        return cached
-    result = _read_partitions()
-    if path is not None:
-        rows = [[p.name, p.dns_suffix, sorted(p.regions), p.global_region] for p in result]
-        write_json(path, rows)
-    return result
+    return region_data().partitions
 
 
 def partition_of(region: str) -> Partition | None:
@@ -114,3 +79,9 @@ def partition_of(region: str) -> Partition | None:
         if region in part.regions:
             return part
     return None
+
+
+def provenance() -> str:
+    """Where the table came from, for messages that refuse a region: 'botocore X, read on D'."""
+    data = region_data()
+    return f"botocore {data.botocore_version}, read on {data.generated_on}"

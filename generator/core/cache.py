@@ -1,6 +1,6 @@
 """Entries of the user's cache folder: JSON files read back if sound, written atomically.
 
-Why one home: the parse cache and the partition table keep results the same way, and a
+Why one home: every cached result (today, the parse cache) is kept the same way, and a
 cache may only ever cost speed - an unreadable, corrupt or unwritable entry is treated as
 absent, and a failed write leaves no temporary file behind.
 """

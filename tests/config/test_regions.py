@@ -1,99 +1,166 @@
-"""The partition table read from botocore's data files, and the cache that spares the parse."""
+"""The packaged region table: output depends on it and on nothing botocore happens to say.
+
+A user's committed ``output/`` must not turn stale when botocore learns a region, and an older
+botocore must not drop a region from their Athena table: the generator reads
+``generator/config/regions.json`` only, and ``python -m generator.config.regions_refresh``
+rewrites that file on purpose.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import shutil
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from generator.config import regions
+from generator.config import regions, regions_refresh
 
-
-@pytest.fixture
-def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty cache folder, and no partition table remembered in this process."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    regions.partitions.cache_clear()
-    yield tmp_path / "cache" / "orgtrail-gen" / "regions"
-    regions.partitions.cache_clear()
+# Regions the shipped prod config's Athena table projects (it lists every aws region).
+DROPPED = "mx-central-1"
+ADDED = "xx-test-1"
 
 
-def _forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def parse() -> tuple[regions.Partition, ...]:
-        raise AssertionError("botocore's endpoints.json was parsed again")
-
-    monkeypatch.setattr(regions, "_read_partitions", parse)
-
-
-def test_a_second_run_reads_the_cached_table_not_botocores_data(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first = regions.partitions()
-    assert {p.name for p in first} >= {"aws", "aws-cn", "aws-us-gov"}
-    assert len(list(fresh.glob("*.json"))) == 1
-    regions.partitions.cache_clear()
-    _forbid_parsing(monkeypatch)
-    assert regions.partitions() == first
-    assert regions.partition_of("eu-west-1") == first[[p.name for p in first].index("aws")]
+def _botocore_dir() -> Path:
+    spec = importlib.util.find_spec("botocore")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
-def test_a_corrupt_cache_entry_is_read_afresh_and_replaced(fresh: Path) -> None:
-    expected = regions.partitions()
-    (entry,) = fresh.glob("*.json")
-    for garbage in ("{not json", "[]", '[["aws", "amazonaws.com"]]', '{"aws": 1}'):
-        entry.write_text(garbage, encoding="utf-8")
-        regions.partitions.cache_clear()
-        assert regions.partitions() == expected
-        assert json.loads(entry.read_text(encoding="utf-8"))[0][0] == expected[0].name
-
-
-def test_a_botocore_upgrade_is_not_answered_from_the_old_entry(
-    fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """New data files (another size or time) make another key: a new region is seen."""
-    data = tmp_path / "botocore-data"
-    data.mkdir()
-    for name in ("endpoints.json", "partitions.json"):
-        shutil.copy(regions._data_file(name), data / name)
-    monkeypatch.setattr(regions, "_data_file", lambda name: data / name)
-    assert regions.partition_of("xx-test-1") is None
-    endpoints = json.loads((data / "endpoints.json").read_text(encoding="utf-8"))
+def _edited_endpoints(add: str | None = None, drop: str | None = None) -> dict[str, object]:
+    endpoints = json.loads((_botocore_dir() / "data" / "endpoints.json").read_text("utf-8"))
     aws = next(p for p in endpoints["partitions"] if p["partition"] == "aws")
-    aws["regions"]["xx-test-1"] = {"description": "a region botocore learnt later"}
-    aws["services"]["cloudtrail"]["endpoints"]["xx-test-1"] = {}
-    (data / "endpoints.json").write_text(json.dumps(endpoints), encoding="utf-8")
-    regions.partitions.cache_clear()
-    part = regions.partition_of("xx-test-1")
-    assert part is not None and part.name == "aws"
-    assert len(list(fresh.glob("*.json"))) == 2
+    if add:
+        aws["regions"][add] = {"description": "a region botocore learnt later"}
+        aws["services"]["cloudtrail"]["endpoints"][add] = {}
+    if drop:
+        del aws["regions"][drop]
+        aws["services"]["cloudtrail"]["endpoints"].pop(drop, None)
+    return endpoints
 
 
-def test_an_unwritable_cache_folder_only_costs_the_parse(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _shadow_botocore(root: Path, endpoints: dict[str, object]) -> Path:
+    """A real, importable botocore whose endpoints.json says something else (symlinks + one file)."""
+    real = _botocore_dir()
+    shadow = root / "botocore"
+    (shadow / "data").mkdir(parents=True)
+    for entry in real.iterdir():
+        if entry.name != "data":
+            (shadow / entry.name).symlink_to(entry)
+    for entry in (real / "data").iterdir():
+        if entry.name != "endpoints.json":
+            (shadow / "data" / entry.name).symlink_to(entry)
+    (shadow / "data" / "endpoints.json").write_text(json.dumps(endpoints), encoding="utf-8")
+    return root
+
+
+def _run(argv: list[str], pythonpath: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": f"{pythonpath}{os.pathsep}{ROOT}"}
+    return subprocess.run(
+        [sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_packaged_table_names_every_partition_and_where_it_came_from() -> None:
+    data = regions.region_data()
+    by_name = {p.name: p for p in data.partitions}
+    assert {"aws", "aws-cn", "aws-us-gov"} <= by_name.keys()
+    assert by_name["aws"].global_region == "us-east-1"
+    assert by_name["aws-cn"].dns_suffix == "amazonaws.com.cn"
+    assert {"eu-central-1", "ap-east-2", DROPPED} <= by_name["aws"].regions
+    assert regions.partition_of("cn-north-1") is by_name["aws-cn"]
+    assert regions.partition_of(ADDED) is None
+    assert data.botocore_version.count(".") == 2
+    assert regions.provenance() == f"botocore {data.botocore_version}, read on {data.generated_on}"
+
+
+@pytest.mark.parametrize(
+    ("change", "endpoints"),
+    [
+        ("a region added", lambda: _edited_endpoints(add=ADDED)),
+        ("a region removed", lambda: _edited_endpoints(drop=DROPPED)),
+    ],
+)
+def test_generated_modules_are_byte_identical_whatever_botocore_says(
+    change: str, endpoints: object, tmp_path: Path
 ) -> None:
-    blocker = tmp_path / "file-not-folder"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    regions.partitions.cache_clear()
-    try:
-        assert regions.partition_of("us-east-1") is not None
-    finally:
-        regions.partitions.cache_clear()
+    """The committed output/ stays up to date (`check` passes) under a botocore whose region list
+    changed: prod's Athena table projects every region, so a table read from botocore would differ.
+    """
+    assert callable(endpoints)
+    shadow = _shadow_botocore(tmp_path / "site", endpoints())
+    probe = _run(["-c", "import botocore, json; print(botocore.__file__)"], shadow)
+    assert probe.stdout.startswith(str(shadow)), probe.stderr  # the shadow is what is imported
+    done = _run(["-m", "generator", "check", "configs/prod.yaml", "configs/example.yaml"], shadow)
+    assert done.returncode == 0, f"{change}: {done.stdout}{done.stderr}"
+    assert "output/prod: up to date" in done.stderr
+    assert "output/example: up to date" in done.stderr
 
 
-def test_an_entry_of_another_cache_format_is_not_read(
-    fresh: Path, monkeypatch: pytest.MonkeyPatch
+def test_validation_follows_the_packaged_table_not_botocore(tmp_path: Path) -> None:
+    """A region botocore learnt is still refused (the two never disagree); one it forgot is kept."""
+    shadow = _shadow_botocore(tmp_path / "site", _edited_endpoints(add=ADDED, drop=DROPPED))
+    text = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    listed = next(line for line in text.splitlines() if line.startswith("  regions: ["))
+    for wanted, ok in ((ADDED, False), (DROPPED, True)):
+        config = tmp_path / f"{wanted}.yaml"
+        config.write_text(text.replace(listed, f"{listed[:-1]}, {wanted}]"), encoding="utf-8")
+        done = _run(["-m", "generator", "validate", str(config)], shadow)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        else:
+            assert done.returncode == 2
+            assert f"'{ADDED}' is not a region where CloudTrail runs" in done.stderr
+            assert "a region launched later needs a newer orgtrail-gen" in done.stderr
+            assert regions.provenance() in done.stderr
+
+
+def test_refresh_reports_rewrites_and_then_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A newer orgtrail-gen that extracts something else never reads an older entry."""
-    regions.partitions()
-    (old,) = fresh.glob("*.json")
-    old.write_text('[["aws", "example.com", ["us-east-1"], null]]', encoding="utf-8")
-    regions.partitions.cache_clear()
-    assert regions.partitions()[0].dns_suffix == "example.com"  # the same format reads it
-    monkeypatch.setattr(regions, "_CACHE_FORMAT", regions._CACHE_FORMAT + 1)
-    regions.partitions.cache_clear()
-    assert regions.partition_of("eu-west-1") is not None
-    assert len(list(fresh.glob("*.json"))) == 2
+    """The documented refresh: --check says what differs and writes nothing; then it rewrites."""
+    data = _shadow_botocore(tmp_path / "site", _edited_endpoints(add=ADDED, drop=DROPPED))
+    monkeypatch.setattr(
+        regions_refresh, "botocore_data", lambda name: data / "botocore" / "data" / name
+    )
+    table = tmp_path / "regions.json"
+    packaged = (ROOT / "generator" / "config" / "regions.json").read_bytes()
+    table.write_bytes(packaged)
+
+    assert regions_refresh.main(["--check", "--file", str(table)]) == 1
+    said = capsys.readouterr().out
+    assert f"aws: regions added: {ADDED}" in said
+    assert f"aws: regions removed: {DROPPED}" in said
+    assert "regenerate output/ and the goldens" in said
+    assert table.read_bytes() == packaged
+
+    assert regions_refresh.main(["--file", str(table)]) == 0
+    rewritten = regions.decode(json.loads(table.read_text(encoding="utf-8")))
+    aws = next(p for p in rewritten.partitions if p.name == "aws")
+    assert ADDED in aws.regions and DROPPED not in aws.regions
+    capsys.readouterr()
+
+    before = table.read_bytes()
+    assert regions_refresh.main(["--check", "--file", str(table)]) == 0
+    assert "agrees with the installed botocore" in capsys.readouterr().out
+    assert regions_refresh.main(["--file", str(table)]) == 0
+    assert table.read_bytes() == before  # nothing to change: not even the date moves
+
+
+def test_the_packaged_table_is_the_locked_botocores(capsys: pytest.CaptureFixture[str]) -> None:
+    """After a lock upgrade this fails until the table is refreshed and the diff read."""
+    code = regions_refresh.main(["--check"])
+    assert code == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{}, {"source": {}, "partitions": []}, {"source": {"botocore": "1", "generated_on": "d"}}],
+)
+def test_a_file_that_is_not_a_table_is_refused(document: object) -> None:
+    with pytest.raises(ValueError, match="not an orgtrail-gen region table"):
+        regions.decode(document)
