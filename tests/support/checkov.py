@@ -140,8 +140,12 @@ def _install_venv(progress: Progress) -> None:
     shutil.rmtree(VENV, ignore_errors=True)
     progress(f"creating {VENV} (first use; checkov cannot share the project's virtualenv)")
     _run_install_step([sys.executable, "-m", "venv", str(VENV)], progress)
-    pins = " ".join(line for line in REQUIREMENTS.read_text().split() if "==" in line)
-    progress(f"pip install {pins} and its dependencies (a minute or two)")
+    pins = [line for line in REQUIREMENTS.read_text().splitlines() if "==" in line]
+    checkov = next((pin for pin in pins if pin.startswith("checkov==")), "checkov")
+    progress(
+        f"pip install -r {REQUIREMENTS.name}: {checkov} and {len(pins) - 1} locked dependencies"
+        " (a minute or two)"
+    )
     pip = [str(VENV / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     _run_install_step([*pip, "install", "--progress-bar", "off", "-r", str(REQUIREMENTS)], progress)
     _MARKER.write_text(REQUIREMENTS.read_text())
