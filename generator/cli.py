@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -143,8 +144,24 @@ def _guarded(debug: bool, action: Callable[[], int]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``orgtrail-gen`` console script."""
+    _utf8_streams()
     arguments = list(sys.argv[1:] if argv is None else argv)
     return _guarded("--debug" in arguments, lambda: _dispatch(arguments))
+
+
+def _utf8_streams() -> None:
+    """Print UTF-8 whatever the locale says.
+
+    Why: a report (``check --summary``, ``controls``) is read by CI and posted to a pull request;
+    under a latin-1 locale the same text came out as other bytes, or failed on its first
+    arrow. Our output is UTF-8, as every file we write is.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            stream.reconfigure(encoding="utf-8")
 
 
 def _dispatch(arguments: list[str]) -> int:

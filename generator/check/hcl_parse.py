@@ -59,12 +59,16 @@ def _parser() -> Any:
 
 
 _PARSE_CACHE_LIMIT = 2000  # files; past it the older half is dropped
+# Part of the parse cache's folder name: raise it whenever _parse_uncached's shape of a result
+# changes (its transform or serialization options), so that an entry written by another
+# orgtrail-gen build is never read as this one's.
+_PARSE_FORMAT = 2
 
 
 @cache
 def _parse_cache_dir() -> Path | None:
     """Where parse results are kept, keyed by the exact text and the parser's versions."""
-    tag = f"parsed-hcl2-{version('python-hcl2')}-lark-{version('lark')}"
+    tag = f"parsed-hcl2-{version('python-hcl2')}-lark-{version('lark')}-v{_PARSE_FORMAT}"
     folder = cache_dir() / tag
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from generator.commands._modules import Target
+from generator.core.paths import tree_label
 from generator.output import generated_files
 from generator.pipeline import previous_module
 from generator.review.summary import ModuleSummary, summarize, to_json
@@ -32,11 +33,11 @@ def target_summary(
     previous = previous_module(str(folder), generated_files(folder), module.files, module.parsed)
     return summarize(
         module.config,
-        str(target.config),
-        str(target.directory),
+        tree_label(target.config, target.config),
+        tree_label(target.directory, target.config),
         module.parsed,
         previous,
-        str(folder),
+        tree_label(folder, target.config),
         allow_replace,
         allow_shorter_retention,
     )

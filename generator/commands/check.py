@@ -163,5 +163,5 @@ def _write_summary(
     if path is None:
         sys.stdout.write(text)
     else:
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", newline="\n")
         print(f"{path}: change summary ({format_name}) written", file=sys.stderr)

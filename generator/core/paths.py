@@ -41,6 +41,15 @@ def config_label(config: Path) -> str:
     return _relative_to_root(config, project_root(config)) or config.name
 
 
+def tree_label(path: Path, config: Path) -> str:
+    """How a report names a file or folder: relative to the config's working tree, else absolute.
+
+    Why not relative to the current directory: a change summary is posted to a pull request
+    and compared between runs, so it must read the same from wherever the command ran.
+    """
+    return _relative_to_root(path, project_root(config)) or path.resolve().as_posix()
+
+
 def default_output_root(config: Path) -> Path:
     """Where a config's module goes without ``--output-dir``: its tree's ``output/``.
 

@@ -9,6 +9,7 @@ by the filters in :mod:`generator.render.hcl`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from functools import cache
 
@@ -20,10 +21,32 @@ from generator.core.paths import cache_dir, templates_dir
 from generator.render.hcl import FILTERS
 from generator.render.hcl_format import format_hcl
 
+# What shapes a template's compiled code besides its source (the lexer's settings, as Jinja's
+# own lexer cache lists them, and autoescape). Jinja keys a cached template by its name and
+# source only, so these are part of the cache folder's name: code compiled under other options
+# (another orgtrail-gen build, a branch switch) is never read.
+_COMPILE_OPTIONS = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "autoescape",
+)
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (keyed by template source), if a cache folder works."""
-    folder = cache_dir() / f"jinja-{jinja2.__version__}"
+
+def _bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs, for ``env``'s options, if a cache folder works."""
+    options = repr([(name, getattr(env, name)) for name in _COMPILE_OPTIONS])
+    digest = hashlib.sha256(options.encode("utf-8")).hexdigest()[:12]
+    folder = cache_dir() / f"jinja-{jinja2.__version__}-{digest}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -36,13 +59,13 @@ def environment() -> jinja2.Environment:
     """The one Jinja environment: strict, no autoescape, our filters only."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.bytecode_cache = _bytecode_cache(env)
     env.filters.update(FILTERS)
     return env
 

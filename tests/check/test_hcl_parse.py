@@ -188,3 +188,24 @@ def test_has_interpolation_sees_only_live_sequences(raw: str, live: bool) -> Non
 )
 def test_decode_string_undoes_every_escape_and_nothing_else(raw: str, value: str) -> None:
     assert decode_string(raw) == value
+
+
+def test_an_entry_of_another_parse_format_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries are keyed by the text and the parser's versions only; a build of orgtrail-gen
+    that shapes results otherwise (other transform options) must raise _PARSE_FORMAT, and its
+    entries are then never read as this build's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _clear_caches()
+    try:
+        fresh = hcl_parse.parse_text(TEXT, "s3.tf")
+        (entry,) = _kept_in(tmp_path, TEXT)
+        entry.write_text('{"resource": []}', encoding="utf-8")  # another build's shape
+        assert hcl_parse.parse_text(TEXT, "s3.tf") == {"resource": []}  # same format: read
+        monkeypatch.setattr(hcl_parse, "_PARSE_FORMAT", hcl_parse._PARSE_FORMAT + 1)
+        _clear_caches()
+        assert hcl_parse.parse_text(TEXT, "s3.tf") == fresh
+        assert len(_kept_in(tmp_path, TEXT)) == 2
+    finally:
+        _clear_caches()

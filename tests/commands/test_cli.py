@@ -684,3 +684,56 @@ def test_the_error_boundary_maps_aws_errors_to_exit_3_and_bugs_to_a_short_report
     assert_no_traceback(err)
     with pytest.raises(KeyError):
         _guarded(True, bug)
+
+
+def test_reports_are_utf8_whatever_the_locale_says() -> None:
+    """The summary CI posts (with its arrows) is the same bytes under a latin-1 locale."""
+    root = Path(__file__).resolve().parents[2]
+    argv = [
+        sys.executable,
+        "-m",
+        "generator",
+        "check",
+        "configs/prod.yaml",
+        "--summary",
+        "markdown",
+    ]
+    runs = [
+        subprocess.run(
+            argv, cwd=root, capture_output=True, check=False, env={**os.environ, **extra}
+        )
+        for extra in ({"PYTHONIOENCODING": "utf-8"}, {"PYTHONIOENCODING": "latin-1"})
+    ]
+    for done in runs:
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert runs[0].stdout == runs[1].stdout
+    assert "→" in runs[1].stdout.decode("utf-8")
+
+
+def test_the_change_summary_reads_the_same_from_any_working_directory(tmp_path: Path) -> None:
+    """The summary is posted to the pull request: it names paths from the config's tree."""
+    root = Path(__file__).resolve().parents[2]
+    runs = {
+        where: subprocess.run(
+            [sys.executable, "-m", "generator", "check", config, "--summary", "json"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(root)},
+        )
+        for where, config in (
+            (root, "configs/prod.yaml"),
+            (root / "configs", "prod.yaml"),
+            (tmp_path, str(root / "configs" / "prod.yaml")),
+        )
+    }
+    texts = {done.stdout for done in runs.values()}
+    assert all(done.returncode == 0 for done in runs.values()), [d.stderr for d in runs.values()]
+    assert len(texts) == 1
+    (module,) = json.loads(texts.pop())["modules"]
+    assert (module["config"], module["directory"], module["compared_with"]) == (
+        "configs/prod.yaml",
+        "output/prod",
+        "output/prod",
+    )
