@@ -39,6 +39,7 @@ from support.terraform_run import (
     provider_schema,
     tools_or_skip,
 )
+from support.terraform_suite import versions_line
 
 from generator.cli import main
 from generator.pipeline import build
@@ -79,6 +80,7 @@ class Adoption:
     live_policy: dict[str, Any] | None  # the bucket's policy after the apply
     live_group: dict[str, Any] | None  # the log group after the apply (DescribeLogGroups)
     apply_output: str  # terraform apply's stdout ("" without an apply)
+    emulator_versions: dict[str, str]  # the moto and botocore of the emulator
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,8 @@ def adoption(
     work = tmp_path_factory.mktemp("adoption")
     walkthrough = load_config(WALKTHROUGH)
     started = time.monotonic()
-    with Emulator(WALKTHROUGH, work / "moto.log") as seeded:
+    emulator = Emulator(WALKTHROUGH, work / "moto.log")
+    with emulator as seeded:
         seeded_at = time.monotonic()
         console = _add_out_of_band_statement(seeded, walkthrough)
         _deliver_logs(seeded, walkthrough)
@@ -140,6 +143,7 @@ def adoption(
         error=error,
         live_policy=live_policy,
         live_group=live_group,
+        emulator_versions=emulator.versions,
         apply_output=next(
             (entry for entry in workspace.log if entry.startswith("$ terraform apply ")), ""
         ),
@@ -237,7 +241,7 @@ def _report(request: pytest.FixtureRequest, result: Adoption, tools: Tools) -> N
     timing = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in result.seconds.items())
     second = result.second.summary.counts() if result.second else "none"
     lines = [
-        f"adoption end to end: terraform {tools.terraform}, hashicorp/aws {tools.provider_version}",
+        f"adoption end to end: {versions_line(tools, [result.emulator_versions])}",
         f"  first plan: {result.first.summary.counts()}",
         f"    imported: {', '.join(result.first.summary.imports)}",
         f"    updated in place: {', '.join(result.first.summary.updates)}",

@@ -7,6 +7,8 @@ byte alone, and the plan summary counts a replacement as one. These run in the n
 
 from __future__ import annotations
 
+import re
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,10 @@ from support.terraform_run import (
     adapt_module,
     find_tools,
     provider_aliases,
+    terraform_version,
     write_override,
 )
+from support.terraform_suite import versions_line
 
 EMPTY = BlockSchema(frozenset(), {})
 
@@ -305,3 +309,27 @@ def test_the_newest_provider_in_the_mirror_is_chosen(tmp_path: Path) -> None:
     terraform.write_text("", encoding="utf-8")
     tools = find_tools({"ORGTRAIL_TERRAFORM": str(terraform), "ORGTRAIL_TF_MIRROR": str(tmp_path)})
     assert tools == Tools(terraform, tmp_path, "5.100.0")
+
+
+def test_the_summary_names_terraform_the_provider_moto_and_botocore(tmp_path: Path) -> None:
+    """A verdict holds for these versions: moto's routing and botocore's models decide what the
+    emulator answers, so the summary names them with Terraform's and the provider's."""
+    tools = Tools(tmp_path / "no-terraform", Path("/mirror"), "5.100.0")
+    servers = [{"moto": "5.2.6", "botocore": "1.44.18"}] * 2
+    line = versions_line(tools, servers)
+    assert line.startswith(
+        f"Terraform unknown ({tools.terraform} version -json: FileNotFoundError)"
+    )
+    assert "hashicorp/aws 5.100.0 (mirror /mirror)" in line
+    assert line.endswith("moto 5.2.6, botocore 1.44.18 (as the moto servers reported)")
+    # no server started (a patch that no longer fits): the versions installed for this interpreter
+    fallback = versions_line(tools, [{}])
+    assert f"moto {metadata.version('moto')}, botocore {metadata.version('botocore')}" in fallback
+    assert fallback.endswith("(installed here; no moto server started)")
+
+
+def test_the_terraform_version_is_read_from_the_binary() -> None:
+    tools = find_tools()
+    if isinstance(tools, str):
+        pytest.skip(tools)
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", terraform_version(tools))

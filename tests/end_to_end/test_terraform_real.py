@@ -9,7 +9,8 @@ Terraform mostly waits (the provider's own lifecycle-configuration wait is ≈55
 
 Skipped, with the reason, where ``terraform`` or a provider mirror is missing
 (``ORGTRAIL_TERRAFORM``, ``ORGTRAIL_TF_MIRROR``; see tests/support/terraform_run.py). Each
-adaptation to the mirror's older provider and each moto patch is printed in the summary.
+adaptation to the mirror's older provider and each moto patch is printed in the summary, after
+the versions the runs used (Terraform, the provider, the emulator's moto and botocore).
 """
 
 from __future__ import annotations
@@ -37,15 +38,13 @@ ADOPTING = [path.stem for path in SHIPPED_CONFIGS if load_config(path).adopt is 
 @pytest.fixture(scope="session")
 def terraform_runs(request: pytest.FixtureRequest) -> dict[str, Outcome]:
     """The selected modules' runs (begun at collection, see support/terraform_suite.py)."""
-    tools = tools_or_skip()
+    tools_or_skip()
     runs = terraform_suite.start(request.session)
     assert runs is not None
     outcomes = runs.outcomes()
     show = _printer(request)
-    show(
-        f"terraform {tools.terraform}, hashicorp/aws {tools.provider_version} from "
-        f"{tools.mirror} (schema read in {runs.schema_seconds:.1f}s)"
-    )
+    show(f"versions: {runs.versions()}")
+    show(f"provider schema read in {runs.schema_seconds:.1f}s")
     patches = sorted({p for outcome in outcomes.values() for p in outcome.patches})
     show(f"moto patched in each server process: {'; '.join(patches)}")
     for name, outcome in outcomes.items():

@@ -14,8 +14,11 @@ the management account (:attr:`Seeded.access_key`), so the provider's ``allowed_
 check really runs. ``MOTO_ACCOUNT_ID`` is not used: it also overrides the account of
 assumed-role credentials, and the log-archive alias would then fail ``allowed_account_ids``.
 
-:func:`patch_moto_gaps` closes, in the server's process, the gaps of moto 5.2.5 the generated
-modules reach; each patch's docstring names its gap.
+:func:`patch_moto_gaps` closes, in the server's process, the gaps of moto (5.2.5 and 5.2.6) the
+generated modules reach; each patch's docstring names its gap. Each patch first checks that what
+it replaces is there with the shape it was written against and otherwise stops the server at once
+with a MotoPatchError naming the patch and moto's version (``python -m support.aws_emulator
+--check``, run from tests/, asks the same of the installed moto without starting a server).
 """
 
 from __future__ import annotations
@@ -107,18 +110,23 @@ class Seeded:
 def fixed_ids(org_id: str, account_ids: list[str]) -> Iterator[None]:
     """moto draws organization and account ids at random: hand out the config's instead.
 
-    Must run in the server's process (it patches moto's id generators there).
+    Must run in the server's process (it patches moto's id generators there; moto's models call
+    them through the module, ``utils.make_random_account_id()``). Raises MotoPatchError when
+    they are not there, taking no argument.
     """
-    from moto.organizations import utils
-
+    utils = _lookup("fixed_ids", "moto.organizations", "utils")
+    saved = (
+        _method("fixed_ids", utils, "make_random_org_id", ()),
+        _method("fixed_ids", utils, "make_random_account_id", ()),
+    )
     queue = list(account_ids)
-    saved = utils.make_random_org_id, utils.make_random_account_id
-    utils.make_random_org_id = lambda: org_id
-    utils.make_random_account_id = lambda: queue.pop(0)
+    _install(utils, "make_random_org_id", lambda: org_id)
+    _install(utils, "make_random_account_id", lambda: queue.pop(0))
     try:
         yield
     finally:
-        utils.make_random_org_id, utils.make_random_account_id = saved
+        _install(utils, "make_random_org_id", saved[0])
+        _install(utils, "make_random_account_id", saved[1])
 
 
 def member_accounts(config: Config) -> list[str]:
@@ -437,25 +445,257 @@ def seed_console_trail(seeded: Seeded, config: Config) -> None:
 
 
 # --- moto's gaps -------------------------------------------------------------------------------
+#
+# Each patch first checks that what it replaces (or adds) is, in the installed moto, what it was
+# written against: a class defining the method it wraps with the parameters it calls it with, the
+# absence of the method it adds, a module attribute of the expected type. Anything else raises
+# MotoPatchError at once, naming the patch and moto's version, instead of leaving a 404 or a
+# missing value to surface deep in a Terraform apply log. Only then does it install, and only
+# through :func:`_install` (so a test can check a patch without changing moto in its process).
+
+PATCH_FILE = "tests/support/aws_emulator.py"
+_PATCHED: list[str] | None = None
+
+
+class MotoPatchError(RuntimeError):
+    """The installed moto is not what a patch was written against (see :func:`_mismatch`)."""
+
+
+def installed_versions() -> dict[str, str]:
+    """The moto and botocore this process runs (botocore holds the service models moto routes by)."""
+    import botocore
+    import moto
+
+    return {"moto": moto.__version__, "botocore": botocore.__version__}
 
 
 def patch_moto_gaps() -> list[str]:
-    """Patch, in this process, the moto 5.2.5 gaps the generated modules reach; name each."""
-    patches: list[Callable[[], None]] = [
-        _lifecycle_minimum_object_size,
-        _query_definitions,
-        _log_group_kms_key,
-        _trail_by_arn,
-        _cloudtrail_delegated_admin,
-    ]
-    for patch in patches:
-        patch()
-    return [f"{p.__name__.strip('_')}: {(p.__doc__ or '').splitlines()[0]}" for p in patches]
+    """Patch, in this process, the moto gaps the generated modules reach; name each.
+
+    Written against moto 5.2.5 and 5.2.6 (two patches are dormant on 5.2.5, whose dispatch took
+    the action from the last dotted part of X-Amz-Target). Raises MotoPatchError when a patch's
+    target is missing or has another shape. A second call returns the first one's names.
+    """
+    global _PATCHED
+    if _PATCHED is None:
+        for patch in PATCHES:
+            patch()
+        _PATCHED = [describe_patch(p) for p in PATCHES]
+    return list(_PATCHED)
 
 
-def _install(cls: type, name: str, function: Callable[..., Any]) -> None:
-    """Put ``function`` on moto's class as method ``name`` (new, or replacing moto's)."""
-    setattr(cls, name, function)
+def describe_patch(patch: Callable[[], None]) -> str:
+    """``name: the gap`` - the patch's name and its docstring's first line (the suite prints it)."""
+    return f"{patch.__name__.strip('_')}: {(patch.__doc__ or '').splitlines()[0]}"
+
+
+def _install(target: Any, name: str, value: Any) -> None:
+    """Set ``value`` as ``target.name`` (a method on one of moto's classes, a new attribute...)."""
+    setattr(target, name, value)
+
+
+def _mismatch(patch: str, expected: str, found: str) -> MotoPatchError:
+    import moto
+
+    return MotoPatchError(
+        f"moto {moto.__version__}: patch {patch} expects {expected}; found {found}"
+        f" — update {PATCH_FILE}"
+    )
+
+
+def _lookup(patch: str, module: str, name: str) -> Any:
+    """``module.name`` of the installed moto (a class, a function, a module); else
+    MotoPatchError, rather than an ImportError or AttributeError that names no patch."""
+    import importlib
+
+    try:
+        found = importlib.import_module(module)
+    except ImportError:
+        raise _mismatch(patch, f"module {module}", "no such module") from None
+    if not hasattr(found, name):
+        try:  # a submodule not imported yet
+            return importlib.import_module(f"{module}.{name}")
+        except ImportError:
+            raise _mismatch(patch, f"{module}.{name}", f"no {name} in {module}") from None
+    return getattr(found, name)
+
+
+def _label(target: Any) -> str:
+    return str(getattr(target, "__name__", type(target).__name__))
+
+
+def _parameters(function: Any) -> list[str]:
+    """Parameter names as written (``*args``, ``**kwargs``); defaults and annotations aside."""
+    import inspect
+
+    marks: dict[Any, str] = {
+        inspect.Parameter.VAR_POSITIONAL: "*",
+        inspect.Parameter.VAR_KEYWORD: "**",
+    }
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return ["?"]
+    return [marks.get(p.kind, "") + p.name for p in parameters]
+
+
+def _method(patch: str, owner: Any, name: str, parameters: tuple[str, ...]) -> Any:
+    """``owner.name``, defined on ``owner`` itself (not inherited: it is what the patch wraps or
+    relies on) and taking ``parameters``; else MotoPatchError."""
+    expected = f"{_label(owner)}.{name}({', '.join(parameters)})"
+    found = vars(owner).get(name) if isinstance(owner, type) else getattr(owner, name, None)
+    if found is None:
+        inherited = " (only inherited)" if hasattr(owner, name) else ""
+        raise _mismatch(patch, expected, f"no {_label(owner)}.{name}{inherited}")
+    function = found.__func__ if isinstance(found, (staticmethod, classmethod)) else found
+    if not callable(function):
+        raise _mismatch(patch, expected, f"{_label(owner)}.{name} is a {type(found).__name__}")
+    actual = _parameters(function)
+    if actual != list(parameters):
+        raise _mismatch(patch, expected, f"{_label(owner)}.{name}({', '.join(actual)})")
+    return getattr(owner, name)
+
+
+def _property(patch: str, owner: type, name: str) -> None:
+    """``owner.name`` is a property (a backend moto resolves per account and region)."""
+    import inspect
+
+    found = inspect.getattr_static(owner, name, None)
+    if not isinstance(found, property):
+        what = "nothing" if found is None else f"a {type(found).__name__}"
+        raise _mismatch(patch, f"property {owner.__name__}.{name}", what)
+
+
+def _absent(patch: str, owner: type, name: str) -> None:
+    """moto does not implement ``owner.name`` (the gap the patch fills); if it does now, the patch
+    would hide moto's own implementation: say so rather than override it silently."""
+    if hasattr(owner, name):
+        found = getattr(owner, name)
+        raise _mismatch(
+            patch,
+            f"{owner.__name__} without {name} (moto's gap this patch fills)",
+            f"{owner.__name__}.{name}({', '.join(_parameters(found))}) in moto itself",
+        )
+
+
+def _attribute(patch: str, owner: Any, name: str, kind: type) -> Any:
+    """``owner.name``, an instance of ``kind``; else MotoPatchError."""
+    found = getattr(owner, name, None)
+    if not isinstance(found, kind):
+        what = "nothing" if found is None else f"a {type(found).__name__}"
+        raise _mismatch(patch, f"{_label(owner)}.{name}, a {kind.__name__}", what)
+    return found
+
+
+def _sets(patch: str, owner: type, method: str, *names: str) -> None:
+    """``owner.method`` (its source) assigns ``self.<name>`` for each name: instance attributes
+    the patch reads, which no signature shows."""
+    import inspect
+    import re
+
+    expected = f"{owner.__name__}.{method} to set self.{', self.'.join(names)}"
+    function = vars(owner).get(method)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        source = ""
+    if not source:
+        raise _mismatch(patch, expected, f"no source of {owner.__name__}.{method} to read")
+    missing = [n for n in names if not re.search(rf"\bself\.{n}\b\s*(:[^=\n]*)?=[^=]", source)]
+    if missing:
+        raise _mismatch(patch, expected, f"no self.{', self.'.join(missing)} set there")
+
+
+def _operations(patch: str, service: str, *names: str) -> None:
+    """moto's model of ``service`` (botocore's) names these operations, so requests route to them."""
+    utils = _lookup(patch, "moto.core", "utils")
+    get_service_model = _method(patch, utils, "get_service_model", ("service_name",))
+    known = set(get_service_model(service).operation_names)
+    missing = [name for name in names if name not in known]
+    if missing:
+        raise _mismatch(
+            patch,
+            f"the {service} model to define {', '.join(names)}",
+            f"no {', '.join(missing)}",
+        )
+
+
+def _json_short_target() -> None:
+    """X-Amz-Target routing: the short CloudTrail_20131101.<Action> form answers 404, not the action.
+
+    moto 5.2.6 routes a JSON request by looking its whole X-Amz-Target up in a table built from
+    botocore's targetPrefix (moto.core.routing.JSONRouter._match, called from
+    BaseResponse._get_action_from_request); 5.2.5 took the part after the last dot
+    (BaseResponse._get_action). botocore spells CloudTrail's prefix
+    com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101, while the Go SDK (the provider) sends
+    CloudTrail_20131101.<Action>, which AWS accepts too. When the full target finds nothing and
+    the header is <last part of a dotted prefix>.<an operation of the model>, route to it."""
+    patch = "json_short_target"
+    routing = _lookup(patch, "moto.core", "routing")
+    _lookup(patch, "moto.core.routing", "JSONRouter")
+    _lookup(patch, "moto.core.routing", "ProtocolRouter")
+    match = _method(patch, routing.JSONRouter, "_match", ("self", "request"))
+    _method(patch, routing.ProtocolRouter, "__init__", ("self", "service_model"))
+    routers = _attribute(patch, routing, "PROTOCOL_ROUTERS", dict)
+    if routers.get("json") is not routing.JSONRouter:
+        raise _mismatch(
+            patch, "PROTOCOL_ROUTERS['json'] to be JSONRouter", repr(routers.get("json"))
+        )
+
+    def short_match(self: Any, request: Any) -> tuple[Any, dict[str, Any]]:
+        operation, params = match(self, request)
+        if operation is None:
+            prefix = self.service_model.metadata.get("targetPrefix") or ""
+            head, _, action = (request.headers.get("X-Amz-Target") or "").rpartition(".")
+            if (
+                "." in prefix
+                and head == prefix.rsplit(".", 1)[1]
+                and action in self.service_model.operation_names
+            ):
+                operation = self.service_model.operation_model(action)
+        return operation, params
+
+    _install(routing.JSONRouter, "_match", short_match)
+
+
+def _athena_json_protocol() -> None:
+    """Athena over JSON 1.1: the Go SDK's AmazonAthena.<Action> requests answer 404.
+
+    botocore (1.44) models Athena as rest-json only (POST /workgroups...), with no targetPrefix.
+    moto 5.2.6 routes every request by botocore's model: it picks the protocol from the content
+    type (moto.core.request.determine_request_protocol) and gives up (NotImplementedError, caught
+    in BaseResponse._get_action_from_request, so 404) on application/x-amz-json-1.1 for a service
+    whose model lists no "json". The Go SDK speaks Athena's AWS protocol, awsJson1_1 with
+    X-Amz-Target AmazonAthena.<Action>. Add that protocol and prefix to moto's (cached) model of
+    athena, so JSONRouter routes it and errors are serialized as JSON. 5.2.5 took the action from
+    the header whatever the model said, and needed nothing."""
+    patch = "athena_json_protocol"
+    prefix = "AmazonAthena"
+    _lookup(patch, "moto.core.routing", "JSONRouter")
+    utils = _lookup(patch, "moto.core", "utils")
+    get_service_model = _method(patch, utils, "get_service_model", ("service_name",))
+    model = get_service_model("athena")
+    metadata = _attribute(patch, model, "metadata", dict)
+    protocols = metadata.get("protocols", [metadata.get("protocol")])
+    if not isinstance(protocols, list) or metadata.get("targetPrefix") not in (None, prefix):
+        raise _mismatch(
+            patch,
+            f"athena's model metadata with a protocols list and no targetPrefix but {prefix}",
+            f"protocols {protocols!r}, targetPrefix {metadata.get('targetPrefix')!r}",
+        )
+    _operations(patch, "athena", "CreateWorkGroup", "GetWorkGroup")
+    if "json" in protocols and metadata.get("targetPrefix") == prefix:
+        return  # botocore models Athena's JSON protocol again: nothing to add
+    _install(
+        model,
+        "metadata",
+        {
+            **metadata,
+            "protocols": [*protocols, "json"],
+            "jsonVersion": "1.1",
+            "targetPrefix": prefix,
+        },
+    )
 
 
 def _lifecycle_minimum_object_size() -> None:
@@ -465,11 +705,15 @@ def _lifecycle_minimum_object_size() -> None:
     all_storage_classes_128K, so the provider waits 3 minutes for the value it put (then fails
     or, on refresh, reports a diff): keep the value the PutBucketLifecycleConfiguration header
     carried. The provider's own wait (10 s delay, 10 polls 5 s apart) remains, as on AWS."""
-    from moto.s3.responses import S3Response
-
+    patch = "lifecycle_minimum_object_size"
+    S3Response = _lookup(patch, "moto.s3.responses", "S3Response")
+    put = _method(
+        patch, S3Response, "_bucket_response_put", ("self", "request", "bucket_name", "querystring")
+    )
+    get = _method(patch, S3Response, "get_bucket_lifecycle", ("self",))
+    _sets(patch, S3Response, "setup_class", "bucket_name")
     header = "x-amz-transition-default-minimum-object-size"
     stored: dict[str, str] = {}
-    put, get = S3Response._bucket_response_put, S3Response.get_bucket_lifecycle
 
     def bucket_put(self: Any, request: Any, bucket_name: str, querystring: Any) -> Any:
         result = put(self, request, bucket_name, querystring)
@@ -493,8 +737,17 @@ def _query_definitions() -> None:
     Kept per account and region (aws_cloudwatch_query_definition reads them back by listing)."""
     import uuid
 
-    from moto.logs.responses import LogsResponse
-
+    patch = "query_definitions"
+    BaseResponse = _lookup(patch, "moto.core.responses", "BaseResponse")
+    LogsResponse = _lookup(patch, "moto.logs.responses", "LogsResponse")
+    names = ("put_query_definition", "describe_query_definitions", "delete_query_definition")
+    for name in names:
+        _absent(patch, LogsResponse, name)
+    _operations(
+        patch, "logs", "PutQueryDefinition", "DescribeQueryDefinitions", "DeleteQueryDefinition"
+    )
+    _method(patch, BaseResponse, "_get_param", ("self", "param_name", "if_none"))
+    _sets(patch, BaseResponse, "setup_class", "current_account", "region")
     definitions: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
 
     def store(self: Any) -> dict[str, dict[str, Any]]:
@@ -529,7 +782,18 @@ def _log_group_kms_key() -> None:
     """Log group keys: Associate/DisassociateKmsKey, which moto does not implement.
 
     An adopted group gets the trail's key in place; set or clear the group's kmsKeyId."""
-    from moto.logs.responses import LogsResponse
+    patch = "log_group_kms_key"
+    BaseResponse = _lookup(patch, "moto.core.responses", "BaseResponse")
+    LogGroup = _lookup(patch, "moto.logs.models", "LogGroup")
+    LogsBackend = _lookup(patch, "moto.logs.models", "LogsBackend")
+    LogsResponse = _lookup(patch, "moto.logs.responses", "LogsResponse")
+    for name in ("associate_kms_key", "disassociate_kms_key"):
+        _absent(patch, LogsResponse, name)
+    _operations(patch, "logs", "AssociateKmsKey", "DisassociateKmsKey")
+    _property(patch, LogsResponse, "logs_backend")
+    _sets(patch, LogsBackend, "__init__", "groups")
+    _sets(patch, LogGroup, "__init__", "kms_key_id")
+    _method(patch, BaseResponse, "_get_param", ("self", "param_name", "if_none"))
 
     def group(self: Any) -> Any:
         return self.logs_backend.groups[self._get_param("logGroupName")]
@@ -551,12 +815,22 @@ def _trail_by_arn() -> None:
 
     moto deletes nothing for an ARN and lists every trail whatever was asked, so a trail
     replacement fails; resolve ARNs and filter by the names asked for."""
-    from moto.cloudtrail.models import CloudTrailBackend
-    from moto.cloudtrail.responses import CloudTrailResponse
+    patch = "trail_by_arn"
+    CloudTrailBackend = _lookup(patch, "moto.cloudtrail.models", "CloudTrailBackend")
+    Trail = _lookup(patch, "moto.cloudtrail.models", "Trail")
+    CloudTrailResponse = _lookup(patch, "moto.cloudtrail.responses", "CloudTrailResponse")
+    BaseResponse = _lookup(patch, "moto.core.responses", "BaseResponse")
+    delete = _method(patch, CloudTrailBackend, "delete_trail", ("self", "name"))
+    _method(patch, CloudTrailBackend, "describe_trails", ("self", "include_shadow_trails"))
+    _method(patch, CloudTrailResponse, "describe_trails", ("self",))
+    _property(patch, CloudTrailResponse, "cloudtrail_backend")
+    _method(patch, Trail, "description", ("self", "include_region"))
+    _sets(patch, CloudTrailBackend, "__init__", "trails")
+    _sets(patch, Trail, "__init__", "trail_name")
+    _property(patch, Trail, "arn")
+    _method(patch, BaseResponse, "_get_bool_param", ("self", "param_name", "if_none"))
 
-    delete = CloudTrailBackend.delete_trail
-
-    def delete_trail(self: CloudTrailBackend, name: str) -> None:
+    def delete_trail(self: Any, name: str) -> None:
         for trail_name, trail in list(self.trails.items()):
             if trail.arn == name:
                 name = trail_name
@@ -581,15 +855,32 @@ def _cloudtrail_delegated_admin() -> None:
 
     Organizations does not list cloudtrail.amazonaws.com among its delegated-admin services
     either; register the account for CloudTrail in the caller's organization."""
-    from moto.cloudtrail.responses import CloudTrailResponse
-    from moto.organizations.models import FakeDelegatedAdministrator, organizations_backends
-
+    patch = "cloudtrail_delegated_admin"
+    CloudTrailResponse = _lookup(patch, "moto.cloudtrail.responses", "CloudTrailResponse")
+    BaseResponse = _lookup(patch, "moto.core.responses", "BaseResponse")
+    models = _lookup(patch, "moto.organizations", "models")
+    FakeDelegatedAdministrator = _lookup(patch, models.__name__, "FakeDelegatedAdministrator")
+    OrganizationsBackend = _lookup(patch, models.__name__, "OrganizationsBackend")
+    for name in (
+        "register_organization_delegated_admin",
+        "deregister_organization_delegated_admin",
+    ):
+        _absent(patch, CloudTrailResponse, name)
+    _operations(
+        patch,
+        "cloudtrail",
+        "RegisterOrganizationDelegatedAdmin",
+        "DeregisterOrganizationDelegatedAdmin",
+    )
+    services = _attribute(patch, FakeDelegatedAdministrator, "SUPPORTED_SERVICES", list)
+    backends = _attribute(patch, models, "organizations_backends", object)
+    for name in ("register_delegated_administrator", "deregister_delegated_administrator"):
+        _method(patch, OrganizationsBackend, name, ("self", "**kwargs"))
+    _sets(patch, BaseResponse, "setup_class", "current_account", "partition")
     principal = "cloudtrail.amazonaws.com"
-    if principal not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
-        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(principal)
 
     def organizations(self: Any) -> Any:
-        return organizations_backends[self.current_account][self.partition]
+        return backends[self.current_account][self.partition]
 
     def register(self: Any) -> str:
         organizations(self).register_delegated_administrator(
@@ -603,15 +894,35 @@ def _cloudtrail_delegated_admin() -> None:
         )
         return "{}"
 
+    if principal not in services:
+        _install(FakeDelegatedAdministrator, "SUPPORTED_SERVICES", [*services, principal])
     _install(CloudTrailResponse, "register_organization_delegated_admin", register)
     _install(CloudTrailResponse, "deregister_organization_delegated_admin", deregister)
 
 
+PATCHES: tuple[Callable[[], None], ...] = (
+    _json_short_target,
+    _athena_json_protocol,
+    _lifecycle_minimum_object_size,
+    _query_definitions,
+    _log_group_kms_key,
+    _trail_by_arn,
+    _cloudtrail_delegated_admin,
+)
+
+
 # --- one server per process --------------------------------------------------------------------
+
+# The child's exit code when a patch found moto other than it expects (its message on stderr).
+PATCH_FAILED = 3
 
 
 def serve(config_path: Path, stdin: IO[str], stdout: IO[str]) -> None:
-    """The child's main: patch, start, seed, report one JSON line; stop when stdin closes."""
+    """The child's serving: patch, start, seed, report one JSON line; stop when stdin closes.
+
+    Raises MotoPatchError (from a patch or :func:`fixed_ids`) before reporting; :func:`main`
+    turns it into one line on stderr, which the parent shows (:meth:`Emulator.__enter__`).
+    """
     from moto.server import ThreadedMotoServer
 
     patched = patch_moto_gaps()
@@ -627,6 +938,7 @@ def serve(config_path: Path, stdin: IO[str], stdout: IO[str]) -> None:
                     "access_key": seeded.access_key,
                     "secret_key": seeded.secret_key,
                     "patches": patched,
+                    "versions": installed_versions(),
                 }
             )
             + "\n"
@@ -637,8 +949,32 @@ def serve(config_path: Path, stdin: IO[str], stdout: IO[str]) -> None:
         server.stop()
 
 
+def main(arguments: list[str], stdin: IO[str], stdout: IO[str]) -> int:
+    """The child: ``python -m support.aws_emulator CONFIG`` serves (:func:`serve`);
+    ``--check`` only installs every patch and prints the versions and each patch's line as JSON:
+    the quick answer to "does this moto still take our patches?", without a server.
+
+    A patch that does not fit the installed moto ends it at once with exit PATCH_FAILED and the
+    patch's one-line message on stderr (no traceback to read through).
+    """
+    try:
+        if arguments == ["--check"]:
+            patched = patch_moto_gaps()
+            stdout.write(json.dumps({"versions": installed_versions(), "patches": patched}) + "\n")
+        else:
+            serve(Path(arguments[0]), stdin, stdout)
+    except MotoPatchError as exc:
+        print(f"moto patch failed: {exc}", file=sys.stderr, flush=True)
+        return PATCH_FAILED
+    return 0
+
+
 class Emulator:
-    """A seeded moto server in a child process, for one module (``with Emulator(config):``)."""
+    """A seeded moto server in a child process, for one module (``with Emulator(config):``).
+
+    After entering: :attr:`patches` (one line per moto patch) and :attr:`versions` (the moto and
+    botocore the server runs).
+    """
 
     def __init__(
         self, config_path: Path, log: Path, environ: Mapping[str, str] = os.environ
@@ -647,6 +983,7 @@ class Emulator:
         self.log = log
         self.environ = dict(environ)
         self.patches: list[str] = []
+        self.versions: dict[str, str] = {}
         self._process: subprocess.Popen[str] | None = None
         self.seeded: Seeded | None = None
 
@@ -672,13 +1009,25 @@ class Emulator:
         assert self._process.stdout is not None
         line = _read_line(self._process.stdout, timeout=120)
         if not line:
+            process = self._process
             self.__exit__()
+            log = self.log.read_text(encoding="utf-8")
+            # a patch that does not fit says so in one line (main): show it first
+            failed = [entry for entry in log.splitlines() if entry.startswith("moto patch failed:")]
             raise RuntimeError(
-                f"the moto server for {self.config_path} did not start:\n"
-                + self.log.read_text(encoding="utf-8")[-4000:]
+                "\n".join(
+                    [
+                        f"the moto server for {self.config_path} did not start "
+                        f"(exit {process.returncode}; its log: {self.log})",
+                        *failed,
+                        "the log ends:",
+                        log[-4000:],
+                    ]
+                )
             )
         started = json.loads(line)
         self.patches = started["patches"]
+        self.versions = started["versions"]
         self.seeded = Seeded(started["url"], started["access_key"], started["secret_key"])
         return self.seeded
 
@@ -706,4 +1055,4 @@ def _read_line(stream: IO[str], timeout: float) -> str:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), sys.stdin, sys.stdout)
+    raise SystemExit(main(sys.argv[1:], sys.stdin, sys.stdout))

@@ -13,8 +13,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,14 @@ import pytest
 from generator.sections.registry import load_config
 
 from .aws_emulator import Emulator
-from .terraform_run import ModuleRun, Tools, find_tools, provider_schema, run_module
+from .terraform_run import (
+    ModuleRun,
+    Tools,
+    find_tools,
+    provider_schema,
+    run_module,
+    terraform_version,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_FILE = "test_terraform_real.py"
@@ -36,6 +45,7 @@ class Outcome:
     run: ModuleRun | None
     error: str | None
     patches: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)  # moto, botocore of its server
 
     def completed(self) -> ModuleRun:
         """The run, or fail the calling test with the reason it is missing."""
@@ -81,9 +91,9 @@ class Runs:
                     apply=True,
                     environ=self._environ,
                 )
-            return Outcome(run, None, emulator.patches)
+            return Outcome(run, None, emulator.patches, emulator.versions)
         except RuntimeError as exc:  # AdaptError, TerraformRunError, a server that did not start
-            return Outcome(None, f"{name}: {exc}", emulator.patches)
+            return Outcome(None, f"{name}: {exc}", emulator.patches, emulator.versions)
 
     def outcomes(self) -> dict[str, Outcome]:
         """Wait for every run; the folder is removed when all of them passed every step."""
@@ -100,6 +110,40 @@ class Runs:
     def stop(self) -> None:
         """Cancel the runs not begun; wait for the others (their servers end with them)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def versions(self) -> str:
+        """What the runs ran with, for the summary (:func:`versions_line`)."""
+        return versions_line(self.tools, [o.versions for o in self.outcomes().values()])
+
+
+def versions_line(tools: Tools, emulators: Iterable[Mapping[str, str]]) -> str:
+    """Terraform, the provider and the emulator's moto and botocore, in one line.
+
+    A verdict of the real-Terraform runs holds for these versions: moto's routing and botocore's
+    service models decide which calls the emulator answers (moto 5.2.6 routes by botocore's
+    models and, with the same botocore, stopped answering Go SDK calls to CloudTrail and Athena
+    that 5.2.5 answered). moto and botocore are as each
+    server process reported them; when none started (a patch that no longer fits), as installed
+    for this interpreter, which is the one the servers run.
+    """
+    reported = sorted({(v.get("moto", "?"), v.get("botocore", "?")) for v in emulators if v})
+    source = "as the moto servers reported"
+    if not reported:
+        reported = [(_installed("moto"), _installed("botocore"))]
+        source = "installed here; no moto server started"
+    emulator = "; ".join(f"moto {moto}, botocore {botocore}" for moto, botocore in reported)
+    return (
+        f"Terraform {terraform_version(tools)} ({tools.terraform}), "
+        f"hashicorp/aws {tools.provider_version} (mirror {tools.mirror}), "
+        f"{emulator} ({source})"
+    )
+
+
+def _installed(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 _RUNS: Runs | None = None
