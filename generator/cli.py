@@ -169,11 +169,40 @@ def _dispatch(arguments: list[str]) -> int:
     if name is None:
         return _top_level(rest)
     module = _command_module(name)
+    parser = _parser(name, module)
     try:
-        args = _parser(name, module).parse_intermixed_args(rest)
+        args, unknown = parser.parse_known_intermixed_args(rest)
+        if unknown:
+            parser.error(_unrecognized(parser, unknown))
     except SystemExit as exc:  # argparse: --help, or a usage error (already printed)
         return EXIT_OK if exc.code in (0, None) else EXIT_BAD_INPUT
     return int(module.run(args))
+
+
+def _unrecognized(parser: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """The "unrecognized arguments" error, with the nearest option for each misspelt one.
+
+    Why: a misspelt command gets "did you mean"; a misspelt option (``--sumary``) got only
+    the bare refusal, and the user had to compare it with the usage line letter by letter.
+    Only the command's own options are offered, so the suggestion is always accepted there.
+    """
+    import difflib
+
+    # argparse keeps its options in _actions only (the tests read them there too).
+    options = [name for action in parser._actions for name in action.option_strings]
+    nearest: dict[str, str] = {}
+    for argument in unknown:
+        given = argument.partition("=")[0]  # --sumary=json
+        close = difflib.get_close_matches(given, options, n=1) if given.startswith("-") else []
+        if close:
+            nearest[given] = close[0]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    if len(nearest) == 1:
+        return f"{message} (did you mean {next(iter(nearest.values()))!r}?)"
+    if nearest:
+        pairs = ", ".join(f"{close!r} for {given!r}" for given, close in nearest.items())
+        return f"{message} (did you mean {pairs}?)"
+    return message
 
 
 def _top_level(arguments: list[str]) -> int:

@@ -2,14 +2,16 @@
 
 Why: ``output/`` is committed and reviewed, and users keep their own files beside ours
 (``backend.tf``, ``.terraform.lock.hcl``, ...). A file is ours only if it starts with our
-header; anything else is never overwritten or deleted. Every file is written to a temporary
-name and renamed into place, and only after the whole module has passed its checks.
+header; anything else is never overwritten or deleted. A module is written only after it has
+passed its checks, and whole or not at all: every file is staged first, then renamed into
+place, and a failure part way puts the previous files back (:func:`apply`).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -80,30 +82,149 @@ def plan(directory: Path, files: dict[str, str]) -> Plan:
     return Plan(write, stale, unchanged)
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+_STAGE_PREFIX = ".orgtrail-gen-"  # the staging folder inside the module's folder
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    """The folders from ``directory`` up that do not exist yet, innermost first."""
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _keep(source: Path, kept: Path) -> None:
+    """Keep ``source`` as it is at ``kept``: a hard link, or a copy where links are refused.
+
+    Why a link: putting a replaced file back then needs no disk space (the failure being
+    undone may be a full disk) and keeps its bytes and times exactly. Some filesystems (FAT,
+    some network shares) refuse links; a copy, made before anything changes, is as good.
+    """
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        kept.hardlink_to(source)
+    except OSError:
+        shutil.copy2(source, kept)
+
+
+def _stage(stage: Path, directory: Path, change: Plan) -> None:
+    """Write each new file in full into ``stage/new``, keep each old one in ``stage/old``.
+
+    All of it happens before anything in ``directory`` changes, so a failure here (a full
+    disk, above all) needs nothing undone.
+    """
+    (stage / "new").mkdir()
+    (stage / "old").mkdir()
+    for name, text in change.write.items():
+        staged = stage / "new" / name
+        with staged.open("x", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        staged.chmod(0o644)
+    for name in [*change.write, *change.delete]:
+        if (directory / name).exists():
+            _keep(directory / name, stage / "old" / name)
+
+
+def _commit(stage: Path, directory: Path, change: Plan, done: list[str]) -> None:
+    """Move each staged file over its target, then remove the stale ones, listing in ``done``.
+
+    A rename replaces a file whole: a reader sees the old file or the new one, never part.
+    """
+    for name in change.write:
+        (stage / "new" / name).replace(directory / name)
+        done.append(name)
+    for name in change.delete:
+        (directory / name).unlink()
+        done.append(name)
+
+
+def _undo(stage: Path, directory: Path, done: list[str]) -> list[str]:
+    """Put back, last first, what ``done`` changed; returns the names it could not put back."""
+    left = list(done)
+    while left:
+        name = left[-1]
+        kept = stage / "old" / name
+        try:
+            if kept.exists():
+                kept.replace(directory / name)
+            else:  # a file new in this module: there was nothing before it
+                (directory / name).unlink(missing_ok=True)
+        except OSError:
+            return left
+        left.pop()
+    return []
 
 
 def apply(directory: Path, change: Plan) -> None:
-    """Carry out a plan: atomic replace of each changed file, removal of our stale ones."""
+    """Carry out a plan whole or not at all: the folder ends with the new module or the old one.
+
+    Why: a full disk after 7 of a module's 13 files left a folder that was neither the old
+    module nor the new one - and Terraform would plan that mix. So every new file is first
+    written in full (and synced) into a staging folder inside ``directory``, and every file to
+    be replaced or removed is kept there, before anything in the folder changes; only then is
+    each moved into place. If any step fails, what was done is put back, and the message says
+    which state the folder is in. Only the plan's files are touched: a file orgtrail-gen did
+    not generate is never written, moved or removed.
+
+    Raises:
+        OutputError: The module could not be written; nothing of it was (unless even putting
+            the old files back failed, which the message then says, naming what changed).
+    """
+    if not change.write and not change.delete:
+        return
+    created = _missing_folders(directory)
+    stage: Path | None = None
+    done: list[str] = []
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for name, text in change.write.items():
-            _atomic_write(directory / name, text)
-        for name in change.delete:
-            (directory / name).unlink()
-    except OSError as exc:
-        raise OutputError(f"{directory}: cannot write: {exc.strerror or exc}") from None
+        stage = Path(tempfile.mkdtemp(prefix=_STAGE_PREFIX, dir=directory))
+        _stage(stage, directory, change)
+        _commit(stage, directory, change, done)
+    except BaseException as exc:
+        left = _undo(stage, directory, done) if stage is not None else []
+        if left and stage is not None:
+            raise OutputError(
+                f"{directory}: cannot write: {_reason(exc)}, and putting the previous files back "
+                f"failed too: {', '.join(sorted(left))} already hold the new module (or are "
+                f"removed), the other files the old one; the previous versions are in "
+                f"{stage / 'old'}. Run orgtrail-gen again once the cause is fixed"
+            ) from None
+        _discard(stage, created)
+        if not isinstance(exc, OSError):
+            raise  # not a write failure (an interrupt): undone, and passed on
+        raise OutputError(
+            f"{directory}: cannot write: {_reason(exc)}; nothing was written "
+            f"({_state(directory, created)})"
+        ) from None
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """The system's words for a failure ("No space left on device")."""
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+
+
+def _discard(stage: Path | None, created: list[Path]) -> None:
+    """Remove the staging folder, then the folders this run created, where they are empty."""
+    if stage is not None:
+        shutil.rmtree(stage, ignore_errors=True)
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _state(directory: Path, created: list[Path]) -> str:
+    """What the folder is after a write that was undone."""
+    if not created:
+        return f"{directory} is as it was"
+    if not directory.exists():
+        return f"{directory} was not created"
+    return f"{directory} was created and holds nothing of the module"
 
 
 def diff(directory: Path, files: dict[str, str]) -> str:

@@ -4,6 +4,7 @@ file that orgtrail-gen did not generate.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -190,6 +191,135 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(
     with pytest.raises(OutputError, match="No space"):
         apply(tmp_path, plan(tmp_path, changed))
     assert snapshot(tmp_path) == before
+
+
+def entries(root: Path) -> dict[str, bytes | None]:
+    """Every file and folder below ``root``, hidden ones too (a folder maps to None)."""
+    return {
+        str(path.relative_to(root)): path.read_bytes() if path.is_file() else None
+        for path in sorted(root.rglob("*"))
+    }
+
+
+def fail_at(monkeypatch: pytest.MonkeyPatch, name: str, nth: int, *, after: bool = False) -> None:
+    """Make ``os.<name>`` fail with a full disk at its ``nth`` call (and every later one if
+    ``after``); the calls before it run for real."""
+    real = getattr(os, name)
+    calls = 0
+
+    def failing(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == nth or (after and calls > nth):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+OLD_MODULE = {**FILES, "logs.tf": OURS + "# logs\n", "kms.tf": OURS + "# kms\n"}
+NEW_MODULE = {
+    **{name: text + "# changed\n" for name, text in FILES.items()},
+    "kms.tf": OLD_MODULE["kms.tf"],  # unchanged
+    "c.tf": OURS + "# new\n",
+    "d.tf": OURS + "# new too\n",
+}  # logs.tf is no longer produced: removed
+
+
+def an_old_module_beside_foreign_files(root: Path) -> Path:
+    directory = root / "example"
+    write_all(directory, OLD_MODULE)
+    (directory / "backend.tf").write_text("# mine\n", encoding="utf-8")
+    (directory / ".terraform.lock.hcl").write_text("# lock\n", encoding="utf-8")
+    os.utime(directory / "a.tf", ns=(1, 1))
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("call", "nth"),
+    [
+        ("fsync", 1),  # the disk is full at the first file written
+        ("fsync", 3),  # ... at the third: two are written in full already
+        ("replace", 1),  # moving the first file in
+        ("replace", 3),  # moving the third in: two already replaced
+        ("unlink", 1),  # removing the stale file, after every new one is in place
+    ],
+)
+def test_a_write_failing_part_way_leaves_the_folder_exactly_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, nth: int
+) -> None:
+    """A module is written whole or not at all: a full disk after some files left a mix."""
+    directory = an_old_module_beside_foreign_files(tmp_path)
+    change = plan(directory, NEW_MODULE)
+    assert len(change.write) == 4 and change.delete == ["logs.tf"]
+    before = entries(tmp_path)
+    fail_at(monkeypatch, call, nth)
+    with pytest.raises(OutputError) as caught:
+        apply(directory, change)
+    monkeypatch.undo()
+    assert entries(tmp_path) == before, "every byte as it was, no staging folder left"
+    assert (directory / "a.tf").stat().st_mtime_ns == 1, "the old file itself, put back"
+    message = str(caught.value)
+    assert message.startswith(f"{directory}: ")
+    assert os.strerror(errno.ENOSPC) in message
+    assert f"nothing was written ({directory} is as it was)" in message
+    write_all(directory, NEW_MODULE)  # once there is room, the same plan goes through
+    assert plan(directory, NEW_MODULE).write == {}
+
+
+def test_a_filesystem_without_hard_links_still_gets_the_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previous files are kept by copy where links are refused (FAT, some shares)."""
+    directory = an_old_module_beside_foreign_files(tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", refuse)
+    apply(directory, plan(directory, NEW_MODULE))
+    monkeypatch.undo()
+    change = plan(directory, NEW_MODULE)
+    assert (change.write, change.delete) == ({}, [])
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        [*NEW_MODULE, "backend.tf", ".terraform.lock.hcl"]
+    ), "the new module beside the foreign files, no staging folder left"
+
+
+def test_a_new_folder_that_cannot_be_written_is_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "output" / "example"
+    fail_at(monkeypatch, "fsync", 2)
+    with pytest.raises(OutputError) as caught:
+        apply(directory, plan(directory, NEW_MODULE))
+    monkeypatch.undo()
+    assert entries(tmp_path) == {}, "neither output/ nor output/example is left behind"
+    assert f"nothing was written ({directory} was not created)" in str(caught.value)
+
+
+def test_when_even_putting_back_fails_the_message_says_what_changed_and_where_the_old_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = an_old_module_beside_foreign_files(tmp_path)
+    before = entries(directory)
+    fail_at(monkeypatch, "replace", 3, after=True)  # two files moved in, then nothing moves
+    with pytest.raises(OutputError) as caught:
+        apply(directory, plan(directory, NEW_MODULE))
+    monkeypatch.undo()
+    message = str(caught.value)
+    assert "nothing was written" not in message
+    now = entries(directory)
+    moved = sorted(
+        name
+        for name, text in NEW_MODULE.items()
+        if now.get(name) == text.encode("utf-8") != before.get(name)
+    )
+    assert len(moved) == 2 and f"{', '.join(moved)} already hold the new module" in message
+    kept = Path(message.split("the previous versions are in ", 1)[1].split(". ", 1)[0])
+    for name in moved:
+        if name in before:
+            assert (kept / name).read_bytes() == before[name], "the old file is there to restore"
 
 
 # ---------------------------------------------------------------- diff

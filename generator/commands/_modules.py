@@ -7,6 +7,7 @@ config's errors before deciding anything, so that one broken config never hides 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections import Counter
 from pathlib import Path
@@ -133,6 +134,20 @@ def build_all(
 
 
 def regenerate_command(args: argparse.Namespace, config: Path) -> str:
-    """The command that brings ``config``'s folder up to date, as typed from here."""
-    command = f"orgtrail-gen {config}"
-    return f"{command} --output-dir {args.output_dir}" if args.output_dir else command
+    """The command that brings ``config``'s folder up to date, as typed from here.
+
+    Why every ``--allow-*`` option given: the check ran with them, and the same command
+    without them is refused (OTG040/OTG042) - the hint must be the command that succeeds.
+    Why quoted: it is meant to be pasted into a shell, and a config path or an address may
+    hold spaces or quotes (``shlex.quote``, as the files' header does).
+    """
+    words = ["orgtrail-gen", str(config)]
+    if args.output_dir:
+        words += ["--output-dir", str(args.output_dir)]
+    for option, addresses in (
+        ("--allow-replace", args.allow_replace),
+        ("--allow-shorter-retention", args.allow_shorter_retention),
+    ):
+        for address in dict.fromkeys(addresses):  # each once, in the order given
+            words += [option, address]
+    return shlex.join(words)

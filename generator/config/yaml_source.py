@@ -160,6 +160,107 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     return f"YAML syntax: {problem}"
 
 
+# PyYAML's contexts that name something opened and never closed (a bracket, a quote).
+_FLOW_COLLECTIONS = ("while parsing a flow sequence", "while parsing a flow mapping")
+_FLOW_NODE = "while parsing a flow node"
+_QUOTED = "while scanning a quoted scalar"  # the context of an unclosed quote only
+_SIMPLE_KEY = "while scanning a simple key"  # a key without ':' after it
+_LINE_BREAKS = "\r\n\x85\u2028\u2029"  # what YAML counts as a line break
+_NEVER_CLOSED = {
+    "[": "this '[' is never closed: add ']' where the list ends",
+    "{": "this '{' is never closed: add '}' where the mapping ends",
+    "'": "this quote (') is never closed: end the value with another '",
+    '"': 'this quote (") is never closed: end the value with another "',
+}
+
+
+def _indentation(text: str, index: int) -> int:
+    """How many spaces open the line that holds ``text[index]`` (0 past the end)."""
+    start = max(text.rfind(br, 0, index) for br in _LINE_BREAKS) + 1
+    line = text[start:index]
+    return len(line) - len(line.lstrip(" "))
+
+
+def _open_bracket(text: str, before: int) -> yaml.Mark | None:
+    """The innermost '[' or '{' still open at ``text[before]``, by PyYAML's own scanner.
+
+    Why: at the end of the file, PyYAML reports an unclosed list as "while parsing a flow node"
+    with both marks at the end; the tokens up to there say which bracket was left open.
+    """
+    opened: list[yaml.Mark] = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= before:
+                break
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                opened.append(token.start_mark)
+            elif isinstance(token, yaml.FlowSequenceEndToken | yaml.FlowMappingEndToken) and opened:
+                opened.pop()
+    except yaml.YAMLError:
+        pass
+    return opened[-1] if opened else None
+
+
+def _never_closed(exc: yaml.MarkedYAMLError, text: str) -> yaml.Mark | None:
+    """The bracket or quote the error comes from, when it was opened and never closed.
+
+    Why: PyYAML notices an unclosed '[' or quote only at the next token, the key on the next
+    line or the end of the file, and reports that place (``problem_mark``); the mistake is the
+    opener (``context_mark``). A list spread over several lines is the exception: an error on
+    a line indented deeper than the opener's is inside the list, and its own place is right.
+    """
+    problem = exc.problem_mark
+    if problem is None:
+        return None
+    if exc.context == _QUOTED:
+        return exc.context_mark
+    if exc.context in _FLOW_COLLECTIONS:
+        opened = exc.context_mark
+    elif exc.context == _FLOW_NODE:
+        opened = _open_bracket(text, problem.index)
+    else:
+        return None
+    if opened is None or problem.line <= opened.line:
+        return None  # on the opener's own line, the problem's column is the precise one
+    if _indentation(text, problem.index) > _indentation(text, opened.index):
+        return None
+    return opened
+
+
+def _syntax_issue(exc: yaml.MarkedYAMLError, text: str, file: str) -> ConfigIssue:
+    """A YAML syntax error placed at the mistake, not where PyYAML noticed it."""
+    opened = _never_closed(exc, text)
+    hint = _NEVER_CLOSED.get(text[opened.index : opened.index + 1]) if opened else None
+    if opened is not None and hint is not None:
+        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        message = f"YAML syntax: {hint} (PyYAML: {problem})"
+        return ConfigIssue(file, opened.line + 1, opened.column + 1, "", message)
+    if exc.context == _SIMPLE_KEY and exc.context_mark is not None:
+        mark: yaml.Mark | None = exc.context_mark  # the key itself, not the line after it
+    else:
+        mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return ConfigIssue(file, line, column, "", _syntax_message(exc))
+
+
+_START_FROM = (
+    "start from a copy of configs/example.yaml, or let `orgtrail-gen discover -o FILE` write "
+    "one from your organization"
+)
+
+
+def _no_settings(text: str) -> str:
+    """Why a file without a YAML document is refused, and where a config can start from.
+
+    Why two wordings: a file of comments only (a template with everything commented out, a
+    header without its settings yet) is not empty to the person looking at it, so calling it
+    "empty" sent users looking for an encoding or a save that had failed.
+    """
+    if not text.strip():
+        return f"the file is empty; {_START_FROM}"
+    return f"the file has no settings, only comments; {_START_FROM}"
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; syntax errors and duplicate keys become ConfigErrors.
 
@@ -175,13 +276,11 @@ def load_yaml(text: str, file: str) -> Located:
         problem = f"character {exc.character!r} is not allowed in YAML ({exc.reason})"
         raise ConfigError([ConfigIssue(file, line, column, "", problem)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise ConfigError([ConfigIssue(file, line, column, "", _syntax_message(exc))]) from None
+        raise ConfigError([_syntax_issue(exc, text, file)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([ConfigIssue(file, 1, 1, "", f"YAML: {exc}")]) from None
     if node is None:
-        raise ConfigError([ConfigIssue(file, 1, 1, "", "the file is empty")])
+        raise ConfigError([ConfigIssue(file, 1, 1, "", _no_settings(text))])
     walker = _Walker(file)
     try:
         data = walker.build(node, ())

@@ -593,6 +593,43 @@ def test_unknown_command_is_named_with_the_nearest_command(
     assert not (project / "output").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "misspelt"),
+    [
+        (["check", "configs/example.yaml", "--sumary", "markdown"], "--sumary"),
+        (["check", "--sumary=json", "configs/example.yaml"], "--sumary=json"),
+        (["configs/example.yaml", "--chek"], "--chek"),
+        (["check", "configs/example.yaml", "--output-dri", "build"], "--output-dri"),
+    ],
+    ids=["check --sumary", "check --sumary=json", "generate --chek", "check --output-dri"],
+)
+def test_a_misspelt_option_is_named_with_the_nearest_option_of_its_command(
+    project: Path, capsys: pytest.CaptureFixture[str], argv: list[str], misspelt: str
+) -> None:
+    """As a misspelt command gets "did you mean", so does a misspelt option - and the option
+    offered is one the command takes: the same line with it runs."""
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert misspelt in err
+    match = re.search(r"did you mean '(-[\w-]+)'\?", err)
+    assert match, err
+    assert_no_traceback(err)
+    assert not (project / "output").exists()
+    given = misspelt.partition("=")[0]  # --sumary=json keeps its value
+    fixed = [match[1] + arg[len(given) :] if arg == misspelt else arg for arg in argv]
+    code, _, err = run(capsys, *fixed)
+    assert code != 2, err  # accepted: the check itself may find the output missing (exit 1)
+
+
+def test_an_unknown_argument_without_a_near_option_is_refused_as_before(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "schema", "--frobnicate", "extra")
+    assert (code, out) == (2, "")
+    assert "unrecognized arguments: --frobnicate extra" in err
+    assert "did you mean" not in err
+
+
 def test_a_missing_yaml_file_is_a_config_not_a_command(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

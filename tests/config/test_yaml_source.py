@@ -4,6 +4,8 @@ user can make becomes a ConfigError that names the file and the place, never a t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from generator.config.yaml_source import load_yaml
@@ -121,11 +123,11 @@ def test_duplicate_key_inside_a_list_item_uses_bracket_path() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "column"),
     [
-        ("a: [1,\n", 2, 1),  # unclosed flow sequence
+        ("a: [1,\n", 1, 4),  # unclosed flow sequence: at its '['
         ("a: b: c\n", 1, 5),  # mapping value in a plain scalar
         ("a: 1\n  b: 2\n", 2, 4),  # bad indentation
         ("a:\n\tb: 1\n", 2, 1),  # tab indentation
-        ("a: 'unterminated\n", 2, 1),
+        ("a: 'unterminated\n", 1, 4),  # at the quote that is never closed
         ("a: *nowhere\n", 1, 4),  # undefined alias
         ("a: 1\n---\nb: 2\n", 2, 1),  # two documents
     ],
@@ -140,11 +142,29 @@ def test_syntax_errors_become_located_config_errors(text: str, line: int, column
     assert "\n" not in text_shown
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+@pytest.mark.parametrize("text", ["", "\n\n", "  \r\n"])
 def test_empty_file_is_a_config_error(text: str) -> None:
     issue = _only_issue(text)
     assert (issue.line, issue.column) == (1, 1)
     assert "empty" in issue.message
+    assert "configs/example.yaml" in issue.message, "where a config can start from"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# only a comment\n",
+        "# yaml-language-server: $schema=./schema.json\n\n# organization:\n#   id: o-x\n",
+        "\ufeff# a comment after a byte order mark\n  # and an indented one\n",
+    ],
+)
+def test_a_file_of_comments_only_has_no_settings_and_says_where_to_start(text: str) -> None:
+    """A commented-out template is not "empty" to whoever looks at it: say what it lacks."""
+    issue = _only_issue(text)
+    assert (issue.line, issue.column) == (1, 1)
+    assert "empty" not in issue.message
+    assert "no settings" in issue.message and "comments" in issue.message
+    assert "configs/example.yaml" in issue.message
 
 
 def test_merge_keys_are_refused_where_they_stand() -> None:
@@ -225,3 +245,70 @@ def test_indentation_errors_are_explained(text: str, line: int, explanation: str
     if explanation:
         assert explanation in issue.message
     assert "(PyYAML: " in issue.message, "PyYAML's own words stay, after the explanation"
+
+
+# ---------------------------------------------------------------- the place of a syntax error
+
+EXAMPLE = (Path(__file__).resolve().parents[2] / "configs" / "example.yaml").read_text(
+    encoding="utf-8"
+)
+
+
+def _place(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
+    """1-based line and column of ``needle`` (plus ``offset`` characters) in ``text``."""
+    index = text.index(needle) + offset
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _break(needle: str, broken: str) -> str:
+    assert EXAMPLE.count(needle) == 1, needle
+    return EXAMPLE.replace(needle, broken)
+
+
+@pytest.mark.parametrize(
+    ("text", "mistake", "offset", "explanation"),
+    [
+        # an unclosed '[' followed by the next key of its section
+        (
+            _break("[us-east-1, eu-west-1]", "[us-east-1, eu-west-1"),
+            "[us-east-1",
+            0,
+            "'[' is never closed",
+        ),
+        # an unclosed '[' on the last line of the file
+        (EXAMPLE + "extra: [a, b,\n", "[a, b,", 0, "'[' is never closed"),
+        (EXAMPLE + "extra: {a: 1\n", "{a: 1", 0, "'{' is never closed"),
+        # a nested key without its ':' (the user study's `kms`), and a top-level one
+        (
+            _break("  home_region: us-east-1\n", "  home_region us-east-1\n"),
+            "  home_region",
+            2,
+            "without ':'",
+        ),
+        (_break("cloudwatch_logs:\n", "cloudwatch_logs\n"), "cloudwatch_logs", 0, "without ':'"),
+        # an unclosed quote
+        (
+            _break('management_account_id: "111111111111"', 'management_account_id: "1111'),
+            '"1111',
+            0,
+            'quote (") is never closed',
+        ),
+    ],
+    ids=["unclosed-list", "unclosed-list-at-end", "unclosed-mapping", "nested-key", "key", "quote"],
+)
+def test_a_syntax_error_is_located_at_the_mistake_not_the_line_after(
+    text: str, mistake: str, offset: int, explanation: str
+) -> None:
+    """PyYAML notices these on the next line; the user must be sent to the line to change."""
+    issue = _only_issue(text)
+    assert (issue.line, issue.column) == _place(text, mistake, offset), str(issue)
+    assert explanation in issue.message
+    assert "(PyYAML: " in issue.message, "PyYAML's own words stay, after the explanation"
+
+
+def test_an_error_inside_a_list_spread_over_lines_keeps_its_own_place() -> None:
+    """Only an opener left open is the mistake; an error on a line of the list is its own."""
+    text = "trail:\n  regions: [\n    us-east-1,\n    eu-west-1: a: b,\n  ]\n"
+    issue = _only_issue(text)
+    assert issue.line == _place(text, "eu-west-1")[0]
+    assert "never closed" not in issue.message
