@@ -233,7 +233,13 @@ def test_every_view_is_a_namedtuple_of_records_and_plain_values() -> None:
 # holds what runs the whole product (goldens, checkov, real Terraform); the top level tests
 # the top-level modules and the project itself.
 TEST_HOMES = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()}
-TOP_LEVEL_TESTS = {"test_architecture.py", "test_locks.py", "test_output.py", "test_project_kit.py"}
+TOP_LEVEL_TESTS = {
+    "test_architecture.py",
+    "test_docs.py",
+    "test_locks.py",
+    "test_output.py",
+    "test_project_kit.py",
+}
 
 
 def test_tests_mirror_the_package_layout() -> None:

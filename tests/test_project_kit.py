@@ -25,6 +25,7 @@ from generator.cli import COMMANDS
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 WORKFLOW = ROOT / "examples" / "github-actions" / "orgtrail-gen.yml"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+GETTING_STARTED = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
 
 
 def _steps(job_name: str = "check") -> dict[str, str]:
@@ -68,16 +69,24 @@ def test_the_hook_entry_passes_on_fresh_output_and_fails_with_a_diff_on_stale(
     assert "--- a/output/example/s3.tf" in stale.stdout
 
 
-def test_the_readme_example_pre_commit_config_is_valid_and_uses_the_hook(tmp_path: Path) -> None:
+def test_the_docs_example_pre_commit_config_is_valid_and_uses_the_hook(tmp_path: Path) -> None:
     blocks = re.findall(
-        r"^( *)```yaml\n(\1# \.pre-commit-config\.yaml\n.*?)^\1```", README, re.S | re.M
+        r"^( *)```yaml\n(\1# \.pre-commit-config\.yaml\n.*?)^\1```",
+        GETTING_STARTED,
+        re.S | re.M,
     )
-    assert len(blocks) == 1, "README shows one example .pre-commit-config.yaml"
+    assert len(blocks) == 1, "docs/getting-started.md shows one example .pre-commit-config.yaml"
     path = tmp_path / ".pre-commit-config.yaml"
     path.write_text(textwrap.dedent(blocks[0][1]), encoding="utf-8")
     config = load_config(str(path))  # pre-commit's own schema
     hooks = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
     assert hooks == ["orgtrail-gen-check"]
+
+
+def test_getting_started_installs_what_the_workflow_installs() -> None:
+    """The page's `pip install` is the workflow's pinned ORGTRAIL_GEN, so the two never part."""
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert f'pip install "{workflow["env"]["ORGTRAIL_GEN"]}"' in GETTING_STARTED
 
 
 # ---------------------------------------------------------------- CI workflow
@@ -283,9 +292,12 @@ def test_test_extras_are_exactly_what_the_tests_import() -> None:
     extras = {_distribution(r) for r in PYPROJECT["project"]["optional-dependencies"]["test"]}
     # a pytest plugin (pytest-xdist, say) is used without an import: pytest loads it by its
     # pytest11 entry point, so it may be an extra that no test imports
+    # and a MkDocs theme (mkdocs-material) likewise by its mkdocs.themes entry point, when
+    # tests/test_docs.py builds the site
     plugins = {
         _distribution(ep.dist.name)
-        for ep in importlib.metadata.entry_points(group="pytest11")
+        for group in ("pytest11", "mkdocs.themes")
+        for ep in importlib.metadata.entry_points(group=group)
         if ep.dist is not None
     }
     assert extras - (plugins - needed) == needed - runtime - brought

@@ -74,15 +74,17 @@ class Live:
 
         Why: in the log-archive layout the bucket and its key belong to that account, whose
         bucket policy need not let the management account list objects or read the policy;
-        verify reads them the way Terraform manages them, by assuming the config's role (from
-        the management account's credentials) under a session name of its own, so that the
-        log-archive account's CloudTrail shows who looked.
+        verify reads them the way Terraform manages them, by assuming a role of that account
+        (from the management account's credentials) under a session name of its own, so that
+        the log-archive account's CloudTrail shows who looked: ``log_archive.verify_role_arn``,
+        a read-only role, when the config names one (so verify never holds the deploy role),
+        else the deploy role ``role_arn``.
         """
         archive = self.config.log_archive
         if archive is None:
             return self.aws
         session = f"orgtrail-gen-verify-{self.config.trail.name}"[:64]
-        return self.aws.assume(archive.role_arn, session)
+        return self.aws.assume(archive.reader_role_arn, session)
 
     @cached_property
     def bucket_policy_read(self) -> tuple[dict[str, Any] | None, str | None]:
@@ -127,9 +129,19 @@ class Live:
         return self.bucket_policy_read[0]
 
     @cached_property
+    def caller_identity(self) -> dict[str, Any]:
+        """STS GetCallerIdentity of the credentials verify runs with (read once)."""
+        return dict(self.aws.call("sts", "get_caller_identity") or {})
+
+    @property
     def caller_account(self) -> str:
-        """The account whose credentials verify runs with (STS GetCallerIdentity)."""
-        return str((self.aws.call("sts", "get_caller_identity") or {}).get("Account", ""))
+        """The account whose credentials verify runs with."""
+        return str(self.caller_identity.get("Account", ""))
+
+    @property
+    def caller_arn(self) -> str:
+        """The identity those credentials are (a user, or an assumed role's session)."""
+        return str(self.caller_identity.get("Arn", ""))
 
     @cached_property
     def organization(self) -> dict[str, Any]:

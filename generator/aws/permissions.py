@@ -103,7 +103,9 @@ def verify_policy(config: Config) -> dict[str, Any]:
     ]
     if config.log_archive is not None:
         statements.append(
-            _statement("AssumeLogArchiveRole", ["sts:AssumeRole"], [config.log_archive.role_arn])
+            _statement(
+                "AssumeLogArchiveRole", ["sts:AssumeRole"], [config.log_archive.reader_role_arn]
+            )
         )
     else:
         statements += _bucket_statements(config, arns)
@@ -132,7 +134,11 @@ def verify_policy(config: Config) -> dict[str, Any]:
 
 
 def log_archive_role_policy(config: Config) -> dict[str, Any] | None:
-    """What ``log_archive.role_arn`` needs for verify; None without a log-archive account."""
+    """What the log-archive role verify assumes needs; None without a log-archive account.
+
+    That role is ``log_archive.verify_role_arn`` when the config names one (a read-only role:
+    this policy is all it needs), else the deploy role ``role_arn``, which has more.
+    """
     if config.log_archive is None:
         return None
     return _document(_bucket_statements(config, arns_of(config)))

@@ -95,6 +95,9 @@ class Aws:
         except ProfileNotFound as exc:
             raise UserError(f"AWS profile (--profile or AWS_PROFILE): {exc}") from exc
         self.region: str | None = self._session.region_name
+        # The named profile in use (--profile or AWS_PROFILE), None for botocore's default
+        # chain: what a report names when the credentials turn out to be the wrong ones.
+        self.profile: str | None = None if credentials else core.get_config_variable("profile")
         self.endpoint_url = endpoint_url
         self.max_attempts = int(attempts) if attempts else DEFAULT_MAX_ATTEMPTS
         self.calls: Counter[str] = Counter()

@@ -49,6 +49,45 @@ def _compare(check: str, subject: str, expected: object, found: object, fix: str
 TARGET = "credentials"  # subject of the row that stops verify on the wrong target
 
 
+def _whose(live: Live) -> str:
+    """Which credentials verify ran with, as the user chose them: the profile, else the chain."""
+    profile = live.aws.profile
+    source = (
+        f"profile '{profile}'"
+        if profile
+        else "botocore's default chain (no --profile or AWS_PROFILE: environment variables, "
+        "the default profile or an instance role)"
+    )
+    arn = f" as {live.caller_arn}" if live.caller_arn else ""
+    return f"the credentials from {source} are account {live.caller_account}'s{arn}"
+
+
+def _no_organization(live: Live) -> str:
+    """The fix when the caller's account is in no organization: which of two mistakes it is.
+
+    Why two: a standalone account is never the management account of the config's
+    organization, so either the credentials are another account's (the usual case: the
+    wrong profile) or the account really is the config's and its organization is gone or
+    not created yet. "Use the right credentials" alone names neither account.
+    """
+    config = live.config.organization
+    management, caller = config.management_account_id, live.caller_account
+    if caller == management:
+        return (
+            f"account {management} is the config's management account, but it is in no "
+            f"organization: organization {config.id} was deleted, or never created. Create "
+            "the organization (all features) in AWS Organizations from this account and put "
+            "its id in organization.id"
+        )
+    return (
+        f"{_whose(live)}, a standalone account (in no organization); the config expects the "
+        f"management account {management} of organization {config.id}. These are the wrong "
+        f"credentials: run verify with credentials of account {management} (--profile). If "
+        f"{caller} is meant to be the management account, create its organization first and "
+        "fix organization.id and organization.management_account_id"
+    )
+
+
 def check_organization(live: Live) -> list[Result]:
     """The credentials are the config's management account's, in its all-features organization.
 
@@ -64,7 +103,7 @@ def check_organization(live: Live) -> list[Result]:
     use = f"run verify with credentials of account {management} (--profile)"
     stop: tuple[str, str] | None = None
     if not org:
-        stop = (f"account {caller}, in no organization", use)
+        stop = (f"account {caller}, in no organization", _no_organization(live))
     elif org.get("Id") != config.id:
         stop = (
             f"account {caller} of organization {org.get('Id')} "

@@ -52,8 +52,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         const="management",
         choices=("management", "log-archive"),
         help="print the least-privilege read-only IAM policy verify needs for CONFIG and exit, "
-        "without calling AWS: the management account's credentials' (default), or "
-        "log_archive.role_arn's ('log-archive')",
+        "without calling AWS: the management account's credentials' (default), or that of "
+        "the log-archive role verify assumes ('log-archive'): log_archive.verify_role_arn, "
+        "else log_archive.role_arn",
     )
     add_aws_arguments(
         parser, region_help="region of the session (default: the trail's home region in CONFIG)"
@@ -91,4 +92,16 @@ def _print_policy(config: Config, which: str) -> int:
             "the bucket with the management account's credentials"
         )
     sys.stdout.write(printable(policy))
+    if which == "log-archive" and config.log_archive is not None:
+        archive = config.log_archive
+        role = archive.verify_role_arn or f"{archive.role_arn} (log_archive.role_arn)"
+        sys.stderr.write(
+            f"the policy of {role}, the role verify assumes in the log-archive account"
+            + (
+                ""
+                if archive.verify_role_arn
+                else "; log_archive.verify_role_arn names a read-only one"
+            )
+            + "\n"
+        )
     return EXIT_OK

@@ -25,7 +25,10 @@ JSON shape (``version`` 1)::
                       "added": [{"sid", "effect", "text", "statement": {IAM JSON}}],
                       "removed": [...same...]}],
         "blocks": [{"kind": "import" | "moved" | "removed", "change": "added" | "removed",
-                    "text": str}]}]}
+                    "text": str}],
+        "events": [{"address": str,                  # a trail whose selectors record otherwise
+                    "recorded": [str],               # in words, recorded now and not before
+                    "no_longer_recorded": [str]}]}]}
 
 ``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
 ``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``monitoring-dropped``,
@@ -50,6 +53,8 @@ from generator.review.policies import (
     statement_json,
     statement_key,
 )
+from generator.review.summary_events import EventChange, event_changes
+from generator.sections.organization import MIGRATIONS
 from generator.sections.registry import Config
 
 FORMAT = "orgtrail-gen-summary"
@@ -112,6 +117,7 @@ class ModuleSummary:
     data_removed: tuple[str, ...]
     policies: tuple[PolicyChange, ...]
     blocks: tuple[BlockChange, ...]
+    events: tuple[EventChange, ...] = ()
 
     @property
     def first_generation(self) -> bool:
@@ -122,7 +128,7 @@ class ModuleSummary:
     def unchanged(self) -> bool:
         """Applying the new module over the compared one changes nothing."""
         lists = (self.added, self.changed, self.replaced, self.removed, self.data_added)
-        more = (self.data_changed, self.data_removed, self.policies, self.blocks)
+        more = (self.data_changed, self.data_removed, self.policies, self.blocks, self.events)
         return not any(lists + more) and not self.attention
 
 
@@ -173,7 +179,11 @@ def _changed_arguments(old: Block, new: Block, moved: set[str]) -> tuple[str, ..
 
 
 def _blocks(module: ParsedModule) -> set[tuple[str, str]]:
-    """Every import, moved and removed block as (kind, words)."""
+    """Every import, moved and removed block as (kind, words).
+
+    A migration's ``removed`` block says why it is there: on a first generation it is listed
+    among what is added, and a reviewer would otherwise read it as a change to the organization.
+    """
     found = set()
     for block in module.all("import"):
         to, raw_id = expression(block.body.get("to")), block.body.get("id")
@@ -184,7 +194,9 @@ def _blocks(module: ParsedModule) -> set[tuple[str, str]]:
     for block in module.all("removed"):
         kept = any(item.get("destroy") is False for item in nested(block.body, "lifecycle"))
         fate = "forgotten by Terraform, kept in AWS" if kept else "destroyed"
-        found.add(("removed", f"{expression(block.body.get('from'))} {fate}"))
+        origin = expression(block.body.get("from")) or ""
+        why = f": {MIGRATIONS[origin]}" if origin in MIGRATIONS else ""
+        found.add(("removed", f"{origin} {fate}{why}"))
     return found
 
 
@@ -277,6 +289,7 @@ def summarize(
         data_removed=tuple(sorted(old_data - new_data)),
         policies=tuple(_policy_changes(old, new)),
         blocks=tuple(blocks),
+        events=tuple(event_changes(old, new)),
     )
 
 
@@ -321,6 +334,14 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
             for p in summary.policies
         ],
         "blocks": [{"kind": b.kind, "change": b.change, "text": b.text} for b in summary.blocks],
+        "events": [
+            {
+                "address": e.address,
+                "recorded": list(e.recorded),
+                "no_longer_recorded": list(e.no_longer_recorded),
+            }
+            for e in summary.events
+        ],
     }
 
 

@@ -136,6 +136,30 @@ def _policy_lines(policy: PolicyChange) -> list[str]:
     return lines
 
 
+def _event_lines(summary: ModuleSummary) -> list[str]:
+    """What each trail records now that it did not, and the reverse, in words.
+
+    A selector change that records the same events (a selector renamed or reordered) says so,
+    so that "update in place (advanced_event_selector)" is never left unexplained.
+    """
+    lines = []
+    for change in summary.events:
+        if change.recorded:
+            now = "; ".join(map(_plain, change.recorded))
+            lines.append(f"- {_code(change.address)} now records: {now}")
+        if change.no_longer_recorded:
+            gone = "; ".join(map(_plain, change.no_longer_recorded))
+            lines.append(f"- {_code(change.address)} no longer records: {gone}")
+    explained = {change.address for change in summary.events}
+    for resource in summary.changed:
+        if "advanced_event_selector" in resource.arguments and resource.address not in explained:
+            lines.append(
+                f"- {_code(resource.address)} records the same events as before: only the "
+                "selectors' names or order change"
+            )
+    return lines
+
+
 def _data_lines(summary: ModuleSummary) -> list[str]:
     lines = [f"- read {_code(a)}" for a in summary.data_added]
     shown = {p.address for p in summary.policies}  # their statements are listed above
@@ -169,6 +193,9 @@ def module_markdown(summary: ModuleSummary) -> str:
         out.append("Nothing needs special attention.")
     out += ["", f"**{_counts(summary)}**", ""]
     out += _resource_lines(summary)
+    events = _event_lines(summary)
+    if events:
+        out += ["", "**What the trail records**", "", *events]
     if summary.policies:
         out += ["", "**Policy statements**", ""]
         for policy in summary.policies:

@@ -55,13 +55,18 @@ DEFAULT_TAGS = {"ManagedBy": "orgtrail-gen"}
 class Config(StrictModel):
     """One organization: the whole input of one generated module."""
 
-    organization: Organization
-    trail: Trail
-    bucket: Bucket
+    organization: Organization = Field(
+        description="The AWS Organization the trail covers (read, never managed)."
+    )
+    trail: Trail = Field(description="The organization trail: name, home region, what it records.")
+    bucket: Bucket = Field(description="The central log bucket, created here or existing.")
     cloudwatch_logs: CloudWatchLogs | None = Field(
         default=None, description="Omit to deliver to S3 only."
     )
-    kms: Kms = Field(default_factory=Kms)
+    kms: Kms = Field(
+        default_factory=Kms,
+        description="The key that encrypts logs and digests: created (default), existing or none.",
+    )
     tags: Annotated[dict[TagKey, TagValue], AfterValidator(_sorted_tags)] = Field(
         default_factory=lambda: dict(DEFAULT_TAGS),
         description="Default tags for every resource (provider default_tags). Omitted: "

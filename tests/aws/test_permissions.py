@@ -129,6 +129,50 @@ def test_log_archive_role_policy_is_the_calls_made_through_the_role(
     assert lint(role_policy) == []
 
 
+def test_a_read_only_log_archive_role_is_what_verify_assumes_and_what_print_policy_prints(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # log_archive.verify_role_arn: verify never holds the deploy role; the management
+    # account's policy may assume the read-only role only, and that role's policy is printed.
+    org = seed_organization(aws_env, members=1)
+    archive = org.members[0]
+    deployer = f"arn:aws:iam::{archive}:role/OrgTrailLogArchiveDeployer"
+    reader = f"arn:aws:iam::{archive}:role/OrgTrailVerifyReader"
+    path = tmp_path / "archive.yaml"
+    path.write_text(
+        config_text(
+            org,
+            f'log_archive:\n  account_id: "{archive}"\n  role_arn: {deployer}\n'
+            f"  verify_role_arn: {reader}\n",
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    deploy(org, config)
+    fake_cloudwatch_delivery_status(monkeypatch)
+    aws = Aws(region="us-east-1")
+    verify(aws, config, Options(new_account_hours=0), Progress(enabled=False))
+    assert set(aws.assumed) == {reader}
+    capsys.readouterr()
+    assert main(["verify", str(path), "--print-policy"]) == 0
+    management = json.loads(capsys.readouterr().out)
+    (assume,) = [s for s in management["Statement"] if s["Action"] == ["sts:AssumeRole"]]
+    assert assume["Resource"] == reader
+    assert called(aws) == actions_of(management)
+    assert main(["verify", str(path), "--print-policy", "log-archive"]) == 0
+    printed = capsys.readouterr()
+    role_policy = json.loads(printed.out)
+    assert called(aws.assumed[reader]) == actions_of(role_policy)
+    assert not {
+        a for a in actions_of(role_policy) if not a.split(":")[1].startswith(("Get", "List"))
+    }
+    assert reader in printed.err and "the role verify assumes" in printed.err
+    assert lint(role_policy) == []
+
+
 def test_discover_policy_is_the_calls_discover_makes(
     aws_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -153,6 +153,51 @@ def test_member_account_credentials_are_one_failure(
     assert f"credentials of account {org.management}" in failure["fix"]
 
 
+def test_a_standalone_accounts_profile_is_named_with_the_account_the_config_expects(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The usual cause: --profile names another account's credentials, one in no organization.
+    org = seed_organization(aws_env, members=1)
+    path = write_config(tmp_path, org)
+    standalone = "555555555555"
+    role = f"arn:aws:iam::{standalone}:role/Admin"
+    keys = client(aws_env, "sts").assume_role(RoleArn=role, RoleSessionName="me")["Credentials"]
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        f"[sandbox]\naws_access_key_id = {keys['AccessKeyId']}\n"
+        f"aws_secret_access_key = {keys['SecretAccessKey']}\n"
+        f"aws_session_token = {keys['SessionToken']}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    code, document = verify_json(path, capsys, "--profile", "sandbox")
+    assert code == 1
+    (failure,) = failures(document)
+    assert failure["found"] == f"account {standalone}, in no organization"
+    fix = failure["fix"]
+    assert "profile 'sandbox'" in fix and f"account {standalone}'s" in fix
+    assert "standalone account" in fix
+    assert f"management account {org.management} of organization {org.org_id}" in fix
+    assert "the credentials you are using" not in fix
+
+
+def test_the_management_account_in_no_organization_is_told_to_create_it(
+    aws_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The config names these very credentials' account, whose organization is gone.
+    account = client(aws_env, "sts").get_caller_identity()["Account"]
+    path = write_config(tmp_path, Org(aws_env, "o-deleted1234", account))
+    code, document = verify_json(path, capsys)
+    assert code == 1
+    (failure,) = failures(document)
+    assert "is the config's management account, but it is in no organization" in failure["fix"]
+    assert "was deleted, or never created" in failure["fix"]
+    assert "run verify with credentials" not in failure["fix"]
+
+
 # 3. Before apply: "not deployed" once per layer, a layer summary, accounts with names.
 
 

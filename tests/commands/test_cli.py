@@ -124,7 +124,7 @@ def test_header_and_bytes_do_not_depend_on_how_the_config_is_named(
 def test_check_is_up_to_date_from_any_working_directory(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The README's `cd configs && orgtrail-gen example.yaml --check` case: no drift."""
+    """The docs' `cd configs && orgtrail-gen example.yaml --check` case: no drift."""
     assert run(capsys, "configs/example.yaml")[0] == 0
     before = tree(project / "output")
     for folder, config in (("configs", "example.yaml"), ("output", "../configs/example.yaml")):

@@ -761,6 +761,30 @@ def test_the_role_must_be_in_the_layout_account(section: str) -> None:
     assert_refused(data, f"{section}.role_arn", f"account {ADMIN}", "wrong account")
 
 
+def test_a_read_only_verify_role_in_the_log_archive_account_is_accepted() -> None:
+    reader = f"arn:aws:iam::{ARCHIVE}:role/VerifyReader"
+    data = build(
+        **{
+            "log_archive.account_id": ARCHIVE,
+            "log_archive.role_arn": _role(ARCHIVE),
+            "log_archive.verify_role_arn": reader,
+        }
+    )
+    archive = check(data).log_archive
+    assert archive is not None and archive.reader_role_arn == reader
+
+
+def test_the_verify_role_must_be_in_the_log_archive_account() -> None:
+    data = build(
+        **{
+            "log_archive.account_id": ARCHIVE,
+            "log_archive.role_arn": _role(ARCHIVE),
+            "log_archive.verify_role_arn": _role(ADMIN),
+        }
+    )
+    assert_refused(data, "log_archive.verify_role_arn", f"account {ADMIN}", "another account")
+
+
 def test_an_existing_key_must_be_the_log_archive_accounts() -> None:
     data = build(
         **{

@@ -1,4 +1,4 @@
-"""Field errors and cross-field errors of one config come in one run (README: "all at once").
+"""Field errors and cross-field errors of one config come in one run (docs/workflow.md: "all at once").
 
 Before, a field error (pydantic) stopped validation before any cross-field rule ran: a retention
 of 45 days showed only once an uppercase bucket name was fixed.

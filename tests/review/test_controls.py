@@ -363,18 +363,18 @@ def test_a_broken_config_fails_with_its_located_error(
     assert "broken.yaml:" in captured.err and "trail.name" in captured.err
 
 
-def test_the_readme_shows_the_report_the_tool_prints(capsys: pytest.CaptureFixture[str]) -> None:
-    """The README's example report is real: regenerate it with the command it names."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_the_report_the_tool_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/review.md's example report is real: regenerate it with the command it names."""
+    page = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
     match = re.search(
         r"<!-- controls-report: (?P<config>\S+) -->\n\n(?P<report>.*?)\n<!-- /controls-report -->",
-        readme,
+        page,
         re.S,
     )
-    assert match, "the README's controls report block is missing"
+    assert match, "docs/review.md's controls report block is missing"
     assert main(["controls", str(ROOT / match["config"]), "--markdown"]) == 0
     assert match["report"] == capsys.readouterr().out, (
-        f"README report is stale: paste `orgtrail-gen controls {match['config']} --markdown`"
+        f"docs/review.md report is stale: paste `orgtrail-gen controls {match['config']} --markdown`"
     )
 
 

@@ -306,6 +306,24 @@ def test_a_first_generation_says_so_and_lists_what_is_created(
     assert r"matches arn:aws:cloudtrail:\*:111111111111:trail/\* and" in markdown
 
 
+def test_a_first_generation_says_why_the_0_1_migrations_removed_block_is_there(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A new output folder holds no 0.1 state, but the backend's state may (a reused S3 key):
+    # the block stays, and the reviewer reads that it touches nothing but such a state.
+    module, _ = summary(capsys, "example")
+    (block,) = [b for b in module["blocks"] if b["kind"] == "removed"]
+    assert block["change"] == "added"
+    assert block["text"].startswith("aws_organizations_organization.this forgotten by Terraform")
+    assert "orgtrail-gen 0.1" in block["text"]
+    assert "only when the state already holds that address" in block["text"]
+    assert "for any other state it plans nothing" in block["text"]
+    markdown, _ = summary(capsys, "example", fmt="markdown")
+    assert re.search(
+        r"^- added: aws_organizations_organization\.this .*orgtrail-gen 0\.1", markdown, re.M
+    )
+
+
 @pytest.mark.parametrize("config", SHIPPED_CONFIGS, ids=lambda p: p.stem)
 def test_every_shipped_config_is_unchanged_against_its_committed_output(
     config: Path,
@@ -337,8 +355,10 @@ def test_the_json_shape_is_the_documented_one(
     (module,) = document["modules"]
     assert set(module) == {
         "config", "directory", "compared_with", "first_generation", "unchanged", "attention",
-        "resources", "data_sources", "policies", "blocks",
+        "resources", "data_sources", "policies", "blocks", "events",
     }  # fmt: skip
+    for change in module["events"]:
+        assert set(change) == {"address", "recorded", "no_longer_recorded"}
     assert set(module["resources"]) == {"added", "changed", "replaced", "removed"}
     assert all(set(r) == {"address", "imported"} for r in module["resources"]["added"])
     assert set(module["data_sources"]) == {"added", "changed", "removed"}
@@ -396,12 +416,12 @@ def test_summary_options_without_summary_are_refused(
     assert not (project / "x.md").exists()
 
 
-def test_the_readme_example_is_what_the_tool_prints(
+def test_the_docs_example_is_what_the_tool_prints(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """README "Reviewing a change" shows a real summary: the same edit must print it again."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = readme.split("<!-- summary-example -->\n```markdown\n", 1)[1].split("\n```\n", 1)[0]
+    """docs/review.md shows a real summary: the same edit must print it again."""
+    page = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
+    shown = page.split("<!-- summary-example -->\n```markdown\n", 1)[1].split("\n```\n", 1)[0]
     shutil.copytree(ROOT / "output", project / "output")
     config = project / "configs" / "example.yaml"
     text = config.read_text(encoding="utf-8")
@@ -416,7 +436,9 @@ def test_the_readme_example_is_what_the_tool_prints(
     config.write_text(text, encoding="utf-8")
     flag = ["--allow-shorter-retention", "aws_cloudwatch_log_group.cloudtrail"]
     printed, _ = summary(capsys, "example", *flag, fmt="markdown")
-    assert printed.rstrip("\n") == shown, "paste this test's output into the README example"
+    assert printed.rstrip("\n") == shown, (
+        "paste this test's output into the example of docs/review.md"
+    )
 
 
 def test_a_reader_removed_reads_as_what_the_statements_lose(

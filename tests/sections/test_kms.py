@@ -94,13 +94,13 @@ def test_no_administrator_may_create_a_grant(tmp_path: Path) -> None:
                 ]
 
 
-# --- what an administrator can still do is visible: the README's filter for it -----------------
+# --- what an administrator can still do is visible: the docs' filter for it (docs/security.md)
 
 
-def _readme_key_pattern() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- key-policy-pattern -->\n```\n(?P<pattern>\{.*?\})\n```", readme, re.S)
-    assert match, "the README's key-policy pattern block is missing"
+def _docs_key_pattern() -> str:
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- key-policy-pattern -->\n```\n(?P<pattern>\{.*?\})\n```", page, re.S)
+    assert match, "docs/security.md's key-policy pattern block is missing"
     return match["pattern"]
 
 
@@ -111,25 +111,25 @@ def _kms_event(name: str) -> dict[str, object]:
     return event
 
 
-def test_the_readme_filter_counts_a_policy_rewrite_and_a_grant_not_key_use() -> None:
-    pattern = parse(_readme_key_pattern())
+def test_the_docs_filter_counts_a_policy_rewrite_and_a_grant_not_key_use() -> None:
+    pattern = parse(_docs_key_pattern())
     assert matches(pattern, _kms_event("PutKeyPolicy"))
     assert matches(pattern, _kms_event("CreateGrant"))
     assert not matches(pattern, _kms_event("Decrypt"))
     assert not matches(pattern, _kms_event("DisableKey"))  # CIS 4.7 counts that one already
-    # None of the CIS catalogue's patterns counts a policy rewrite: the README says so.
+    # None of the CIS catalogue's patterns counts a policy rewrite: the docs say so.
     assert not [c.id for c in cis.controls() for f in c.flavours if matches(parse(f.pattern), 
         _kms_event("PutKeyPolicy"))]  # fmt: skip
 
 
-def test_the_readme_filter_is_accepted_as_a_custom_filter(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- key-policy-pattern -->")
-    block = re.search(r"```yaml\n(.*?)\n```", readme[start:], re.S)
-    assert block, "the README's custom filter example is missing"
+def test_the_docs_filter_is_accepted_as_a_custom_filter(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    start = page.index("<!-- key-policy-pattern -->")
+    block = re.search(r"```yaml\n(.*?)\n```", page[start:], re.S)
+    assert block, "docs/security.md's custom filter example is missing"
     data = {**LOG_ARCHIVE, **yaml.safe_load(block[1])}
     (custom,) = validate(load_yaml(yaml.safe_dump(data), "t.yaml")).monitoring.custom_filters
-    assert custom.pattern == _readme_key_pattern()
+    assert custom.pattern == _docs_key_pattern()
 
 
 _KEY_NAMES = {

@@ -280,41 +280,39 @@ def test_saved_queries_search_the_trail_log_group() -> None:
         ]
 
 
-# ---------------------------------------------------------------- the README's walkthrough
+# ---------------------------------------------------------------- the docs' walkthrough
 
 
-def _readme_pattern() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- walkthrough-pattern -->\n```\n(?P<pattern>\{.*?\})\n```", readme, re.S)
-    assert match, "the README's walkthrough pattern block is missing"
+def _docs_pattern() -> str:
+    page = (ROOT / "docs" / "monitoring.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- walkthrough-pattern -->\n```\n(?P<pattern>\{.*?\})\n```", page, re.S)
+    assert match, "docs/monitoring.md's walkthrough pattern block is missing"
     return match["pattern"]
 
 
-def test_readme_security_group_pattern_fires_on_a_member_accounts_events() -> None:
-    pattern = parse(_readme_pattern())
+def test_the_docs_security_group_pattern_fires_on_a_member_accounts_events() -> None:
+    pattern = parse(_docs_pattern())
     fired = {stem for stem, record in EVENTS.items() if matches(pattern, record)}
     assert fired == OWN["4.10"]
     assert {EVENTS[stem]["recipientAccountId"] for stem in fired} == {MEMBER}
 
 
-def test_readme_security_group_pattern_is_a_valid_custom_filter(tmp_path: Path) -> None:
+def test_the_docs_security_group_pattern_is_a_valid_custom_filter(tmp_path: Path) -> None:
     path = variant(
         tmp_path,
         {"cis_controls": ["4.3"],
-         "custom_filters": [{"name": "WalkthroughSecurityGroups", "pattern": _readme_pattern()}]},
+         "custom_filters": [{"name": "WalkthroughSecurityGroups", "pattern": _docs_pattern()}]},
     )  # fmt: skip
     config, files, module = render(path)
-    assert (
-        literal(filters(module)["WalkthroughSecurityGroups"].body["pattern"]) == _readme_pattern()
-    )
+    assert literal(filters(module)["WalkthroughSecurityGroups"].body["pattern"]) == _docs_pattern()
     assert check_module(config, files)[1] == []
 
 
-def test_readme_event_excerpt_is_the_fixture_and_is_counted() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- walkthrough-pattern -->")
-    block = re.search(r"```json\n(.*?)\n```", readme[start:], re.S)
-    assert block, "the README's event excerpt is missing"
+def test_the_docs_event_excerpt_is_the_fixture_and_is_counted() -> None:
+    page = (ROOT / "docs" / "monitoring.md").read_text(encoding="utf-8")
+    start = page.index("<!-- walkthrough-pattern -->")
+    block = re.search(r"```json\n(.*?)\n```", page[start:], re.S)
+    assert block, "docs/monitoring.md's event excerpt is missing"
     excerpt = yaml.safe_load(block[1])
     fixture = EVENTS["ec2-CreateSecurityGroup"]
     for key, value in excerpt.items():
@@ -322,7 +320,7 @@ def test_readme_event_excerpt_is_the_fixture_and_is_counted() -> None:
             assert value.items() <= fixture[key].items(), key
         else:
             assert fixture[key] == value, key
-    assert matches(parse(_readme_pattern()), excerpt)
+    assert matches(parse(_docs_pattern()), excerpt)
 
 
 def test_template_sequences_in_a_custom_pattern_reach_aws_unchanged(tmp_path: Path) -> None:
@@ -385,10 +383,10 @@ def test_https_confirmation_and_short_retention_are_warned(tmp_path: Path) -> No
     assert "SubscribeURL" in module.files["notifications.tf"]
 
 
-def test_readme_monitoring_block_is_a_valid_config(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```yaml\n(monitoring:.*?)```", readme, re.S)
-    assert block, "the README's annotated monitoring block is missing"
+def test_the_annotated_monitoring_block_is_a_valid_config(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(monitoring:.*?)```", page, re.S)
+    assert block, "docs/config.md's annotated monitoring block is missing"
     path = variant(tmp_path, yaml.safe_load(block[1])["monitoring"])
     config, files, _ = render(path)
     assert config.monitoring is not None and config.monitoring.custom_filters

@@ -336,11 +336,12 @@ def test_without_events_the_trail_has_no_selector_at_all() -> None:
     assert "advanced_event_selector" not in text and "insight_selector" not in text
 
 
-def test_the_readmes_data_events_only_config_is_valid_and_records_no_management_event() -> None:
+def test_the_docs_data_events_only_config_is_valid_and_records_no_management_event() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("**Next to another organization trail.**") :]
+    page = Path(__file__).resolve().parents[2] / "docs" / "trail-events.md"
+    text = page.read_text(encoding="utf-8")
+    section = text[text.index("**Next to another organization trail.**") :]
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", 8)]
     events = yaml.safe_load(block)["trail"]["events"]
     recorded = selectors(trail_body(events))

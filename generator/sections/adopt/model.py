@@ -43,17 +43,23 @@ class AdoptedTrail(StrictModel):
     """The trail as it is today (``aws cloudtrail describe-trails``): what the plan changes."""
 
     arn: TrailArn = Field(description="TrailARN: the import id (the provider reads trails by ARN).")
-    s3_bucket_name: BucketName
+    s3_bucket_name: BucketName = Field(description="S3BucketName: the bucket it delivers to today.")
     s3_key_prefix: (
         Annotated[StrictStr, _match(r"[\x20-\x7e]{1,2000}", "printable ASCII, <= 2000")] | None
-    ) = None
-    is_organization_trail: StrictBool
-    is_multi_region: StrictBool
-    include_global_service_events: StrictBool
-    enable_log_file_validation: StrictBool
-    kms_key_arn: KeyArn | None = None
-    cloud_watch_logs_group_arn: LogGroupArn | None = None
-    cloud_watch_logs_role_arn: RoleArn | None = None
+    ) = Field(default=None, description="S3KeyPrefix, if it has one.")
+    is_organization_trail: StrictBool = Field(description="IsOrganizationTrail.")
+    is_multi_region: StrictBool = Field(description="IsMultiRegionTrail.")
+    include_global_service_events: StrictBool = Field(description="IncludeGlobalServiceEvents.")
+    enable_log_file_validation: StrictBool = Field(description="LogFileValidationEnabled.")
+    kms_key_arn: KeyArn | None = Field(
+        default=None, description="KmsKeyId, if it encrypts with a key (null: SSE-S3)."
+    )
+    cloud_watch_logs_group_arn: LogGroupArn | None = Field(
+        default=None, description="CloudWatchLogsLogGroupArn, if it delivers to a log group."
+    )
+    cloud_watch_logs_role_arn: RoleArn | None = Field(
+        default=None, description="CloudWatchLogsRoleArn: the role it delivers with."
+    )
     sns_topic_name: (
         Annotated[
             StrictStr,
@@ -98,12 +104,16 @@ class AdoptedBucket(StrictModel):
 class AdoptedLogGroup(StrictModel):
     """The log group exists (``cloudwatch_logs.log_group_name``)."""
 
-    name: LogGroupName
-    log_group_class: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] = "STANDARD"
+    name: LogGroupName = Field(description="Its name; must be cloudwatch_logs.log_group_name.")
+    log_group_class: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] = Field(
+        default="STANDARD", description="Its class; only STANDARD can be adopted."
+    )
     retention_in_days: StrictInt | None = Field(
         default=None, description="Today's retention; omitted or null: never expires."
     )
-    kms_key_arn: KeyArn | None = None
+    kms_key_arn: KeyArn | None = Field(
+        default=None, description="The key it is encrypted with today, if any."
+    )
 
 
 InlinePolicyName = Annotated[StrictStr, _match(r"[\w+=,.@-]{1,128}", "an inline policy name")]
@@ -121,7 +131,7 @@ PolicyArn = Annotated[
 class AdoptedRole(StrictModel):
     """The delivery role exists (``cloudwatch_logs.role_name``)."""
 
-    name: IamRoleName
+    name: IamRoleName = Field(description="Its name; must be cloudwatch_logs.role_name.")
     path: Annotated[
         StrictStr,
         _match(r"/(?:[\w+=,.@-]+/){0,50}", "an IAM path: / or /name/.../"),
@@ -176,11 +186,21 @@ class AdoptedKey(StrictModel):
 class Adopt(StrictModel):
     """What already exists and is imported, not created. Omit what does not exist."""
 
-    trail: AdoptedTrail | None = None
-    bucket: AdoptedBucket | None = None
-    log_group: AdoptedLogGroup | None = None
-    role: AdoptedRole | None = None
-    key: AdoptedKey | None = None
+    trail: AdoptedTrail | None = Field(
+        default=None, description="The trail that exists, as describe-trails shows it."
+    )
+    bucket: AdoptedBucket | None = Field(
+        default=None, description="The log bucket that exists, and the settings it has."
+    )
+    log_group: AdoptedLogGroup | None = Field(
+        default=None, description="The log group that exists."
+    )
+    role: AdoptedRole | None = Field(
+        default=None, description="The delivery role that exists, and its policies."
+    )
+    key: AdoptedKey | None = Field(
+        default=None, description="A KMS key that exists and this module takes over."
+    )
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str, str]:

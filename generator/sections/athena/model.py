@@ -148,7 +148,7 @@ class Athena(StrictModel):
             "bytes (at least 10 MB).",
         )
     )
-    results: AthenaResults
+    results: AthenaResults = Field(description="Where query results go: a bucket of their own.")
     readers: list[Principal] = Field(
         default_factory=list,
         description=(

@@ -35,37 +35,48 @@ StorageClass = Literal[
 class Transition(StrictModel):
     """Move log objects to a cheaper storage class after some days."""
 
-    days: Annotated[StrictInt, Field(ge=0, le=36500)]
-    storage_class: StorageClass
+    days: Annotated[StrictInt, Field(ge=0, le=36500)] = Field(description="Days after delivery.")
+    storage_class: StorageClass = Field(
+        description="GLACIER and DEEP_ARCHIVE files (digests too) need a restore before reading."
+    )
 
 
 class Lifecycle(StrictModel):
     """Lifecycle of log objects. Nothing expires unless you say so."""
 
-    transitions: list[Transition] = Field(default_factory=list)
+    transitions: list[Transition] = Field(
+        default_factory=list, description="Storage-class transitions of log objects."
+    )
     expiration_days: PositiveDays | None = Field(
         default=None, description="Delete log objects this many days after delivery."
     )
     noncurrent_version_expiration_days: PositiveDays | None = Field(
         default=None, description="Delete overwritten/deleted versions after this many days."
     )
-    abort_incomplete_multipart_upload_days: PositiveDays = 7
+    abort_incomplete_multipart_upload_days: PositiveDays = Field(
+        default=7, description="Abort incomplete multipart uploads after this many days."
+    )
 
 
 class ObjectLock(StrictModel):
     """S3 Object Lock: log versions cannot be deleted or overwritten for ``days``."""
 
-    mode: Literal["GOVERNANCE", "COMPLIANCE"]
-    days: PositiveDays
+    mode: Literal["GOVERNANCE", "COMPLIANCE"] = Field(
+        description="COMPLIANCE: no one, root included, deletes a version before its retention "
+        "ends; GOVERNANCE: principals with s3:BypassGovernanceRetention can."
+    )
+    days: PositiveDays = Field(description="Default retention of each new object version.")
 
 
 class AccessLogging(StrictModel):
     """S3 server access logging of the log bucket into another bucket."""
 
-    target_bucket: BucketName
+    target_bucket: BucketName = Field(
+        description="A bucket of the log bucket's own account, in trail.home_region."
+    )
     target_prefix: Annotated[
         StrictStr, _match(r"[A-Za-z0-9!_.'()/-]{0,200}", "S3-safe, <= 200")
-    ] = ""
+    ] = Field(default="", description="Key prefix of the access log objects.")
 
 
 class KeptStatement(StrictModel):
@@ -81,7 +92,7 @@ class KeptStatement(StrictModel):
         StrictStr,
         _match(r"[A-Za-z0-9_-]{1,128}", "letters, digits, '-' and '_' (1-128), unique"),
     ] = Field(alias="Sid", description="Required: the reviewer and verify name it by its Sid.")
-    effect: Literal["Allow", "Deny"] = Field(alias="Effect")
+    effect: Literal["Allow", "Deny"] = Field(alias="Effect", description="Allow or Deny.")
     principal: Literal["*"] | dict[Literal["AWS", "Service"], _OneOrMore] = Field(
         alias="Principal",
         description="{Service: ...} or {AWS: ...}; '*' only in a Deny.",
@@ -116,7 +127,7 @@ class KeptStatement(StrictModel):
 class Bucket(StrictModel):
     """The central log bucket."""
 
-    name: BucketName
+    name: BucketName = Field(description="S3 naming rules; no '.' for a new bucket.")
     create: StrictBool = Field(
         default=True,
         description="true: create and harden the bucket; false: it exists, emit only its policy.",
@@ -137,7 +148,10 @@ class Bucket(StrictModel):
             "`orgtrail-gen discover` copies them; any other live statement is removed at apply."
         ),
     )
-    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    lifecycle: Lifecycle = Field(
+        default_factory=Lifecycle,
+        description="Default: only abort incomplete uploads after 7 days.",
+    )
     object_lock: ObjectLock | None = Field(
         default=None, description="Object Lock for immutable logs (new buckets only)."
     )

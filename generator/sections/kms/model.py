@@ -29,7 +29,9 @@ class Kms(StrictModel):
         ]
         | None
     ) = Field(default=None, description="Alias of the created key (default alias/<trail>).")
-    deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = 30
+    deletion_window_in_days: Annotated[StrictInt, Field(ge=7, le=30)] = Field(
+        default=30, description="Waiting period of a scheduled deletion of the created key."
+    )
     administrators: list[Principal] = Field(
         default_factory=list,
         description=(

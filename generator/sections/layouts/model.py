@@ -25,6 +25,21 @@ class LogArchive(StrictModel):
             "account's credentials) to manage the bucket and its key."
         )
     )
+    verify_role_arn: RoleArn | None = Field(
+        default=None,
+        description=(
+            "Read-only role in the log-archive account that `orgtrail-gen verify` assumes "
+            "(from the management account's credentials) to read the bucket policy, list the "
+            "delivered logs and read an existing key's policy, so that verify never holds the "
+            "deploy role. `orgtrail-gen verify CONFIG --print-policy log-archive` prints what "
+            "it needs. Default: role_arn."
+        ),
+    )
+
+    @property
+    def reader_role_arn(self) -> str:
+        """The role verify assumes in the log-archive account: the read-only one if given."""
+        return self.verify_role_arn or self.role_arn
 
 
 class DelegatedAdmin(StrictModel):
@@ -51,6 +66,14 @@ class DelegatedAdmin(StrictModel):
     )
 
 
+# What a role ARN in the wrong account would do, per key.
+_WRONG_ACCOUNT = {
+    "role_arn": "Terraform would manage the wrong account (allowed_account_ids refuses it)",
+    "verify_role_arn": "verify would read another account's bucket, or none, and judge the "
+    "deployment on it",
+}
+
+
 def cross_field_issues(config: Config) -> list[Issue]:
     """Rules of the log-archive and delegated-administrator layouts."""
     issues: list[Issue] = []
@@ -69,18 +92,24 @@ def cross_field_issues(config: Config) -> list[Issue]:
                     "is the management account: omit the section to use the management account",
                 )
             )
-        role = parse_arn(section.role_arn)
-        arn_partition, role_account = (role.partition, role.account) if role else ("", "")
-        if role_account != section.account_id:
-            issues.append(
-                (
-                    (name, "role_arn"),
-                    f"is a role in account {role_account}, not in {section.account_id}: Terraform "
-                    "would manage the wrong account (allowed_account_ids refuses it)",
-                )
+        roles = [("role_arn", section.role_arn, _WRONG_ACCOUNT["role_arn"])]
+        if isinstance(section, LogArchive) and section.verify_role_arn is not None:
+            roles.append(
+                ("verify_role_arn", section.verify_role_arn, _WRONG_ACCOUNT["verify_role_arn"])
             )
-        if partition and arn_partition != partition.name:
-            issues.append(((name, "role_arn"), f"not in the trail's partition {partition.name}"))
+        for key, arn, consequence in roles:
+            role = parse_arn(arn)
+            arn_partition, role_account = (role.partition, role.account) if role else ("", "")
+            if role_account != section.account_id:
+                issues.append(
+                    (
+                        (name, key),
+                        f"is a role in account {role_account}, not in {section.account_id}: "
+                        + consequence,
+                    )
+                )
+            if partition and arn_partition != partition.name:
+                issues.append(((name, key), f"not in the trail's partition {partition.name}"))
     archive = config.log_archive
     if archive is not None and config.kms.key_arn is not None:
         key_account = arn_account(config.kms.key_arn)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class CloudWatchLogs(StrictModel):
     """The central log group CloudTrail also delivers to, and its delivery role."""
 
-    log_group_name: LogGroupName
+    log_group_name: LogGroupName = Field(description="The log group CloudTrail delivers to.")
     retention_in_days: StrictInt = Field(
         default=365,
         description="Allowed CloudWatch values.",

@@ -75,7 +75,9 @@ Comparison = Literal[
 class CustomFilter(StrictModel):
     """A metric filter of your own on the central log group, with its alarm."""
 
-    name: FilterName
+    name: FilterName = Field(
+        description="1-100 of A-Z a-z 0-9 _ . -: the filter's, metric's and alarm's name."
+    )
     pattern: Annotated[StrictStr, AfterValidator(_filter_pattern)] = Field(
         description=(
             "A CloudWatch Logs JSON filter pattern, { ... }, at most 1024 characters. It is "
@@ -105,8 +107,12 @@ class AlarmSettings(StrictModel):
         _match(r"(?:(?![:*$])[ -~]){1,255}", "1-255 printable ASCII characters, none of : * $"),
     ] = Field(default="CISBenchmark", description="CloudWatch namespace of every metric.")
     period: StrictInt = Field(default=300, description="10, 20, 30 or a multiple of 60 seconds.")
-    threshold: Annotated[StrictInt, Field(ge=0)] = 1
-    evaluation_periods: Annotated[StrictInt, Field(ge=1)] = 1
+    threshold: Annotated[StrictInt, Field(ge=0)] = Field(
+        default=1, description="Alarm when the metric reaches this count in a period."
+    )
+    evaluation_periods: Annotated[StrictInt, Field(ge=1)] = Field(
+        default=1, description="Periods over which the threshold is compared."
+    )
     treat_missing_data: Literal["notBreaching", "breaching", "ignore", "missing"] = Field(
         default="notBreaching",
         description="A quiet period has no data points; notBreaching keeps the alarm OK.",
@@ -119,7 +125,9 @@ class AlarmSettings(StrictModel):
 class Subscription(StrictModel):
     """One subscriber of the alarm topic."""
 
-    protocol: Literal["email", "https", "sqs", "lambda"]
+    protocol: Literal["email", "https", "sqs", "lambda"] = Field(
+        description="How SNS delivers to the endpoint."
+    )
     endpoint: StrictStr = Field(
         description=(
             "email: an address (stays PendingConfirmation until the recipient confirms); "
@@ -138,7 +146,9 @@ class CreatedTopic(StrictModel):
         ]
         | None
     ) = Field(default=None, description="Default <trail name>-alarms.")
-    subscriptions: list[Subscription] = Field(default_factory=list)
+    subscriptions: list[Subscription] = Field(
+        default_factory=list, description="Who the alarms notify."
+    )
 
 
 class Notifications(StrictModel):
@@ -186,9 +196,15 @@ class Monitoring(StrictModel):
         default_factory=dict,
         description="Flavour per control where the sources disagree: {'4.10': 'securityhub'}.",
     )
-    custom_filters: list[CustomFilter] = Field(default_factory=list)
-    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
-    notifications: Notifications = Field(default_factory=Notifications)
+    custom_filters: list[CustomFilter] = Field(
+        default_factory=list, description="Your own filters and alarms on the same log group."
+    )
+    alarms: AlarmSettings = Field(
+        default_factory=AlarmSettings, description="How every alarm judges its metric."
+    )
+    notifications: Notifications = Field(
+        default_factory=Notifications, description="Where the alarms notify."
+    )
     saved_queries: StrictBool = Field(
         default=True, description="Logs Insights queries for the common investigations."
     )

@@ -21,6 +21,20 @@ from generator.sections.base import Section
 from generator.sections.facts import ModuleFacts
 from generator.sections.organization import rules
 
+# Why every module carries ``removed { from = aws_organizations_organization.this }``, in the
+# words the change summary gives a reviewer. A first generation cannot find 0.1's state in a new
+# output folder, but the state is wherever the backend keeps it (an S3 key reused from 0.1, a
+# renamed config or folder): dropping the block there would plan DeleteOrganization (OTG021).
+LEGACY_REASON = (
+    "the upgrade from orgtrail-gen 0.1, which managed the organization: Terraform acts on it "
+    "only when the state already holds that address (a state 0.1 applied, wherever the backend "
+    "keeps it, even when this output folder is new) and then only forgets the organization, "
+    "without touching it; for any other state it plans nothing. Every module keeps it, because "
+    "without it such a state would plan DeleteOrganization (rule OTG021)"
+)
+# Each ``removed`` block a section writes for a migration, and why, by the address it forgets.
+MIGRATIONS = {LEGACY_ORGANIZATION: LEGACY_REASON}
+
 
 class Assertion(NamedTuple):
     """A postcondition on the organization data source."""

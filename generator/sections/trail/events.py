@@ -17,6 +17,7 @@ mistake is a located error at ``validate`` rather than InvalidEventSelectorsExce
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import Field, StrictStr, model_validator
@@ -56,12 +57,26 @@ class FieldSelector(StrictModel):
     """One extra condition, as CloudTrail's AdvancedFieldSelector (operators in snake_case)."""
 
     field: StrictStr = Field(description="eventName, eventSource, readOnly or resources.ARN.")
-    equals: list[Value] | None = Field(default=None, min_length=1)
-    not_equals: list[Value] | None = Field(default=None, min_length=1)
-    starts_with: list[Value] | None = Field(default=None, min_length=1)
-    not_starts_with: list[Value] | None = Field(default=None, min_length=1)
-    ends_with: list[Value] | None = Field(default=None, min_length=1)
-    not_ends_with: list[Value] | None = Field(default=None, min_length=1)
+    equals: list[Value] | None = Field(
+        default=None,
+        min_length=1,
+        description="The value equals one of these (readOnly: 'true' or 'false').",
+    )
+    not_equals: list[Value] | None = Field(
+        default=None, min_length=1, description="The value equals none of these."
+    )
+    starts_with: list[Value] | None = Field(
+        default=None, min_length=1, description="The value starts with one of these."
+    )
+    not_starts_with: list[Value] | None = Field(
+        default=None, min_length=1, description="The value starts with none of these."
+    )
+    ends_with: list[Value] | None = Field(
+        default=None, min_length=1, description="The value ends with one of these."
+    )
+    not_ends_with: list[Value] | None = Field(
+        default=None, min_length=1, description="The value ends with none of these."
+    )
 
     @model_validator(mode="after")
     def _one_operator_at_least(self) -> FieldSelector:
@@ -108,7 +123,9 @@ class DataEvents(StrictModel):
         )
     )
     name: SelectorName | None = Field(default=None, description="Default: '<type> data events'.")
-    read_write: Literal["all", "read", "write"] = "all"
+    read_write: Literal["all", "read", "write"] = Field(
+        default="all", description="Which data events: read, write or both."
+    )
     resources: list[Value] | None = Field(
         default=None,
         min_length=1,
@@ -138,7 +155,9 @@ class NetworkActivityEvents(StrictModel):
     event_source: Annotated[StrictStr, Field(pattern=r"^[a-z0-9-]+\.amazonaws\.com$")] = Field(
         description="The service, e.g. ec2.amazonaws.com (CloudTrail requires one per selector)."
     )
-    name: SelectorName | None = None
+    name: SelectorName | None = Field(
+        default=None, description="Default: '<event source> network activity events'."
+    )
     field_selectors: list[FieldSelector] = Field(
         default_factory=list, description="Extra conditions: eventName only."
     )
@@ -147,9 +166,15 @@ class NetworkActivityEvents(StrictModel):
 class Events(StrictModel):
     """What the trail records; omitted, every management event (read and write) and no more."""
 
-    management: ManagementEvents = Field(default_factory=ManagementEvents)
-    data: list[DataEvents] = Field(default_factory=list)
-    network_activity: list[NetworkActivityEvents] = Field(default_factory=list)
+    management: ManagementEvents = Field(
+        default_factory=ManagementEvents, description="Management events: default every one."
+    )
+    data: list[DataEvents] = Field(
+        default_factory=list, description="Data events, one entry per resource type."
+    )
+    network_activity: list[NetworkActivityEvents] = Field(
+        default_factory=list, description="Network activity events, one entry per event source."
+    )
     insights: list[Literal["ApiCallRateInsight", "ApiErrorRateInsight"]] = Field(
         default_factory=list,
         description="CloudTrail Insights on management events (billed per event analysed).",
@@ -257,6 +282,104 @@ def selectors(config: Config) -> list[Selector]:
     return result
 
 
+# --- in words: what a selector records ------------------------------------------------------
+#
+# One vocabulary for the generate-time warnings and the change summary, which reads selectors
+# back from the HCL as {field: {operator: values}} (``lookups.field_selectors``): the HCL is
+# what will be applied, and the previous module's config is not known there.
+
+Fields = Mapping[str, Mapping[str, Sequence[str]]]
+# Which calls a read_write value records: what a change of it gains or loses.
+KINDS = {"all": ("read", "write"), "read": ("read",), "write": ("write",), "none": ()}
+
+
+def read_write_of(fields: Fields) -> str:
+    """The selector's readOnly condition as read_write: "read", "write" or "all" (none)."""
+    values = list(fields.get("readOnly", {}).get("equals", ()))
+    if values == ["true"]:
+        return "read"
+    return "write" if values == ["false"] else "all"
+
+
+def management_words(read_write: str) -> str:
+    """Management events of one read_write value: "read management events", ..."""
+    if read_write == "none":
+        return "no management events"
+    if read_write == "all":
+        return "every management event, read and write"
+    return f"{read_write} management events"
+
+
+def excluded_sources(fields: Fields) -> tuple[str, ...]:
+    """The management event sources a selector leaves out (eventSource NotEquals)."""
+    return tuple(fields.get("eventSource", {}).get("not_equals", ()))
+
+
+def _words(operator: str, values: Sequence[str]) -> str:
+    return f"{operator.replace('_', ' ')} {', '.join(values)}"
+
+
+def _resource_words(prefix: str) -> str:
+    """An S3 object prefix of a whole bucket as "bucket NAME"; any other ARN prefix as "NAME*"."""
+    head, _, rest = prefix.partition(":s3:::")
+    if head.startswith("arn:") and rest.endswith("/") and rest.count("/") == 1:
+        return f"bucket {rest[:-1]}"
+    return f"{prefix}*"
+
+
+def _extra(fields: Fields, written: Sequence[str]) -> str:
+    """The conditions beyond those ``selectors`` always writes: a user's field_selectors."""
+    parts = [
+        f"{field} {_words(op, values)}"
+        for field, operators in fields.items()
+        if field not in written
+        for op, values in operators.items()
+    ]
+    return f" where {'; '.join(parts)}" if parts else ""
+
+
+def selector_words(fields: Fields) -> str:
+    """What one advanced selector records, in a reviewer's words.
+
+    Management events by read_write and excluded sources; data events by resource type,
+    read_write and which resources (ARN prefixes, a whole S3 bucket by its name); network
+    activity by event source; any other condition is named as written.
+    """
+    category = list(fields.get("eventCategory", {}).get("equals", ()))
+    if category == ["Management"]:
+        words = management_words(read_write_of(fields))
+        sources = excluded_sources(fields)
+        words += f" except those of {', '.join(sources)}" if sources else ""
+        return words + _extra(fields, ("eventCategory", "readOnly", "eventSource"))
+    if category == ["Data"]:
+        types = ", ".join(fields.get("resources.type", {}).get("equals", ())) or "every type of"
+        read_write = read_write_of(fields)
+        how = "read and write" if read_write == "all" else f"{read_write} only"
+        words = f"{types} data events ({how})"
+        arns = fields.get("resources.ARN", {})
+        if set(arns) <= {"starts_with", "not_starts_with"}:
+            if arns.get("starts_with"):
+                words += f" of {', '.join(map(_resource_words, arns['starts_with']))}"
+            else:
+                words += " of every bucket" if types in S3_OBJECT_TYPES else " of every resource"
+            if arns.get("not_starts_with"):
+                words += f" except {', '.join(map(_resource_words, arns['not_starts_with']))}"
+            written: tuple[str, ...] = (
+                "eventCategory",
+                "resources.type",
+                "readOnly",
+                "resources.ARN",
+            )
+        else:
+            written = ("eventCategory", "resources.type", "readOnly")
+        return words + _extra(fields, written)
+    if category == ["NetworkActivity"]:
+        services = ", ".join(fields.get("eventSource", {}).get("equals", ()))
+        words = f"network activity events of {services or 'every event source'}"
+        return words + _extra(fields, ("eventCategory", "eventSource"))
+    return "events" + _extra(fields, ())
+
+
 # --- validation, as CloudTrail validates PutEventSelectors / PutInsightSelectors ---------------
 
 
@@ -271,7 +394,7 @@ def event_warnings(config: Config) -> list[str]:
         what = (
             f"excludes {', '.join(management.exclude_sources)}"
             if management.exclude_sources
-            else f"records {management.read_write} management events only"
+            else f"records {management_words(management.read_write)} only"
         )
         if management.read_write == "none":
             what = "records no management events"

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 class Trail(StrictModel):
     """The organization trail."""
 
-    name: Annotated[StrictStr, AfterValidator(_trail_name)]
+    name: Annotated[StrictStr, AfterValidator(_trail_name)] = Field(
+        description="3-128 of A-Z a-z 0-9 . _ -, CloudTrail's rules; part of the trail's ARN."
+    )
     home_region: Region = Field(description="Region the trail is created in (its ARN's region).")
     regions: list[Region] | None = Field(
         default=None,
@@ -32,9 +34,15 @@ class Trail(StrictModel):
     s3_key_prefix: Annotated[StrictStr, AfterValidator(_key_prefix)] | None = Field(
         default=None, description="Optional prefix in front of AWSLogs/ in the bucket."
     )
-    is_multi_region: StrictBool = True
-    include_global_service_events: StrictBool = True
-    enable_log_file_validation: StrictBool = True
+    is_multi_region: StrictBool = Field(
+        default=True, description="Record every enabled region; requires global service events."
+    )
+    include_global_service_events: StrictBool = Field(
+        default=True, description="Record IAM, STS and CloudFront events."
+    )
+    enable_log_file_validation: StrictBool = Field(
+        default=True, description="Write hourly signed digest files."
+    )
     events: Events | None = Field(
         default=None,
         description=(
