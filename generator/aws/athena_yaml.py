@@ -28,8 +28,8 @@ def athena_section(found: Discovery) -> list[str]:
     )
     return [
         "",
-        '# Query every account with Athena (README "Querying every account"): uncomment and',
-        "# name a bucket of its own for query results.",
+        '# Query every account with Athena (orgtrail-gen docs, "Querying every account"):',
+        "# uncomment and name a bucket of its own for query results.",
         "# athena:",
         '#   start_date: "YYYY/MM/DD"  # the first day of logs to query',
         *account_lines,

@@ -227,8 +227,8 @@ def _mfa_delete(control: Control, ctx: _Context) -> Verdict:
         return Verdict(SATISFIED, "the bucket's versioning has mfa_delete = Enabled")
     return Verdict(NOT_SATISFIED, "MFA delete is off: only the bucket owner's root user with its "
                    "MFA device can turn it on, and S3 then refuses the bucket's lifecycle "
-                   "configuration; bucket.object_lock protects versions instead (README, MFA "
-                   "delete)")  # fmt: skip
+                   "configuration; bucket.object_lock protects versions instead (orgtrail-gen "
+                   "docs, Security posture: MFA delete)")  # fmt: skip
 
 
 @_evaluator("insights")
@@ -237,7 +237,7 @@ def _insights(control: Control, ctx: _Context) -> Verdict:
         return Verdict(SATISFIED, "the trail has insight selectors", "trail.events.insights")
     return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; trail.events.insights "
                    "offers them (charged per management event analysed, per Insights type: "
-                   "README, Insights)", "trail.events.insights")  # fmt: skip
+                   "orgtrail-gen docs, Security posture: Insights)", "trail.events.insights")  # fmt: skip
 
 
 @_evaluator("tagged")
