@@ -237,7 +237,8 @@ def _insights(control: Control, ctx: _Context) -> Verdict:
         return Verdict(SATISFIED, "the trail has insight selectors", "trail.events.insights")
     return Verdict(NOT_SATISFIED, "the trail has no Insights selectors; trail.events.insights "
                    "offers them (charged per management event analysed, per Insights type: "
-                   "orgtrail-gen docs, Security posture: Insights)", "trail.events.insights")  # fmt: skip
+                   "orgtrail-gen docs, Security posture: Insights)",
+                   "trail.events.insights")  # fmt: skip
 
 
 @_evaluator("tagged")
