@@ -128,18 +128,21 @@ def terraform_version(tools: Tools) -> str:
     """The binary's version (``terraform version -json``), asked once per binary; a sentence
     saying why when it cannot be read (the summary prints it, the runs go on)."""
     if tools.terraform not in _TERRAFORM_VERSIONS:
-        try:
-            done = subprocess.run(
-                [str(tools.terraform), "version", "-json"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-                env={**os.environ, "CHECKPOINT_DISABLE": "1"},
-            )
-            version = str(json.loads(done.stdout)["terraform_version"])
-        except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError) as exc:
-            version = f"unknown ({tools.terraform} version -json: {type(exc).__name__})"
+        version = ""
+        for _ in range(3):  # once seen: empty output while other Terraform runs were starting
+            try:
+                done = subprocess.run(
+                    [str(tools.terraform), "version", "-json"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                    env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+                )
+                version = str(json.loads(done.stdout)["terraform_version"])
+                break
+            except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError) as exc:
+                version = f"unknown ({tools.terraform} version -json: {type(exc).__name__})"
         _TERRAFORM_VERSIONS[tools.terraform] = version
     return _TERRAFORM_VERSIONS[tools.terraform]
 
