@@ -19,7 +19,10 @@ from conftest import ROOT
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from generator.check.hcl_parse import ParsedModule
+from generator.check.preflight import REPORT_BUG, RULE_TEXTS, RULES, Facts, Finding, rule
 from generator.config.schema import config_schema
+from generator.pipeline import active_rules
 from generator.review.reference import pages, undescribed
 from generator.sections.registry import Config
 
@@ -58,6 +61,37 @@ def test_the_generated_pages_are_fresh() -> None:
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.relative_to(ROOT)} is stale: run `python -m generator.review.reference`"
         )
+
+
+def test_every_rule_says_what_it_protects_and_how_to_satisfy_it() -> None:
+    """Issue 28: the rules page tells a user, for each rule, what it protects and what to change.
+
+    Both are registered with the rule (``@rule(..., protects=..., satisfy=...)``); a rule whose
+    finding the user cannot cause says so with REPORT_BUG rather than "Nothing to set" alone.
+    """
+    assert set(RULE_TEXTS) == set(RULES)
+    for rule_id in active_rules():
+        text = RULE_TEXTS[rule_id]
+        assert len(text.protects.split()) >= 8, f"{rule_id}: protects= says too little"
+        assert len(text.satisfy.split()) >= 5, f"{rule_id}: satisfy= says too little"
+        if text.satisfy.startswith("Nothing to set"):
+            assert REPORT_BUG in text.satisfy, f"{rule_id}: say that a finding is a bug"
+    page = (ROOT / "docs" / "reference" / "rules.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## ", page, flags=re.M)[1:]
+    assert [section.split(":", 1)[0] for section in sections] == active_rules()
+    for section in sections:
+        assert "\n**Protects:** " in section, section.splitlines()[0]
+        assert "\n**To satisfy:** " in section, section.splitlines()[0]
+
+
+def test_a_rule_without_either_text_is_refused_at_registration() -> None:
+    def check(module: ParsedModule, facts: Facts) -> list[Finding]:
+        return []
+
+    for texts in ({"protects": " ", "satisfy": "set x"}, {"protects": "y", "satisfy": ""}):
+        with pytest.raises(RuntimeError, match="OTG999 lacks protects= or satisfy="):
+            rule("OTG999", "a rule", **texts)(check)
+    assert "OTG999" not in RULES and "OTG999" not in RULE_TEXTS
 
 
 def test_every_key_of_the_schema_has_a_description() -> None:

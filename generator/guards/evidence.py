@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, nested
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import BUCKET_SETTING_TYPES
 
 # ForceNew (or RequiresReplace) arguments of every resource type the generator emits, read in
@@ -335,7 +335,26 @@ def _evidence(previous: ParsedModule, found: dict[str, Replacement]) -> dict[str
     return {address: item for address, item in found.items() if counts(item)}
 
 
-@rule("OTG040", "a regeneration neither replaces nor removes stored evidence")
+@rule(
+    "OTG040",
+    "a regeneration neither replaces nor removes stored evidence",
+    protects=(
+        "Terraform changes some arguments only by replacing the resource (a trail's, "
+        "bucket's or log group's name, a key's spec) and destroys what is no longer "
+        "generated. A replaced trail leaves the organization unlogged in between; a replaced "
+        "bucket or log group takes every stored log with it; a replaced key makes every file "
+        "it encrypted unreadable; an existing bucket's replaced policy loses every statement "
+        "this module never wrote. `prevent_destroy` does not help when the block changes "
+        "address or disappears."
+    ),
+    satisfy=(
+        "Keep the config's old value (`trail.name`, `bucket.name`, "
+        "`cloudwatch_logs.log_group_name`, ...). If you mean the change, run again with "
+        "`--allow-replace ADDRESS`; for a guarded resource (the bucket, the log group, a log "
+        "key, an existing bucket's policy) also run the `terraform state rm ...` the finding "
+        "prints before `terraform plan`, which keeps the old one in AWS, unmanaged."
+    ),
+)
 def evidence_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Compare every stateful resource of the previous output with the new one."""
     previous = facts.previous
@@ -390,7 +409,18 @@ def _prevents_destroy(block: Block) -> bool:
     return any(item.get("prevent_destroy") is True for item in nested(block.body, "lifecycle"))
 
 
-@rule("OTG041", "what holds the logs refuses a destroy")
+@rule(
+    "OTG041",
+    "what holds the logs refuses a destroy",
+    protects=(
+        "Without `lifecycle { prevent_destroy = true }` a destroy deletes the bucket with "
+        "every log file, the key every log file is encrypted with, the log group with every "
+        "event, or an existing or adopted bucket's whole policy (other trails' grants "
+        "included). The log group also needs `deletion_protection_enabled = true`, which AWS "
+        "enforces against any tool that calls DeleteLogGroup."
+    ),
+    satisfy=("Nothing to set: orgtrail-gen writes both on every such resource; " + REPORT_BUG),
+)
 def destroy_refused(module: ParsedModule, facts: Facts) -> list[Finding]:
     """prevent_destroy on the bucket, the keys, the log group and an existing bucket's policy.
 

@@ -9,7 +9,7 @@ own, a trail the delegated administrator cannot manage - and nothing fails until
 from __future__ import annotations
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import account_of, organization_trails
 from generator.core.arns import arn_account
 
@@ -55,7 +55,22 @@ def _expected(module: ParsedModule, facts: Facts, block: Block) -> tuple[str, st
     return UNPLACED
 
 
-@rule("OTG070", "every resource runs in the account it belongs to")
+@rule(
+    "OTG070",
+    "every resource runs in the account it belongs to",
+    protects=(
+        "With a log-archive account or a delegated administrator one module drives several "
+        "accounts: a resource on the wrong provider is created in the wrong account, and a "
+        "provider alias not pinned by `allowed_account_ids` to one account of the layout "
+        "and a role in it runs wherever its credentials point."
+    ),
+    satisfy=(
+        "Nothing to set: the providers are written from `log_archive.account_id` and "
+        "`log_archive.role_arn`, `delegated_admin.account_id` and "
+        "`delegated_admin.role_arn`, and each resource's account from the section that "
+        "renders it; " + REPORT_BUG
+    ),
+)
 def right_provider(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Compare each resource's provider account with the layout's placement."""
     findings = []

@@ -162,7 +162,25 @@ def _lock_findings(new: Block | None, old: Block) -> list[Finding]:
     ]
 
 
-@rule("OTG042", "a regeneration shortens no retention of stored evidence")
+@rule(
+    "OTG042",
+    "a regeneration shortens no retention of stored evidence",
+    protects=(
+        "A shorter log-group retention, lifecycle expiration or noncurrent-version "
+        "expiration is an in-place change in the plan, yet at apply CloudWatch Logs or S3 "
+        "deletes every event or log file older than the new value, those stored so far "
+        "included. A shorter or removed Object Lock default retention lets log versions "
+        "written after the apply be deleted sooner."
+    ),
+    satisfy=(
+        "Keep the old value (`cloudwatch_logs.retention_in_days`, "
+        "`bucket.lifecycle.expiration_days`, "
+        "`bucket.lifecycle.noncurrent_version_expiration_days`, `bucket.object_lock`); or, "
+        "if the old events may go, run again with `--allow-shorter-retention ADDRESS`. For "
+        "an adopted log group the baseline is `adopt.log_group.retention_in_days`: after the "
+        "apply that shortens it, set that key to the new value."
+    ),
+)
 def retention_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Log-group retention, lifecycle expiration and Object Lock, against what exists.
 

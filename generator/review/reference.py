@@ -4,7 +4,8 @@ Why generated: a key, a default or a rule that changes in the code must change i
 the same commit, and no one re-reads a hand-kept table against the models. The config reference
 is read from the JSON Schema the config's models emit (``orgtrail-gen schema``: the same model
 that validates), with one example per section cut from the shipped configs; the rules page from
-the rule registry (each rule's title and docstring). ``python -m generator.review.reference``
+the rule registry (each rule's title, docstring, and the ``protects`` and ``satisfy`` texts it is
+registered with). ``python -m generator.review.reference``
 rewrites ``docs/reference/*.md`` under the working directory (``--check``: exit 1 if stale);
 the tests compare the committed pages with what this module renders.
 """
@@ -17,7 +18,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 Schema = Mapping[str, Any]
 
@@ -186,8 +187,19 @@ def undescribed(schema: Schema) -> list[str]:
     return sorted(missing)
 
 
-def rules_reference(rules: Sequence[tuple[str, str, str, str]]) -> str:
-    """The preflight rules page from (id, title, docstring, module) of every active rule."""
+class RuleEntry(NamedTuple):
+    """One rule as the rules page shows it."""
+
+    rule_id: str
+    title: str
+    doc: str  # the rule function's docstring: what it checks
+    module: str  # where it lives, e.g. generator.sections.bucket.rules
+    protects: str  # what goes wrong in AWS or Terraform without it
+    satisfy: str  # what the user changes, or that a finding is orgtrail-gen's bug
+
+
+def rules_reference(rules: Sequence[RuleEntry]) -> str:
+    """The preflight rules page from every active rule's entry, in id order."""
     out = [
         "# Preflight rules",
         "",
@@ -199,18 +211,25 @@ def rules_reference(rules: Sequence[tuple[str, str, str, str]]) -> str:
         "module a rule lives in says what it guards: a config section "
         "(`generator/sections/<name>/rules.py`) or the whole module (`generator/guards/`).",
         "",
+        "Each rule says what it **protects** - what AWS or Terraform does without it - and "
+        "what to change **to satisfy** it: a config key, a command option, or nothing where "
+        "the rule checks text no config key reaches (a finding there is a bug in orgtrail-gen: "
+        "report it with your config).",
+        "",
     ]
-    for rule_id, title, doc, module in rules:
-        where = module.removeprefix("generator.").replace(".", "/") + ".py"
-        paragraphs = [_text(" ".join(p.split())) for p in doc.split("\n\n") if p.strip()]
-        out += [f"## {rule_id}: {_text(title)}", "", *[f"{p}\n" for p in paragraphs]]
+    for entry in rules:
+        where = entry.module.removeprefix("generator.").replace(".", "/") + ".py"
+        paragraphs = [_text(" ".join(p.split())) for p in entry.doc.split("\n\n") if p.strip()]
+        out += [f"## {entry.rule_id}: {_text(entry.title)}", "", *[f"{p}\n" for p in paragraphs]]
+        out += [f"**Protects:** {_text(entry.protects)}", ""]
+        out += [f"**To satisfy:** {_text(entry.satisfy)}", ""]
         out += [f"Checked by `generator/{where}`.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def pages(root: Path) -> dict[Path, str]:
     """Each generated page under ``root`` with the text it must hold."""
-    from generator.check.preflight import RULES
+    from generator.check.preflight import RULE_TEXTS, RULES
     from generator.config.schema import config_schema
     from generator.pipeline import active_rules
     from generator.sections.registry import Config
@@ -225,9 +244,10 @@ def pages(root: Path) -> dict[Path, str]:
             if key not in examples and found is not None:
                 examples[key] = (f"configs/{stem}.yaml", found)
     rules = [
-        (rule_id, RULES[rule_id][0], inspect.getdoc(RULES[rule_id][1]) or "",
-         RULES[rule_id][1].__module__)
+        RuleEntry(rule_id, title, inspect.getdoc(function) or "", function.__module__,
+                  RULE_TEXTS[rule_id].protects, RULE_TEXTS[rule_id].satisfy)
         for rule_id in active_rules()
+        for title, function in [RULES[rule_id]]
     ]  # fmt: skip
     docs = root / "docs" / "reference"
     return {

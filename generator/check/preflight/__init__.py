@@ -67,14 +67,40 @@ class Facts:
 Rule = Callable[[ParsedModule, Facts], list[Finding]]
 RULES: dict[str, tuple[str, Rule]] = {}
 
+# The "To satisfy" of a rule that checks text the generator writes and no config key reaches.
+REPORT_BUG = "a finding here is a bug in orgtrail-gen: report it with your config."
 
-def rule(rule_id: str, title: str) -> Callable[[Rule], Rule]:
-    """Register a rule under its id; ids are unique and never reused."""
+
+class RuleText(NamedTuple):
+    """What a rule tells its reader (the rules page): what it protects and how to satisfy it.
+
+    ``protects``: what goes wrong in AWS or Terraform without the rule - what AWS answers, what
+    is lost, who could read what. ``satisfy``: what the user changes - config keys, a command
+    option - or :data:`REPORT_BUG` where the rule guards text no config key reaches.
+    """
+
+    protects: str
+    satisfy: str
+
+
+# Filled by the same decorator as RULES, under the same id: a rule is defined in one place.
+RULE_TEXTS: dict[str, RuleText] = {}
+
+
+def rule(rule_id: str, title: str, *, protects: str, satisfy: str) -> Callable[[Rule], Rule]:
+    """Register a rule under its id; ids are unique and never reused.
+
+    ``protects`` and ``satisfy`` are rendered on the rules page (``docs/reference/rules.md``);
+    neither may be empty.
+    """
 
     def register(function: Rule) -> Rule:
         if rule_id in RULES:
             raise RuntimeError(f"duplicate preflight rule id {rule_id}")
+        if not protects.strip() or not satisfy.strip():
+            raise RuntimeError(f"preflight rule {rule_id} lacks protects= or satisfy=")
         RULES[rule_id] = (title, function)
+        RULE_TEXTS[rule_id] = RuleText(" ".join(protects.split()), " ".join(satisfy.split()))
         return function
 
     return register

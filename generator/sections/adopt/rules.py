@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import (
     BUCKET_SETTING_TYPES,
     bucket_name,
@@ -60,7 +60,20 @@ def _where(block: Block, target: str) -> tuple[str, str]:
     return block.file, f"import {target}"
 
 
-@rule("OTG060", "every import id has its resource type's import format")
+@rule(
+    "OTG060",
+    "every import id has its resource type's import format",
+    protects=(
+        "An import id the provider cannot parse, an ARN where a name is wanted among them, "
+        "makes `terraform plan` fail."
+    ),
+    satisfy=(
+        "Nothing to set: the import ids are derived from the `adopt:` section "
+        "(`adopt.trail.arn`, `adopt.bucket.name`, `adopt.log_group.name`, `adopt.role.name`, "
+        "`adopt.key.arn`), as `orgtrail-gen discover` writes it, in each type's import "
+        "format; " + REPORT_BUG
+    ),
+)
 def import_id_format(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An id the provider cannot parse fails the plan; an ARN where a name is wanted too."""
     findings = []
@@ -93,7 +106,19 @@ def import_id_format(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG061", "every import block targets a resource of the module")
+@rule(
+    "OTG061",
+    "every import block targets a resource of the module",
+    protects=(
+        "Terraform refuses an import whose target has no resource block in the "
+        "configuration: `terraform plan` fails (`Configuration for import target does not "
+        "exist`)."
+    ),
+    satisfy=(
+        "Nothing to set: import blocks are written only for resources the module declares "
+        "(from `adopt:` and `organization.cloudtrail_trusted_access: adopt`); " + REPORT_BUG
+    ),
+)
 def import_target_exists(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Terraform refuses an import whose target has no resource block in the configuration."""
     return [
@@ -138,7 +163,23 @@ def expected_import_id(module: ParsedModule, facts: Facts, target: Block) -> str
     return None
 
 
-@rule("OTG062", "every import id names the object its target describes")
+@rule(
+    "OTG062",
+    "every import id names the object its target describes",
+    protects=(
+        "An import of another object than the one its target describes imports it and then "
+        "plans its REPLACEMENT: the trail's, bucket's, log group's and role's names are "
+        "ForceNew, so importing `old-trail` into a block that says `org-trail` deletes the "
+        "old trail and creates a new one."
+    ),
+    satisfy=(
+        "Give the config the adopted objects' names: `trail.name` and `trail.home_region` as "
+        "in `adopt.trail.arn` (whose account must be `organization.management_account_id`), "
+        "`bucket.name` as `adopt.bucket.name`, `cloudwatch_logs.log_group_name` as "
+        "`adopt.log_group.name`, `cloudwatch_logs.role_name` as `adopt.role.name`. The "
+        "config refuses a mismatch first, so " + REPORT_BUG
+    ),
+)
 def import_id_matches_target(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Importing another object than the configured one plans its REPLACEMENT.
 
@@ -175,7 +216,20 @@ def _sse_kms(encryption: Block) -> bool:
     return False
 
 
-@rule("OTG063", "an adopted bucket turns to SSE-KMS only after the adopted trail uses the key")
+@rule(
+    "OTG063",
+    "an adopted bucket turns to SSE-KMS only after the adopted trail uses the key",
+    protects=(
+        "Until UpdateTrail names the key, an adopted trail writes without one. If the "
+        "adopted bucket's default encryption turns to SSE-KMS first, S3 asks KMS for a data "
+        "key under S3's encryption context, which the key policy does not admit for "
+        "CloudTrail: every file delivered in between is lost."
+    ),
+    satisfy=(
+        "Nothing to set: the adopted bucket's encryption configuration is written with "
+        "`depends_on` the adopted trail; " + REPORT_BUG
+    ),
+)
 def encryption_after_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Otherwise S3 encrypts the adopted trail's key-less writes with the key and KMS refuses.
 

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, literal, nested
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import bucket_name, organization_trails
 from generator.sections.trail.rules import log_file_key
 
@@ -221,7 +221,19 @@ def _check_table(module: ParsedModule, facts: Facts, table: Block) -> list[Findi
     return []
 
 
-@rule("OTG082", "the Athena table's projection resolves to exactly the trail's folders")
+@rule(
+    "OTG082",
+    "the Athena table's projection resolves to exactly the trail's folders",
+    protects=(
+        "A partition projection that misses the trail's folders fails silently: Athena "
+        "answers every query with zero rows and no error (one space after a comma in an "
+        "enum, or a missing '/' in the template, is enough)."
+    ),
+    satisfy=(
+        "Nothing to set: the table's projection is written from the trail's layout "
+        "(`trail.s3_key_prefix`, `trail.regions`) and the `athena` section; " + REPORT_BUG
+    ),
+)
 def projection_matches_layout(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Resolve each projected table's template for sample keys of the trail's layout."""
     findings = []

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import NamedTuple
 
 from generator.check.hcl_parse import ParsedModule, literal
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
@@ -297,43 +297,131 @@ def bucket_policy_problems(
     return [problem for check in BUCKET_POLICY_CHECKS for problem in check(stmts, target)]
 
 
-@rule("OTG001", "bucket policy grants the organization's log prefix")
+@rule(
+    "OTG001",
+    "bucket policy grants the organization's log prefix",
+    protects=(
+        "Without `s3:PutObject` for `cloudtrail.amazonaws.com` on "
+        "`<bucket>/[<prefix>/]AWSLogs/<org-id>/*`, CreateTrail fails with "
+        "`InsufficientS3BucketPolicyException` and no account of the organization delivers. "
+        "A grant whose key prefix differs from the trail's `s3_key_prefix` is refused the "
+        "same way."
+    ),
+    satisfy=(
+        "Nothing to set: orgtrail-gen writes this grant from `organization.id`, "
+        "`bucket.name` and `trail.s3_key_prefix`; " + REPORT_BUG
+    ),
+)
 def org_prefix_grant(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An organization trail writes under AWSLogs/<org-id>/ for every account."""
     return _findings(module, facts, org_prefix_problems)
 
 
-@rule("OTG002", "bucket policy grants the management account's log prefix")
+@rule(
+    "OTG002",
+    "bucket policy grants the management account's log prefix",
+    protects=(
+        "AWS requires an organization trail's bucket policy to grant the management "
+        "account's own prefix, `AWSLogs/<management account>/*`, as well; without it "
+        "CreateTrail fails with `InsufficientS3BucketPolicyException`."
+    ),
+    satisfy=(
+        "Nothing to set: orgtrail-gen writes this grant from "
+        "`organization.management_account_id`, `bucket.name` and `trail.s3_key_prefix`; "
+        + REPORT_BUG
+    ),
+)
 def management_prefix_grant(module: ParsedModule, facts: Facts) -> list[Finding]:
     """AWS requires the management account's own prefix too (CT-UG, organization trails)."""
     return _findings(module, facts, management_prefix_problems)
 
 
-@rule("OTG003", "every CloudTrail grant is pinned to this trail's ARN")
+@rule(
+    "OTG003",
+    "every CloudTrail grant is pinned to this trail's ARN",
+    protects=(
+        "A CloudTrail grant with no `aws:SourceArn`, `aws:SourceAccount` or "
+        "`aws:SourceOrgID` condition lets any trail of any account write into the bucket "
+        "(confused deputy). A grant pinned to another ARN than this trail's (another home "
+        "region, account or name) admits nothing for this trail: unless another grant gives "
+        "it the same actions, CreateTrail fails with `InsufficientS3BucketPolicyException`."
+    ),
+    satisfy=(
+        "Nothing to set: orgtrail-gen pins its grants to "
+        "`arn:<partition>:cloudtrail:<trail.home_region>:"
+        "<organization.management_account_id>:trail/<trail.name>`. "
+        "This rule reads orgtrail-gen's statements, not `bucket.kept_statements` (the config "
+        "refuses a kept statement that grants a service without `aws:SourceArn` or "
+        "`aws:SourceAccount`); " + REPORT_BUG
+    ),
+)
 def source_arn(module: ParsedModule, facts: Facts) -> list[Finding]:
     """aws:SourceArn must equal the trail's exact ARN, or CloudTrail is refused."""
     return _findings(module, facts, source_arn_problems)
 
 
-@rule("OTG004", "bucket policy lets CloudTrail read the bucket ACL")
+@rule(
+    "OTG004",
+    "bucket policy lets CloudTrail read the bucket ACL",
+    protects=(
+        "CloudTrail calls `GetBucketAcl` on the bucket before it delivers: without "
+        "`s3:GetBucketAcl` for `cloudtrail.amazonaws.com` on the bucket's ARN, CreateTrail "
+        "fails with `InsufficientS3BucketPolicyException`."
+    ),
+    satisfy="Nothing to set: orgtrail-gen always writes its `...AclCheck` statement; " + REPORT_BUG,
+)
 def acl_check(module: ParsedModule, facts: Facts) -> list[Finding]:
     """CloudTrail calls GetBucketAcl on the bucket before it delivers."""
     return _findings(module, facts, acl_check_problems)
 
 
-@rule("OTG005", "CloudTrail writes require bucket-owner-full-control")
+@rule(
+    "OTG005",
+    "CloudTrail writes require bucket-owner-full-control",
+    protects=(
+        "AWS's documented organization-trail policy makes CloudTrail's `s3:PutObject` grant "
+        "require `s3:x-amz-acl = bucket-owner-full-control`; without the condition, log "
+        "objects could be written that the bucket's owner does not control."
+    ),
+    satisfy="Nothing to set: orgtrail-gen's write grants always carry it; " + REPORT_BUG,
+)
 def owner_full_control(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without the ACL condition objects could be written that the bucket owner cannot control."""
     return _findings(module, facts, owner_full_control_problems)
 
 
-@rule("OTG006", "bucket policy denies requests without TLS")
+@rule(
+    "OTG006",
+    "bucket policy denies requests without TLS",
+    protects=(
+        "Without a Deny on `aws:SecureTransport = false` for the bucket's objects, the "
+        "bucket accepts plain HTTP and audit logs can travel in clear text."
+    ),
+    satisfy=(
+        "Nothing to set: the `DenyInsecureTransport` statement is written for every bucket, "
+        "created here or existing (`bucket.create: false`); " + REPORT_BUG
+    ),
+)
 def tls_only(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Audit logs must never travel in clear text; every bucket we touch refuses plain HTTP."""
     return _findings(module, facts, tls_only_problems)
 
 
-@rule("OTG007", "the trail's bucket has a policy, which never refers back to the trail")
+@rule(
+    "OTG007",
+    "the trail's bucket has a policy, which never refers back to the trail",
+    protects=(
+        "Without an `aws_s3_bucket_policy` on the trail's bucket CloudTrail may not deliver: "
+        "CreateTrail fails with `InsufficientS3BucketPolicyException`. A policy built from "
+        "`aws_cloudtrail`'s ARN, while the trail depends on the policy, is a dependency "
+        "cycle that Terraform reports instead of planning."
+    ),
+    satisfy=(
+        "Nothing to set: the policy is always written, and it spells the trail's ARN out "
+        "from the partition, `trail.home_region`, `organization.management_account_id` and "
+        "`trail.name`; " + REPORT_BUG
+    ),
+)
 def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Finding]:
     """No policy means no delivery; a policy built from aws_cloudtrail's ARN is a cycle."""
     findings = []
@@ -368,7 +456,20 @@ def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Fin
     return findings
 
 
-@rule("OTG008", "the Sids of a policy document are unique")
+@rule(
+    "OTG008",
+    "the Sids of a policy document are unique",
+    protects=(
+        "A Sid used twice in one policy document makes `terraform plan` fail (`duplicate "
+        "Sid`). With `bucket.kept_statements`, a statement copied from the live bucket can "
+        "carry a Sid that is also one of orgtrail-gen's."
+    ),
+    satisfy=(
+        "Give each entry of `bucket.kept_statements` a `Sid` of its own, none equal to a Sid "
+        "this module writes for the trail. The config refuses both clashes first, naming the "
+        "entry, so " + REPORT_BUG
+    ),
+)
 def unique_sids(module: ParsedModule, facts: Facts) -> list[Finding]:
     """aws_iam_policy_document refuses a duplicate Sid at plan time ("duplicate Sid").
 

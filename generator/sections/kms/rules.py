@@ -9,7 +9,7 @@ from generator.check.hcl_parse import (
     nested,
     template_source,
 )
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import key_of, organization_trails, region_of, trail_arn
 from generator.check.preflight.policy_reading import ParsedStatement, statements
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
@@ -47,7 +47,19 @@ def _conditions_admit(statement: ParsedStatement, context: dict[str, str]) -> bo
     return True
 
 
-@rule("OTG030", "the trail's key is in the bucket's region")
+@rule(
+    "OTG030",
+    "the trail's key is in the bucket's region",
+    protects=(
+        "CloudTrail needs its KMS key in the bucket's region: with a key elsewhere "
+        "CreateTrail fails with `KmsKeyNotFoundException`."
+    ),
+    satisfy=(
+        "Name a key in `trail.home_region`, the bucket's region, in `kms.key_arn` or "
+        "`adopt.key.arn`, or leave `kms.key_arn` unset and let orgtrail-gen create one. The "
+        "config refuses a key in another region first, so " + REPORT_BUG
+    ),
+)
 def key_region(module: ParsedModule, facts: Facts) -> list[Finding]:
     """CloudTrail needs a key in the same region as the bucket."""
     findings = []
@@ -150,7 +162,22 @@ def log_group_key_problems(
     ]
 
 
-@rule("OTG031", "the key policy admits CloudTrail for this trail")
+@rule(
+    "OTG031",
+    "the key policy admits CloudTrail for this trail",
+    protects=(
+        "Unless the key policy lets `cloudtrail.amazonaws.com` `kms:GenerateDataKey*` under "
+        "this trail's encryption context and `aws:SourceArn`, `kms:DescribeKey`, and "
+        "`kms:Decrypt` when the bucket uses an S3 Bucket Key, CreateTrail fails with "
+        "`InsufficientEncryptionPolicyException`."
+    ),
+    satisfy=(
+        "Nothing to set for a key in the module: its policy is written for the trail; "
+        + REPORT_BUG
+        + " A key the module only names (`kms.key_arn`) is not checked here: `orgtrail-gen "
+        "verify` checks its live policy, and its policy must admit the trail."
+    ),
+)
 def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     """CloudTrail's key actions for this trail must be allowed.
 
@@ -177,7 +204,21 @@ def key_admits_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG032", "the key policy admits CloudWatch Logs for the log group")
+@rule(
+    "OTG032",
+    "the key policy admits CloudWatch Logs for the log group",
+    protects=(
+        "An encrypted log group needs `logs.<region>.amazonaws.com` admitted in its key's "
+        "policy under the group's `kms:EncryptionContext:aws:logs:arn`; otherwise creating "
+        "the log group fails with `AccessDeniedException` (KMS)."
+    ),
+    satisfy=(
+        "Nothing to set for a key in the module: its policy is written for the log group; "
+        + REPORT_BUG
+        + " A key the module only names (`kms.key_arn`) is not checked here: `orgtrail-gen "
+        "verify` checks its live policy."
+    ),
+)
 def key_admits_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An encrypted log group needs logs.<region> in the key policy, or creation is refused."""
     findings = []

@@ -8,13 +8,26 @@ delegated administrator as the trail's owner, breaks delivery with nothing faili
 from __future__ import annotations
 
 from generator.check.hcl_parse import ParsedModule, literal
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import account_of, key_of, organization_trails
 from generator.check.preflight.policy_reading import statements
 from generator.core.arns import arn_account
 
 
-@rule("OTG071", "the trail's key is in the bucket's account")
+@rule(
+    "OTG071",
+    "the trail's key is in the bucket's account",
+    protects=(
+        "The bucket's owner cannot keep the policy of another account's key, which "
+        "CloudTrail and the readers need: delivery breaks whenever that policy drifts."
+    ),
+    satisfy=(
+        "Set `kms.key_arn` to a key of the bucket's account (`log_archive.account_id`, else "
+        "`organization.management_account_id`), or leave it unset and let orgtrail-gen "
+        "create one there. With `log_archive` the config refuses another account's key "
+        "first; without it, this rule does."
+    ),
+)
 def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A key the bucket's owner does not control breaks delivery whenever its policy drifts."""
     findings = []
@@ -38,7 +51,20 @@ def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG072", "no CloudTrail grant names the delegated administrator as the trail's owner")
+@rule(
+    "OTG072",
+    "no CloudTrail grant names the delegated administrator as the trail's owner",
+    protects=(
+        "A delegated administrator's organization trail is still owned by the management "
+        "account, and its ARN carries the management account's id: a grant whose trail ARN "
+        "names the delegated administrator never matches, and delivery fails."
+    ),
+    satisfy=(
+        "Nothing to set: the trail's ARN is written with "
+        "`organization.management_account_id`, whatever `delegated_admin.account_id` is; "
+        + REPORT_BUG
+    ),
+)
 def trail_owner_is_management(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A delegated administrator's trail is still owned by, and named after, management."""
     admin = facts.delegated_admin_account

@@ -18,7 +18,7 @@ from generator.check.hcl_parse import (
     nested,
     template_source,
 )
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import organization_trails, region_of
 from generator.check.preflight.policy_reading import statements
 from generator.core.constants import CLOUDWATCH_PRINCIPAL
@@ -47,7 +47,18 @@ def _produced_metrics(module: ParsedModule) -> set[tuple[str | None, str | None]
     return {metric_of_filter(block) for block in module.of_type("resource", _FILTER)}
 
 
-@rule("OTG050", "every metric filter has an alarm on its metric")
+@rule(
+    "OTG050",
+    "every metric filter has an alarm on its metric",
+    protects=(
+        "A metric filter no alarm watches only counts matching events and tells nobody; CIS "
+        "4.x and Security Hub CloudWatch.1-14 want an alarm on each filter's metric."
+    ),
+    satisfy=(
+        "Nothing to set: every filter orgtrail-gen writes (the CIS catalogue's and "
+        "`monitoring.custom_filters`) comes with its alarm; " + REPORT_BUG
+    ),
+)
 def filter_has_alarm(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A filter nobody alarms on only counts; CIS and Security Hub want filter AND alarm."""
     watched = {metric_of_alarm(block) for block in module.of_type("resource", _ALARM)}
@@ -70,7 +81,18 @@ def filter_has_alarm(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG051", "every alarm notifies someone")
+@rule(
+    "OTG051",
+    "every alarm notifies someone",
+    protects=(
+        "An alarm without an enabled action changes state in the console and notifies no one "
+        "(Security Hub CloudWatch.15 and CloudWatch.17 fail)."
+    ),
+    satisfy=(
+        "Nothing to set: every alarm notifies the topic of `monitoring.notifications` "
+        "(`topic` or `existing_topic_arn`); " + REPORT_BUG
+    ),
+)
 def alarm_has_action(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An alarm without an enabled action changes state in the console and tells no one."""
     findings = []
@@ -91,7 +113,18 @@ def alarm_has_action(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG052", "every alarm watches a metric a filter of this module produces")
+@rule(
+    "OTG052",
+    "every alarm watches a metric a filter of this module produces",
+    protects=(
+        "An alarm whose namespace and metric name are not exactly a filter's never receives "
+        "data and never fires."
+    ),
+    satisfy=(
+        "Nothing to set: filter, metric and alarm share one name, in the namespace "
+        "`monitoring.alarms.namespace`; " + REPORT_BUG
+    ),
+)
 def alarm_metric_exists(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Namespace and metric name must be the filter's exactly, or the alarm never sees data."""
     produced = _produced_metrics(module)
@@ -136,7 +169,19 @@ def is_group(value: object, group: Block) -> bool:
     return name is not None and name == literal(group.body.get("name"))
 
 
-@rule("OTG053", "metric filters and saved queries read the trail's log group")
+@rule(
+    "OTG053",
+    "metric filters and saved queries read the trail's log group",
+    protects=(
+        "A metric filter or saved query on another log group than the one the organization "
+        "trail delivers to sees none of the organization's events: the filter never fires, "
+        "the query finds nothing."
+    ),
+    satisfy=(
+        "Nothing to set: filters and saved queries name the group of "
+        "`cloudwatch_logs.log_group_name`; " + REPORT_BUG
+    ),
+)
 def on_trail_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
     """On another group a filter sees none of the organization's events and never fires."""
     group = trail_log_group(module)
@@ -182,7 +227,19 @@ def _catalogue_patterns() -> frozenset[str]:
     return frozenset(f.pattern for c in cis.controls() for f in c.flavours)
 
 
-@rule("OTG054", "every filter pattern is valid and at most 1024 characters")
+@rule(
+    "OTG054",
+    "every filter pattern is valid and at most 1024 characters",
+    protects=(
+        "PutMetricFilter refuses a pattern that does not parse or is longer than 1024 "
+        "characters (`InvalidParameterException`), and the apply fails at that filter."
+    ),
+    satisfy=(
+        "Correct `monitoring.custom_filters[].pattern`: a JSON filter pattern `{ ... }` of "
+        "at most 1024 characters (CloudWatch Logs 'Filter pattern syntax'). The config "
+        "parses each pattern with the same grammar first, so " + REPORT_BUG
+    ),
+)
 def pattern_valid(module: ParsedModule, facts: Facts) -> list[Finding]:
     """PutMetricFilter refuses an invalid or longer pattern (InvalidParameterException)."""
     findings = []
@@ -220,7 +277,23 @@ def topic_of(module: ParsedModule, value: object) -> Block | None:
     return None
 
 
-@rule("OTG055", "CloudWatch may publish to the alarm topic and use its key")
+@rule(
+    "OTG055",
+    "CloudWatch may publish to the alarm topic and use its key",
+    protects=(
+        "Unless the topic policy lets `cloudwatch.amazonaws.com` `sns:Publish` and the "
+        "topic's key lets it `kms:Decrypt` and `kms:GenerateDataKey*`, every notification is "
+        "dropped and only the alarm history says so; a topic encrypted with the AWS-managed "
+        "`alias/aws/sns` key can never admit CloudWatch."
+    ),
+    satisfy=(
+        "Nothing to set for the topic this module creates "
+        "(`monitoring.notifications.topic`); "
+        + REPORT_BUG
+        + " A topic named by `monitoring.notifications.existing_topic_arn` is not in the "
+        "module and not checked here: its policy and key must grant CloudWatch the same."
+    ),
+)
 def topic_admits_cloudwatch(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without both grants every notification is dropped; only the alarm history says so."""
     arns = facts.arns

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 
 _ORGANIZATION = "aws_organizations_organization"
@@ -44,7 +44,20 @@ def trusted_access_sources(module: ParsedModule) -> list[str]:
     return [block.address for block in _trusted_access_resources(module)] + asserted
 
 
-@rule("OTG020", "trusted access for CloudTrail is enabled or asserted")
+@rule(
+    "OTG020",
+    "trusted access for CloudTrail is enabled or asserted",
+    protects=(
+        "An organization trail needs CloudTrail's trusted access in AWS Organizations: "
+        "without it CreateTrail fails with `CloudTrailAccessNotEnabledException`. The module "
+        "must enable it or stop the plan while it is off."
+    ),
+    satisfy=(
+        "Set `organization.cloudtrail_trusted_access`: `enable` (this module enables it), "
+        "`adopt` (it is on, and this module imports it) or `already_enabled` (only asserted "
+        "at plan). Each value writes the resource or the assertion, so " + REPORT_BUG
+    ),
+)
 def trusted_access(module: ParsedModule, facts: Facts) -> list[Finding]:
     """An organization trail needs CloudTrail's trusted access, enabled here or checked at plan."""
     if trusted_access_sources(module):
@@ -64,7 +77,21 @@ def trusted_access(module: ParsedModule, facts: Facts) -> list[Finding]:
     ]
 
 
-@rule("OTG021", "the organization is never managed, and the old resource is forgotten")
+@rule(
+    "OTG021",
+    "the organization is never managed, and the old resource is forgotten",
+    protects=(
+        "A module that manages `aws_organizations_organization` is authoritative over the "
+        "organization: every trusted service and policy type it does not list is disabled at "
+        "apply, and removing the block plans DeleteOrganization. orgtrail-gen 0.1 managed "
+        "it, so without a `removed` block with `lifecycle { destroy = false }` a state "
+        "written by 0.1 would plan DeleteOrganization."
+    ),
+    satisfy=(
+        "Nothing to set: the organization is only read, and the `removed` block is always "
+        "written; " + REPORT_BUG
+    ),
+)
 def organization_not_owned(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Owning aws_organizations_organization makes a trail module authoritative over the org.
 
@@ -116,7 +143,20 @@ def organization_not_owned(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG022", "plan asserts the organization's id, management account and feature set")
+@rule(
+    "OTG022",
+    "plan asserts the organization's id, management account and feature set",
+    protects=(
+        "Credentials of another organization must stop `terraform plan`, not create a trail "
+        "there; and CreateTrail fails on an organization without all features enabled."
+    ),
+    satisfy=(
+        "Nothing to set: the postconditions on the organization's id, management account and "
+        "feature set are written from `organization.id` and "
+        "`organization.management_account_id` (when one fails at plan, the credentials or "
+        "those keys are wrong); " + REPORT_BUG
+    ),
+)
 def organization_asserted(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Credentials of another organization must stop the plan, not create a trail there."""
     arns = facts.arns

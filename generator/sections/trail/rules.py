@@ -14,7 +14,7 @@ from generator.check.hcl_parse import (
     nested,
     template_source,
 )
-from generator.check.preflight import Facts, Finding, rule
+from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import (
     bucket_name,
     bucket_policies,
@@ -47,7 +47,15 @@ def _finding(rule_id: str, trail: Block, problem: str, fix: str) -> Finding:
     return Finding(rule_id, trail.file, trail.address, problem, fix)
 
 
-@rule("OTG010", "the trail is an organization trail")
+@rule(
+    "OTG010",
+    "the trail is an organization trail",
+    protects=(
+        "Without `is_organization_trail = true` the trail logs the management account only: "
+        "no member account's activity is recorded, and nothing fails to say so."
+    ),
+    satisfy="Nothing to set: orgtrail-gen writes only organization trails; " + REPORT_BUG,
+)
 def organization_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without is_organization_trail only the management account is logged."""
     return [
@@ -62,7 +70,18 @@ def organization_trail(module: ParsedModule, facts: Facts) -> list[Finding]:
     ]
 
 
-@rule("OTG011", "a multi-region trail includes global service events")
+@rule(
+    "OTG011",
+    "a multi-region trail includes global service events",
+    protects=(
+        "AWS refuses a multi-region trail without global service events: CreateTrail fails "
+        "with `InvalidParameterCombinationException`."
+    ),
+    satisfy=(
+        "Keep `trail.include_global_service_events: true` while `trail.is_multi_region` is "
+        "true. The config refuses the combination first, so " + REPORT_BUG
+    ),
+)
 def multi_region_global_events(module: ParsedModule, facts: Facts) -> list[Finding]:
     """AWS refuses a multi-region trail without global service events."""
     return [
@@ -95,7 +114,16 @@ def _log_group(module: ParsedModule, trail: Block) -> tuple[str | None, Block | 
     return source, group
 
 
-@rule("OTG012", "the CloudWatch Logs group ARN ends in ':*'")
+@rule(
+    "OTG012",
+    "the CloudWatch Logs group ARN ends in ':*'",
+    protects=(
+        "CloudTrail wants the log-stream wildcard after the log group's ARN "
+        "(`...:log-group:<name>:*`); without it CreateTrail fails with "
+        "`InvalidCloudWatchLogsLogGroupArnException`."
+    ),
+    satisfy="Nothing to set: orgtrail-gen always writes the ARN with `:*`; " + REPORT_BUG,
+)
 def log_group_wildcard(module: ParsedModule, facts: Facts) -> list[Finding]:
     """CloudTrail wants the log-stream wildcard after the group ARN."""
     findings = []
@@ -132,7 +160,21 @@ def _role_documents(module: ParsedModule, trail: Block) -> tuple[Block | None, l
     return role, documents
 
 
-@rule("OTG013", "the delivery role may write the organization's and the account's streams")
+@rule(
+    "OTG013",
+    "the delivery role may write the organization's and the account's streams",
+    protects=(
+        "An organization trail writes to log streams named `<org-id>_*`, and the management "
+        "account's to `<management account>_CloudTrail_<region>*`: a delivery role without "
+        "`logs:CreateLogStream` and `logs:PutLogEvents` on both (or a wider grant) makes "
+        "CreateTrail fail with `InvalidCloudWatchLogsLogGroupArnException`."
+    ),
+    satisfy=(
+        "Nothing to set: the role's policy is written from `organization.id`, "
+        "`organization.management_account_id`, `trail.home_region` and "
+        "`cloudwatch_logs.log_group_name`; " + REPORT_BUG
+    ),
+)
 def delivery_role_streams(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Organization streams are named <org-id>_*; without that grant CreateTrail fails."""
     findings = []
@@ -187,7 +229,16 @@ def delivery_role_streams(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG014", "CloudTrail may assume the delivery role")
+@rule(
+    "OTG014",
+    "CloudTrail may assume the delivery role",
+    protects=(
+        "A delivery role whose trust policy does not let `cloudtrail.amazonaws.com` "
+        "`sts:AssumeRole` is refused: CreateTrail fails with "
+        "`InvalidCloudWatchLogsRoleArnException`, and no event reaches CloudWatch Logs."
+    ),
+    satisfy="Nothing to set: the role is always written with that trust policy; " + REPORT_BUG,
+)
 def delivery_role_trust(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A role CloudTrail cannot assume is refused at CreateTrail."""
     findings = []
@@ -214,7 +265,19 @@ def delivery_role_trust(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
-@rule("OTG015", "the trail depends on everything CreateTrail validates")
+@rule(
+    "OTG015",
+    "the trail depends on everything CreateTrail validates",
+    protects=(
+        "Terraform creates what the trail does not depend on in parallel with it. Without "
+        "`depends_on` on the bucket policy, the delivery role's policy, the key and its "
+        "policy, the organization data source and trusted access, the first apply's "
+        "CreateTrail can run before them and fail (`InsufficientS3BucketPolicyException`, "
+        "`InsufficientEncryptionPolicyException`, `InvalidCloudWatchLogsRoleArnException`, "
+        "`CloudTrailAccessNotEnabledException`); the second apply passes."
+    ),
+    satisfy="Nothing to set: orgtrail-gen writes the trail's `depends_on`; " + REPORT_BUG,
+)
 def creation_order(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Without depends_on the first apply races the policies and fails; the second passes."""
     findings = []
@@ -342,7 +405,21 @@ def _basic_records(block: dict[str, Any], arn: str, partition: str) -> bool:
     return False
 
 
-@rule("OTG080", "the trail does not record the data events of its own buckets")
+@rule(
+    "OTG080",
+    "the trail does not record the data events of its own buckets",
+    protects=(
+        "A data-event selector that records the objects of the log bucket (or of its "
+        "access-log bucket) records every delivery, which is delivered and recorded again, "
+        "for ever (LZA#1192: about 1.5 billion events in 3 years)."
+    ),
+    satisfy=(
+        "In `trail.events.data[]`, list the buckets to record by their full name and a '/' "
+        "(`resources`), or leave `resources` out to record every bucket: orgtrail-gen then "
+        "excludes the log buckets itself. The config refuses a selector that covers a log "
+        "bucket first, so " + REPORT_BUG
+    ),
+)
 def no_own_bucket_data_events(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A selector that admits the log bucket's (or access-log bucket's) objects loops."""
     findings = []
@@ -383,14 +460,21 @@ def no_own_bucket_data_events(module: ParsedModule, facts: Facts) -> list[Findin
     return findings
 
 
-@rule("OTG081", "a regeneration does not drop every event selector of the trail")
+@rule(
+    "OTG081",
+    "a regeneration does not drop every event selector of the trail",
+    protects=(
+        "Removing every `advanced_event_selector` makes the provider call PutEventSelectors "
+        "with `AdvancedEventSelectors = []` (trail.go), which does not restore CloudTrail's "
+        "default selector and can leave the trail recording no management events."
+    ),
+    satisfy=(
+        "Keep `trail.events` with `management: {read_write: all}` (an explicit "
+        "management-events selector) instead of deleting `trail.events`."
+    ),
+)
 def selectors_not_all_dropped(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """Removing every advanced_event_selector makes the provider send an empty list.
-
-    The provider calls PutEventSelectors with AdvancedEventSelectors = [] (trail.go), which
-    does not restore CloudTrail's default selector and can leave the trail recording no
-    management events; an explicit management selector is the safe way back to the default.
-    """
+    """Against the previous output: a trail that had advanced event selectors keeps a selector."""
     if facts.previous is None:
         return []
     findings = []
