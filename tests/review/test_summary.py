@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, SHIPPED_CONFIGS
+from support.docs_blocks import assert_block_shows
 
 from generator.check.hcl_parse import ParsedModule
 from generator.cli import main
@@ -420,8 +421,6 @@ def test_the_docs_example_is_what_the_tool_prints(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """docs/review.md shows a real summary: the same edit must print it again."""
-    page = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
-    shown = page.split("<!-- summary-example -->\n```markdown\n", 1)[1].split("\n```\n", 1)[0]
     shutil.copytree(ROOT / "output", project / "output")
     config = project / "configs" / "example.yaml"
     text = config.read_text(encoding="utf-8")
@@ -436,8 +435,12 @@ def test_the_docs_example_is_what_the_tool_prints(
     config.write_text(text, encoding="utf-8")
     flag = ["--allow-shorter-retention", "aws_cloudwatch_log_group.cloudtrail"]
     printed, _ = summary(capsys, "example", *flag, fmt="markdown")
-    assert printed.rstrip("\n") == shown, (
-        "paste this test's output into the example of docs/review.md"
+    assert_block_shows(
+        "review.md",
+        "summary-example",
+        printed,
+        "make the config edit the page shows, run `orgtrail-gen check configs/example.yaml "
+        "--summary markdown --allow-shorter-retention aws_cloudwatch_log_group.cloudtrail`",
     )
 
 
