@@ -27,7 +27,11 @@ def target_summary(
     allow_replace: Collection[str] = (),
     allow_shorter_retention: Collection[str] = (),
 ) -> ModuleSummary:
-    """Compare one target's module with ``base_root/<stem>/`` (default: its output folder)."""
+    """Compare one target's module with ``base_root/<stem>/`` (default: its output folder).
+
+    The module's warnings go into the summary: ``check`` only counts them on standard error,
+    and the summary is what CI posts.
+    """
     module = target.module
     folder = base_root / module.stem if base_root is not None else target.directory
     previous = previous_module(str(folder), generated_files(folder), module.files, module.parsed)
@@ -40,6 +44,7 @@ def target_summary(
         tree_label(folder, target.config),
         allow_replace,
         allow_shorter_retention,
+        module.warnings,
     )
 
 

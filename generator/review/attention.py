@@ -1,7 +1,9 @@
 """What a reviewer must look at first: the changes that lose evidence, widen access or go quiet.
 
 Why these: each is a change that looks small in the HCL diff and is not - a key switched, a
-retention shortened, a reader in an unknown account, a monitoring control dropped. The evidence
+retention shortened, a reader in an unknown account, a monitoring control dropped, a benchmark
+control the module satisfied and no longer does (judged by the controls report's own
+``controls.evaluate`` on both modules: one definition of a verdict, not two). The evidence
 guard's own rules decide replacements and retention (``evidence_replacements``,
 ``retention_kept``), run here with nothing allowed, so that what a flag (``--allow-*``) let
 through is flagged too, and named. Grants are judged per policy document and per principal or
@@ -23,6 +25,8 @@ from generator.guards.evidence import (
 )
 from generator.guards.retention import retention_kept
 from generator.pipeline import preflight_facts
+from generator.review.catalogue import CIS, Control
+from generator.review.controls import SATISFIED, Result, evaluate
 from generator.review.facts import read as read_facts
 from generator.review.policies import (
     attached_to,
@@ -40,6 +44,7 @@ _ORDER = (
     "key-changed",
     "outside-principal",
     "wildcard",
+    "control-lost",
     "monitoring-dropped",
     "no-subscriber",
 )
@@ -251,6 +256,59 @@ def _no_subscriber(previous: ParsedModule, new: ParsedModule) -> list[Attention]
     return [Attention("no-subscriber", now[0], text)]
 
 
+def _control_words(control: Control, titled: bool) -> str:
+    """A CIS control by its v1.4.0 number (the item says so), any other by its id."""
+    name = control.numbers[0][1] if control.framework == CIS else control.id
+    return f"{name} ({control.title})" if titled else name
+
+
+def _framework_words(framework: str) -> str:
+    return f"{framework} (v1.4.0 numbers)" if framework == CIS else framework
+
+
+# A benchmark with more controls than this in one item lists their ids only: read_write: none
+# silences some 30 controls at once, and 30 titles would bury the one line that matters.
+_TITLED = 3
+
+
+def _controls_lost(config: Config, previous: ParsedModule, new: ParsedModule) -> list[Attention]:
+    """Controls satisfied by the previous module and not by the new one, as the report judges.
+
+    Not satisfied, not applicable and manual all count: after the change the report no longer
+    vouches for the control, and a manual one (an existing bucket or key the config only names)
+    needs someone to check what the module checked before. One item per config key and status
+    of the new verdicts: a single cause (``trail.events.management`` set to none) silences the
+    trail control and every metric-filter control of every benchmark together, and a reviewer
+    reads one line for it, not thirty.
+    """
+    before = {r.control: r.verdict.status for r in evaluate(read_facts(previous), config)}
+    lost: dict[tuple[str, str], list[Result]] = {}
+    for result in evaluate(read_facts(new), config):
+        if before.get(result.control) == SATISFIED and result.verdict.status != SATISFIED:
+            verdict = result.verdict
+            lost.setdefault((verdict.key, verdict.status), []).append(result)
+    found = []
+    for (key, status), results in sorted(lost.items()):
+        frameworks: dict[str, list[Control]] = {}
+        for result in results:
+            frameworks.setdefault(result.control.framework, []).append(result.control)
+        named = "; ".join(
+            _framework_words(framework)
+            + " "
+            + ", ".join(_control_words(c, len(of) <= _TITLED) for c in of)
+            for framework, of in frameworks.items()
+        )
+        count = f"{len(results)} controls" if len(results) > 1 else "1 control"
+        reasons = list(dict.fromkeys(r.verdict.reason for r in results))
+        now = "Now" if len(reasons) == 1 else f"Now ({len(reasons)} reasons; the first)"
+        text = (
+            f"{count} satisfied before and {status} now, changed by {key or 'the module'}: "
+            f"{named}. {now}: {reasons[0]}"
+        )
+        found.append(Attention("control-lost", key, text))
+    return found
+
+
 def attention(
     config: Config,
     new: ParsedModule,
@@ -269,6 +327,7 @@ def attention(
     found += _retention(config, new, previous, allow_shorter_retention)
     found += _encryption(old, new)
     found += _access(config, old, new)
+    found += _controls_lost(config, old, new) if previous is not None else []
     found += _monitoring_dropped(replaced)
     found += _no_subscriber(old, new)
     return sorted(found, key=lambda a: (_ORDER.index(a.kind), a.address, a.text))

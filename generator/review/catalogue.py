@@ -10,12 +10,15 @@ Sources:
   (``prowler/compliance/aws/cis_{1.4,1.5,2.0,3.0,4.0,5.0,6.0,7.0}_aws.json``, commit 3e000fa).
   v1.4.0-v2.0.0 number logging 3.1-3.11, v3.0.0-v5.0.0 3.1-3.9 (CloudWatch Logs
   integration and "bucket not public" were dropped), v6.0.0/v7.0.0 4.1-4.9 (v7.0 adds 4.10);
-  monitoring is 4.1-4.16 in v1.4.0-v5.0.0 and 5.1-5.16 in v6.0.0/v7.0.0.
+  monitoring is 4.1-4.15 in v1.4.0, 4.1-4.16 in v1.5.0-v5.0.0 (v1.5.0 adds 4.16, Security Hub
+  enabled) and 5.1-5.16 in v6.0.0/v7.0.0.
 * Security Hub CSPM control reference, CloudTrail and CloudWatch controls (titles and AWS
   Config rules); CloudWatch.1-14 are CIS v1.2 3.1-3.14 (v1.4 4.1-4.14) and demand the exact
   filter string (:mod:`generator.monitoring.cis`, flavour ``securityhub``).
 * prowler's checks (``prowler/providers/aws/services/{cloudtrail,cloudwatch}``, 3e000fa): the
-  metric-filter checks' requirements are copied from each check's ``pattern`` argument.
+  metric-filter checks' requirements are copied from each check's ``pattern`` argument; the
+  event-selector checks (management events, Bedrock, S3 data events) are mirrored from prowler
+  5.46.0 in :mod:`generator.review.prowler`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ PROWLER = "prowler"
 
 V14_20, V30_50, V60_70 = "v1.4.0-v2.0.0", "v3.0.0-v5.0.0", "v6.0.0-v7.0.0"
 V14_50 = "v1.4.0-v5.0.0"
+V15_50 = "v1.5.0-v5.0.0"  # CIS 4.16 (Security Hub enabled): cis_1.4_aws.json stops at 4.15
 
 # Judged in the account a scanner runs in: the trail's log group, filters and alarms live in
 # the management account only (prowler#2438, nozaq/terraform-aws-secure-baseline#307).
@@ -126,7 +130,7 @@ CIS_CONTROLS: tuple[Control, ...] = (
              "cis_filter", "monitoring.cis_controls", cis_id, MEMBER_ACCOUNTS)
         for cis_id, title in _MONITORING
     ),
-    _cis("monitoring-security-hub", ((V14_50, "4.16"), (V60_70, "5.16")),
+    _cis("monitoring-security-hub", ((V15_50, "4.16"), (V60_70, "5.16")),
          "Ensure AWS Security Hub is enabled", "outside",
          argument="Security Hub is enabled per account and region, not by this module"),
 )  # fmt: skip
@@ -275,7 +279,7 @@ PROWLER_CONTROLS: tuple[Control, ...] = (
              "multi_region", "trail.is_multi_region"),
     _prowler("cloudtrail_multi_region_enabled_logging_management_events",
              "CloudTrail trail logs management events for read and write operations",
-             "management_events", "trail.is_multi_region"),
+             "prowler_management_events", "trail.is_multi_region"),
     _prowler("cloudtrail_kms_encryption_enabled",
              "CloudTrail trail logs are encrypted at rest with a KMS key", "kms", "kms.enabled"),
     _prowler("cloudtrail_log_file_validation_enabled",
@@ -295,13 +299,13 @@ PROWLER_CONTROLS: tuple[Control, ...] = (
     _prowler("cloudtrail_insights_exist", "CloudTrail trail has Insights enabled", "insights"),
     _prowler("cloudtrail_s3_dataevents_read_enabled",
              "CloudTrail trail records S3 object-level read events for all S3 buckets",
-             "s3_data_events", argument="read"),
+             "prowler_s3_data_events", argument="read"),
     _prowler("cloudtrail_s3_dataevents_write_enabled",
              "CloudTrail trail records all S3 object-level API operations for all buckets",
-             "s3_data_events", argument="write"),
+             "prowler_s3_data_events", argument="write"),
     _prowler("cloudtrail_bedrock_logging_enabled",
              "CloudTrail logs Amazon Bedrock API calls for security auditing",
-             "management_events", "trail.is_multi_region"),
+             "prowler_bedrock", "trail.is_multi_region"),
     *(
         _prowler(f"cloudtrail_threat_detection_{name}", title, "events")
         for name, title in (

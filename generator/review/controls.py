@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.monitoring import cis
+from generator.review import prowler
 from generator.review.catalogue import PROWLER, Control, controls
-from generator.review.facts import MetricFilter, ModuleFacts
+from generator.review.facts import MetricFilter, ModuleFacts, s3_shortfall
 from generator.review.prowler import prowler_regex
 from generator.sections.registry import Config
 
@@ -91,8 +92,8 @@ def _multi_region(control: Control, ctx: _Context) -> Verdict:
     return problem or Verdict(SATISFIED, f"the {kind} is multi-region and logging")
 
 
-@_evaluator("management_events")
-def _management_events(control: Control, ctx: _Context) -> Verdict:
+def _all_management(ctx: _Context) -> Verdict:
+    """CIS 3.1 / CloudTrail.1: every management event, read and write, no source excluded."""
     problem = _trail_problem(ctx.facts)
     if problem:
         return problem
@@ -111,6 +112,71 @@ def _management_events(control: Control, ctx: _Context) -> Verdict:
     )
     return Verdict(SATISFIED, f"the {kind} is multi-region and logs management events read+write "
                    f"({how})")  # fmt: skip
+
+
+@_evaluator("management_events")
+def _management_events(control: Control, ctx: _Context) -> Verdict:
+    verdict = _all_management(ctx)
+    selectors = ctx.facts.selectors
+    prowler_passes = not _trail_problem(ctx.facts) and prowler.logs_management_events(selectors)
+    if verdict.status == NOT_SATISFIED and prowler_passes:
+        excluded = sorted(
+            {v for s in selectors for v in s.fields.get("eventSource", {}).get("not_equals", [])}
+        )
+        what = f" (it excludes {', '.join(excluded)})" if excluded else ""
+        return Verdict(verdict.status, f"{verdict.reason}{what}; prowler "
+                       f"{prowler.PROWLER_VERSION}'s {_PROWLER_MANAGEMENT} passes it (it only "
+                       "wants no readOnly condition)", verdict.key)  # fmt: skip
+    return verdict
+
+
+_PROWLER_MANAGEMENT = "cloudtrail_multi_region_enabled_logging_management_events"
+
+
+@_evaluator("prowler_management_events")
+def _prowler_management_events(control: Control, ctx: _Context) -> Verdict:
+    """cloudtrail_multi_region_enabled_logging_management_events: see prowler.py."""
+    facts = ctx.facts
+    problem = _trail_problem(facts)
+    if problem or facts.basic_selectors:
+        return problem or _all_management(ctx)
+    if not prowler.logs_management_events(facts.selectors):
+        return Verdict(NOT_SATISFIED, f"no advanced selector named '{prowler.MANAGEMENT_SELECTOR}'"
+                       " without a readOnly condition (what prowler looks for)",
+                       "trail.events.management")  # fmt: skip
+    cis = _all_management(ctx)
+    if cis.status == SATISFIED:
+        return cis
+    return Verdict(SATISFIED, f"the '{prowler.MANAGEMENT_SELECTOR}' has no readOnly condition, "
+                   "which is all prowler checks; it leaves sources out, so CIS 3.1 and Security "
+                   "Hub CloudTrail.1 are not satisfied", "trail.events.management")  # fmt: skip
+
+
+@_evaluator("prowler_bedrock")
+def _prowler_bedrock(control: Control, ctx: _Context) -> Verdict:
+    """cloudtrail_bedrock_logging_enabled: any logging trail, multi-region or not."""
+    facts = ctx.facts
+    if not (facts.trail and facts.logging):
+        return Verdict(NOT_SATISFIED, "no trail with logging enabled", "trail")
+    if facts.basic_selectors:
+        return Verdict(MANUAL, "the trail has basic event selectors: check they record write "
+                       "management events")  # fmt: skip
+    match = prowler.bedrock_match(facts.selectors)
+    if match is None:
+        return Verdict(NOT_SATISFIED, "no selector records Bedrock's API calls: no management "
+                       "selector that records write events of Bedrock's sources, no Bedrock data "
+                       "selector", "trail.events.management")  # fmt: skip
+    if match == "data":
+        return Verdict(SATISFIED, "an advanced data selector records a Bedrock resource type",
+                       "trail.events.data")  # fmt: skip
+    if not facts.selectors:
+        return Verdict(SATISFIED, "no event selectors: CloudTrail's default records every "
+                       "management event, Bedrock's control-plane calls included")  # fmt: skip
+    reason = "the management selector records Bedrock's control-plane calls"
+    if not facts.all_management_events:
+        reason += (" (prowler accepts write-only and any exclusion that leaves a Bedrock "
+                   "source; CIS 3.1 and Security Hub CloudTrail.1 are not satisfied)")  # fmt: skip
+    return Verdict(SATISFIED, reason, "trail.events.management")
 
 
 @_evaluator("logging")
@@ -212,13 +278,32 @@ def _events(control: Control, ctx: _Context) -> Verdict:
 
 @_evaluator("s3_data_events")
 def _s3_data_events(control: Control, ctx: _Context) -> Verdict:
-    if control.argument in ctx.facts.s3_data_events:
-        return Verdict(SATISFIED, f"an advanced selector records S3 {control.argument} data "
-                       "events of every bucket (the trail's own excluded)",
-                       "trail.events")  # fmt: skip
-    return Verdict(NOT_SATISFIED, f"the trail records no S3 {control.argument} data events of "
-                   "every bucket; trail.events.data offers them (charged per event, "
-                   "organization-wide)", "trail.events")  # fmt: skip
+    kind = control.argument
+    if kind in ctx.facts.s3_data_events:
+        return Verdict(SATISFIED, f"an advanced selector records S3 {kind} data events of every "
+                       "bucket (the trail's own excluded)", "trail.events")  # fmt: skip
+    reason = s3_shortfall(ctx.facts.selectors, kind)
+    if prowler.records_s3_objects(ctx.facts.selectors):
+        reason += (f"; prowler {prowler.PROWLER_VERSION}'s cloudtrail_s3_dataevents_{kind}_enabled "
+                   "passes it (any AWS::S3::Object selector)")  # fmt: skip
+    return Verdict(NOT_SATISFIED, reason, "trail.events")
+
+
+@_evaluator("prowler_s3_data_events")
+def _prowler_s3_data_events(control: Control, ctx: _Context) -> Verdict:
+    """cloudtrail_s3_dataevents_{read,write}_enabled: one resources.type AWS::S3::Object."""
+    kind = control.argument
+    if ctx.facts.basic_selectors:
+        return Verdict(MANUAL, "the trail has basic event selectors: check their S3 data "
+                       "resources", "trail.events")  # fmt: skip
+    if not (ctx.facts.trail and prowler.records_s3_objects(ctx.facts.selectors)):
+        return Verdict(NOT_SATISFIED, s3_shortfall(ctx.facts.selectors, kind), "trail.events")
+    if kind in ctx.facts.s3_data_events:
+        return _s3_data_events(control, ctx)
+    cis = s3_shortfall(ctx.facts.selectors, kind)
+    return Verdict(SATISFIED, "an advanced selector has resources.type AWS::S3::Object, all "
+                   "prowler checks (not readOnly, resources.ARN or eventName); CIS is not "
+                   f"satisfied: {cis}", "trail.events")  # fmt: skip
 
 
 @_evaluator("mfa_delete")
@@ -341,7 +426,7 @@ def _cis_filter(control: Control, ctx: _Context) -> Verdict:
     for found in ctx.facts.filters:
         flavour = _flavour_of(cis_id, found.pattern)
         if flavour is not None:
-            trail = _management_events(control, ctx)
+            trail = _all_management(ctx)
             if trail.status != SATISFIED:
                 return trail
             return _notified(found, f"{found.address} ({flavour} pattern) on the trail's group")
@@ -354,7 +439,7 @@ def _security_hub_filter(control: Control, ctx: _Context) -> Verdict:
     exact = cis.control(cis_id).flavour("securityhub").pattern
     for found in ctx.facts.filters:
         if found.pattern == exact:
-            trail = _management_events(control, ctx)
+            trail = _all_management(ctx)
             if trail.status != SATISFIED:
                 return trail
             return _notified(found, f"{found.address} has Security Hub's exact pattern")

@@ -28,6 +28,7 @@ from generator.sections.monitoring.rules import (
     topic_of,
     trail_log_group,
 )
+from generator.sections.trail.events import read_write_of
 
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
@@ -78,6 +79,14 @@ class MetricFilter:
 
 
 @dataclass(frozen=True)
+class EventSelector:
+    """One advanced_event_selector: its name and {field: {operator: values}}."""
+
+    name: str
+    fields: dict[str, dict[str, list[str]]]
+
+
+@dataclass(frozen=True)
 class ModuleFacts:
     """Everything the controls are judged on, each read from one block or argument."""
 
@@ -89,6 +98,8 @@ class ModuleFacts:
     custom_selectors: bool
     all_management_events: bool | None  # None: basic event selectors, not judged here
     s3_data_events: frozenset[str]  # "read"/"write": S3 object events of every bucket recorded
+    basic_selectors: bool  # event_selector blocks (orgtrail-gen writes advanced ones only)
+    selectors: tuple[EventSelector, ...]  # the advanced_event_selector blocks, in order
     insights: bool
     trail_key: str | None  # "managed" (aws_kms_key here), "external" (an ARN), None
     key_rotation: bool | None  # None: the key is not managed here
@@ -163,6 +174,33 @@ def _s3_data_events(trail: Block | None) -> frozenset[str]:
             else ({"read"} if read_only == ["true"] else {"write"})
         )
     return frozenset(found)
+
+
+def _s3_selectors(selectors: tuple[EventSelector, ...]) -> list[dict[str, dict[str, list[str]]]]:
+    return [s.fields for s in selectors
+            if s.fields.get("resources.type", {}).get("equals") == ["AWS::S3::Object"]]  # fmt: skip
+
+
+def s3_shortfall(selectors: tuple[EventSelector, ...], kind: str) -> str:
+    """What the trail's S3 object selectors record of ``kind`` ("read"/"write"), in CIS's terms."""
+    for fields in _s3_selectors(selectors):
+        if read_write_of(fields) not in ("all", kind):
+            continue
+        prefixes = fields.get("resources.ARN", {}).get("starts_with")
+        if prefixes:
+            count = len({p.partition(":s3:::")[2].split("/")[0] for p in prefixes})
+            return (f"the trail's S3 {kind} data events are recorded for {count} "
+                    f"bucket{'s' if count != 1 else ''}; CIS asks for every bucket")  # fmt: skip
+        extra = sorted(set(fields) - {"eventCategory", "resources.type", "resources.ARN",
+                                      "readOnly"})  # fmt: skip
+        if extra:
+            return (f"the trail's S3 {kind} data events are limited by {', '.join(extra)}; CIS "
+                    f"asks for every {kind} event of every bucket")  # fmt: skip
+    if _s3_selectors(selectors):
+        other = "read" if kind == "write" else "write"
+        return f"the trail records S3 {other} data events only; CIS asks for {kind} events too"
+    return (f"the trail records no S3 {kind} data events; trail.events.data offers them "
+            "(charged per event, organization-wide)")  # fmt: skip
 
 
 def _tags(module: ParsedModule, trail: Block) -> tuple[str, ...]:
@@ -282,6 +320,11 @@ def read(module: ParsedModule) -> ModuleFacts:
         custom_selectors=bool(trail and any(nested(trail.body, s) for s in _SELECTORS)),
         all_management_events=_all_management_events(trail),
         s3_data_events=_s3_data_events(trail),
+        basic_selectors=bool(trail and nested(trail.body, "event_selector")),
+        selectors=tuple(
+            EventSelector(literal(block.get("name")) or "", field_selectors(block))
+            for block in (nested(trail.body, "advanced_event_selector") if trail else [])
+        ),
         insights=bool(trail and nested(trail.body, "insight_selector")),
         trail_key=key,
         key_rotation=rotation,

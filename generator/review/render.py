@@ -17,6 +17,7 @@ from generator.review.catalogue import (
     SECURITY_HUB,
     V14_20,
     V14_50,
+    V15_50,
     V30_50,
     V60_70,
 )
@@ -26,8 +27,8 @@ FORMAT_VERSION = 1
 
 NUMBERING = (
     "CIS numbering (prowler's transcriptions of the benchmarks): v1.4.0-v2.0.0 number logging "
-    "3.1-3.11, v3.0.0-v5.0.0 3.1-3.9, v6.0.0-v7.0.0 4.1-4.10; monitoring is 4.1-4.16 in "
-    "v1.4.0-v5.0.0 and 5.1-5.16 in v6.0.0-v7.0.0."
+    "3.1-3.11, v3.0.0-v5.0.0 3.1-3.9, v6.0.0-v7.0.0 4.1-4.10; monitoring is 4.1-4.15 in "
+    "v1.4.0, 4.1-4.16 in v1.5.0-v5.0.0 and 5.1-5.16 in v6.0.0-v7.0.0."
 )
 
 
@@ -66,6 +67,9 @@ def _short_id(result: Result) -> str:
     numbers = dict(control.numbers)
     if V14_50 in numbers:
         numbers[V14_20] = numbers[V30_50] = numbers[V14_50]
+    if V15_50 in numbers:  # not in v1.4.0
+        numbers[V14_20] = numbers[V15_50] + " (v1.5.0+)"
+        numbers[V30_50] = numbers[V15_50]
     cells = [numbers.get(group, "-") for group in (V14_20, V30_50, V60_70)]
     if "v7.0.0" in numbers:
         cells[2] = numbers["v7.0.0"] + " (v7.0 only)"

@@ -17,6 +17,7 @@ JSON shape (``version`` 1)::
         "compared_with": "output/x" | null,        # null: first generation, nothing to compare
         "first_generation": bool, "unchanged": bool,
         "attention": [{"kind": str, "address": str, "text": str, "allowed_by": str | null}],
+        "warnings": [str],                         # the generator's warnings for the config
         "resources": {"added": [{"address", "imported": bool}],   # imported: an import block
                       "changed": [{"address", "arguments": [str]}],
                       "replaced": [{"address", "reason"}], "removed": [{"address"}]},
@@ -31,8 +32,12 @@ JSON shape (``version`` 1)::
                     "no_longer_recorded": [str]}]}]}
 
 ``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
-``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``monitoring-dropped``,
-``no-subscriber``.
+``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``control-lost``,
+``monitoring-dropped``, ``no-subscriber``. A ``control-lost`` item's ``address`` is the config
+key that changed the controls it names (the controls report's key), not a resource address.
+``warnings`` are what ``generate`` prints to standard error (``check`` only counts them): in
+the summary, CI's posted comment holds them too. They describe the config, not the change, so
+they do not make a module ``unchanged: false``.
 """
 
 from __future__ import annotations
@@ -118,6 +123,7 @@ class ModuleSummary:
     policies: tuple[PolicyChange, ...]
     blocks: tuple[BlockChange, ...]
     events: tuple[EventChange, ...] = ()
+    warnings: tuple[str, ...] = ()  # the generator's, for the config: not a change
 
     @property
     def first_generation(self) -> bool:
@@ -242,8 +248,12 @@ def summarize(
     compared_with: str | None,
     allow_replace: Collection[str] = (),
     allow_shorter_retention: Collection[str] = (),
+    warnings: Collection[str] = (),
 ) -> ModuleSummary:
-    """Compare ``new`` with ``previous`` (None: a first generation, compared with nothing)."""
+    """Compare ``new`` with ``previous`` (None: a first generation, compared with nothing).
+
+    ``warnings``: the generator's warnings for the config (``Module.warnings``), carried as is.
+    """
     old = previous if previous is not None else ParsedModule(())
     found = replacements(old, new)
     resources = [b for b in new.blocks if b.kind == "resource"]
@@ -290,6 +300,7 @@ def summarize(
         policies=tuple(_policy_changes(old, new)),
         blocks=tuple(blocks),
         events=tuple(event_changes(old, new)),
+        warnings=tuple(warnings),
     )
 
 
@@ -311,6 +322,7 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
             {"kind": a.kind, "address": a.address, "text": a.text, "allowed_by": a.allowed_by}
             for a in summary.attention
         ],
+        "warnings": list(summary.warnings),
         "resources": {
             "added": [{"address": c.address, "imported": c.imported} for c in summary.added],
             "changed": [

@@ -191,6 +191,9 @@ def module_markdown(summary: ModuleSummary) -> str:
             out.append(f"- **{item.kind}**{allowed}: {_plain(item.text)}")
     else:
         out.append("Nothing needs special attention.")
+    if summary.warnings:
+        out += ["", "**Warnings** (the generator's, for this config)", ""]
+        out += [f"- {_plain(warning)}" for warning in summary.warnings]
     out += ["", f"**{_counts(summary)}**", ""]
     out += _resource_lines(summary)
     events = _event_lines(summary)

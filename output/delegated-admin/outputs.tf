@@ -17,6 +17,6 @@ output "bucket_arn" {
 }
 
 output "kms_key_arn" {
-  description = "Key that encrypts log files, digests and the log group."
+  description = "Key that encrypts log files and digests."
   value       = aws_kms_key.cloudtrail.arn
 }

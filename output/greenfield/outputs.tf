@@ -17,7 +17,7 @@ output "bucket_arn" {
 }
 
 output "kms_key_arn" {
-  description = "Key that encrypts log files, digests and the log group."
+  description = "Key that encrypts log files and digests (the log group has a key of its own)."
   value       = aws_kms_key.cloudtrail.arn
 }
 

@@ -120,7 +120,11 @@ def test_a_dropped_monitoring_control_is_flagged_before_the_resources(
     controls = ["4.1", "4.2", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9", "4.10", "4.11"]
     edit(project, "example", {"monitoring.cis_controls": [*controls, "4.12", "4.13", "4.14"]})
     module, _ = summary(capsys, "example")
-    assert kinds(module) == ["monitoring-dropped"] * 2  # 4.3 and 4.15, nothing else
+    # 4.3 and 4.15, and the benchmark controls they satisfied, nothing else
+    assert kinds(module) == ["control-lost"] + ["monitoring-dropped"] * 2
+    assert "(v1.4.0 numbers) 4.3 (Ensure usage of the 'root' account is monitored), 4.15" in (
+        texts(module, "control-lost")
+    )
     dropped = texts(module, "monitoring-dropped")
     assert "CIS 4.3" in dropped and "CIS 4.15" in dropped
     assert "aws_cloudwatch_log_metric_filter.root_account_usage" in dropped
@@ -287,7 +291,8 @@ def test_alarms_left_without_a_subscriber_are_flagged(
     generate("example")
     edit(project, "example", {"monitoring.notifications.topic.subscriptions": []})
     module, _ = summary(capsys, "example")
-    assert kinds(module) == ["no-subscriber"]
+    assert kinds(module) == ["control-lost", "no-subscriber"]  # one item for 27 controls
+    assert texts(module, "control-lost").startswith("27 controls satisfied before")
     assert "aws_cloudwatch_metric_alarm.root_account_usage" in texts(module, "no-subscriber")
     removed = {r["address"] for r in module["resources"]["removed"]}
     assert removed == {"aws_sns_topic_subscription.email_security_alerts_example_com"}
@@ -356,8 +361,9 @@ def test_the_json_shape_is_the_documented_one(
     (module,) = document["modules"]
     assert set(module) == {
         "config", "directory", "compared_with", "first_generation", "unchanged", "attention",
-        "resources", "data_sources", "policies", "blocks", "events",
+        "resources", "data_sources", "policies", "blocks", "events", "warnings",
     }  # fmt: skip
+    assert all(isinstance(w, str) for w in module["warnings"])
     for change in module["events"]:
         assert set(change) == {"address", "recorded", "no_longer_recorded"}
     assert set(module["resources"]) == {"added", "changed", "replaced", "removed"}
@@ -534,3 +540,97 @@ def test_the_summary_and_the_controls_report_read_an_alarms_listeners_alike(
     assert alarm.subscribers == subscribers
     assert alarm.notifies_nobody is nobody
     assert _unheard(module) == ({"aws_cloudwatch_metric_alarm.a"} if nobody else set())
+
+
+def lost(module: dict[str, Any]) -> dict[str, str]:
+    """Each control-lost item's text by its config key (the item's address)."""
+    return {a["address"]: a["text"] for a in module["attention"] if a["kind"] == "control-lost"}
+
+
+def test_recording_no_management_events_names_every_control_it_silences(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    # Insights analyse management events: the generator refuses them without any
+    edit(project, "prod", {"trail.events.management.read_write": "none"})
+    edit(project, "prod", {"trail.events.insights": None})
+    module, _ = summary(capsys, "prod")
+    items = lost(module)
+    silenced = items["trail.events.management"]
+    assert "CIS AWS Foundations Benchmark (v1.4.0 numbers) 3.1, 4.1, 4.2" in silenced
+    assert "4.15; AWS Security Hub CSPM CloudTrail.1, CloudWatch.1" in silenced
+    assert "cloudtrail_multi_region_enabled_logging_management_events" in silenced
+    assert "30 controls satisfied before and not satisfied now" in silenced
+    assert (
+        "cloudtrail_insights_exist (CloudTrail trail has Insights enabled)"
+        in items["trail.events.insights"]
+    )
+    # the generator's own warning reaches the summary CI posts, not only standard error
+    assert any("records no management events" in w for w in module["warnings"])
+    markdown, _ = summary(capsys, "prod", fmt="markdown")
+    assert "Nothing needs special attention" not in markdown
+    assert "**control-lost**" in markdown and "**Warnings**" in markdown
+
+
+def test_a_single_region_trail_names_the_controls_it_loses(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    edit(
+        project,
+        "prod",
+        {
+            "trail.is_multi_region": False,
+            "trail.include_global_service_events": False,  # or the generator refuses it
+            "trail.regions": ["eu-central-1"],
+        },
+    )
+    module, _ = summary(capsys, "prod")
+    (key,) = lost(module)
+    assert key == "trail.is_multi_region"
+    text = lost(module)[key]
+    assert "CIS AWS Foundations Benchmark (v1.4.0 numbers) 3.1, 4.1" in text
+    assert "CloudTrail.1" in text and "cloudtrail_multi_region_enabled (" in text
+    assert "the trail is single-region" in text
+
+
+def test_global_service_events_off_names_the_controls_it_loses(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # include_global_service_events: false needs is_multi_region: false (the model refuses it
+    # on a multi-region trail): from prod it is that switch, and the controls it loses name the
+    # key the controls report gives them - no control judges global service events alone.
+    generate("prod")
+    edit(project, "prod", {"trail.include_global_service_events": False})
+    edit(project, "prod", {"trail.is_multi_region": False, "trail.regions": ["eu-central-1"]})
+    module, _ = summary(capsys, "prod")
+    changed = {c["address"]: c["arguments"] for c in module["resources"]["changed"]}
+    assert "include_global_service_events" in changed["aws_cloudtrail.org"]
+    assert (
+        "CIS AWS Foundations Benchmark (v1.4.0 numbers) 3.1"
+        in lost(module)["trail.is_multi_region"]
+    )
+
+
+def test_log_file_validation_off_names_the_controls_it_loses(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    edit(project, "prod", {"trail.enable_log_file_validation": False})
+    module, _ = summary(capsys, "prod")
+    assert kinds(module) == ["control-lost"]
+    text = lost(module)["trail.enable_log_file_validation"]
+    assert text.startswith("3 controls satisfied before and not satisfied now")
+    assert "3.2 (Ensure CloudTrail log file validation is enabled)" in text
+    assert "CloudTrail.4 (CloudTrail log file validation should be enabled)" in text
+    assert "cloudtrail_log_file_validation_enabled (" in text
+
+
+def test_a_change_that_loses_no_control_adds_no_control_item(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("prod")
+    edit(project, "prod", {"cloudwatch_logs.retention_in_days": 731})  # longer: nothing lost
+    module, _ = summary(capsys, "prod")
+    assert module["resources"]["changed"] and module["attention"] == []
+    assert module["warnings"]  # prod's lifecycle and email notes, carried as they are

@@ -167,11 +167,14 @@ def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
     """The trail key's ARN, when this module creates it."""
     if not facts.has_created_key:
         return ()
-    return (
-        Output(
-            "kms_key_arn", f"{KEY}.arn", "Key that encrypts log files, digests and the log group."
-        ),
-    )
+    if facts.trail_key_encrypts_log_group:
+        what = "Key that encrypts log files, digests and the log group."
+    elif facts.has_log_group_key:
+        # log_archive: the log group has a key of its own account (aws_kms_key.cloudwatch_logs)
+        what = "Key that encrypts log files and digests (the log group has a key of its own)."
+    else:
+        what = "Key that encrypts log files and digests."
+    return (Output("kms_key_arn", f"{KEY}.arn", what),)
 
 
 SECTION = Section(
