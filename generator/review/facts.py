@@ -28,7 +28,7 @@ from generator.sections.monitoring.rules import (
     topic_of,
     trail_log_group,
 )
-from generator.sections.trail.events import read_write_of
+from generator.sections.trail.events import KINDS, read_write_of
 
 _FILTER = "aws_cloudwatch_log_metric_filter"
 _ALARM = "aws_cloudwatch_metric_alarm"
@@ -167,12 +167,7 @@ def _s3_data_events(trail: Block | None) -> frozenset[str]:
             "readOnly",
         }:
             continue
-        read_only = fields.get("readOnly", {}).get("equals")
-        found |= (
-            {"read", "write"}
-            if read_only is None
-            else ({"read"} if read_only == ["true"] else {"write"})
-        )
+        found |= set(KINDS[read_write_of(fields)])
     return frozenset(found)
 
 
