@@ -1274,7 +1274,8 @@ EVENT_BREAKS = [
     ),
 ]
 
-# The Athena table's template as rendered: hcl_string writes each "${" as "$\u007b".
+# The Athena table's template as rendered: hcl_string writes each "${account}" as Terraform's own
+# escape, "$${account}".
 TABLE = "aws_glue_catalog_table.cloudtrail"
 _ROW_LOSS = "zero rows"
 
@@ -1296,7 +1297,7 @@ ATHENA_BREAKS = [
     Break(
         "athena_template_with_a_double_slash",
         "athena.tf",
-        replace("/CloudTrail/$\\u007bregion}", "/CloudTrail//$\\u007bregion}", count=1),
+        replace("/CloudTrail/$${region}", "/CloudTrail//$${region}", count=1),
         (_table(),),
         ("'//'", _ROW_LOSS),
         "doubled '/'",
@@ -1305,7 +1306,7 @@ ATHENA_BREAKS = [
     Break(
         "athena_template_missing_a_slash",
         "athena.tf",
-        replace("$\\u007bregion}/$\\u007bday}", "$\\u007bregion}$\\u007bday}", count=1),
+        replace("$${region}/$${day}", "$${region}$${day}", count=1),
         (_table(),),
         (
             "the template resolves to s3://example-org-cloudtrail-logs/AWSLogs/o-a1b2c3d4e5/"
@@ -1321,8 +1322,8 @@ ATHENA_BREAKS = [
         "athena_template_without_the_key_prefix",
         "athena.tf",
         replace(
-            f"s3://example-org-cloudtrail-logs/{PREFIX}/AWSLogs/{ORG_ID}/$\\u007baccount}}",
-            f"s3://example-org-cloudtrail-logs/AWSLogs/{ORG_ID}/$\\u007baccount}}",
+            f"s3://example-org-cloudtrail-logs/{PREFIX}/AWSLogs/{ORG_ID}/$${{account}}",
+            f"s3://example-org-cloudtrail-logs/AWSLogs/{ORG_ID}/$${{account}}",
             count=1,
         ),
         (_table(),),
@@ -1333,7 +1334,7 @@ ATHENA_BREAKS = [
     Break(
         "athena_template_without_the_cloudtrail_segment",
         "athena.tf",
-        replace("$\\u007baccount}/CloudTrail/", "$\\u007baccount}/", count=1),
+        replace("$${account}/CloudTrail/", "$${account}/", count=1),
         (_table(),),
         ("'/CloudTrail/'", "CloudTrail-Digest/"),
         "/CloudTrail/${region}/${day}",
@@ -1356,6 +1357,21 @@ ATHENA_BREAKS = [
         (f"log-archive account {ARCHIVE}",),
         f'allowed_account_ids = ["{ARCHIVE}"]',
         variant="athena_log_archive",
+    ),
+    Break(
+        "athena_workgroup_renamed",
+        "athena.tf",
+        replace('"org-trail-investigations"', '"org-trail-renamed"', count=1),
+        (("OTG083", "athena.tf", "aws_athena_workgroup.cloudtrail"),),
+        (
+            "changes from org-trail-investigations to org-trail-renamed",
+            "refuses DeleteWorkGroup",
+            "query history",
+            "stops halfway",
+        ),
+        "`workgroup: org-trail-investigations`",
+        variant="athena",
+        against_previous=True,
     ),
 ]
 

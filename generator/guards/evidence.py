@@ -111,7 +111,9 @@ COSTS = {
     "aws_iam_role": "CloudTrail cannot deliver to CloudWatch Logs until the new role exists",
     "aws_iam_role_policy": "CloudTrail cannot deliver to CloudWatch Logs until it is put again",
     "aws_athena_workgroup": (
-        "deleted and created again: its query history goes, and whoever names it must follow"
+        "cannot be replaced: Terraform destroys its saved queries, then Athena refuses "
+        "DeleteWorkGroup while it holds query history (force_destroy = false), so the apply "
+        "stops halfway; OTG083 refuses the rename"
     ),
     "aws_athena_named_query": "saved again under a new id",
     "aws_glue_catalog_table": "dropped and created again: queries fail in between",

@@ -26,15 +26,36 @@ def _escape(match: re.Match[str]) -> str:
     return _SIMPLE.get(char) or f"\\u{ord(char):04x}"
 
 
+# A literal "${" or "%{" is written as Terraform's own escape, "$${" or "%%{" - the form a
+# reviewer knows - wherever python-hcl2 8.1.4 reads that escape right, and as "$\u007b" or
+# "%\u007b" everywhere else. Its lexer takes "$${" (and "%%{") as ONE token that runs to the next
+# "}" ANYWHERE in the file (ESCAPED_INTERPOLATION /\$\$\{[^}]*\}/): `x = "a$${b"` does not
+# parse, and with a "}" further down the file it would swallow the closing quote and what
+# follows. So the doubled form is used only when, in the escaped text, the "{" is followed by a
+# run of plain characters and then a "}" of the same string: no "{" or "}", no quote or
+# backslash (so no escape sequence: a quote, a backslash or a control character in the value
+# always reaches the text as one), no "$" or "%" (no nested sequence). That is the usual
+# "${account}". An unclosed, nested or quoted sequence - any adversarial value - keeps its "{"
+# as the escape \u007b, at which Terraform never starts a template sequence and which
+# python-hcl2 reads as a plain character. Both forms mean exactly the literal value, to
+# Terraform and to the re-parse (``generator.check.hcl_parse.decode_string``).
+_TEMPLATE_START = re.compile(r"[$%]\{")
+_PLAIN_RUN_TO_BRACE = re.compile(r'[^{}"\\$%]*\}')
+
+
+def _template_start(match: re.Match[str]) -> str:
+    sign = match.group()[0]
+    if _PLAIN_RUN_TO_BRACE.match(match.string, match.end()):
+        return sign * 2 + "{"
+    return sign + "\\u007b"
+
+
 def hcl_string(value: object) -> str:
     """A quoted HCL string literal whose value is exactly ``value`` (no interpolation)."""
     if not isinstance(value, str):
         raise TypeError(f"hcl_string expects a str, got {type(value).__name__}")
     body = _NEEDS_ESCAPE.sub(_escape, value)
-    # A literal "${" or "%{" keeps its "{" as the escape \u007b: Terraform never starts a
-    # template sequence there, and unlike "$${" it cannot confuse python-hcl2 8.1.4's lexer,
-    # which scans "$${" on to the next "}" in the file.
-    return '"' + body.replace("${", "$\\u007b").replace("%{", "%\\u007b") + '"'
+    return '"' + _TEMPLATE_START.sub(_template_start, body) + '"'
 
 
 def hcl_bool(value: object) -> str:

@@ -42,6 +42,6 @@ output "athena_readers_policy_arn" {
 }
 
 output "athena_workgroup" {
-  description = "The Athena workgroup whose saved queries cover every account."
+  description = "The Athena workgroup. Its saved queries read only the accounts named in each one's account IN (...) list: at first those this config names (123456789012); any other account of the organization once its id is added there."
   value       = aws_athena_workgroup.cloudtrail.name
 }

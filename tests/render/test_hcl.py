@@ -49,8 +49,9 @@ PROPERTY = settings(
 )
 
 # python-hcl2 8.1.4 lexes an escaped `$${` / `%%{` as one token up to the next `}` (grammar
-# ESCAPED_INTERPOLATION /\$\$\{[^}]*\}/), so hcl_string writes a literal `${` as `$\u007b`;
-# test_unclosed_template_sequences_survive_the_re_parse holds it to that.
+# ESCAPED_INTERPOLATION /\$\$\{[^}]*\}/), so hcl_string writes a literal `${` as `$${` only
+# where a plain run and a `}` of the same string follow, and as `$\u007b` elsewhere;
+# test_unclosed_template_sequences_survive_the_re_parse and ESCAPE_FORMS hold it to that.
 
 
 def module_text(value_hcl: str) -> str:
@@ -137,6 +138,39 @@ def test_any_list_round_trips(values: list[str]) -> None:
 
 UNCLOSED = ["${", "%{", "a${b", "x%{y", "$${", "%%{", "${a}${", "}${"]
 
+# Each value and the exact text hcl_string writes for it: Terraform's own `$${` / `%%{` where a
+# plain run and a `}` of the same string follow (the form a reviewer knows), `\u007b` elsewhere.
+ESCAPE_FORMS = [
+    ("${account}", '"$${account}"'),
+    ("s3://b/AWSLogs/${account}/CloudTrail/${region}", '"s3://b/AWSLogs/$${account}/CloudTrail/$${region}"'),
+    ("%{x}", '"%%{x}"'),
+    ("%{ if true }", '"%%{ if true }"'),
+    ("${}", '"$${}"'),
+    ("a${b", '"a$\\u007bb"'),
+    ("${a}${b", '"$${a}$\\u007bb"'),
+    ("${a${b}}", '"$\\u007ba$${b}}"'),
+    ("%{a%{b}}", '"%\\u007ba%%{b}}"'),
+    ("${a{b}", '"$\\u007ba{b}"'),
+    ('${a"b}', '"$\\u007ba\\"b}"'),
+    ("${a\\b}", '"$\\u007ba\\\\b}"'),
+    ("${a\nb}", '"$\\u007ba\\nb}"'),
+    ("${a$b}", '"$\\u007ba$b}"'),
+    ("${a%b}", '"$\\u007ba%b}"'),
+    ("$${x}", '"$$${x}"'),
+    ("\\${x}", '"\\\\$${x}"'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "expected"), ESCAPE_FORMS)
+def test_template_sequences_are_written_as_doubled_only_where_the_re_parse_reads_them(
+    value: str, expected: str
+) -> None:
+    assert hcl_string(value) == expected
+    parsed = parse_text(module_text(expected), "escape.tf")
+    assert shape(parsed) == BENIGN
+    assert_literal(logs_body(parsed)["x"], value)
+    assert_literal(logs_body(parsed)["nested"][0]["y"], value)
+
 
 @pytest.mark.parametrize("value", UNCLOSED)
 def test_unclosed_template_sequences_survive_the_re_parse(value: str) -> None:
@@ -150,6 +184,7 @@ def test_unclosed_template_sequences_survive_the_re_parse(value: str) -> None:
 ADVERSARIAL = [
     *FRAGMENTS,
     *UNCLOSED,
+    *(value for value, _ in ESCAPE_FORMS),
     "",
     "plain",
     '"; resource "x" "y" { z = "',
@@ -280,8 +315,9 @@ def test_terraform_evaluates_every_string_to_the_original_value(
         ("abc", '"abc"'),
         ('a"b', '"a\\"b"'),
         ("a\\b", '"a\\\\b"'),
-        ("${x}", '"$\\u007bx}"'),
-        ("%{x}", '"%\\u007bx}"'),
+        ("${x}", '"$${x}"'),
+        ("%{x}", '"%%{x}"'),
+        ("a${x", '"a$\\u007bx"'),
         ("a\nb", '"a\\nb"'),
     ],
 )
@@ -336,7 +372,7 @@ def test_hcl_number_refuses_non_integers(value: object) -> None:
 
 def test_hcl_list_quotes_every_item() -> None:
     assert hcl_list([]) == "[]"
-    assert hcl_list(["a", 'b"', "${c}"]) == '["a", "b\\"", "$\\u007bc}"]'
+    assert hcl_list(["a", 'b"', "${c}"]) == '["a", "b\\"", "$${c}"]'
 
 
 @pytest.mark.parametrize("values", [[1], ["a", None], [True], [["a"]]])
@@ -415,7 +451,7 @@ def test_hcl_identifier_refuses_everything_else(value: object) -> None:
 
 def test_hcl_map_lines_sorts_and_quotes() -> None:
     assert hcl_map_lines({"b": "2", "a": '"', "${k}": "v"}) == [
-        '"$\\u007bk}" = "v"',
+        '"$${k}" = "v"',
         '"a" = "\\""',
         '"b" = "2"',
     ]

@@ -357,3 +357,96 @@ def test_a_region_outside_trail_regions_is_projected_and_queried() -> None:
     for name, query in queries.items():
         (regions,) = re.findall(r"\bregion IN \(([^)]*)\)", query)
         assert "'us-west-2'" in regions.split(", "), name
+
+
+# --- whom the saved queries read, said exactly (issue 25 item 4) ----------------------------
+
+
+def _in_list(query: str) -> list[str]:
+    where = query.split("WHERE", 1)[1]
+    (accounts,) = re.findall(r"\baccount IN \(([^)]*)\)", where)
+    return [item.strip("'") for item in accounts.split(", ")]
+
+
+def _workgroup_texts(files: dict[str, str]) -> tuple[str, str]:
+    """(the workgroup's description, the athena_workgroup output's description)."""
+    module = ParsedModule.parse(files)
+    workgroup = module.get("aws_athena_workgroup.cloudtrail")
+    output = module.get("output.athena_workgroup")
+    assert workgroup is not None and output is not None
+    return literal(workgroup.body["description"]) or "", literal(output.body["description"]) or ""
+
+
+def test_injected_queries_say_which_accounts_they_read_and_how_to_add_one() -> None:
+    """With `injected` Athena reads only the accounts a query names: no saved query can read
+    the whole organization, so each says whom its list holds, and nothing claims more."""
+    data = _config()
+    data["log_archive"] = {
+        "account_id": "222222222222",
+        "role_arn": "arn:aws:iam::222222222222:role/OrgTrailLogArchiveDeployer",
+    }
+    data["athena"]["readers"] = ["arn:aws:iam::222222222222:role/SecurityAnalyst"]
+    files = _render(data)
+    for name, query in _queries(files).items():
+        first = query.splitlines()[0]
+        if name == "account_activity":
+            assert _in_list(query) == ["111111111111"]
+            assert first == (
+                "-- Accounts: one, 111111111111 (management): replace it with the account to "
+                "investigate."
+            )
+            continue
+        assert _in_list(query) == ["111111111111", "222222222222"], name
+        assert first.startswith(
+            "-- Accounts: only the 2 accounts in the account IN (...) list below, those this "
+            "config names: 111111111111 (management), 222222222222 (log archive). "
+        ), first
+        assert "no other account of the organization is queried until you add its id" in first
+        assert "account IN ('111111111111', ..., '<account id>')" in first
+    description, output = _workgroup_texts(files)
+    assert description == (
+        "Investigations over the CloudTrail logs of the accounts each query names (orgtrail-gen)"
+    )
+    assert output.startswith("The Athena workgroup. Its saved queries read only the accounts ")
+    assert "(111111111111, 222222222222)" in output
+    assert "every account" not in output
+    assert "# The saved queries read only the accounts named in each one's" in files["athena.tf"]
+    assert "no saved query reads the whole organization by itself" in " ".join(
+        line.removeprefix("# ") for line in files["athena.tf"].splitlines()
+    )
+
+
+def test_enum_queries_say_they_read_every_account_of_the_enum() -> None:
+    accounts = ["111111111111", "333333333333", "444444444444"]
+    files = _render(_config(accounts=accounts))
+    queries = _queries(files)
+    for name, query in queries.items():
+        first = query.splitlines()[0]
+        if name == "account_activity":
+            assert first.endswith("(one of athena.accounts: the table reads no other).")
+            continue
+        assert _in_list(query) == accounts, name
+        assert first.startswith(
+            "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list "
+            "below: every account the table reads (its enum). An account that joins the "
+            "organization is not queried until it is added to athena.accounts"
+        ), first
+    description, output = _workgroup_texts(files)
+    assert description == (
+        "Investigations over the CloudTrail logs of the accounts in athena.accounts (orgtrail-gen)"
+    )
+    assert output == (
+        "The Athena workgroup. Its saved queries read every account listed in athena.accounts "
+        "(the table's enum)."
+    )
+
+
+def test_the_table_template_is_written_with_terraforms_own_escape() -> None:
+    """`$${account}`, the form a reviewer knows, not `$\\u007baccount}`; the value is the same."""
+    text = _render(_config())["athena.tf"]
+    assert f'"s3://{BUCKET}/AWSLogs/{ORG}/$${{account}}/CloudTrail/$${{region}}/$${{day}}"' in text
+    assert "u007b" not in text
+    parameters, _ = _table(_render(_config()))
+    assert parameters["storage.location.template"].endswith(
+        "/${account}/CloudTrail/${region}/${day}"
+    )

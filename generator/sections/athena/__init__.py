@@ -37,7 +37,7 @@ from generator.sections.athena.table import (
     table_regions,
 )
 from generator.sections.base import Output, Section
-from generator.sections.facts import ModuleFacts
+from generator.sections.facts import ModuleFacts, known_accounts
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -72,11 +72,13 @@ class AthenaView(NamedTuple):
     injected: bool
     workgroup_label: str
     workgroup: str
+    workgroup_description: str
     workgroup_name: str
     cutoff: int
     output_location: str
     results_key: str | None
     queries: tuple[NamedQuery, ...]
+    queries_note: tuple[str, ...]
     policy_label: str
     policy_name: str
     policy: PolicyDocument
@@ -96,6 +98,28 @@ def _policy_note(config: Config, readers: tuple[str, ...]) -> tuple[str, ...]:
             else "The statements kms.tf prints for the existing trail key"
         )
         note += f" {where} lets {', '.join(readers)} decrypt."
+    return tuple(textwrap.wrap(note, 94, break_on_hyphens=False))
+
+
+def _coverage(config: Config) -> str:
+    """Whose logs the saved queries read: true of the enum and of the injected projection."""
+    if config.athena is not None and config.athena.enum_accounts is not None:
+        return "every account listed in athena.accounts (the table's enum)"
+    return (
+        "only the accounts named in each one's account IN (...) list: at first those this "
+        f"config names ({', '.join(sorted(known_accounts(config)))}); any other account of the "
+        "organization once its id is added there"
+    )
+
+
+def _queries_note(config: Config) -> tuple[str, ...]:
+    """The comment lines above the saved queries: whom they read, and how to read others."""
+    note = f"The saved queries read {_coverage(config)}."
+    if config.athena is not None and config.athena.enum_accounts is None:
+        note += (
+            " The account column is injected, so Athena requires every query to name its "
+            "accounts: no saved query reads the whole organization by itself."
+        )
     return tuple(textwrap.wrap(note, 94, break_on_hyphens=False))
 
 
@@ -128,11 +152,21 @@ def build(facts: ModuleFacts) -> AthenaView | None:
         injected=athena.enum_accounts is None,
         workgroup_label=label(WORKGROUP),
         workgroup=workgroup,
+        workgroup_description=(
+            "Investigations over the CloudTrail logs of "
+            + (
+                "the accounts in athena.accounts"
+                if athena.enum_accounts is not None
+                else "the accounts each query names"
+            )
+            + " (orgtrail-gen)"
+        ),
         workgroup_name=Ref(f"{WORKGROUP}.name"),
         cutoff=athena.bytes_scanned_cutoff_per_query,
         output_location=results.location,
         results_key=results.kms_key_arn,
         queries=tuple(named_queries(config, athena)),
+        queries_note=_queries_note(config),
         policy_label=label(READERS_POLICY),
         policy_name=f"{config.trail.name}-athena-readers"[:128],
         policy=readers_policy(
@@ -166,7 +200,7 @@ def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
         Output(
             "athena_workgroup",
             f"{WORKGROUP}.name",
-            "The Athena workgroup whose saved queries cover every account.",
+            f"The Athena workgroup. Its saved queries read {_coverage(facts.config)}.",
         ),
     )
 

@@ -165,7 +165,12 @@ class Athena(StrictModel):
 
     def workgroup_name(self, trail_name: str) -> str:
         """The workgroup's name: configured, else ``<trail name>-investigations``."""
-        return self.workgroup or f"{trail_name}-investigations"[:128]
+        return self.workgroup or default_workgroup(trail_name)
+
+
+def default_workgroup(trail_name: str) -> str:
+    """The workgroup's default name: it follows a trail rename, which rule OTG083 refuses."""
+    return f"{trail_name}-investigations"[:128]
 
 
 def cross_field_issues(config: Config) -> list[Issue]:

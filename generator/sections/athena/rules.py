@@ -1,11 +1,16 @@
-"""The Athena table's partition projection, proved against the key layout the trail writes.
+"""Athena: a projection proved against the trail's key layout; a workgroup never renamed.
 
 Why: a projection that misses the trail's folders fails silently - Athena answers every query
 with zero rows and no error. The MoJ modernisation platform lost every row to one space after
-a comma in an enum and to a missing '/' in its template (PR #13907). So this rule writes the
+a comma in an enum and to a missing '/' in its template (PR #13907). So OTG082 writes the
 object keys the trail would write for several accounts, regions and days (with the trail's own
 key prefix, if any), resolves the table's ``storage.location.template`` as Athena would for
 each, and demands exactly the key's folder.
+
+And a renamed workgroup cannot be applied at all (OTG083): the provider replaces it (``name``
+is ForceNew), and Athena refuses to delete a workgroup that holds query history while
+``force_destroy`` is false - which it stays, because that history is the record of who
+investigated what. Its default name follows the trail's, so a trail rename is enough.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ import datetime
 import re
 from typing import Any
 
-from generator.check.hcl_parse import Block, ParsedModule, literal, nested
+from generator.check.hcl_parse import Block, ParsedModule, expression, literal, nested
 from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import bucket_name, organization_trails
+from generator.sections.athena.model import default_workgroup
 from generator.sections.trail.rules import log_file_key
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -239,4 +245,74 @@ def projection_matches_layout(module: ParsedModule, facts: Facts) -> list[Findin
     findings = []
     for table in module.of_type("resource", "aws_glue_catalog_table"):
         findings += _check_table(module, facts, table)
+    return findings
+
+
+def _name(block: Block) -> str:
+    value = block.body.get("name")
+    return literal(value) or str(value)
+
+
+def _workgroup_cause(previous: ParsedModule, after: str, facts: Facts) -> str:
+    """Which config key renames the workgroup: trail.name (through the default) or its own."""
+    trail = facts.arns.trail_name
+    if after != default_workgroup(trail):
+        return f"athena.workgroup names it {after}"
+    cause = "athena.workgroup is not set, so the workgroup is named after trail.name"
+    old_trails = [_name(block) for block in organization_trails(previous)]
+    if old_trails and old_trails[0] != trail:
+        cause += f", which changes from {old_trails[0]} to {trail}"
+    return cause
+
+
+@rule(
+    "OTG083",
+    "a regeneration does not rename the Athena workgroup",
+    protects=(
+        "A workgroup's name cannot change in place (`name` is ForceNew in the provider): "
+        "Terraform destroys the saved queries, then asks Athena to delete the old workgroup, "
+        "which Athena refuses while it holds query history, because `force_destroy = false` "
+        "(kept: that history records who investigated what). The apply stops halfway, the "
+        "saved queries gone and no workgroup under the new name. The default name, "
+        "`<trail name>-investigations`, follows a trail rename."
+    ),
+    satisfy=(
+        "Keep the old name: under `athena:` write `workgroup: <old name>` (the finding prints "
+        "the line). `--allow-replace` does not let this through: the apply it would allow "
+        "cannot succeed."
+    ),
+)
+def workgroup_kept(module: ParsedModule, facts: Facts) -> list[Finding]:
+    """Against the previous output: every workgroup keeps its name, whatever is allowed."""
+    previous = facts.previous
+    if previous is None:
+        return []
+    findings = []
+    for new in module.of_type("resource", "aws_athena_workgroup"):
+        old = previous.get(new.address)
+        if old is None or old.body.get("name") == new.body.get("name"):
+            continue
+        before, after = _name(old), _name(new)
+        queries = sum(
+            1
+            for query in previous.of_type("resource", "aws_athena_named_query")
+            if (expression(query.body.get("workgroup")) or "").startswith(f"{old.address}.")
+        )
+        findings.append(
+            Finding(
+                "OTG083",
+                new.file,
+                new.address,
+                f"the workgroup's name changes from {before} to {after} (compared with the module "
+                f"in the output folder): {_workgroup_cause(previous, after, facts)}. "
+                "Terraform can only REPLACE it, and that apply cannot succeed: if this module "
+                f"was applied, it destroys the {queries} saved queries, then Athena refuses "
+                f"DeleteWorkGroup for {before} while it holds query history (any query of the "
+                "last 45 days), because force_destroy = false - kept, as that history records "
+                "who investigated what. The apply stops halfway: the saved queries gone, no "
+                f"workgroup named {after}. --allow-replace cannot make it succeed",
+                f"keep the workgroup: under `athena:` in the config write `workgroup: {before}` "
+                f"(athena: {{workgroup: {before}}})",
+            )
+        )
     return findings

@@ -158,12 +158,68 @@ def _sql_list(values: list[str]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
+def account_roles(config: Config) -> list[str]:
+    """The accounts this config names (``known_accounts``), each with its role, by id.
+
+    E.g. ``111111111111 (management)``: what the saved queries of an ``injected`` table read.
+    """
+    roles = {config.organization.management_account_id: "management"}
+    for section, role in (
+        (config.delegated_admin, "delegated administrator"),
+        (config.log_archive, "log archive"),
+    ):
+        if section is not None:
+            roles[section.account_id] = (
+                f"{roles[section.account_id]}, {role}" if section.account_id in roles else role
+            )
+    return [f"{account} ({role})" for account, role in sorted(roles.items())]
+
+
+def coverage(config: Config, athena: Athena, single: str | None = None) -> str:
+    """The SQL comment that opens a saved query: exactly which accounts it reads, and how to add.
+
+    ``single``: the one account a query names (one account's activity), else the shared list.
+    With ``injected`` no query can read the whole organization - Athena reads only the accounts
+    a query names - so each says which accounts its list holds and that the others are not
+    read until added; with an enum the list is every account the table projects.
+    """
+    enum = athena.enum_accounts
+    if single is not None:
+        role = next((r for r in account_roles(config) if r.startswith(single)), single)
+        text = f"-- Accounts: one, {role}: replace it with the account to investigate"
+        if enum is not None:
+            text += " (one of athena.accounts: the table reads no other)"
+        return text + ".\n"
+    if enum is not None:
+        many = "the one account" if len(enum) == 1 else f"all {len(enum)} accounts"
+        return (
+            f"-- Accounts: {many} of athena.accounts, in the account IN (...) list below: every "
+            "account the table reads (its enum). An account that joins the organization is not "
+            "queried until it is added to athena.accounts and to this list.\n"
+        )
+    named = account_roles(config)
+    first = sorted(known_accounts(config))[0]
+    who = (
+        f"only {named[0]}, the one account in the account IN (...) list below: the account "
+        "this config names"
+        if len(named) == 1
+        else f"only the {len(named)} accounts in the account IN (...) list below, those this "
+        f"config names: {', '.join(named)}"
+    )
+    return (
+        f"-- Accounts: {who}. athena.accounts is injected: Athena reads only the accounts a "
+        "query names, so no other account of the organization is queried until you add its "
+        f"id to that list: account IN ('{first}', ..., '<account id>').\n"
+    )
+
+
 def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
     """The walkthrough's investigations, each bounded by account, region and day predicates.
 
     Every query names its accounts, regions and a window of days, so none scans the whole
     bucket by accident (and an ``injected`` account column requires the account list anyway).
     The account list is the enum, or the accounts this config knows; edit it before running.
+    Each query opens with a comment saying exactly which accounts it reads (:func:`coverage`).
     """
     table = f"{athena.database}.{athena.table}"
     accounts = athena.enum_accounts
@@ -252,8 +308,16 @@ def named_queries(config: Config, athena: Athena) -> list[NamedQuery]:
         "-- Bounded by account, region and day: edit the lists and the window, never drop "
         "them (the workgroup stops a query at its bytes-scanned cutoff).\n"
     )
+    management = config.organization.management_account_id
     return [
-        NamedQuery(label, f"orgtrail/{label}", description, lead + query)
+        NamedQuery(
+            label,
+            f"orgtrail/{label}",
+            description,
+            coverage(config, athena, management if label == "account_activity" else None)
+            + lead
+            + query,
+        )
         for label, description, query in queries
     ]
 

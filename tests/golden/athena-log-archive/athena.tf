@@ -40,7 +40,7 @@ resource "aws_glue_catalog_table" "cloudtrail" {
     "projection.enabled"           = "true"
     "projection.region.type"       = "enum"
     "projection.region.values"     = "cn-north-1,cn-northwest-1"
-    "storage.location.template"    = "s3://cn-org-trail-archive/trails/org/AWSLogs/o-a7h3n4q9r2/$\u007baccount}/CloudTrail/$\u007bregion}/$\u007bday}"
+    "storage.location.template"    = "s3://cn-org-trail-archive/trails/org/AWSLogs/o-a7h3n4q9r2/$${account}/CloudTrail/$${region}/$${day}"
   }
 
   partition_keys {
@@ -220,7 +220,7 @@ resource "aws_athena_workgroup" "cloudtrail" {
   provider = aws.log_archive
 
   name          = "cn-org-trail-investigations"
-  description   = "Investigations over every account's CloudTrail logs (orgtrail-gen)"
+  description   = "Investigations over the CloudTrail logs of the accounts in athena.accounts (orgtrail-gen)"
   state         = "ENABLED"
   force_destroy = false
 
@@ -239,6 +239,8 @@ resource "aws_athena_workgroup" "cloudtrail" {
   }
 }
 
+# The saved queries read every account listed in athena.accounts (the table's enum).
+
 # Security-group changes in every listed account (the walkthrough's first question).
 resource "aws_athena_named_query" "security_group_changes" {
   provider = aws.log_archive
@@ -247,7 +249,7 @@ resource "aws_athena_named_query" "security_group_changes" {
   description = "Security-group changes in every listed account (the walkthrough's first question)."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventsource = 'ec2.amazonaws.com'\n  AND eventname IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup', 'ModifySecurityGroupRules')\nORDER BY eventtime DESC"
+  query       = "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list below: every account the table reads (its enum). An account that joins the organization is not queried until it is added to athena.accounts and to this list.\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventsource = 'ec2.amazonaws.com'\n  AND eventname IN ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'DeleteSecurityGroup', 'ModifySecurityGroupRules')\nORDER BY eventtime DESC"
 }
 
 # Everything the root user of any listed account did.
@@ -258,7 +260,7 @@ resource "aws_athena_named_query" "root_activity" {
   description = "Everything the root user of any listed account did."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, errorcode\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND useridentity.type = 'Root'\n  AND useridentity.invokedby IS NULL\n  AND eventtype <> 'AwsServiceEvent'\nORDER BY eventtime DESC"
+  query       = "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list below: every account the table reads (its enum). An account that joins the organization is not queried until it is added to athena.accounts and to this list.\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, errorcode\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND useridentity.type = 'Root'\n  AND useridentity.invokedby IS NULL\n  AND eventtype <> 'AwsServiceEvent'\nORDER BY eventtime DESC"
 }
 
 # Successful console sign-ins without MFA.
@@ -269,7 +271,7 @@ resource "aws_athena_named_query" "console_sign_in_without_mfa" {
   description = "Successful console sign-ins without MFA."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, useridentity.arn AS principal, sourceipaddress\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventname = 'ConsoleLogin'\n  AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'\n  AND json_extract_scalar(additionaleventdata, '$.MFAUsed') <> 'Yes'\nORDER BY eventtime DESC"
+  query       = "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list below: every account the table reads (its enum). An account that joins the organization is not queried until it is added to athena.accounts and to this list.\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, useridentity.arn AS principal, sourceipaddress\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND eventname = 'ConsoleLogin'\n  AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success'\n  AND json_extract_scalar(additionaleventdata, '$.MFAUsed') <> 'Yes'\nORDER BY eventtime DESC"
 }
 
 # AccessDenied answers, counted by principal and account.
@@ -280,7 +282,7 @@ resource "aws_athena_named_query" "access_denied_by_principal" {
   description = "AccessDenied answers, counted by principal and account."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT useridentity.arn AS principal, account, count(*) AS denied, array_agg(DISTINCT eventname) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation')\nGROUP BY useridentity.arn, account\nORDER BY denied DESC"
+  query       = "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list below: every account the table reads (its enum). An account that joins the organization is not queried until it is added to athena.accounts and to this list.\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT useridentity.arn AS principal, account, count(*) AS denied, array_agg(DISTINCT eventname) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '7' day, '%Y/%m/%d')\n  AND errorcode IN ('AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'Client.UnauthorizedOperation')\nGROUP BY useridentity.arn, account\nORDER BY denied DESC"
 }
 
 # Changes to any trail, its selectors or its logging, in every listed account.
@@ -291,7 +293,7 @@ resource "aws_athena_named_query" "trail_changes" {
   description = "Changes to any trail, its selectors or its logging, in every listed account."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND eventsource = 'cloudtrail.amazonaws.com'\n  AND eventname IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StopLogging', 'StartLogging', 'PutEventSelectors', 'PutInsightSelectors')\nORDER BY eventtime DESC"
+  query       = "-- Accounts: all 3 accounts of athena.accounts, in the account IN (...) list below: every account the table reads (its enum). An account that joins the organization is not queried until it is added to athena.accounts and to this list.\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventtime, account, region, useridentity.arn AS principal, sourceipaddress, eventname, requestparameters\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555', '666666666666', '777777777777')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\n  AND eventsource = 'cloudtrail.amazonaws.com'\n  AND eventname IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StopLogging', 'StartLogging', 'PutEventSelectors', 'PutInsightSelectors')\nORDER BY eventtime DESC"
 }
 
 # What one account did over 30 days, by service and call (change the account).
@@ -302,7 +304,7 @@ resource "aws_athena_named_query" "account_activity" {
   description = "What one account did over 30 days, by service and call (change the account)."
   workgroup   = aws_athena_workgroup.cloudtrail.name
   database    = aws_glue_catalog_database.cloudtrail.name
-  query       = "-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
+  query       = "-- Accounts: one, 555555555555 (management): replace it with the account to investigate (one of athena.accounts: the table reads no other).\n-- Bounded by account, region and day: edit the lists and the window, never drop them (the workgroup stops a query at its bytes-scanned cutoff).\nSELECT eventsource, eventname, count(*) AS calls\nFROM cloudtrail.organization_trail\nWHERE account IN ('555555555555')\n  AND region IN ('cn-north-1', 'cn-northwest-1')\n  AND day >= date_format(current_date - interval '30' day, '%Y/%m/%d')\nGROUP BY eventsource, eventname\nORDER BY calls DESC"
 }
 
 # What a query needs, and nothing that changes the table or the logs. Attach it to the readers

@@ -27,6 +27,6 @@ output "athena_readers_policy_arn" {
 }
 
 output "athena_workgroup" {
-  description = "The Athena workgroup whose saved queries cover every account."
+  description = "The Athena workgroup. Its saved queries read every account listed in athena.accounts (the table's enum)."
   value       = aws_athena_workgroup.cloudtrail.name
 }
