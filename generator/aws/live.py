@@ -191,6 +191,32 @@ class Live:
         )
 
     @cached_property
+    def event_selectors(self) -> dict[str, Any]:
+        """GetEventSelectors of the trail (only asked when it exists), by ARN in its home region.
+
+        ``EventSelectors`` (basic) or ``AdvancedEventSelectors``: AWS returns the kind the
+        trail has, and CloudTrail's default basic selector for a trail that has none.
+        """
+        return dict(
+            self.aws.call(
+                "cloudtrail", "get_event_selectors", region=self.home, TrailName=self.arns.trail
+            )
+            or {}
+        )
+
+    @cached_property
+    def insight_selectors(self) -> list[dict[str, Any]]:
+        """GetInsightSelectors' selectors; [] when Insights are off (InsightNotEnabledException)."""
+        answer = self.aws.call(
+            "cloudtrail",
+            "get_insight_selectors",
+            region=self.home,
+            missing=("InsightNotEnabledException",),
+            TrailName=self.arns.trail,
+        )
+        return list((answer or {}).get("InsightSelectors") or [])
+
+    @cached_property
     def accounts(self) -> list[dict[str, Any]]:
         """Every account of the organization (20 per page)."""
         result = [

@@ -99,7 +99,16 @@ def verify_policy(config: Config) -> dict[str, Any]:
             ],
             ["*"],
         ),
-        _statement("ReadTrail", ["cloudtrail:GetTrail", "cloudtrail:GetTrailStatus"], [arns.trail]),
+        _statement(
+            "ReadTrail",
+            [
+                "cloudtrail:GetTrail",
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:GetInsightSelectors",
+            ],
+            [arns.trail],
+        ),
     ]
     if config.log_archive is not None:
         statements.append(

@@ -19,6 +19,7 @@ from generator.aws.live import NOT_DEPLOYED, Live, Options, Result, Status, age_
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
+from generator.aws.verify_events import check_trail_events
 from generator.check.preflight.policy_reading import statements_from_json
 from generator.core.arns import arn_region
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
@@ -441,6 +442,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("trusted access", check_trusted_access),
     ("trail", check_trail),
     ("trail status", check_trail_status),
+    ("trail events", check_trail_events),
     ("bucket policy", check_bucket_policy),
     ("bucket policy drift", check_bucket_policy_drift),
     ("key policy", check_key_policy),
