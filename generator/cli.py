@@ -30,6 +30,8 @@ COMMANDS = {
     "discover": "generator.commands.discover",
     "verify": "generator.commands.verify",
     "controls": "generator.commands.controls",
+    "review": "generator.commands.review",
+    "rehearse": "generator.commands.rehearse",
 }
 DEFAULT_COMMAND = "generate"
 _GLOBAL_FLAGS = ("--debug",)

@@ -17,21 +17,23 @@ from generator.check.preflight import Facts, Finding, rule
 _NEVER = 0  # CloudWatch Logs' retention_in_days 0 (or unset): events never expire
 
 
-def _days(days: int) -> str:
+def days_words(days: int) -> str:
+    """``365 days``, or ``never expire`` for 0."""
     return "never expire" if days == _NEVER else f"{days} days"
 
 
-def _shorter(before: int, after: int) -> bool:
+def shorter(before: int, after: int) -> bool:
     """Whether ``after`` keeps less than ``before``; 0 means forever."""
     return after != _NEVER and (before == _NEVER or after < before)
 
 
-def _log_retention(block: Block) -> int:
+def log_retention(block: Block) -> int:
+    """A log group's ``retention_in_days``; 0 (never expire) when unset or 0."""
     value = block.body.get("retention_in_days")
     return value if isinstance(value, int) and value > 0 else _NEVER
 
 
-def _lifecycle_days(block: Block | None, element: str, key: str) -> int:
+def lifecycle_days(block: Block | None, element: str, key: str) -> int:
     """The shortest ``element.key`` days of the enabled rules; 0 when none expires anything."""
     if block is None:
         return _NEVER
@@ -49,12 +51,16 @@ def _text(value: Any) -> str | None:
     return value.strip('"') if isinstance(value, str) else None
 
 
-def _lock(block: Block | None) -> tuple[str | None, int]:
+def lock_default(block: Block | None) -> tuple[str | None, int]:
     """(mode, days) of an Object Lock default retention; (None, 0) when there is none."""
     for lock_rule in nested(block.body, "rule") if block else []:
         for default in nested(lock_rule, "default_retention"):
             days, years = default.get("days"), default.get("years")
-            total = days if isinstance(days, int) else 365 * years if isinstance(years, int) else 0
+            # A state read back from AWS holds 0 for the one of days/years that is not set.
+            if isinstance(days, int) and days > 0:
+                total = days
+            else:
+                total = 365 * years if isinstance(years, int) else 0
             return _text(default.get("mode")), total
     return None, 0
 
@@ -74,24 +80,24 @@ _ON_DISK = "the module in the output folder; if this module was applied, that is
 
 
 def _log_group_findings(new: Block, old: Block | None, facts: Facts) -> list[Finding]:
-    after = _log_retention(new)
+    after = log_retention(new)
     baselines = []
     if new.address in facts.adopted_retention:
         days = facts.adopted_retention[new.address]
         baselines.append((days, "adopt.log_group.retention_in_days: what the log group has today"))
     if old is not None:
-        baselines.append((_log_retention(old), _ON_DISK))
+        baselines.append((log_retention(old), _ON_DISK))
     findings = []
     for before, source in baselines:
-        if not _shorter(before, after):
+        if not shorter(before, after):
             continue
         adopted = source.startswith("adopt.")
         findings.append(
             _shorter_finding(
                 new,
-                f"retention_in_days changes from {_days(before)} to {after} days (compared with "
-                f"{source}): at apply, PutRetentionPolicy makes CloudWatch Logs delete every "
-                f"event older than {after} days, those stored so far included",
+                f"retention_in_days changes from {days_words(before)} to {after} days "
+                f"(compared with {source}): at apply, PutRetentionPolicy makes CloudWatch Logs "
+                f"delete every event older than {after} days, those stored so far included",
                 f"keep cloudwatch_logs.retention_in_days: {before}"
                 + (" (never expire)" if before == _NEVER else ""),
                 f"; after that apply, set adopt.log_group.retention_in_days to {after} (what "
@@ -106,13 +112,13 @@ def _log_group_findings(new: Block, old: Block | None, facts: Facts) -> list[Fin
 
 def _lifecycle_findings(new: Block, old: Block) -> list[Finding]:
     findings = []
-    before = _lifecycle_days(old, "expiration", "days")
-    after = _lifecycle_days(new, "expiration", "days")
-    if _shorter(before, after):
+    before = lifecycle_days(old, "expiration", "days")
+    after = lifecycle_days(new, "expiration", "days")
+    if shorter(before, after):
         findings.append(
             _shorter_finding(
                 new,
-                f"expiration changes from {_days(before)} to {after} days (compared with "
+                f"expiration changes from {days_words(before)} to {after} days (compared with "
                 f"{_ON_DISK}): S3 expires every log and digest file older than {after} days, "
                 "those stored so far included (in a versioned bucket each becomes a noncurrent "
                 "version, which noncurrent_version_expiration then deletes for good)",
@@ -120,13 +126,13 @@ def _lifecycle_findings(new: Block, old: Block) -> list[Finding]:
                 + (" unset" if before == _NEVER else f": {before}"),
             )
         )
-    before = _lifecycle_days(old, "noncurrent_version_expiration", "noncurrent_days")
-    after = _lifecycle_days(new, "noncurrent_version_expiration", "noncurrent_days")
-    if _shorter(before, after):
+    before = lifecycle_days(old, "noncurrent_version_expiration", "noncurrent_days")
+    after = lifecycle_days(new, "noncurrent_version_expiration", "noncurrent_days")
+    if shorter(before, after):
         findings.append(
             _shorter_finding(
                 new,
-                f"noncurrent_version_expiration changes from {_days(before)} to {after} days "
+                f"noncurrent_version_expiration changes from {days_words(before)} to {after} days "
                 f"(compared with {_ON_DISK}): S3 permanently deletes every noncurrent version - "
                 f"an overwritten or deleted log file - {after} days after it became noncurrent, "
                 "those stored so far included; they cannot be recovered",
@@ -138,7 +144,7 @@ def _lifecycle_findings(new: Block, old: Block) -> list[Finding]:
 
 
 def _lock_findings(new: Block | None, old: Block) -> list[Finding]:
-    (mode, days), (new_mode, new_days) = _lock(old), _lock(new)
+    (mode, days), (new_mode, new_days) = lock_default(old), lock_default(new)
     if mode is None:
         return []
     weaker = new_mode is None or new_days < days or (mode, new_mode) == ("COMPLIANCE", "GOVERNANCE")

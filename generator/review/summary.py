@@ -15,6 +15,7 @@ JSON shape (``version`` 1)::
     {"format": "orgtrail-gen-summary", "version": 1, "modules": [{
         "config": "configs/x.yaml", "directory": "output/x",
         "compared_with": "output/x" | null,        # null: first generation, nothing to compare
+        "basis": "module" | "plan",                # plan: `orgtrail-gen review PLAN` read it
         "first_generation": bool, "unchanged": bool,
         "attention": [{"kind": str, "address": str, "text": str, "allowed_by": str | null}],
         "warnings": [str],                         # the generator's warnings for the config
@@ -33,8 +34,10 @@ JSON shape (``version`` 1)::
 
 ``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
 ``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``control-lost``,
-``monitoring-dropped``, ``no-subscriber``. A ``control-lost`` item's ``address`` is the config
-key that changed the controls it names (the controls report's key), not a resource address.
+``monitoring-dropped``, ``no-subscriber``; a plan's summary (``review``, ``plan_summary``)
+also has ``logging-reduced``, ``grant-removed``, ``changed-outside`` and ``not-from-config``.
+A ``control-lost`` item's ``address`` is the config key that changed the controls it names
+(the controls report's key), not a resource address.
 ``warnings`` are what ``generate`` prints to standard error (``check`` only counts them): in
 the summary, CI's posted comment holds them too. They describe the config, not the change, so
 they do not make a module ``unchanged: false``.
@@ -124,6 +127,7 @@ class ModuleSummary:
     blocks: tuple[BlockChange, ...]
     events: tuple[EventChange, ...] = ()
     warnings: tuple[str, ...] = ()  # the generator's, for the config: not a change
+    basis: str = "module"  # "module": two modules compared; "plan": Terraform's plan read
 
     @property
     def first_generation(self) -> bool:
@@ -316,6 +320,7 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
         "config": summary.config,
         "directory": summary.directory,
         "compared_with": summary.compared_with,
+        "basis": summary.basis,
         "first_generation": summary.first_generation,
         "unchanged": summary.unchanged,
         "attention": [

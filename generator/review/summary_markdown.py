@@ -170,7 +170,11 @@ def _data_lines(summary: ModuleSummary) -> list[str]:
 
 def module_markdown(summary: ModuleSummary) -> str:
     """One config's section."""
-    out = [f"### {_code(summary.config)} → {_code(summary.directory)}", ""]
+    if summary.basis == "plan":
+        of = f" of {_code(summary.config)}" if summary.config != summary.directory else ""
+        out = [f"### Terraform's plan {_code(summary.directory)}{of}", ""]
+    else:
+        out = [f"### {_code(summary.config)} → {_code(summary.directory)}", ""]
     if summary.first_generation:
         out.append(
             f"First generation: there is no earlier module to compare with, so applying "
@@ -178,9 +182,18 @@ def module_markdown(summary: ModuleSummary) -> str:
         )
     elif summary.unchanged:
         out.append(
-            f"No change: the regenerated module is the one in {_code(str(summary.compared_with))}."
+            f"No change: the plan {_code(summary.directory)} changes nothing that is deployed."
+            if summary.basis == "plan"
+            else "No change: the regenerated module is the one in "
+            f"{_code(str(summary.compared_with))}."
         )
         return "\n".join(out) + "\n"
+    elif summary.basis == "plan":
+        out.append(
+            f"Read from Terraform's plan {_code(summary.directory)}: compared with what is "
+            "deployed (the state it was planned against, refreshed), so changes made outside "
+            "Terraform show too."
+        )
     else:
         out.append(f"Compared with the module in {_code(str(summary.compared_with))}.")
     out.append("")

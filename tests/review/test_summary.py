@@ -360,9 +360,10 @@ def test_the_json_shape_is_the_documented_one(
     assert (document["format"], document["version"]) == ("orgtrail-gen-summary", 1)
     (module,) = document["modules"]
     assert set(module) == {
-        "config", "directory", "compared_with", "first_generation", "unchanged", "attention",
-        "resources", "data_sources", "policies", "blocks", "events", "warnings",
+        "config", "directory", "compared_with", "basis", "first_generation", "unchanged",
+        "attention", "resources", "data_sources", "policies", "blocks", "events", "warnings",
     }  # fmt: skip
+    assert module["basis"] == "module"
     assert all(isinstance(w, str) for w in module["warnings"])
     for change in module["events"]:
         assert set(change) == {"address", "recorded", "no_longer_recorded"}
