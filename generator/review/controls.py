@@ -14,26 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.monitoring import cis
-from generator.review import prowler
+from generator.review import prowler, prowler_services
 from generator.review.catalogue import PROWLER, Control, controls
 from generator.review.facts import MetricFilter, ModuleFacts, s3_shortfall
 from generator.review.prowler import prowler_regex
+from generator.review.verdict import MANUAL as MANUAL
+from generator.review.verdict import NOT_APPLICABLE as NOT_APPLICABLE
+from generator.review.verdict import NOT_SATISFIED as NOT_SATISFIED
+from generator.review.verdict import SATISFIED as SATISFIED
+from generator.review.verdict import STATUSES as STATUSES
+from generator.review.verdict import Context, registry
+from generator.review.verdict import Verdict as Verdict
 from generator.sections.registry import Config
-
-SATISFIED = "satisfied"
-NOT_SATISFIED = "not satisfied"
-NOT_APPLICABLE = "not applicable"
-MANUAL = "manual"
-STATUSES = (SATISFIED, NOT_SATISFIED, NOT_APPLICABLE, MANUAL)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A control's status, the one-line reason from the module's facts, the key to change."""
-
-    status: str
-    reason: str
-    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,22 +45,9 @@ class Report:
     filters_account: str | None
 
 
-@dataclass(frozen=True)
-class _Context:
-    facts: ModuleFacts
-    config: Config
-
-
-Evaluator = Callable[[Control, _Context], Verdict]
-EVALUATORS: dict[str, Evaluator] = {}
-
-
-def _evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
-    def register(function: Evaluator) -> Evaluator:
-        EVALUATORS[name] = function
-        return function
-
-    return register
+_Context = Context
+EVALUATORS, _evaluator = registry()
+EVALUATORS.update(prowler_services.EVALUATORS)  # the bucket, keys, topic, workgroup, table
 
 
 def _trail_problem(facts: ModuleFacts) -> Verdict | None:
@@ -212,8 +191,11 @@ def _cloudwatch_logs(control: Control, ctx: _Context) -> Verdict:
     if not ctx.facts.log_group:
         return Verdict(NOT_SATISFIED, "the trail delivers to S3 only (no cloudwatch_logs section)")
     reason = "the trail also delivers to a CloudWatch Logs group created here"
-    if control.framework == PROWLER:
-        reason += " (prowler also wants a delivery in the last 24 hours: true once applied)"
+    if control.framework == PROWLER:  # cloudtrail_cloudwatch_logging_enabled: live data
+        return Verdict(MANUAL, f"{reason}; prowler passes it only if GetTrailStatus's "
+                       "LatestCloudWatchLogsDeliveryTime is within the last 24 hours: after "
+                       "apply, check it with aws cloudtrail get-trail-status (orgtrail-gen "
+                       "verify checks every account's delivery)")  # fmt: skip
     return Verdict(SATISFIED, reason)
 
 
@@ -308,12 +290,14 @@ def _prowler_s3_data_events(control: Control, ctx: _Context) -> Verdict:
 
 @_evaluator("mfa_delete")
 def _mfa_delete(control: Control, ctx: _Context) -> Verdict:
+    where = _cross_account(control, ctx.facts)
     if ctx.facts.mfa_delete:
-        return Verdict(SATISFIED, "the bucket's versioning has mfa_delete = Enabled")
-    return Verdict(NOT_SATISFIED, "MFA delete is off: only the bucket owner's root user with its "
-                   "MFA device can turn it on, and S3 then refuses the bucket's lifecycle "
+        return Verdict(SATISFIED, "the bucket's versioning has mfa_delete = Enabled" + where)
+    return Verdict(NOT_SATISFIED, "MFA delete is off: only the bucket owner's root user, with "
+                   "its MFA device, can turn it on, through the API or CLI (not Terraform with "
+                   "ordinary credentials), and S3 then refuses the bucket's lifecycle "
                    "configuration; bucket.object_lock protects versions instead (orgtrail-gen "
-                   "docs, Security posture: MFA delete)")  # fmt: skip
+                   "docs, Security posture: MFA delete)" + where)  # fmt: skip
 
 
 @_evaluator("insights")
@@ -362,9 +346,12 @@ def _retention(control: Control, ctx: _Context) -> Verdict:
         return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
     if days == 0:
         return Verdict(SATISFIED, "the trail's log group never expires")
+    what = f" (prowler's log_group_retention_days, default {minimum})" * (
+        control.framework == PROWLER
+    )
     if days >= minimum:
-        return Verdict(SATISFIED, f"the trail's log group keeps {days} days (>= {minimum})")
-    return Verdict(NOT_SATISFIED, f"the trail's log group keeps {days} days (< {minimum})")
+        return Verdict(SATISFIED, f"the trail's log group keeps {days} days (>= {minimum}){what}")
+    return Verdict(NOT_SATISFIED, f"the trail's log group keeps {days} days (< {minimum}){what}")
 
 
 @_evaluator("log_group_kms")
@@ -384,8 +371,13 @@ def _log_group_private(control: Control, ctx: _Context) -> Verdict:
     if written:
         return Verdict(MANUAL, f"the module writes {', '.join(written)}: check that it opens "
                        "the trail's log group to no one outside")  # fmt: skip
-    return Verdict(SATISFIED, "the module writes no aws_cloudwatch_log_resource_policy (one "
-                   "written outside this module is not seen here)")  # fmt: skip
+    return Verdict(
+        MANUAL,
+        "the module writes no CloudWatch Logs resource policy, but prowler "
+        "reads the account's (they are per account and region): aws logs "
+        "describe-resource-policies must show none that allows '*' (without a "
+        "condition pinning the account or organization) on this group or on '*'",
+    )
 
 
 def _missing_filter(cis_id: str, ctx: _Context) -> Verdict:

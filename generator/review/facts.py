@@ -21,6 +21,7 @@ from generator.check.preflight.lookups import (
     provider_of,
 )
 from generator.check.preflight.policy_reading import all_statements
+from generator.review.resource_facts import ResourceFacts, read_resources
 from generator.sections.monitoring.rules import (
     is_group,
     metric_of_alarm,
@@ -118,6 +119,7 @@ class ModuleFacts:
     mfa_delete: bool
     filters: tuple[MetricFilter, ...]
     alarms: tuple[Alarm, ...]
+    resources: ResourceFacts  # the bucket, keys, topic, workgroup: prowler's resource checks
 
 
 def _flag(block: Block | None, name: str, default: bool) -> bool:
@@ -348,4 +350,5 @@ def read(module: ParsedModule) -> ModuleFacts:
         mfa_delete=any(literal(c.get("mfa_delete")) == "Enabled" for c in configuration),
         filters=_filters(module, alarms),
         alarms=tuple(alarms.values()),
+        resources=read_resources(module),
     )

@@ -462,8 +462,9 @@ def test_the_trail_key_is_resolved_by_any_of_its_attributes(tmp_path: Path) -> N
         assert (facts.trail_key, facts.key_rotation) == ("managed", True)
 
 
-def test_a_log_resource_policy_makes_the_private_log_group_control_manual(tmp_path: Path) -> None:
-    """CloudWatch Logs resource policies are read nowhere else: one in the module is looked at."""
+def test_a_log_resource_policy_is_named_by_the_private_log_group_control(tmp_path: Path) -> None:
+    """prowler reads the account's CloudWatch Logs resource policies, so the control is manual
+    either way; one the module writes is named."""
     module = build(ROOT / "configs" / "example.yaml", output_root=tmp_path / "empty")
     policy = (
         'resource "aws_cloudwatch_log_resource_policy" "open" {\n'
@@ -477,5 +478,5 @@ def test_a_log_resource_policy_makes_the_private_log_group_control_manual(tmp_pa
     after = evaluate(read(ParsedModule.parse(files)), module.config)
     (was,) = [r.verdict for r in before if f"{r.control.framework}:{r.control.id}" == control]
     (now,) = [r.verdict for r in after if f"{r.control.framework}:{r.control.id}" == control]
-    assert was.status == SATISFIED
+    assert was.status == MANUAL and "describe-resource-policies" in was.reason
     assert now.status == MANUAL and "aws_cloudwatch_log_resource_policy.open" in now.reason

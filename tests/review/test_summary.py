@@ -291,8 +291,13 @@ def test_alarms_left_without_a_subscriber_are_flagged(
     generate("example")
     edit(project, "example", {"monitoring.notifications.topic.subscriptions": []})
     module, _ = summary(capsys, "example")
-    assert kinds(module) == ["control-lost", "no-subscriber"]  # one item for 27 controls
-    assert texts(module, "control-lost").startswith("27 controls satisfied before")
+    # one item for the 27 controls that fail, one for prowler's subscription check, which has
+    # no subscription left to judge
+    assert kinds(module) == ["control-lost", "control-lost", "no-subscriber"]
+    lost = texts(module, "control-lost").splitlines()
+    assert lost[0].startswith("1 control satisfied before and not applicable now")
+    assert "sns_subscription_not_using_http_endpoints" in lost[0]
+    assert lost[1].startswith("27 controls satisfied before and not satisfied now")
     assert "aws_cloudwatch_metric_alarm.root_account_usage" in texts(module, "no-subscriber")
     removed = {r["address"] for r in module["resources"]["removed"]}
     assert removed == {"aws_sns_topic_subscription.email_security_alerts_example_com"}
