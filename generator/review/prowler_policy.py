@@ -1,6 +1,7 @@
 """prowler 5.46.0's policy reading, for the checks that judge a bucket, key or topic policy.
 
-Why mirrored here (written anew from reading that code, not copied): ``s3_bucket_cross_account_access``, ``s3_bucket_policy_public_write_access``,
+Why mirrored here (written anew from reading that code, not copied):
+``s3_bucket_cross_account_access``, ``s3_bucket_policy_public_write_access``,
 ``s3_bucket_secure_transport_policy``, ``kms_key_not_publicly_accessible`` and
 ``sns_topics_not_publicly_accessible`` decide on the policy JSON AWS returns, through
 ``is_policy_public`` and its helpers (``prowler/providers/aws/services/iam/lib/policy.py`` in
