@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("guards",),
     ("output",),
     ("pipeline",),
-    ("aws", "review"),
+    ("aws", "review", "rehearse"),
     ("commands",),
     ("cli",),
     ("__main__",),

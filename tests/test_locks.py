@@ -40,17 +40,29 @@ def _applicable_pins(text: str) -> dict[str, Version]:
 
 
 TEST_PINS = _applicable_pins(TEST_LOCK.read_text(encoding="utf-8"))
+PROJECT = canonicalize_name(PYPROJECT["project"]["name"])
+
+
+def extra_requirements(extra: str) -> list[Requirement]:
+    """An extra's requirements, with those of the project's own extras it names spelt out.
+
+    The ``test`` extra includes ``orgtrail-gen[rehearse]``: the emulator the tests run is the
+    one ``orgtrail-gen rehearse`` installs.
+    """
+    found = []
+    for text in PYPROJECT["project"]["optional-dependencies"][extra]:
+        requirement = Requirement(text)
+        if canonicalize_name(requirement.name) == PROJECT:
+            found += [r for name in sorted(requirement.extras) for r in extra_requirements(name)]
+        else:
+            found.append(requirement)
+    return found
 
 
 def test_the_lock_pins_every_requirement_within_its_range() -> None:
     """Each runtime and test requirement of pyproject.toml is pinned, at a version it admits."""
-    wanted = [
-        Requirement(text)
-        for text in [
-            *PYPROJECT["project"]["dependencies"],
-            *PYPROJECT["project"]["optional-dependencies"]["test"],
-        ]
-    ]
+    wanted = [Requirement(text) for text in PYPROJECT["project"]["dependencies"]]
+    wanted += extra_requirements("test")
     for requirement in wanted:
         name = canonicalize_name(requirement.name)
         assert name in TEST_PINS, f"{name} is not in the lock: run `{COMMAND}`"
@@ -61,10 +73,7 @@ def test_the_lock_pins_every_requirement_within_its_range() -> None:
 
 def test_the_lock_is_closed_under_what_its_packages_require() -> None:
     """Everything a locked package needs here (moto's server extra included) is locked too."""
-    extras = {
-        canonicalize_name(Requirement(text).name): Requirement(text).extras
-        for text in PYPROJECT["project"]["optional-dependencies"]["test"]
-    }
+    extras = {canonicalize_name(r.name): r.extras for r in extra_requirements("test")}
     for name in TEST_PINS:
         for text in importlib.metadata.requires(name) or []:
             requirement = Requirement(text)
@@ -76,6 +85,25 @@ def test_the_lock_is_closed_under_what_its_packages_require() -> None:
             assert canonicalize_name(requirement.name) in TEST_PINS, (
                 f"{name} requires {requirement}, which the lock leaves out: run `{COMMAND}`"
             )
+
+
+def test_the_rehearse_extra_is_locked_like_the_tests() -> None:
+    """`pip install 'orgtrail-gen[rehearse]'` gets the moto and botocore the tests ran with.
+
+    Exact pins, each the lock's: the emulator's answers depend on both (its patches are written
+    for that moto; moto routes by botocore's models), so a user's rehearsal is the suite's.
+    """
+    rehearse = extra_requirements("rehearse")
+    assert {canonicalize_name(r.name) for r in rehearse} >= {"moto", "botocore"}
+    for requirement in rehearse:
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", f"{requirement}: the rehearse extra pins exactly"
+        name = canonicalize_name(requirement.name)
+        assert Version(spec.version) == TEST_PINS[name], (
+            f"the rehearse extra pins {requirement}, the lock {name}=={TEST_PINS[name]}: move "
+            f"both together (pyproject.toml, then `{COMMAND}`)"
+        )
+    assert "server" in next(r for r in rehearse if r.name == "moto").extras
 
 
 def test_the_installed_environment_is_the_lock() -> None:

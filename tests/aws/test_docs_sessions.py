@@ -13,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support.aws_emulator import Seeded, seed_console_trail
 from support.docs_blocks import Transcript, assert_block_shows
 from support.moto_server import (  # noqa: F401  (fixtures)
     aws_env,
@@ -29,6 +28,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
 
 from generator.cli import main
 from generator.pipeline import build
+from generator.rehearse.seed import Seeded, seed_console_trail
 from generator.sections.registry import load_config
 
 ROOT = Path(__file__).resolve().parents[2]

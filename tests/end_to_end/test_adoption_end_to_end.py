@@ -14,7 +14,7 @@ and real Terraform plans it (and applies it, then plans again). What the user re
 * the console's grants are in the planned bucket policy as the console wrote them, and the
   out-of-band statement is not (discover reported it as drift).
 
-Skipped, with the reason, without ``terraform`` or a provider mirror (tests/support/terraform_run.py).
+Skipped, with the reason, without ``terraform`` or a provider mirror (generator/rehearse/tools.py).
 """
 
 from __future__ import annotations
@@ -29,20 +29,18 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from support.aws_emulator import Emulator, Seeded, live_bucket_policy
-from support.terraform_run import (
-    Plan,
-    TerraformRunError,
-    TfFile,
-    Tools,
-    Workspace,
-    provider_schema,
-    tools_or_skip,
-)
-from support.terraform_suite import versions_line
+from support.terraform_suite import tools_or_skip
 
 from generator.cli import main
 from generator.pipeline import build
+from generator.rehearse.adapt import provider_schema
+from generator.rehearse.emulator import Emulator
+from generator.rehearse.hcl_spans import TfFile
+from generator.rehearse.plan import Plan
+from generator.rehearse.rehearsal import versions_line
+from generator.rehearse.seed import Seeded, live_bucket_policy
+from generator.rehearse.tools import TerraformRunError, Tools
+from generator.rehearse.workspace import Workspace
 from generator.sections.registry import Config, load_config
 
 pytestmark = pytest.mark.terraform

@@ -15,8 +15,9 @@ from typing import Any
 import boto3
 import pytest
 from conftest import ROOT
-from support.aws_emulator import Emulator, Seeded
 
+from generator.rehearse.emulator import Emulator
+from generator.rehearse.seed import Seeded
 from generator.sections.registry import load_config
 
 

@@ -1,4 +1,4 @@
-"""The emulator's moto patches (support/aws_emulator.py): they fit the installed moto, fail loudly
+"""The emulator's moto patches (generator/rehearse/moto_patches.py): they fit the installed moto, fail loudly
 when they do not, and really make a moto server answer the calls the provider's Go SDK makes.
 
 Every real-Terraform verdict rests on them: with moto 5.2.6 and the botocore it follows, a server
@@ -34,8 +34,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from conftest import ROOT
-from support import aws_emulator
-from support.aws_emulator import PATCH_FAILED, Emulator, MotoPatchError, Seeded
+
+from generator.rehearse import moto_checks, moto_patches
+from generator.rehearse.emulator import PATCH_FAILED, Emulator
+from generator.rehearse.moto_checks import MotoPatchError
+from generator.rehearse.seed import Seeded
 
 MOTO = metadata.version("moto")
 EXAMPLE = ROOT / "configs" / "example.yaml"
@@ -48,8 +51,12 @@ PATCH_NAMES = [
     "log_group_kms_key",
     "trail_by_arn",
     "cloudtrail_delegated_admin",
+    "sqs_redrive_policy_compact",
 ]
-UPDATE = " — update tests/support/aws_emulator.py"
+UPDATE = (
+    " — update generator/rehearse/moto_patches.py"
+    " (or pip install 'orgtrail-gen[rehearse]': the moto it is written for)"
+)
 JSON_11 = "application/x-amz-json-1.1"  # what the Go SDK sends for CloudTrail and Athena
 
 
@@ -57,9 +64,10 @@ JSON_11 = "application/x-amz-json-1.1"  # what the Go SDK sends for CloudTrail a
 
 
 def test_every_patch_installs_against_the_installed_moto() -> None:
-    """Really installed, in a child (``python -m support.aws_emulator --check``), as in a server."""
+    """Really installed, in a child (``python -m generator.rehearse.emulator --check``), as in a
+    server, from any folder (no PYTHONPATH)."""
     done = subprocess.run(
-        [sys.executable, "-m", "support.aws_emulator", "--check"],
+        [sys.executable, "-m", "generator.rehearse.emulator", "--check"],
         cwd=ROOT / "tests",
         capture_output=True,
         text=True,
@@ -78,13 +86,13 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, str, Any]]:
     """Patches run here check and record (target, name, value) instead of installing."""
     calls: list[tuple[Any, str, Any]] = []
     monkeypatch.setattr(
-        aws_emulator, "_install", lambda target, name, value: calls.append((target, name, value))
+        moto_checks, "install", lambda target, name, value: calls.append((target, name, value))
     )
-    monkeypatch.setattr(aws_emulator, "_PATCHED", None)
+    monkeypatch.setattr(moto_patches, "_PATCHED", None)
     return calls
 
 
-@pytest.mark.parametrize("patch", aws_emulator.PATCHES, ids=lambda p: p.__name__.strip("_"))
+@pytest.mark.parametrize("patch", moto_patches.PATCHES, ids=lambda p: p.__name__.strip("_"))
 def test_each_patch_accepts_the_installed_moto_and_installs_something(
     recorded: list[tuple[Any, str, Any]], patch: Callable[[], None]
 ) -> None:
@@ -95,7 +103,7 @@ def test_each_patch_accepts_the_installed_moto_and_installs_something(
 def test_patch_names_and_gaps_are_what_the_summary_prints(
     recorded: list[tuple[Any, str, Any]],
 ) -> None:
-    lines = aws_emulator.patch_moto_gaps()
+    lines = moto_patches.patch_moto_gaps()
     assert [line.split(":", 1)[0] for line in lines] == PATCH_NAMES
     assert lines[0].startswith("json_short_target: X-Amz-Target routing: ")
     assert lines[1].startswith("athena_json_protocol: Athena over JSON 1.1: ")
@@ -121,7 +129,7 @@ def test_the_short_target_routing_accepts_only_the_last_part_of_the_services_own
     from moto.core.routing import JSONRouter
     from moto.core.utils import get_service_model
 
-    aws_emulator._json_short_target()
+    moto_patches._json_short_target()
     [(_, _, short_match)] = [call for call in recorded if call[1] == "_match"]
     router = JSONRouter(get_service_model("cloudtrail"))
     request = SimpleNamespace(headers={"X-Amz-Target": target}, raw_path="/", host="x")
@@ -149,7 +157,7 @@ def _remove(monkeypatch: pytest.MonkeyPatch, module: str, owner: str, name: str)
 
 
 def _fixed_ids() -> None:
-    with aws_emulator.fixed_ids("o-abcdefghij", ["111111111111"]):
+    with moto_patches.fixed_ids("o-abcdefghij", ["111111111111"]):
         pass
 
 
@@ -286,6 +294,12 @@ BROKEN: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], str, str]] = 
         "OrganizationsBackend.register_delegated_administrator(self, account_id, "
         "service_principal)",
     ),
+    "Queue.attributes a method": (
+        "sqs_redrive_policy_compact",
+        lambda mp: _replace(mp, "moto.sqs.models", "Queue", "attributes", lambda self: {}),
+        "property Queue.attributes",
+        "a function",
+    ),
     "make_random_account_id takes a length": (
         "fixed_ids",
         lambda mp: mp.setattr(
@@ -306,7 +320,7 @@ def test_a_patch_whose_target_changed_stops_with_its_name_and_motos_version(
     name, breaks, expected, found = BROKEN[case]
     breaks(monkeypatch)
     run: Callable[[], None] = (
-        _fixed_ids if name == "fixed_ids" else getattr(aws_emulator, f"_{name}")
+        _fixed_ids if name == "fixed_ids" else getattr(moto_patches, f"_{name}")
     )
     with pytest.raises(MotoPatchError) as raised:
         run()
@@ -451,3 +465,17 @@ def test_athena_answers_json_1_1_with_its_x_amz_target(emulator: tuple[Emulator,
     assert read[0] == 200, read
     assert read[1]["WorkGroup"]["Name"] == "patch-test"
     assert read[1]["WorkGroup"]["Configuration"]["BytesScannedCutoffPerQuery"] == 10485760
+
+
+def test_sqs_answers_the_redrive_policy_compactly_as_aws_does(
+    emulator: tuple[Emulator, Seeded],
+) -> None:
+    """jsonencode writes it compactly; a spaced answer was a perpetual diff on every queue."""
+    _, seeded = emulator
+    sqs = seeded.client("sqs", REGION)
+    dlq = sqs.create_queue(QueueName="patch-test-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]
+    policy = f'{{"deadLetterTargetArn":"{dlq_arn["QueueArn"]}","maxReceiveCount":5}}'
+    queue = sqs.create_queue(QueueName="patch-test", Attributes={"RedrivePolicy": policy})
+    answer = sqs.get_queue_attributes(QueueUrl=queue["QueueUrl"], AttributeNames=["All"])
+    assert answer["Attributes"]["RedrivePolicy"] == policy

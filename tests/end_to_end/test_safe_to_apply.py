@@ -20,7 +20,9 @@ MODULES = [ROOT / "output" / c.stem for c in SHIPPED_CONFIGS] + [
 # The provider version whose schema every generated argument is checked against.
 SCHEMA_VERSION = re.findall(
     r"hashicorp/aws (\d+\.\d+\.\d+)",
-    (ROOT / "tests" / "data" / "aws-provider-schema-subset.json").read_text(encoding="utf-8"),
+    (ROOT / "generator" / "rehearse" / "aws-provider-schema-subset.json").read_text(
+        encoding="utf-8"
+    ),
 )[0]
 
 

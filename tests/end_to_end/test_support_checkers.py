@@ -263,11 +263,11 @@ def test_schema_checks_provider_and_data_blocks(tmp_path: Path) -> None:
 
 
 def test_schema_reports_a_type_missing_from_the_subset(tmp_path: Path) -> None:
-    [violation] = violations_in(tmp_path, 'resource "aws_sqs_queue" "q" {}\n')
+    [violation] = violations_in(tmp_path, 'resource "aws_lambda_function" "f" {}\n')
 
     assert violation.startswith(
-        "main.tf: resource aws_sqs_queue.q: type aws_sqs_queue not in "
-        "tests/data/aws-provider-schema-subset.json"
+        "main.tf: resource aws_lambda_function.f: type aws_lambda_function not in "
+        "generator/rehearse/aws-provider-schema-subset.json"
     )
     assert "regen_provider_schema_subset.py" in violation
 

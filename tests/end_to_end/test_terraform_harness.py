@@ -12,20 +12,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from support.terraform_run import (
-    AdaptError,
-    BlockSchema,
-    PlanSummary,
-    ProviderSchema,
-    TfFile,
-    Tools,
-    adapt_module,
-    find_tools,
-    provider_aliases,
-    terraform_version,
-    write_override,
-)
-from support.terraform_suite import versions_line
+
+from generator.rehearse.adapt import AdaptError, BlockSchema, ProviderSchema, adapt_module
+from generator.rehearse.hcl_spans import TfFile
+from generator.rehearse.plan import PlanSummary
+from generator.rehearse.rehearsal import versions_line
+from generator.rehearse.tools import Tools, find_tools, platform_name, terraform_version
+from generator.rehearse.workspace import provider_aliases, write_override
 
 EMPTY = BlockSchema(frozenset(), {})
 
@@ -52,7 +45,6 @@ OLD_PROVIDER = ProviderSchema(
     },
     {"aws_organizations_organization": _block()},
 )
-TOOLS = Tools(Path("/usr/bin/terraform"), Path("/mirror"), "5.100.0")
 
 MODULE = {
     "versions.tf": """terraform {
@@ -173,7 +165,7 @@ def _module(tmp_path: Path, files: dict[str, str]) -> Path:
 def test_adaptation_strips_exactly_what_the_old_provider_lacks_and_what_pointed_at_it(
     tmp_path: Path,
 ) -> None:
-    adaptation = adapt_module(_module(tmp_path, MODULE), tmp_path / "out", OLD_PROVIDER, TOOLS)
+    adaptation = adapt_module(_module(tmp_path, MODULE), tmp_path / "out", OLD_PROVIDER)
 
     assert (tmp_path / "out" / "main.tf").read_text(encoding="utf-8") == ADAPTED_MAIN
     versions = (tmp_path / "out" / "versions.tf").read_text(encoding="utf-8")
@@ -202,12 +194,12 @@ def test_a_name_neither_provider_knows_is_kept_so_that_validate_fails_on_it(
         "main.tf": 'resource "aws_cloudwatch_log_group" "g" {\n'
         '  name              = "g"\n  retention_in_dayz = 365\n}\n'
     }
-    adaptation = adapt_module(_module(tmp_path, typo), tmp_path / "out", OLD_PROVIDER, TOOLS)
+    adaptation = adapt_module(_module(tmp_path, typo), tmp_path / "out", OLD_PROVIDER)
 
     assert (tmp_path / "out" / "main.tf").read_text(encoding="utf-8") == typo["main.tf"]
     assert adaptation.changes == [
         "main.tf: kept aws_cloudwatch_log_group.g: retention_in_dayz: unknown to hashicorp/aws "
-        "5.100.0 and to hashicorp/aws 6.66.0 (tests/data/aws-provider-schema-subset.json) "
+        "5.100.0 and to hashicorp/aws 6.66.0 (generator/rehearse/aws-provider-schema-subset.json) "
         "(a real error: validate will say so)"
     ]
 
@@ -221,7 +213,7 @@ def test_a_removed_resource_used_by_an_argument_is_refused_not_stripped(tmp_path
         '  s3_bucket_name = "b"\n}\n'
     }
     with pytest.raises(AdaptError, match=r"aws_cloudtrail\.org\.name refers to"):
-        adapt_module(_module(tmp_path, used), tmp_path / "out", OLD_PROVIDER, TOOLS)
+        adapt_module(_module(tmp_path, used), tmp_path / "out", OLD_PROVIDER)
 
 
 def test_statements_are_found_around_strings_heredocs_and_comments() -> None:
@@ -302,7 +294,7 @@ def test_missing_terraform_and_mirror_are_named_in_the_skip_reason(tmp_path: Pat
 
 def test_the_newest_provider_in_the_mirror_is_chosen(tmp_path: Path) -> None:
     for version in ("5.9.0", "5.100.0", "5.31.0"):
-        folder = tmp_path / "registry.terraform.io/hashicorp/aws" / version / "linux_amd64"
+        folder = tmp_path / "registry.terraform.io/hashicorp/aws" / version / platform_name()
         folder.mkdir(parents=True)
         (folder / f"terraform-provider-aws_v{version}_x5").write_text("", encoding="utf-8")
     terraform = tmp_path / "terraform"

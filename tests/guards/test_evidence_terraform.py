@@ -11,7 +11,7 @@ way OTG040 prints - ``terraform state rm`` of the old resource - must make the p
 and destroy none of what holds logs (issue 14, point 3).
 
 Skipped, with the reason, where ``terraform`` or a provider mirror is missing (see
-tests/support/terraform_run.py).
+generator/rehearse/tools.py).
 """
 
 from __future__ import annotations
@@ -28,16 +28,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
-from support.aws_emulator import Emulator, Seeded
-from support.terraform_run import (
-    PlanSummary,
-    ProviderSchema,
-    TerraformRunError,
-    Tools,
-    Workspace,
-    provider_schema,
-    tools_or_skip,
-)
+from support.terraform_suite import tools_or_skip
 
 from generator.check.hcl_parse import ParsedModule
 from generator.check.preflight import Finding
@@ -45,6 +36,12 @@ from generator.cli import main
 from generator.guards.evidence import replacements
 from generator.output import generated_files
 from generator.pipeline import check_module, render_module
+from generator.rehearse.adapt import ProviderSchema, provider_schema
+from generator.rehearse.emulator import Emulator
+from generator.rehearse.plan import PlanSummary
+from generator.rehearse.seed import Seeded
+from generator.rehearse.tools import TerraformRunError, Tools
+from generator.rehearse.workspace import Workspace
 from generator.sections.registry import load_config
 
 pytestmark = pytest.mark.terraform

@@ -19,6 +19,9 @@ uv is needed only here, to write a lock; installing from one needs pip alone.
 
 Why this matters: a moto or botocore release must never reach the tests by itself. Moving to
 one is ``--upgrade``, whose diff someone reads and whose suite someone runs, in one commit.
+moto and botocore are pinned exactly in pyproject.toml's ``rehearse`` extra (what users of
+``orgtrail-gen rehearse`` install, locked like the tests), so ``--upgrade`` keeps them: move
+them there by hand (with the emulator's patches, generator/rehearse/moto_patches.py), then lock.
 """
 
 from __future__ import annotations
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(["the locks moved:", *moved]) if moved else "the locks did not move")
     if not args.upgrade:
         return 0
+    print(
+        "moto and botocore stay at the rehearse extra's pins (pyproject.toml): move them there "
+        f"by hand, then run `{COMMAND}`"
+    )
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "-r", str(TEST_LOCK)]
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
     refresh = subprocess.run(

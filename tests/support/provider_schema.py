@@ -3,14 +3,16 @@
 Terraform's loader (terraform.py) does not know provider schemas and ``terraform validate``
 cannot run offline, so a misspelt argument, a missing required one, or ``key { }`` written for
 ``key = …`` would only fail at plan time. This checker reads the committed subset of the
-hashicorp/aws 6.66.0 schema (see regen_provider_schema_subset.py) and walks every
-``resource``, ``data`` and ``provider`` block as raw python-hcl2 returns it.
+hashicorp/aws 6.66.0 schema (see regen_provider_schema_subset.py), which ships with the product
+as ``generator/rehearse/aws-provider-schema-subset.json`` (``rehearse`` reads it to tell an
+argument an older provider lacks from a misspelt one), and walks every ``resource``, ``data``
+and ``provider`` block as raw python-hcl2 returns it.
 """
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
+
+from generator.rehearse.adapt import SUBSET_PATH, load_subset
 
 from .hcl import (
     Body,
@@ -24,7 +26,6 @@ from .hcl import (
     unquote,
 )
 
-SUBSET_PATH = Path(__file__).resolve().parents[1] / "data" / "aws-provider-schema-subset.json"
 REGENERATE = "python tests/support/regen_provider_schema_subset.py"
 
 # Terraform's own arguments and blocks, which no provider schema lists. ``dynamic`` is handled
@@ -39,12 +40,6 @@ _META = {
 _LABELS = {"resource": 2, "data": 2, "provider": 1}
 
 Schema = dict[str, Any]
-
-
-@cache
-def load_subset() -> dict[str, Schema]:
-    """Read the committed schema subset once per process."""
-    return json.loads(SUBSET_PATH.read_text(encoding="utf-8"))
 
 
 def schema_violations(module_dir: Path) -> list[str]:
@@ -73,7 +68,7 @@ def _check_top_block(file_name: str, block: LabelledBlock) -> list[str]:
     schema = load_subset().get(schema_key)
     if schema is None:
         return [
-            f"{where}: type {schema_key} not in tests/data/{SUBSET_PATH.name} — add it to "
+            f"{where}: type {schema_key} not in generator/rehearse/{SUBSET_PATH.name} — add it to "
             f"TYPES and regenerate with {REGENERATE}"
         ]
     return _check_body(block.body, schema, where, _META[block.kind])

@@ -1,7 +1,9 @@
-"""Regenerate tests/data/aws-provider-schema-subset.json from the full AWS provider schema.
+"""Regenerate generator/rehearse/aws-provider-schema-subset.json from the full provider schema.
 
 The full schema (../shared/provider-schema/aws-6.66.0.json, 1.9 MB, 2,416 types) lives outside
-the repository, so the tests carry only the types an organization-trail module can use.
+the repository, so the product carries only the types an organization-trail module can use: as
+package data beside ``generator/rehearse/adapt.py``, which reads it to tell what an older provider
+lacks from a misspelt name (``orgtrail-gen rehearse``); the tests check every argument against it.
 
 Regenerate (from the repository root):
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SOURCE = REPO_ROOT / ".." / "shared" / "provider-schema" / "aws-6.66.0.json"
-SUBSET_PATH = REPO_ROOT / "tests" / "data" / "aws-provider-schema-subset.json"
+SUBSET_PATH = REPO_ROOT / "generator" / "rehearse" / "aws-provider-schema-subset.json"
 
 TYPES = (
     "provider.aws",
@@ -51,6 +53,8 @@ TYPES = (
     "aws_sns_topic",
     "aws_sns_topic_policy",
     "aws_sns_topic_subscription",
+    "aws_sqs_queue",
+    "aws_sqs_queue_policy",
     "aws_glue_catalog_database",
     "aws_glue_catalog_table",
     "aws_athena_workgroup",
