@@ -30,6 +30,7 @@ COMMANDS = {
     "discover": "generator.commands.discover",
     "verify": "generator.commands.verify",
     "controls": "generator.commands.controls",
+    "cost": "generator.commands.cost",
     "review": "generator.commands.review",
     "rehearse": "generator.commands.rehearse",
 }

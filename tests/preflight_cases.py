@@ -207,6 +207,28 @@ def _athena_log_archive(data: dict[str, Any]) -> None:
     data["athena"]["readers"] = [f"arn:aws:iam::{ARCHIVE}:role/SecurityAnalyst"]
 
 
+SIEM = "999988887777"  # an account the config does not know: a SIEM's
+SPLUNK_ROLE = f"arn:aws:iam::{MGMT}:role/SplunkSqsReader"
+ELASTIC_ROLE = f"arn:aws:iam::{SIEM}:role/ElasticAgent"
+TOPIC = "aws_sns_topic.log_files"
+NOTIFICATION = "aws_s3_bucket_notification.logs"
+SPLUNK_QUEUE = "aws_sqs_queue.consumer_splunk"
+ELASTIC_QUEUE = "aws_sqs_queue.consumer_elastic"
+
+
+def _consumers(data: dict[str, Any]) -> None:
+    data["consumers"] = [
+        {"name": "splunk", "roles": [SPLUNK_ROLE]},
+        {"name": "elastic", "roles": [ELASTIC_ROLE], "raw_message_delivery": False},
+    ]
+
+
+def _consumers_log_archive(data: dict[str, Any]) -> None:
+    _log_archive(data)
+    _consumers(data)
+    _prefix(data)
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -228,6 +250,8 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "athena": _athena,
     "athena_enum_prefix": _athena_enum_prefix,
     "athena_log_archive": _athena_log_archive,
+    "consumers": _consumers,
+    "consumers_log_archive": _consumers_log_archive,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -1375,6 +1399,199 @@ ATHENA_BREAKS = [
     ),
 ]
 
+
+def _consumer(rule: str, address: str) -> tuple[str, str, str]:
+    return (rule, "consumers.tf", address)
+
+
+_REDRIVE = re.compile(r"\n  redrive_policy = jsonencode\(\{.*?\n  \}\)", re.S)
+
+
+def _drop_redrive(text: str) -> str:
+    result, found = _REDRIVE.subn("", text)
+    assert found == 1, f"{found} redrive policies"
+    return result
+
+
+_SECOND_NOTIFICATION = """
+resource "aws_s3_bucket_notification" "another_tool" {
+  bucket      = aws_s3_bucket.logs.id
+  eventbridge = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+"""
+_REFUSED = "Unable to validate the following destination configurations"
+_DROPPED = "SNS drops every delivery"
+
+CONSUMER_BREAKS = [
+    Break(
+        "topic_policy_without_s3",
+        "consumers.tf",
+        drop_statement("AllowS3PublishLogFileEvents"),
+        (_consumer("OTG100", TOPIC),),
+        ("s3.amazonaws.com sns:Publish", "arn:aws:s3:::example-org-cloudtrail-logs", _REFUSED),
+        "aws:SourceArn = the bucket's ARN",
+        variant="consumers",
+    ),
+    Break(
+        "topic_key_without_s3",
+        "consumers.tf",
+        drop_statement("AllowS3EncryptLogFileEvents"),
+        (_consumer("OTG100", TOPIC),),
+        ("s3.amazonaws.com kms:GenerateDataKey, kms:Decrypt", "S3 refuses the notification"),
+        "kms:GenerateDataKey* and kms:Decrypt",
+        variant="consumers",
+    ),
+    Break(
+        "log_file_topic_with_aws_managed_key",
+        "consumers.tf",
+        in_block(
+            'resource "aws_sns_topic" "log_files"',
+            set_attribute("kms_master_key_id", "aws_kms_key.log_consumers.arn", '"alias/aws/sns"'),
+        ),
+        (_consumer("OTG100", TOPIC),),
+        ("alias/aws/sns",),
+        "customer-managed key",
+        variant="consumers",
+    ),
+    Break(
+        "notification_before_the_topic_policy",
+        "consumers.tf",
+        drop_line("    aws_sns_topic_policy.log_files,"),
+        (_consumer("OTG100", TOPIC),),
+        ("does not depend on the topic's policy", "S3 refuses it"),
+        "depends_on = [aws_sns_topic_policy.log_files]",
+        variant="consumers",
+    ),
+    Break(
+        "queue_policy_without_the_topic",
+        "consumers.tf",
+        in_block(
+            'data "aws_iam_policy_document" "consumer_splunk_queue"',
+            drop_statement("AllowLogFileTopicSend"),
+        ),
+        (_consumer("OTG101", SPLUNK_QUEUE),),
+        (
+            "sns.amazonaws.com sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:org-trail-splunk",
+            _DROPPED,
+        ),
+        "aws:SourceArn = the topic's ARN",
+        variant="consumers",
+    ),
+    Break(
+        "queue_policy_for_another_topic",
+        "consumers.tf",
+        in_block(
+            'data "aws_iam_policy_document" "consumer_elastic_queue"',
+            replace(":org-trail-log-files", ":some-other-topic", count=1),
+        ),
+        (_consumer("OTG101", ELASTIC_QUEUE),),
+        ("from arn:aws:sns:us-east-1:111111111111:org-trail-log-files", _DROPPED),
+        "sqs:SendMessage",
+        variant="consumers",
+    ),
+    Break(
+        "queue_key_without_sns",
+        "consumers.tf",
+        drop_statement("AllowSnsEncryptConsumerQueues"),
+        (_consumer("OTG101", ELASTIC_QUEUE), _consumer("OTG101", SPLUNK_QUEUE)),
+        ("sns.amazonaws.com kms:GenerateDataKey, kms:Decrypt", _DROPPED),
+        "kms:GenerateDataKey* and kms:Decrypt",
+        variant="consumers",
+        why="one key encrypts every consumer's queue",
+    ),
+    Break(
+        "notification_filter_without_the_key_prefix",
+        "consumers.tf",
+        replace(f'"{PREFIX}/AWSLogs/{ORG_ID}/"', f'"AWSLogs/{ORG_ID}/"', count=1),
+        (_consumer("OTG102", NOTIFICATION),),
+        (f"prefix 'AWSLogs/{ORG_ID}/'", f"writes under '{PREFIX}/AWSLogs/{ORG_ID}/'"),
+        f'filter_prefix = "{PREFIX}/AWSLogs/{ORG_ID}/"',
+        variant="consumers_log_archive",
+    ),
+    Break(
+        "a_second_notification_of_the_bucket",
+        "consumers.tf",
+        lambda text: text + _SECOND_NOTIFICATION,
+        (_consumer("OTG102", "aws_s3_bucket_notification.another_tool"),),
+        ("also writes bucket example-org-cloudtrail-logs's notification", "perpetual diff"),
+        "add a consumer to consumers:",
+        variant="consumers",
+    ),
+    Break(
+        "notification_without_prevent_destroy",
+        "consumers.tf",
+        in_block('resource "aws_s3_bucket_notification" "logs"', drop_block("lifecycle {")),
+        (_consumer("OTG041", NOTIFICATION),),
+        ("the bucket's whole notification configuration",),
+        "prevent_destroy = true",
+        variant="consumers",
+    ),
+    Break(
+        "queue_without_a_dead_letter_queue",
+        "consumers.tf",
+        in_block('resource "aws_sqs_queue" "consumer_splunk" {', _drop_redrive),
+        (_consumer("OTG103", SPLUNK_QUEUE),),
+        ("no redrive_policy", "never read"),
+        "deadLetterTargetArn",
+        variant="consumers",
+    ),
+    Break(
+        "dead_letter_queue_keeps_four_days",
+        "consumers.tf",
+        in_block(
+            'resource "aws_sqs_queue" "consumer_elastic_dlq"',
+            set_attribute("message_retention_seconds", "1209600", "345600"),
+        ),
+        (_consumer("OTG103", f"{ELASTIC_QUEUE}_dlq"),),
+        ("aws_sqs_queue.consumer_elastic_dlq keeps messages less than 14 days",),
+        "message_retention_seconds = 1209600",
+        variant="consumers",
+    ),
+    Break(
+        "consumer_missing_from_the_bucket_readers",
+        "s3.tf",
+        drop_list_item(ELASTIC_ROLE, 1),
+        (_consumer("OTG104", ELASTIC_QUEUE),),
+        (ELASTIC_ROLE, "s3:GetObject on the trail's objects", "dead-letter queue"),
+        "list it as a reader",
+        variant="consumers",
+    ),
+    Break(
+        "consumer_missing_from_the_trail_key_readers",
+        "kms.tf",
+        drop_list_item(SPLUNK_ROLE, 1),
+        (_consumer("OTG104", SPLUNK_QUEUE),),
+        (SPLUNK_ROLE, "kms:Decrypt of the log files"),
+        "list it as a reader",
+        variant="consumers",
+    ),
+    Break(
+        "consumer_topic_on_the_management_provider",
+        "consumers.tf",
+        in_block('resource "aws_sns_topic" "log_files"', drop_line("provider = aws.log_archive")),
+        (
+            _consumer("OTG070", TOPIC),
+            _consumer("OTG100", TOPIC),
+            _consumer("OTG101", ELASTIC_QUEUE),
+            _consumer("OTG101", ELASTIC_QUEUE),
+            _consumer("OTG101", SPLUNK_QUEUE),
+            _consumer("OTG101", SPLUNK_QUEUE),
+        ),
+        (f"log-archive account {ARCHIVE}",),
+        f'allowed_account_ids = ["{ARCHIVE}"]',
+        variant="consumers_log_archive",
+        why="a topic created in the management account has another ARN: the topic policy, "
+        "the queues' policies and their key, all pinned to the log-archive topic, admit it "
+        "nowhere (one finding for each queue's policy and one for its key)",
+        message_rules=("OTG070",),
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -1387,4 +1604,5 @@ BREAKS = (
     + MONITORING_BREAKS
     + EVENT_BREAKS
     + ATHENA_BREAKS
+    + CONSUMER_BREAKS
 )

@@ -7,8 +7,9 @@ STS GetCallerIdentity needs no permission (AWS answers it for any valid credenti
 in no policy.
 
 verify's policy is scoped to the config's resources where the action supports it (the trail,
-bucket, key, log group, topic, alarms); Organizations' read actions and DescribeLogGroups take
-no resource but ``*``. discover reads what it finds, so its policy is ``*``.
+bucket, key, log group, topic, alarms, the consumers' dead-letter queues); Organizations' read
+actions and DescribeLogGroups take no resource but ``*``. discover reads what it finds, so its
+policy is ``*``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from generator.aws.session import iam_action
 from generator.core.arns import Arns
+from generator.sections.consumers import queue_arn
+from generator.sections.consumers.model import DLQ_SUFFIX
 from generator.sections.registry import Config, arns_of, facts_of
 
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
@@ -75,14 +78,31 @@ def discover_policy() -> dict[str, Any]:
 
 def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
     read = ["s3:GetBucketPolicy", "s3:ListBucket"]
+    consumers = _consumer_statements(config, arns)
+    if consumers:
+        read.append("s3:GetBucketNotification")
     key = config.kms.key_arn if config.kms.enabled else None
     if key is None:
-        return [_statement("ReadTrailBucket", read, [arns.bucket])]
+        return [_statement("ReadTrailBucket", read, [arns.bucket]), *consumers]
     # an existing key: its policy, and whether the bucket uses an S3 Bucket Key (OTG031)
     return [
         _statement("ReadTrailBucket", [*read, "s3:GetEncryptionConfiguration"], [arns.bucket]),
         _statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]),
+        *consumers,
     ]
+
+
+def _consumer_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
+    """The consumers' dead-letter queues: found by name, their message counts read."""
+    if not config.consumers:
+        return []
+    facts = facts_of(config, arns)
+    dlqs = [
+        queue_arn(facts, consumer.queue(config.trail.name) + DLQ_SUFFIX)
+        for consumer in config.consumers
+    ]
+    actions = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    return [_statement("ReadConsumerDeadLetterQueues", actions, dlqs)]
 
 
 def verify_policy(config: Config) -> dict[str, Any]:

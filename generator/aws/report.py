@@ -19,6 +19,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "log group": (),
     "delivery": ("S3 delivery", "CloudWatch delivery"),
     "monitoring": ("monitoring",),
+    "consumers": ("consumers",),
 }
 _LAYER_OF = {check: layer for layer, checks in LAYERS.items() for check in checks}
 

@@ -19,6 +19,7 @@ from generator.aws.live import NOT_DEPLOYED, Live, Options, Result, Status, age_
 from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
+from generator.aws.verify_consumers import check_consumers
 from generator.aws.verify_events import check_trail_events
 from generator.check.preflight.policy_reading import statements_from_json
 from generator.core.arns import arn_region
@@ -26,7 +27,7 @@ from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.render import policies
 from generator.sections.bucket.rules import BucketPolicyTarget, bucket_policy_problems
 from generator.sections.kms.rules import log_group_key_problems, trail_key_problems
-from generator.sections.registry import Config
+from generator.sections.registry import Config, facts_of
 
 __all__ = ["CHECKS", "Options", "Result", "verify"]
 
@@ -354,7 +355,7 @@ def check_bucket_policy_drift(live: Live) -> list[Result]:
     except (ValueError, KeyError):
         document = None
     bucket = live.config.bucket
-    readers = policies.principal_arns(live.arns, bucket.readers)
+    readers = facts_of(live.config, live.arns).log_readers  # bucket.readers and consumers
     expected = policies.bucket_policy(
         live.arns, readers=readers, kept=tuple(s.iam_json() for s in bucket.kept_statements)
     ).to_json()
@@ -449,6 +450,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("S3 delivery", check_s3_delivery),
     ("CloudWatch delivery", check_cloudwatch_delivery),
     ("monitoring", check_monitoring),
+    ("consumers", check_consumers),
 )
 
 

@@ -23,37 +23,7 @@ from typing import NamedTuple
 from generator.check.hcl_parse import Block, ParsedModule, expression, nested
 from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import BUCKET_SETTING_TYPES
-
-# ForceNew (or RequiresReplace) arguments of every resource type the generator emits, read in
-# hashicorp/terraform-provider-aws internal/service/...: cloudtrail/trail.go,
-# organization_delegated_admin_account.go; s3/bucket.go and each bucket_*.go (``bucket``);
-# logs/group.go, metric_filter.go (query_definition.go has none: its name changes in place);
-# cloudwatch/metric_alarm.go; kms/key.go, alias.go; sns/topic.go, topic_policy.go,
-# topic_subscription.go; iam/role.go, role_policy.go, policy.go;
-# organizations/aws_service_access.go; glue/catalog_database.go, catalog_table.go;
-# athena/workgroup.go, named_query.go (every argument of a named query is ForceNew: no update).
-FORCE_NEW: dict[str, tuple[str, ...]] = {
-    "aws_cloudtrail": ("name",),
-    "aws_cloudtrail_organization_delegated_admin_account": ("account_id",),
-    "aws_s3_bucket": ("bucket", "object_lock_enabled"),
-    **{setting: ("bucket",) for setting in BUCKET_SETTING_TYPES},
-    "aws_cloudwatch_log_group": ("name", "log_group_class"),
-    "aws_cloudwatch_log_metric_filter": ("name", "log_group_name"),
-    "aws_cloudwatch_metric_alarm": ("alarm_name",),
-    "aws_kms_key": ("customer_master_key_spec", "key_usage", "multi_region"),
-    "aws_kms_alias": ("name",),
-    "aws_sns_topic": ("name", "fifo_topic"),
-    "aws_sns_topic_policy": ("arn",),
-    "aws_sns_topic_subscription": ("topic_arn", "protocol", "endpoint"),
-    "aws_iam_role": ("name", "path"),
-    "aws_iam_role_policy": ("name", "role"),
-    "aws_organizations_aws_service_access": ("service_principal",),
-    "aws_glue_catalog_database": ("name", "catalog_id", "target_database"),
-    "aws_glue_catalog_table": ("name", "database_name", "catalog_id", "partition_index"),
-    "aws_athena_workgroup": ("name",),
-    "aws_athena_named_query": ("name", "database", "query", "workgroup", "description"),
-    "aws_iam_policy": ("name", "name_prefix", "path", "description"),
-}
+from generator.guards.force_new import FORCE_NEW
 
 
 class Stateful(NamedTuple):
@@ -83,6 +53,14 @@ STATEFUL = {
         "unreadable",
         guarded=True,
     ),
+    # A bucket has one notification configuration, and Delete writes an empty one
+    # (s3/bucket_notification.go): every consumer, and any other tool's notification, goes.
+    "aws_s3_bucket_notification": Stateful(
+        "Terraform puts an EMPTY notification configuration on the bucket: no consumer is "
+        "told of new log files any more (the files stay in the bucket), and a notification "
+        "another tool added to the bucket goes too",
+        guarded=True,
+    ),
     # Only on an existing bucket (create: false): a created bucket's policy goes with it.
     "aws_s3_bucket_policy": Stateful(
         "Terraform deletes the old bucket's whole policy - other trails' grants and every "
@@ -93,7 +71,15 @@ STATEFUL = {
 
 # What the replacement of a resource that stores nothing still costs, by type.
 COSTS = {
-    "aws_sns_topic": "the alarm topic is deleted and created again under a new ARN",
+    "aws_sns_topic": (
+        "deleted and created again under a new ARN (a log-file topic's new ARN is put on the "
+        "bucket's notification and its subscriptions)"
+    ),
+    "aws_sqs_queue": (
+        "deleted with every message not yet received and created again: the consumer is never "
+        "told of those log files (they stay in the bucket; its SIEM can re-read them by prefix)"
+    ),
+    "aws_sqs_queue_policy": "set again on the new queue",
     "aws_sns_topic_subscription": (
         "each subscription is deleted and made again: an email recipient gets a new "
         "confirmation mail, and until they confirm it the alarms reach nobody"
@@ -404,6 +390,7 @@ _GUARDED = {
     "aws_kms_key": "the key every log file is encrypted with",
     "aws_cloudwatch_log_group": "every event in the log group",
     "aws_s3_bucket_policy": "the bucket's whole policy",
+    "aws_s3_bucket_notification": "the bucket's whole notification configuration",
 }
 
 
@@ -417,9 +404,10 @@ def _prevents_destroy(block: Block) -> bool:
     protects=(
         "Without `lifecycle { prevent_destroy = true }` a destroy deletes the bucket with "
         "every log file, the key every log file is encrypted with, the log group with every "
-        "event, or an existing or adopted bucket's whole policy (other trails' grants "
-        "included). The log group also needs `deletion_protection_enabled = true`, which AWS "
-        "enforces against any tool that calls DeleteLogGroup."
+        "event, an existing or adopted bucket's whole policy (other trails' grants "
+        "included), or the bucket's one notification configuration (every consumer's, and "
+        "any other tool's). The log group also needs `deletion_protection_enabled = true`, "
+        "which AWS enforces against any tool that calls DeleteLogGroup."
     ),
     satisfy=("Nothing to set: orgtrail-gen writes both on every such resource; " + REPORT_BUG),
 )

@@ -8,6 +8,8 @@ own, a trail the delegated administrator cannot manage - and nothing fails until
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import account_of, organization_trails
@@ -26,6 +28,22 @@ def _trail_keys(module: ParsedModule) -> set[str]:
     return keys
 
 
+def placement_of(placements: Mapping[str, str], block: Block) -> str | None:
+    """Where a block belongs: by its address, a label prefix (``type.prefix*``), else its type.
+
+    Why addresses too: one resource type can live in two accounts in one module - the alarm
+    topic in the management account, the log-file topic beside a log-archive bucket - so the
+    section that renders the second places those blocks by address.
+    """
+    exact = placements.get(block.address)
+    if exact is not None:
+        return exact
+    for pattern, where in placements.items():
+        if pattern.endswith("*") and block.address.startswith(pattern[:-1]):
+            return where
+    return placements.get(block.labels[0])
+
+
 def _expected(module: ParsedModule, facts: Facts, block: Block) -> tuple[str, str] | None:
     """(account, its role in the layout) a block belongs to; None for one that calls no API.
 
@@ -33,7 +51,7 @@ def _expected(module: ParsedModule, facts: Facts, block: Block) -> tuple[str, st
     exempt from the layout.
     """
     kind = block.labels[0]
-    placement = facts.placements.get(kind)
+    placement = placement_of(facts.placements, block)
     management = (facts.arns.management_account_id, "the management account")
     bucket = (
         facts.bucket_account,

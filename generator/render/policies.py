@@ -248,6 +248,16 @@ def _key_administration(administrators: tuple[str, ...]) -> Statement:
     )
 
 
+def key_administration(administrators: tuple[str, ...]) -> Statement:
+    """The administrator statement of a key of the module (manage, never use), for sections."""
+    return _key_administration(administrators)
+
+
+def service(principal: str) -> tuple[Principals, ...]:
+    """One service principal, as a statement's ``principals``."""
+    return _service(principal)
+
+
 def key_policy(
     arns: Arns,
     *,

@@ -429,11 +429,12 @@ _RESOURCES = (
          "KMS enclave key requires kms:RecipientAttestation conditions on sensitive actions"),
         ("kms_key_enclave_attestation_pcr_mismatch", "medium",
          "KMS enclave key attestation PCRs match customer-supplied golden values"),
-        ("kms_key_enclave_attestation_unknown_image", "medium",
-         "No enclave with an unknown image identity has called this KMS key"),
-        ("kms_key_enclave_debug_attestation_detected", "high",
-         "No Nitro Enclave debug-mode attestation observed against this KMS key"),
     )),
+    # These two read CloudTrail's events, not the keys: one account-level finding each.
+    ("kms_key_enclave_attestation_unknown_image", "medium",
+     "No enclave with an unknown image identity has called this KMS key", "kms"),
+    ("kms_key_enclave_debug_attestation_detected", "high",
+     "No Nitro Enclave debug-mode attestation observed against this KMS key", "kms"),
     ("sns_topics_kms_encryption_at_rest_enabled", "high", "SNS topic is encrypted at rest with "
      "KMS", "monitoring.notifications"),
     ("sns_topics_not_publicly_accessible", "high", "SNS topic is not publicly accessible",

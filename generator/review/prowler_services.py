@@ -123,6 +123,21 @@ def _enclave(control: Control, ctx: Context) -> Verdict:
                    "are none")  # fmt: skip
 
 
+@evaluator("kms_key_enclave_attestation_unknown_image")
+def _enclave_unknown_image(control: Control, ctx: Context) -> Verdict:
+    return Verdict(MANUAL, "account-level, from CloudTrail's events, whatever the keys are: "
+                   "MANUAL until enclave_golden_pcr_values is set in prowler's config (its "
+                   "audit_config); then look at KMS calls attested by an enclave image outside "
+                   "that list in the lookback window", control.key)  # fmt: skip
+
+
+@evaluator("kms_key_enclave_debug_attestation_detected")
+def _enclave_debug_attestation(control: Control, ctx: Context) -> Verdict:
+    return Verdict(MANUAL, "account-level, from CloudTrail's events (LookupEvents over the last "
+                   "2160 hours), whatever the keys are: look for KMS calls from enclaves in "
+                   "debug mode (all-zero PCRs); none found reads MANUAL", control.key)  # fmt: skip
+
+
 # --- SNS: every topic ------------------------------------------------------------------------
 
 TopicCheck = Callable[[Topic, Context], Verdict | None]

@@ -126,7 +126,8 @@ def section_example(config_text: str, key: str) -> str | None:
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or lines[end][0] in " #"):
         end += 1
-    while end > start + 1 and not lines[end - 1].strip():
+    # blank lines, and comments at column 0 after them, introduce the next section
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1
     return "\n".join(lines[start:end])
 
@@ -160,12 +161,16 @@ def config_reference(
             "| --- | --- | --- | --- | --- |",
         ]
         found = _ref(schema, node)
+        items = node.get("items")
+        listed = _ref(schema, items) if found is None and isinstance(items, dict) else None
         if found is None:
             out.append(
                 f"| `{key}` | {_cell(_type(schema, node))} | "
                 f"{_cell(_default(node, key in required))} | {_cell(_allowed(node))} | "
                 f"{_cell(node.get('description', ''))} |"
             )
+            if listed is not None:  # a top-level list of objects (consumers): each item's keys
+                out += _rows(schema, listed[1], f"{key}[]")
         else:
             out += _rows(schema, found[1], key)
         out.append("")

@@ -30,7 +30,15 @@ JSON shape (``version`` 1)::
                     "text": str}],
         "events": [{"address": str,                  # a trail whose selectors record otherwise
                     "recorded": [str],               # in words, recorded now and not before
-                    "no_longer_recorded": [str]}]}]}
+                    "no_longer_recorded": [str]}],
+        "cost": null | {                             # null: the monthly estimate is unchanged
+            "before_usd": float | null,              # null: first generation
+            "after_usd": float, "change_usd": float,
+            "lines": [{"service", "item",            # estimate lines whose amount moved
+                       "before_usd": float | null, "after_usd": float | null}],
+            "note": str},                            # both priced with this config's volumes
+        "consumers": [{"queue": str, "principal": str,   # who is handed the logs: in words
+                       "change": "added" | "removed", "text": str}]}]}
 
 ``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
 ``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``control-lost``,
@@ -41,6 +49,9 @@ A ``control-lost`` item's ``address`` is the config key that changed the control
 ``warnings`` are what ``generate`` prints to standard error (``check`` only counts them): in
 the summary, CI's posted comment holds them too. They describe the config, not the change, so
 they do not make a module ``unchanged: false``.
+``cost`` is the monthly estimate of ``orgtrail-gen cost`` for the compared module and the new
+one (:mod:`generator.review.cost_change`), both with the current config's volumes: the
+compared module's config is not known.
 """
 
 from __future__ import annotations
@@ -54,6 +65,7 @@ from generator.check.hcl_parse import Block, ParsedModule, expression, literal, 
 from generator.check.preflight.policy_reading import ParsedStatement, all_statements
 from generator.guards.evidence import replacements
 from generator.review.attention import Attention, attention
+from generator.review.cost_change import CostChange, cost_change
 from generator.review.policies import (
     attached_to,
     describe,
@@ -61,6 +73,7 @@ from generator.review.policies import (
     statement_json,
     statement_key,
 )
+from generator.review.summary_consumers import ConsumerChange, consumer_changes
 from generator.review.summary_events import EventChange, event_changes
 from generator.sections.organization import MIGRATIONS
 from generator.sections.registry import Config
@@ -128,6 +141,8 @@ class ModuleSummary:
     events: tuple[EventChange, ...] = ()
     warnings: tuple[str, ...] = ()  # the generator's, for the config: not a change
     basis: str = "module"  # "module": two modules compared; "plan": Terraform's plan read
+    cost: CostChange | None = None  # the monthly estimate, when the change moves it
+    consumers: tuple[ConsumerChange, ...] = ()  # log consumers told of files now, or no longer
 
     @property
     def first_generation(self) -> bool:
@@ -139,7 +154,7 @@ class ModuleSummary:
         """Applying the new module over the compared one changes nothing."""
         lists = (self.added, self.changed, self.replaced, self.removed, self.data_added)
         more = (self.data_changed, self.data_removed, self.policies, self.blocks, self.events)
-        return not any(lists + more) and not self.attention
+        return not any(lists + more) and not self.consumers and not self.attention
 
 
 _REFERENCE = re.compile(r"\b((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[A-Za-z_]")
@@ -305,6 +320,8 @@ def summarize(
         blocks=tuple(blocks),
         events=tuple(event_changes(old, new)),
         warnings=tuple(warnings),
+        cost=cost_change(config, new, previous),
+        consumers=tuple(consumer_changes(old, new)),
     )
 
 
@@ -359,6 +376,31 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
             }
             for e in summary.events
         ],
+        "cost": _cost_json(summary.cost),
+        "consumers": [
+            {"queue": c.queue, "principal": c.principal, "change": c.change, "text": c.text}
+            for c in summary.consumers
+        ],
+    }
+
+
+def _cost_json(change: CostChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {
+        "before_usd": None if change.before is None else round(change.before, 2),
+        "after_usd": round(change.after, 2),
+        "change_usd": round(change.change, 2),
+        "lines": [
+            {
+                "service": line.service,
+                "item": line.item,
+                "before_usd": None if line.before is None else round(line.before, 4),
+                "after_usd": None if line.after is None else round(line.after, 4),
+            }
+            for line in change.lines
+        ],
+        "note": change.note,
     }
 
 

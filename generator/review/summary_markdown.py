@@ -168,6 +168,34 @@ def _data_lines(summary: ModuleSummary) -> list[str]:
     return lines
 
 
+def _dollars(amount: float | None) -> str:
+    """USD to the cent; "-" for a line that is not there, "<$0.01" for less than half a cent."""
+    if amount is None:
+        return "-"
+    return "<$0.01" if 0 < abs(amount) < 0.005 else f"${amount:,.2f}"
+
+
+def _cost_lines(summary: ModuleSummary) -> list[str]:
+    """The monthly estimate before and after, when the change moves it, and the lines that did."""
+    change = summary.cost
+    if change is None:
+        return []
+    if change.before is None:
+        head = f"about {_dollars(change.after)} a month"
+    else:
+        sign = "+" if change.change >= 0 else "-"
+        head = (
+            f"about {_dollars(change.after)} a month, was {_dollars(change.before)}: "
+            f"{sign}{_dollars(abs(change.change))} a month"
+        )
+    lines = ["", f"**Estimated cost**: {head}", ""]
+    lines += [
+        f"- {line.service}, {_plain(line.item)}: {_dollars(line.before)} → {_dollars(line.after)}"
+        for line in change.lines
+    ]
+    return [*lines, *([""] if change.lines else []), f"_{_plain(change.note)}_"]
+
+
 def module_markdown(summary: ModuleSummary) -> str:
     """One config's section."""
     if summary.basis == "plan":
@@ -207,11 +235,15 @@ def module_markdown(summary: ModuleSummary) -> str:
     if summary.warnings:
         out += ["", "**Warnings** (the generator's, for this config)", ""]
         out += [f"- {_plain(warning)}" for warning in summary.warnings]
+    out += _cost_lines(summary)
     out += ["", f"**{_counts(summary)}**", ""]
     out += _resource_lines(summary)
     events = _event_lines(summary)
     if events:
         out += ["", "**What the trail records**", "", *events]
+    if summary.consumers:
+        out += ["", "**Log consumers** (who is handed every account's logs)", ""]
+        out += [f"- {c.change}: {_plain(c.text)}" for c in summary.consumers]
     if summary.policies:
         out += ["", "**Policy statements**", ""]
         for policy in summary.policies:

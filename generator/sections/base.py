@@ -37,6 +37,11 @@ def no_key_readers(facts: ModuleFacts) -> tuple[str, ...]:
     return ()
 
 
+def no_log_readers(facts: ModuleFacts) -> tuple[str, ...]:
+    """For a section whose principals are not readers of the logs (``bucket.readers``' kind)."""
+    return ()
+
+
 class Skip(NamedTuple):
     """A checkov skip as the template prints it: ``#checkov:skip=<check>:<reason>``."""
 
@@ -92,10 +97,15 @@ class Section:
     section renders nothing for this config). ``rules``: the module of its preflight rules.
     ``outputs``: the outputs of what it creates (``outputs.tf`` lists every section's, in
     registry order). ``key_readers``: principals of this section that must decrypt the logs
-    (the trail key's policy grants them). ``resources``: each resource type it declares, with
+    (the trail key's policy grants them). ``log_readers``: principals of this section that
+    read the logs exactly as ``bucket.readers`` do (bucket policy and trail key; see
+    :attr:`ModuleFacts.log_readers`). ``resources``: each resource type it declares, with
     the provider that must manage it, for rule OTG070: ``management``, ``bucket`` (the
     log-archive account's when there is one), ``trail`` (the delegated administrator's), ``key``
-    (beside the bucket for the trail's key, else management) or ``local`` (no API call).
+    (beside the bucket for the trail's key, else management) or ``local`` (no API call). A key
+    may also be one resource's address (``aws_sns_topic.log_files``) or an address ending in
+    ``*`` (a label prefix): it places those blocks of a type that another section places by
+    type (the consumers' topic beside the bucket, the alarm topic in management).
     """
 
     name: str
@@ -107,5 +117,6 @@ class Section:
     rules: ModuleType | None = None
     outputs: Callable[[ModuleFacts], tuple[Output, ...]] = no_outputs
     key_readers: Callable[[ModuleFacts], tuple[str, ...]] = no_key_readers
+    log_readers: Callable[[ModuleFacts], tuple[str, ...]] = no_log_readers
     skips: tuple[CheckovSkip, ...] = ()
     resources: dict[str, str] = field(default_factory=dict)

@@ -51,9 +51,10 @@ class ModuleFacts:
     config: Config
     arns: Arns
     # What every section adds to the module-wide lists, in registry order: the registry knows
-    # the sections, this does not (see Section.outputs and Section.key_readers).
+    # the sections, this does not (see Section.outputs, .key_readers and .log_readers).
     outputs_of: Callable[[ModuleFacts], tuple[Output, ...]] = lambda facts: ()
     key_readers_of: Callable[[ModuleFacts], tuple[str, ...]] = lambda facts: ()
+    log_readers_of: Callable[[ModuleFacts], tuple[str, ...]] = lambda facts: ()
     _computed: dict[Callable[..., Any], Any] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -125,14 +126,28 @@ class ModuleFacts:
         return self.config.organization.cloudtrail_trusted_access in ("enable", "adopt")
 
     @cached_property
-    def key_readers(self) -> tuple[str, ...]:
-        """Who may decrypt the logs: the bucket's account, its readers, and the sections' readers.
+    def log_readers(self) -> tuple[str, ...]:
+        """Who may read every log file: ``bucket.readers`` and the sections' readers.
 
-        The account root stands for the account's IAM policies, which decide within it.
+        ONE definition of a reader (what ``bucket.readers`` means): the bucket policy lets
+        each read the bucket's objects and the trail key's policy lets each decrypt them. A
+        section whose principals must read the logs the same way (the consumers' roles)
+        declares them (``Section.log_readers``) instead of writing grants of its own, so the
+        review, verify and the outside-principal check see one reader statement, not two.
+        """
+        readers = policies.principal_arns(self.arns, self.config.bucket.readers)
+        return tuple(sorted({*readers, *self.log_readers_of(self)}))
+
+    @cached_property
+    def key_readers(self) -> tuple[str, ...]:
+        """Who may decrypt the logs: the bucket's account, the log readers, the key readers.
+
+        The account root stands for the account's IAM policies, which decide within it. Key
+        readers (Athena's) decrypt without a bucket-policy grant: they are in the bucket's
+        account, where IAM alone lets them read.
         """
         root = self.arns.root(self.bucket_account)
-        readers = policies.principal_arns(self.arns, self.config.bucket.readers)
-        return tuple(sorted({root, *readers, *self.key_readers_of(self)}))
+        return tuple(sorted({root, *self.log_readers, *self.key_readers_of(self)}))
 
     def administrators(self, account_id: str) -> tuple[str, ...]:
         """Who administers a key of ``account_id``: its root and kms.administrators of it.

@@ -25,6 +25,8 @@ from generator.sections import (
     athena,
     backend,
     bucket,
+    consumers,
+    cost,
     kms,
     layouts,
     logs,
@@ -39,6 +41,8 @@ from generator.sections.athena.model import Athena
 from generator.sections.backend.model import Backend
 from generator.sections.base import Output, Section
 from generator.sections.bucket.model import Bucket
+from generator.sections.consumers.model import Consumer
+from generator.sections.cost.model import Cost
 from generator.sections.facts import ModuleFacts
 from generator.sections.kms.model import Kms
 from generator.sections.layouts.model import DelegatedAdmin, LogArchive
@@ -101,6 +105,17 @@ class Config(StrictModel):
         default=None,
         description="An Athena table over every account's logs, a workgroup, saved queries.",
     )
+    consumers: list[Consumer] = Field(
+        default_factory=list,
+        description="Who is told of every new log file, each through a queue of its own "
+        "(Splunk, Elastic, any SQS-based collector): the module owns the bucket's one "
+        "notification configuration and fans it out through one topic.",
+    )
+    cost: Cost | None = Field(
+        default=None,
+        description="Inputs of the cost estimate (`orgtrail-gen cost`): the organization's "
+        "size and event volumes, measured volumes, price overrides. Changes no resource.",
+    )
 
 
 # In output order: each section's files follow those of the sections before it.
@@ -114,9 +129,11 @@ SECTIONS: tuple[Section, ...] = (
     layouts.SECTION,
     monitoring.SECTION,
     athena.SECTION,
+    consumers.SECTION,
     outputs.SECTION,
     adopt.SECTION,
     backend.SECTION,
+    cost.SECTION,
 )
 
 
@@ -157,7 +174,7 @@ def arns_of(config: Config) -> Arns:
 
 def facts_of(config: Config, arns: Arns | None = None) -> ModuleFacts:
     """The cross-section decisions of one config (``arns``: a live organization's, for verify)."""
-    return ModuleFacts(config, arns or arns_of(config), _outputs, _key_readers)
+    return ModuleFacts(config, arns or arns_of(config), _outputs, _key_readers, _log_readers)
 
 
 def _outputs(facts: ModuleFacts) -> tuple[Output, ...]:
@@ -166,6 +183,10 @@ def _outputs(facts: ModuleFacts) -> tuple[Output, ...]:
 
 def _key_readers(facts: ModuleFacts) -> tuple[str, ...]:
     return tuple(reader for section in SECTIONS for reader in section.key_readers(facts))
+
+
+def _log_readers(facts: ModuleFacts) -> tuple[str, ...]:
+    return tuple(reader for section in SECTIONS for reader in section.log_readers(facts))
 
 
 def views(facts: ModuleFacts) -> dict[str, object | None]:

@@ -138,7 +138,9 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
       type = "AWS"
       identifiers = [
         "arn:aws:iam::444455556666:role/SecurityAudit",
+        "arn:aws:iam::444455556666:role/SplunkSqsBasedS3",
         "arn:aws:iam::444455556666:root",
+        "arn:aws:iam::555566667777:role/ElasticAgentCloudTrail",
       ]
     }
 

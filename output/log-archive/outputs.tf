@@ -30,3 +30,33 @@ output "cloudwatch_role_arn" {
   description = "Role CloudTrail assumes to deliver to the log group."
   value       = aws_iam_role.cloudtrail_cloudwatch.arn
 }
+
+output "log_files_topic_arn" {
+  description = "Told of every new log file."
+  value       = aws_sns_topic.log_files.arn
+}
+
+output "log_consumer_splunk_queue_url" {
+  description = "The queue consumer splunk reads (Splunk: SQS queue; Elastic: queue_url)."
+  value       = aws_sqs_queue.consumer_splunk.url
+}
+
+output "log_consumer_splunk_queue_arn" {
+  description = "The ARN of consumer splunk's queue."
+  value       = aws_sqs_queue.consumer_splunk.arn
+}
+
+output "log_consumer_elastic_queue_url" {
+  description = "The queue consumer elastic reads (Splunk: SQS queue; Elastic: queue_url)."
+  value       = aws_sqs_queue.consumer_elastic.url
+}
+
+output "log_consumer_elastic_queue_arn" {
+  description = "The ARN of consumer elastic's queue."
+  value       = aws_sqs_queue.consumer_elastic.arn
+}
+
+output "log_consumer_elastic_role_policy" {
+  description = "Attach to consumer elastic's roles in their own account: read and decrypt the log files, receive and decrypt the queue's messages."
+  value       = data.aws_iam_policy_document.consumer_elastic_role.json
+}

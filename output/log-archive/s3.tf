@@ -5,7 +5,6 @@
 
 resource "aws_s3_bucket" "logs" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a separate DR decision; the bucket is versioned and locked against deletion
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object events from the log archive; alerting runs on the log group
 
   provider = aws.log_archive
 
@@ -191,8 +190,12 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     ]
 
     principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::444455556666:role/SecurityAudit"]
+      type = "AWS"
+      identifiers = [
+        "arn:aws:iam::444455556666:role/SecurityAudit",
+        "arn:aws:iam::444455556666:role/SplunkSqsBasedS3",
+        "arn:aws:iam::555566667777:role/ElasticAgentCloudTrail",
+      ]
     }
   }
 

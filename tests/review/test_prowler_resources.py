@@ -173,6 +173,12 @@ TABLE: list[tuple[str, str, Edit, str, str, str]] = [
     ("enclave-alias", "prod", _set("kms", "alias", value="alias/enclave-logs"),
      "kms_key_enclave_attestation_not_enforced", MANUAL,
      KMS + ": is_enclave_key: alias contains 'enclave'"),
+    # Both read CloudTrail events, not keys: MANUAL on a synthetic account resource (seen so
+    # in a real prowler 5.46.0 run against prod and example applied on moto).
+    ("prod", "prod", _unchanged, "kms_key_enclave_attestation_unknown_image", MANUAL,
+     KMS + ": no enclave_golden_pcr_values in audit_config: MANUAL"),
+    ("prod", "prod", _unchanged, "kms_key_enclave_debug_attestation_detected", MANUAL,
+     KMS + ": no KMS-from-enclave attestation event in 2160 h: MANUAL"),
     # --- the topic: sns_client.topics (sns_service.py)
     ("prod", "prod", _unchanged, "sns_topics_kms_encryption_at_rest_enabled", PASS,
      SNS + ": KmsMasterKeyId set"),

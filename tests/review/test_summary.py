@@ -367,8 +367,11 @@ def test_the_json_shape_is_the_documented_one(
     assert set(module) == {
         "config", "directory", "compared_with", "basis", "first_generation", "unchanged",
         "attention", "resources", "data_sources", "policies", "blocks", "events", "warnings",
+        "cost", "consumers",
     }  # fmt: skip
     assert module["basis"] == "module"
+    # a reader in another account changes policies only: the estimate does not move
+    assert module["cost"] is None
     assert all(isinstance(w, str) for w in module["warnings"])
     for change in module["events"]:
         assert set(change) == {"address", "recorded", "no_longer_recorded"}
@@ -384,6 +387,53 @@ def test_the_json_shape_is_the_documented_one(
     assert statement["statement"]["Principal"] == {
         "AWS": ["arn:aws:iam::222222222222:role/Auditors"]
     }
+
+
+SIEM_ROLE = "arn:aws:iam::999988887777:role/SplunkSqsReader"
+
+
+def test_a_consumer_in_an_unknown_account_is_said_in_words_and_flagged(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A consumer is a reader: the outside-principal check sees it with no rule of its own."""
+    generate("example")
+    edit(project, "example", {"consumers": [{"name": "splunk", "roles": [SIEM_ROLE]}]})
+    module, _ = summary(capsys, "example")
+    (consumer,) = module["consumers"]
+    assert consumer == {
+        "queue": "aws_sqs_queue.consumer_splunk",
+        "principal": SIEM_ROLE,
+        "change": "added",
+        "text": "role/SplunkSqsReader in 999988887777 is told of every new log file (queue "
+        "org-trail-splunk), may read every log file and decrypt it",
+    }
+    (outside,) = [a for a in module["attention"] if a["kind"] == "outside-principal"]
+    for grant in (
+        "aws_s3_bucket_policy.logs",
+        "aws_kms_key.cloudtrail",
+        "aws_sqs_queue_policy.consumer_splunk",
+        "aws_kms_key.log_consumers",
+    ):
+        assert grant in outside["text"]
+    assert "account 999988887777 is not one of the config's accounts" in outside["text"]
+    (bucket_grant,) = added_statements(module, "cloudtrail_bucket")
+    assert bucket_grant.startswith("allows role/SplunkSqsReader in 999988887777 to read and list")
+    markdown, _ = summary(capsys, "example", fmt="markdown")
+    assert "**Log consumers** (who is handed every account's logs)" in markdown
+    assert "- added: role/SplunkSqsReader in 999988887777 is told of every new log file" in markdown
+    main(["configs/example.yaml"])
+    edit(project, "example", {"consumers": None})
+    capsys.readouterr()
+    # removing the section destroys the notification, which empties the bucket's: OTG040
+    assert main(["check", "configs/example.yaml", "--summary", "json"]) == 1
+    assert "OTG040" in capsys.readouterr().err
+    allow = ["--allow-replace", "aws_s3_bucket_notification.logs"]
+    module, _ = summary(capsys, "example", *allow)
+    assert [c["change"] for c in module["consumers"]] == ["removed"]
+    assert "is no longer told of new log files" in module["consumers"][0]["text"]
+    (removed,) = [a for a in module["attention"] if a["kind"] == "evidence-removed"]
+    assert removed["allowed_by"] == " ".join(allow)
+    assert "EMPTY notification configuration" in removed["text"]
 
 
 def test_the_summary_owns_standard_output_and_the_diff_moves_to_standard_error(
@@ -402,6 +452,25 @@ def test_the_summary_owns_standard_output_and_the_diff_moves_to_standard_error(
     out, _ = capsys.readouterr()
     assert out.startswith("--- a/output/example/")  # with a file, stdout keeps the diff
     assert "REPLACED (name changes from" in target.read_text(encoding="utf-8")
+
+
+def test_the_cost_change_has_the_documented_shape(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate("example")
+    edit(project, "example", {"cloudwatch_logs.retention_in_days": 731})
+    module, _ = summary(capsys, "example")
+    cost = module["cost"]
+    assert set(cost) == {"before_usd", "after_usd", "change_usd", "lines", "note"}
+    assert cost["change_usd"] > 0  # a longer retention stores more
+    (line,) = cost["lines"]
+    assert line == {
+        "service": "CloudWatch",
+        "item": "Logs storage",
+        "before_usd": line["before_usd"],
+        "after_usd": line["after_usd"],
+    }
+    assert line["after_usd"] > line["before_usd"]
 
 
 def test_summary_base_compares_with_the_base_branchs_output(

@@ -136,6 +136,7 @@ _KEY_NAMES = {
     KEY: "the trail's key",
     LOGS_KEY: "the log group's key",
     ALARM_KEY: "the alarm topic's key",
+    "aws_kms_key.log_consumers": "the log consumers' key",
 }
 
 

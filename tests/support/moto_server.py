@@ -26,8 +26,8 @@ from botocore.config import Config as BotoConfig
 from moto.server import ThreadedMotoServer
 
 from generator.aws.session import Aws
-from generator.render.policies import bucket_policy, principal_arns
-from generator.sections.registry import Config, arns_of
+from generator.render.policies import bucket_policy
+from generator.sections.registry import Config, arns_of, facts_of
 
 REGION = "us-east-1"
 
@@ -235,7 +235,7 @@ def deploy(org: Org, config: Config, *, accounts: list[str] | None = None) -> No
     for account in accounts if accounts is not None else org.accounts:
         deliver(org, config, account)
     # Last: moto enforces the policy's TLS-only deny on object writes, and this server is http.
-    readers = principal_arns(arns, config.bucket.readers)
+    readers = facts_of(config, arns).log_readers  # bucket.readers and consumers, as s3.tf
     policy = bucket_policy(
         arns, readers=readers, kept=tuple(s.iam_json() for s in config.bucket.kept_statements)
     )

@@ -35,6 +35,7 @@ SKIPS = (
         lambda f: (
             "Nothing consumes object events from the log archive; alerting runs on the log group"
         ),
+        when=lambda f: not f.config.consumers,  # with consumers: the notification exists
     ),
     CheckovSkip(
         "CKV_AWS_18",
@@ -136,7 +137,7 @@ def build(facts: ModuleFacts) -> BucketView:
     config = facts.config
     bucket = config.bucket
     adopted = config.adopt is not None and config.adopt.bucket is not None
-    readers = policies.principal_arns(facts.arns, bucket.readers)
+    readers = facts.log_readers  # bucket.readers and the consumers' roles: one definition
     life = bucket.lifecycle
     return BucketView(
         files=("s3",),

@@ -46,7 +46,8 @@ def created_keys(config: Config) -> dict[str, list[str]]:
     """The KMS keys this module creates, by the account that owns each: {account: [key, ...]}.
 
     The trail's key sits beside the bucket (the log-archive account's, if any); the log group's
-    own key (log-archive layout) and the alarm topic's key in the management account. The
+    own key (log-archive layout) and the alarm topic's key in the management account; the log
+    consumers' key (``consumers:``) beside the bucket again. The
     views (generator.sections.facts) make the same decisions; this is what validation needs.
     """
     management = config.organization.management_account_id
@@ -64,6 +65,10 @@ def created_keys(config: Config) -> dict[str, list[str]]:
         and (monitoring.control_ids or monitoring.custom_filters)
     ):
         keys.setdefault(management, []).append("the alarm topic's key")
+    if config.consumers:  # the log-file topic's and queues', beside the bucket
+        keys.setdefault(archive.account_id if archive else management, []).append(
+            "the log consumers' key"
+        )
     return keys
 
 

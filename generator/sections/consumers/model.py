@@ -1,0 +1,168 @@
+"""The ``consumers:`` section: who is told of every new log file, and reads it (a SIEM).
+
+Why a section of its own: Splunk's SQS-based S3 input, Elastic's ``aws-s3`` input and most
+other collectors want an S3 event notification of the log bucket delivered to a queue, and a
+bucket has exactly ONE notification configuration - two tools that each write their own
+overwrite each other. So this module owns that configuration, publishes every new log file to
+one topic, and gives each consumer a queue of its own behind it: adding a consumer is one entry
+here, never a second notification. A consumer's roles are readers of the logs, with exactly
+the grants ``bucket.readers`` get (one definition, :attr:`ModuleFacts.log_readers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field, StrictBool, StrictInt, StrictStr
+
+from generator.config.fields import Issue, Principal, StrictModel, _match, _principal_key
+from generator.config.regions import partition_of
+from generator.core.arns import arn_partition, principal_account
+
+if TYPE_CHECKING:
+    from generator.sections.registry import Config
+
+# SQS's own rule for a standard queue's name (CreateQueue; the provider checks
+# ^[0-9A-Za-z_-]{1,80}$ at plan time): each consumer's dead-letter queue is the queue's name
+# plus "-dlq", so the queue's own name may have 76 characters at most.
+DLQ_SUFFIX = "-dlq"
+MAX_QUEUE_NAME = 80 - len(DLQ_SUFFIX)
+# SQS keeps a message at most 14 days (MessageRetentionPeriod 1209600): a SIEM that is down
+# for less than that misses no log file.
+RETENTION_SECONDS = 1_209_600
+
+ConsumerName = Annotated[
+    StrictStr,
+    _match(
+        r"[a-z][a-z0-9-]{0,29}",
+        "1-30 characters: a lowercase letter, then lowercase letters, digits and '-' (it names "
+        "the consumer's queue and its Terraform blocks)",
+    ),
+]
+QueueName = Annotated[
+    StrictStr,
+    _match(
+        rf"[0-9A-Za-z_-]{{1,{MAX_QUEUE_NAME}}}",
+        f"SQS refuses it: 1-{MAX_QUEUE_NAME} characters from A-Z a-z 0-9 _ - (SQS allows 80, "
+        f"and the dead-letter queue adds {DLQ_SUFFIX!r})",
+    ),
+]
+
+
+class Consumer(StrictModel):
+    """One consumer of the log files: its queue, and the roles that read from it."""
+
+    name: ConsumerName = Field(
+        description="Unique among the consumers; names the queue (<trail>-<name>) and the "
+        "Terraform blocks (e.g. splunk, elastic)."
+    )
+    roles: Annotated[list[Principal], Field(min_length=1)] = Field(
+        description="The IAM roles (or users) that receive the queue's messages and read the "
+        "log files they name: each becomes a reader of the logs (the bucket policy and the "
+        "trail key's policy grant it as they grant bucket.readers) and may receive from and "
+        "decrypt this queue only. A role of another account also needs the identity policy "
+        "the module prints (output log_consumer_<name>_role_policy)."
+    )
+    queue_name: QueueName | None = Field(
+        default=None,
+        description=f"The queue's name (default: <trail name>-<name>); its dead-letter queue "
+        f"is this plus {DLQ_SUFFIX}. A new name REPLACES the queue, and messages not yet "
+        "received go with it.",
+    )
+    raw_message_delivery: StrictBool = Field(
+        default=True,
+        description="true: each message is S3's event notification itself, as S3 would put "
+        "it on a queue directly (what Splunk's SQS-based S3 input, Elastic's aws-s3 input and "
+        "most collectors read); false: wrapped in SNS's JSON envelope.",
+    )
+    max_receive_count: Annotated[StrictInt, Field(ge=1, le=1000)] = Field(
+        default=5,
+        description="After this many receives without a delete, SQS moves the message to the "
+        "dead-letter queue (kept 14 days; `orgtrail-gen verify` fails while it holds any).",
+    )
+
+    def queue(self, trail_name: str) -> str:
+        """The queue's name: configured, else ``<trail>-<name>`` cut to SQS's limit."""
+        return self.queue_name or default_queue_name(trail_name, self.name)
+
+
+def default_queue_name(trail_name: str, name: str) -> str:
+    """``<trail>-<consumer>``: a trail name's '.' is not allowed in a queue name."""
+    stem = trail_name.replace(".", "-")[: MAX_QUEUE_NAME - len(name) - 1]
+    return f"{stem}-{name}"
+
+
+def cross_field_issues(config: Config) -> list[Issue]:
+    """Names and queues unique, roles that are roles of the trail's partition, no key admin.
+
+    A whole account is refused as a role: a consumer's role gets decrypt rights on the trail's
+    key, and its identity policy is printed for it. A consumer's role may not administer the
+    keys (separation of duties, as for ``bucket.readers``). An existing bucket (``bucket.create:
+    false``) is refused: the module would replace its notification configuration, which other
+    tools may own.
+    """
+    issues: list[Issue] = []
+    if not config.consumers:
+        return issues
+    if not config.bucket.create:
+        issues.append(
+            (
+                ("consumers",),
+                "applies only to a bucket created here: the module owns the bucket's ONE "
+                "notification configuration, and an existing bucket's would be replaced, "
+                "with whatever other tools put there",
+            )
+        )
+    partition = partition_of(config.trail.home_region)
+    administrators = {_principal_key(p) for p in config.kms.administrators}
+    names: dict[str, int] = {}
+    queues: dict[str, int] = {}
+    for i, consumer in enumerate(config.consumers):
+        repeated = consumer.name in names
+        if repeated:
+            issues.append(
+                (
+                    ("consumers", i, "name"),
+                    f"{consumer.name} is also consumers[{names[consumer.name]}]: each consumer "
+                    "needs a name of its own (it names the queue and the Terraform blocks)",
+                )
+            )
+        names.setdefault(consumer.name, i)
+        queue = consumer.queue(config.trail.name)
+        if queue in queues and not repeated:
+            issues.append(
+                (
+                    ("consumers", i, "queue_name" if consumer.queue_name else "name"),
+                    f"queue {queue} is also consumers[{queues[queue]}]'s: SQS queue names are "
+                    "unique in an account and region",
+                )
+            )
+        queues.setdefault(queue, i)
+        for j, role in enumerate(consumer.roles):
+            where: tuple[str | int, ...] = ("consumers", i, "roles", j)
+            if role.isdigit() or role.endswith(":root"):
+                issues.append(
+                    (
+                        where,
+                        f"{role} is a whole account: name the IAM roles (or users) that read "
+                        "the queue and the logs",
+                    )
+                )
+                continue
+            if partition and arn_partition(role) != partition.name:
+                issues.append((where, f"not in the trail's partition {partition.name}"))
+            if _principal_key(role) in administrators:
+                issues.append(
+                    (
+                        where,
+                        f"{role} is also in kms.administrators: key administrators get no "
+                        "decrypt permission (separation of duties); a consumer decrypts every "
+                        "log file. List a different principal for each",
+                    )
+                )
+    return issues
+
+
+def consumer_accounts(config: Config) -> frozenset[str]:
+    """The accounts the consumers' roles belong to."""
+    return frozenset(principal_account(r) for c in config.consumers for r in c.roles)

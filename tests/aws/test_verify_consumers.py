@@ -1,0 +1,223 @@
+"""verify's consumers check against a moto server: the notification is ours, no DLQ holds mail.
+
+The server is seeded from the rendered consumers.tf (queue and topic names, the notification's
+id, prefix and suffix are read from the generated HCL), so verify is compared with what the
+module describes. The failure the check exists for is staged as it happens: another tool puts
+its own notification configuration on the bucket, over this module's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.moto_server import (  # noqa: F401  (fixtures)
+    Org,
+    aws_env,
+    bucket_client,
+    deploy,
+    fake_cloudwatch_delivery_status,
+    moto_url,
+    seed_organization,
+)
+from test_permissions import called
+
+from generator.aws.permissions import actions_of, log_archive_role_policy, verify_policy
+from generator.aws.progress import Progress
+from generator.aws.session import Aws
+from generator.aws.verify import Options, verify
+from generator.check.hcl_parse import literal, literals, nested
+from generator.cli import main
+from generator.pipeline import build
+from generator.sections.registry import Config, load_config
+
+SIEM_ROLE = "arn:aws:iam::999988887777:role/SplunkSqsReader"
+
+
+def _config(tmp_path: Path, org: Org, extra: str = "") -> Path:
+    path = tmp_path / "fed.yaml"
+    path.write_text(
+        f"""organization:
+  id: {org.org_id}
+  management_account_id: "{org.management}"
+  cloudtrail_trusted_access: already_enabled
+trail:
+  name: org-trail
+  home_region: us-east-1
+  s3_key_prefix: ct
+bucket:
+  name: fed-org-cloudtrail-logs
+consumers:
+  - name: splunk
+    roles: [{SIEM_ROLE}]
+  - name: elastic
+    roles: ["arn:aws:iam::{org.management}:role/ElasticAgent"]
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def deploy_consumers(org: Org, config: Config, path: Path) -> dict[str, str]:
+    """Queues, topic and notification as consumers.tf names them; {queue name: URL}."""
+    parsed = build(path).parsed
+    sqs, sns = bucket_client(org, config, "sqs"), bucket_client(org, config, "sns")
+    urls = {
+        literal(queue.body["name"]) or "": sqs.create_queue(QueueName=literal(queue.body["name"]))[
+            "QueueUrl"
+        ]
+        for queue in parsed.of_type("resource", "aws_sqs_queue")
+    }
+    (topic,) = parsed.of_type("resource", "aws_sns_topic")
+    topic_arn = sns.create_topic(Name=literal(topic.body["name"]))["TopicArn"]
+    (notification,) = parsed.of_type("resource", "aws_s3_bucket_notification")
+    (item,) = nested(notification.body, "topic")
+    configuration = {
+        "Id": literal(item["id"]),
+        "TopicArn": topic_arn,
+        "Events": literals(item["events"]),
+        "Filter": {
+            "Key": {
+                "FilterRules": [
+                    {"Name": "prefix", "Value": literal(item["filter_prefix"])},
+                    {"Name": "suffix", "Value": literal(item["filter_suffix"])},
+                ]
+            }
+        },
+    }
+    bucket_client(org, config, "s3").put_bucket_notification_configuration(
+        Bucket=config.bucket.name,
+        NotificationConfiguration={"TopicConfigurations": [configuration]},
+    )
+    return urls
+
+
+@pytest.fixture
+def fed(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Org, Path, Any]:
+    org = seed_organization(aws_env, members=1)
+    path = _config(tmp_path, org)
+    config = load_config(path)
+    deploy(org, config)
+    urls = deploy_consumers(org, config, path)
+    fake_cloudwatch_delivery_status(monkeypatch)
+    return org, path, urls
+
+
+def _rows(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["verify", str(path), "--new-account-hours", "0", "--json"])
+    document = json.loads(capsys.readouterr().out)
+    return code, {r["subject"]: r for r in document["results"] if r["check"] == "consumers"}
+
+
+def test_deployed_consumers_pass(
+    fed: tuple[Org, Path, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _org, path, _urls = fed
+    code, rows = _rows(path, capsys)
+    assert code == 0, rows
+    notification = rows["notification of fed-org-cloudtrail-logs"]
+    assert (notification["status"], notification["found"]) == ("ok", "as generated")
+    assert notification["expected"].endswith(
+        ":org-trail-log-files, s3:ObjectCreated:*, prefix ct/AWSLogs/"
+        + path.read_text().split("id: ")[1].split("\n")[0]
+        + "/, suffix .json.gz"
+    )
+    for name in ("splunk", "elastic"):
+        row = rows[f"{name}: dead-letter queue org-trail-{name}-dlq"]
+        assert (row["status"], row["found"]) == ("ok", "empty")
+
+
+def test_another_tools_notification_over_ours_fails_and_says_what_happened(
+    fed: tuple[Org, Path, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path, _urls = fed
+    config = load_config(path)
+    queue_arn = f"arn:aws:sqs:us-east-1:{org.management}:their-siem"
+    bucket_client(org, config, "s3").put_bucket_notification_configuration(
+        Bucket=config.bucket.name,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"Id": "their-siem", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    code, rows = _rows(path, capsys)
+    assert code == 1
+    row = rows["notification of fed-org-cloudtrail-logs"]
+    assert row["status"] == "fail"
+    assert row["found"] == f"not this module's: queue {queue_arn}"
+    assert "another tool wrote the bucket's notification configuration" in row["fix"]
+    assert "add its consumer under consumers:" in row["fix"]
+
+
+def test_a_message_in_a_dead_letter_queue_is_a_log_file_never_ingested(
+    fed: tuple[Org, Path, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path, urls = fed
+    config = load_config(path)
+    bucket_client(org, config, "sqs").send_message(
+        QueueUrl=urls["org-trail-splunk-dlq"], MessageBody='{"Records": []}'
+    )
+    code, rows = _rows(path, capsys)
+    assert code == 1
+    row = rows["splunk: dead-letter queue org-trail-splunk-dlq"]
+    assert row["status"] == "fail"
+    assert row["found"].startswith("1 message(s): log files splunk failed to read 5 times")
+    assert "log_consumer_splunk_role_policy" in row["fix"]
+    assert "start-message-move-task" in row["fix"]
+    assert rows["elastic: dead-letter queue org-trail-elastic-dlq"]["status"] == "ok"
+
+
+def test_not_deployed_consumers_say_so(
+    aws_env: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    path = _config(tmp_path, org)
+    deploy(org, load_config(path))
+    fake_cloudwatch_delivery_status(monkeypatch)
+    code, rows = _rows(path, capsys)
+    assert code == 1
+    assert rows["notification of fed-org-cloudtrail-logs"]["found"] == "none"
+    assert rows["splunk: dead-letter queue org-trail-splunk-dlq"]["found"] == "not deployed"
+
+
+def test_verify_policy_is_the_calls_verify_makes_with_consumers(
+    fed: tuple[Org, Path, Any],
+) -> None:
+    _org, path, _urls = fed
+    config = load_config(path)
+    aws = Aws(region="us-east-1")
+    verify(aws, config, Options(new_account_hours=0), Progress(enabled=False))
+    policy = verify_policy(config)
+    assert called(aws) == actions_of(policy)
+    (dlqs,) = [s for s in policy["Statement"] if s["Sid"] == "ReadConsumerDeadLetterQueues"]
+    assert sorted(dlqs["Resource"]) == [
+        f"arn:aws:sqs:us-east-1:{config.organization.management_account_id}:org-trail-{n}-dlq"
+        for n in ("elastic", "splunk")
+    ]
+
+
+def test_the_log_archive_role_reads_the_consumers_there(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    archive = org.members[0]
+    role = f"arn:aws:iam::{archive}:role/OrgTrailLogArchiveDeployer"
+    path = _config(tmp_path, org, f'log_archive:\n  account_id: "{archive}"\n  role_arn: {role}\n')
+    config = load_config(path)
+    deploy(org, config)
+    deploy_consumers(org, config, path)
+    fake_cloudwatch_delivery_status(monkeypatch)
+    aws = Aws(region="us-east-1")
+    results = verify(aws, config, Options(new_account_hours=0), Progress(enabled=False))
+    assert [r.status for r in results if r.check == "consumers"] == ["ok", "ok", "ok"]
+    role_policy = log_archive_role_policy(config)
+    assert role_policy is not None
+    assert called(aws.assumed[role]) == actions_of(role_policy)
+    assert {"s3:GetBucketNotification", "sqs:GetQueueUrl"} <= actions_of(role_policy)
