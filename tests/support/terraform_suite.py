@@ -34,7 +34,7 @@ import pytest
 from generator.rehearse.rehearsal import RECORD, Followup, Rehearsal, rehearse_module
 from generator.rehearse.tools import Tools, find_tools
 
-from . import plan_scenarios
+from . import consumer_delivery, plan_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_FILE = "test_terraform_real.py"
@@ -42,6 +42,7 @@ TEST_FILE = "test_terraform_real.py"
 # (module, the test file that wants it, what runs). Its result is Outcome.followup.
 FOLLOWUPS: dict[str, tuple[str, Followup]] = {
     "example": ("test_plan_real.py", plan_scenarios.run),
+    "log-archive": ("test_consumers_real.py", consumer_delivery.run),
 }
 # The module whose run goes through `orgtrail-gen rehearse` itself, and the test file that wants it.
 CLI_RUN = ("greenfield", "test_rehearse.py")
