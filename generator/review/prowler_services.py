@@ -1,10 +1,12 @@
-"""prowler 5.46.0's checks of the module's keys, topic, log group, workgroup and Data Catalog.
+"""prowler 5.46.0's checks of the module's keys, topics, queues, log group, workgroup and catalog.
 
 Why: as :mod:`prowler_resources` for the buckets, each evaluator mirrors one check
-(``prowler/providers/aws/services/{kms,sns,cloudwatch,athena,glue}/<check>/<check>.py`` in the
-prowler 5.46.0 wheel) on what the service client reads back from the applied module, resource
-by resource. Keys and topics the module only names (``kms.key_arn``, ``existing_topic_arn``)
-are noted, and judged ``manual`` when nothing else is.
+(``prowler/providers/aws/services/{kms,sns,sqs,cloudwatch,athena,glue}/<check>/<check>.py`` in
+the prowler 5.46.0 wheel) on what the service client reads back from the applied module,
+resource by resource. Keys and topics the module only names (``kms.key_arn``,
+``existing_topic_arn``) are noted, and judged ``manual`` when nothing else is. Security Hub's
+SNS.1 and SQS.1 ask what prowler's encryption checks ask and share their evaluators; SQS.3
+(AWS Config's automated reasoning over the queue policy) has its own.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from generator.review.prowler_policy import (
 )
 from generator.review.prowler_resources import EVALUATORS as EVALUATORS
 from generator.review.prowler_resources import account_in, combine, evaluator, resources_of, where
-from generator.review.resource_facts import Key, Topic, Workgroup
+from generator.review.resource_facts import Key, Queue, Topic, Workgroup
 from generator.review.verdict import (
     MANUAL,
     NOT_APPLICABLE,
@@ -146,7 +148,9 @@ TopicCheck = Callable[[Topic, Context], Verdict | None]
 def _topic_check(name: str) -> Callable[[TopicCheck], TopicCheck]:
     def register(function: TopicCheck) -> TopicCheck:
         def judge(control: Control, ctx: Context) -> Verdict:
-            found = [(where(ctx, t.address, t.account), v) for t in resources_of(ctx).topics
+            found = [(where(ctx, t.address, t.account),
+                      Verdict(v.status, v.reason, v.key or _topic_key(t, control)))
+                     for t in resources_of(ctx).topics
                      if (v := function(t, ctx)) is not None]  # fmt: skip
             external = resources_of(ctx).external_topics
             if not resources_of(ctx).topics and external:
@@ -163,6 +167,11 @@ def _topic_check(name: str) -> Callable[[TopicCheck], TopicCheck]:
         return function
 
     return register
+
+
+def _topic_key(topic: Topic, control: Control) -> str:
+    """The log-file topic is the consumers' (consumers:), the alarm topic monitoring's."""
+    return "consumers" if topic.log_files else control.key
 
 
 @_topic_check("sns_topics_kms_encryption_at_rest_enabled")
@@ -221,6 +230,123 @@ def _topic_http(topic: Topic, ctx: Context) -> Verdict | None:
         return Verdict(NOT_SATISFIED, "an http subscription")
     return Verdict(SATISFIED, f"subscriptions {', '.join(sorted(set(topic.protocols)))}: none "
                    "is http (an email or https one is judged once confirmed)")  # fmt: skip
+
+
+# --- SQS: every queue (the consumers' queues and dead-letter queues) --------------------------
+
+QueueCheck = Callable[[Queue, Context], Verdict]
+
+
+def _queue_check(name: str) -> Callable[[QueueCheck], QueueCheck]:
+    """Register a per-queue check: one finding per queue of sqs_service.py's ListQueues."""
+
+    def register(function: QueueCheck) -> QueueCheck:
+        def judge(control: Control, ctx: Context) -> Verdict:
+            found = [(where(ctx, q.address, q.account), function(q, ctx))
+                     for q in resources_of(ctx).queues]  # fmt: skip
+            return combine(found, Verdict(NOT_APPLICABLE, "the module creates no SQS queue "
+                                          "(no consumers:)", "consumers"))  # fmt: skip
+
+        EVALUATORS[name] = judge
+        return function
+
+    return register
+
+
+@_queue_check("sqs_queues_server_side_encryption_enabled")
+def _queue_encryption(queue: Queue, ctx: Context) -> Verdict:
+    """sqs_queues_server_side_encryption_enabled: FAIL on an empty kms_key_id.
+
+    sqs_service.py sets it from KmsMasterKeyId, or to "SqsManagedSseEnabled" when that
+    attribute is "true". Security Hub SQS.1 (sqs-queue-encrypted) wants SSE-SQS or SSE-KMS.
+    """
+    encryption = queue.encryption
+    if encryption is None:
+        return Verdict(MANUAL, "its encryption arguments are not read here: GetQueueAttributes "
+                       "must show a KmsMasterKeyId or SqsManagedSseEnabled true")  # fmt: skip
+    if encryption == "SSE-KMS":
+        return Verdict(SATISFIED, "kms_master_key_id is set (SSE-KMS)")
+    if encryption == "SSE-SQS":
+        return Verdict(SATISFIED, "sqs_managed_sse_enabled = true (SSE-SQS)")
+    if encryption:
+        return Verdict(SATISFIED, "no encryption argument: SSE-SQS by default (SQS "
+                       "encrypts a queue created over HTTPS with SigV4)")  # fmt: skip
+    return Verdict(NOT_SATISFIED, "sqs_managed_sse_enabled = false and no kms_master_key_id: "
+                   "its messages are stored unencrypted")  # fmt: skip
+
+
+def _values(principal: object) -> list[str]:
+    if isinstance(principal, dict):
+        return [v for item in principal.values() for v in ([item] if isinstance(item, str)
+                                                           else item)]  # fmt: skip
+    return [principal] if isinstance(principal, str) else []
+
+
+def _prowler_wildcard(statement: Json) -> bool:
+    """sqs_queues_not_publicly_accessible's principal test, not has_public_principal's.
+
+    ``"*" in`` the Principal, its AWS or its CanonicalUser: a substring of a string, a member
+    of a list (so a listed ``arn:aws:iam::*:root`` is not public to it).
+    """
+    principal = statement.get("Principal", "")
+    if "*" in principal:
+        return True
+    return isinstance(principal, dict) and (
+        "*" in principal.get("AWS", "") or "*" in principal.get("CanonicalUser", "")
+    )
+
+
+@_queue_check("sqs_queues_not_publicly_accessible")
+def _queue_public(queue: Queue, ctx: Context) -> Verdict:
+    """sqs_queues_not_publicly_accessible: the first public Allow statement fails the queue.
+
+    A statement with a '*' principal is public unless its Condition passes
+    is_condition_block_restrictive(audited account, is_cross_account_allowed=True): any
+    account, ARN, organization, VPC or caller key it lists. A role of another account named by
+    its ARN is not public to this check (prowler has no cross-account check for queues).
+    """
+    if queue.policy is None:
+        return Verdict(MANUAL, "the module writes a policy on this queue that is not read here: "
+                       "check it for a '*' principal")  # fmt: skip
+    if not queue.policy:
+        return Verdict(SATISFIED, "the queue has no policy")
+    account = account_in(ctx, queue.account)
+    for statement in queue.policy.get("Statement", []):
+        if statement.get("Effect") != "Allow" or not _prowler_wildcard(statement):
+            continue
+        condition = statement.get("Condition")
+        if condition is None or not is_condition_block_restrictive(condition, account, True):
+            sid = statement.get("Sid") or "a statement"
+            return Verdict(NOT_SATISFIED, f"{sid} allows '*' with no condition naming an "
+                           "account, ARN, organization or VPC")  # fmt: skip
+    return Verdict(SATISFIED, "its policy allows no '*' principal without a restricting "
+                   "condition (services and roles named by ARN are not public)")  # fmt: skip
+
+
+@_queue_check("sqs_queue_no_public_access")
+def _queue_no_public_access(queue: Queue, ctx: Context) -> Verdict:
+    """Security Hub SQS.3 (AWS Config sqs-queue-no-public-access): fixed values only.
+
+    A queue is public unless its policy grants only fixed values, no wildcard. The rule's
+    reasoning over conditions is not published, so a '*' principal under a condition is manual.
+    """
+    if queue.policy is None:
+        return Verdict(MANUAL, "the module writes a policy on this queue that is not read here: "
+                       "check it for a '*' principal")  # fmt: skip
+    if not queue.policy:
+        return Verdict(SATISFIED, "the queue has no policy")
+    wild = [s for s in queue.policy.get("Statement", []) if s.get("Effect") == "Allow"
+            and any("*" in value for value in _values(s.get("Principal")))]  # fmt: skip
+    sids = ", ".join(str(s.get("Sid") or "a statement") for s in wild)
+    if any(not s.get("Condition") for s in wild):
+        return Verdict(NOT_SATISFIED, f"{sids} grants a '*' principal with no condition")
+    if wild:
+        return Verdict(MANUAL, f"{sids} grants a '*' principal under a condition: AWS Config "
+                       "passes it only if the condition fixes who may call (a fixed "
+                       "aws:SourceArn, aws:SourceAccount, aws:PrincipalOrgID): see the "
+                       "control's finding")  # fmt: skip
+    return Verdict(SATISFIED, "its policy grants fixed principals only (services, roles by "
+                   "ARN): no wildcard")  # fmt: skip
 
 
 # --- CloudWatch Logs, Athena, Glue -----------------------------------------------------------

@@ -1,10 +1,11 @@
-"""The module's bucket, keys, topic, log group, workgroup and table, as prowler reads them.
+"""The module's buckets, keys, topics, queues, log group, workgroup, table, as prowler reads them.
 
 Why: prowler's resource checks judge what its service clients read back from AWS (S3's
 GetBucketVersioning ``MFADelete``, GetBucketPolicy, KMS's DescribeKey and GetKeyRotationStatus,
-SNS's GetTopicAttributes, Athena's GetWorkGroup). Each fact here is the value that call returns
-once this module is applied, read from the re-parsed HCL (and the provider's defaults where an
-argument is left out), so that :mod:`prowler_resources` can answer as the check would.
+SNS's GetTopicAttributes, SQS's GetQueueAttributes, Athena's GetWorkGroup). Each fact here is
+the value that call returns once this module is applied, read from the re-parsed HCL (and
+AWS's or the provider's defaults where an argument is left out), so that
+:mod:`prowler_resources` can answer as the check would.
 """
 
 from __future__ import annotations
@@ -71,6 +72,23 @@ class Topic:
     encrypted: bool
     policy: Json | None  # None: no aws_sns_topic_policy (SNS's default policy applies)
     protocols: tuple[str, ...]
+    log_files: bool = False  # a bucket notification's destination (consumers:), not the alarms'
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One aws_sqs_queue: what GetQueueAttributes (``All``) returns of it.
+
+    ``encryption``: "SSE-KMS" (a KmsMasterKeyId), "SSE-SQS" (SqsManagedSseEnabled true),
+    "SSE-SQS by default" (neither argument: SQS encrypts a queue created over HTTPS with
+    SigV4, as the provider creates it, with SSE-SQS since October 2022), "" (no encryption:
+    ``sqs_managed_sse_enabled = false``), None (an expression the module does not resolve).
+    """
+
+    address: str
+    account: str | None
+    encryption: str | None
+    policy: Json | None  # {}: no Policy attribute; None: a policy that is not read here
 
 
 @dataclass(frozen=True)
@@ -86,13 +104,14 @@ class Workgroup:
 
 @dataclass(frozen=True)
 class ResourceFacts:
-    """Every resource prowler's s3, kms, sns, logs, athena and glue checks judge."""
+    """Every resource prowler's s3, kms, sns, sqs, logs, athena and glue checks judge."""
 
     buckets: tuple[Bucket, ...]
     keys: tuple[Key, ...]
     external_keys: tuple[str, ...]  # key ARNs the module names but does not create
     topics: tuple[Topic, ...]
     external_topics: tuple[str, ...]  # alarm actions to topics not created here
+    queues: tuple[Queue, ...]
     log_group: str | None  # the trail's log group's name
     log_group_account: str | None
     workgroups: tuple[Workgroup, ...]
@@ -260,6 +279,9 @@ def _external_keys(module: ParsedModule) -> tuple[str, ...]:
 
 
 def _topics(module: ParsedModule) -> tuple[Topic, ...]:
+    announced = {expression(t.get("topic_arn"))
+                 for n in module.of_type("resource", "aws_s3_bucket_notification")
+                 for t in nested(n.body, "topic")}  # fmt: skip
     result = []
     for block in module.of_type("resource", "aws_sns_topic"):
         arn = f"{block.address}.arn"
@@ -276,7 +298,38 @@ def _topics(module: ParsedModule) -> tuple[Topic, ...]:
                 bool(block.body.get("kms_master_key_id")),
                 policy,
                 protocols,
+                arn in announced,
             )
+        )
+    return tuple(result)
+
+
+def _queue_encryption(block: Block) -> str | None:
+    """What sqs_service.py reads into ``kms_key_id``: the key, SSE-SQS, or nothing."""
+    key = block.body.get("kms_master_key_id")
+    if key and literal(key) != "":  # kms_master_key_id = "" sets no key
+        return "SSE-KMS"
+    managed = block.body.get("sqs_managed_sse_enabled")
+    if managed is None:
+        return "SSE-SQS by default"
+    if isinstance(managed, bool):
+        return "SSE-SQS" if managed else ""
+    return None
+
+
+def _queues(module: ParsedModule) -> tuple[Queue, ...]:
+    result = []
+    for block in module.of_type("resource", "aws_sqs_queue"):
+        urls = (f"{block.address}.id", f"{block.address}.url")
+        values = [p.body.get("policy") for p in module.of_type("resource", "aws_sqs_queue_policy")
+                  if expression(p.body.get("queue_url")) in urls]  # fmt: skip
+        if block.body.get("policy"):
+            values.append(block.body.get("policy"))
+        policy: Json | None = {}
+        if values:  # the last one applied wins: judge one only when it is the only one
+            policy = _document_policy(module, values[0]) if len(values) == 1 else None
+        result.append(
+            Queue(block.address, account_of(module, block), _queue_encryption(block), policy)
         )
     return tuple(result)
 
@@ -312,6 +365,7 @@ def read_resources(module: ParsedModule) -> ResourceFacts:
         external_keys=_external_keys(module),
         topics=_topics(module),
         external_topics=_external_topics(module),
+        queues=_queues(module),
         log_group=literal(group.body.get("name")) if group else None,
         log_group_account=account_of(module, group) if group else None,
         workgroups=tuple(_workgroup(b) for b in module.of_type("resource", "aws_athena_workgroup")),

@@ -167,6 +167,23 @@ def test_a_bucket_in_another_account_is_noted_for_prowler(tmp_path: Path) -> Non
     assert "cross-account" not in result[SH + "CloudTrail.7"].reason
 
 
+def test_security_hub_judges_the_consumers_topic_and_queues(tmp_path: Path) -> None:
+    """SNS.1 every topic (alarms, log files), SQS.1 and SQS.3 every queue and dead-letter queue:
+    log-archive's consumers satisfy them; a module without consumers: has no queue to judge."""
+    result = shipped("log-archive", tmp_path / "log-archive")
+    for control in ("SNS.1", "SQS.1", "SQS.3"):
+        assert status(result, SH + control) == (SATISFIED, "consumers"), control
+    assert "aws_sns_topic.log_files (account 444455556666)" in result[SH + "SNS.1"].reason
+    for queue in ("consumer_splunk", "consumer_splunk_dlq", "consumer_elastic_dlq"):
+        assert f"aws_sqs_queue.{queue} (account 444455556666)" in result[SH + "SQS.1"].reason
+    # the topic's prowler rows name the section that creates it, not monitoring
+    assert status(result, PROWLER + "sns_topics_not_publicly_accessible")[1] == "consumers"
+    example = shipped("example", tmp_path / "example")
+    assert status(example, SH + "SNS.1") == (SATISFIED, "monitoring.notifications")
+    assert status(example, SH + "SQS.1") == (NOT_APPLICABLE, "consumers")
+    assert status(example, SH + "SQS.3") == (NOT_APPLICABLE, "consumers")
+
+
 # --- changing the config changes the report -------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 Each row edits a copy of a shipped config, builds the module (load, render, re-parse,
 preflight) and asserts the report's status for one prowler check against what that check's
 code returns for the resources the module creates - the bucket, keys, topic, log group,
-workgroup, table. The comment (``source``) of each row names the file of the prowler 5.46.0
+workgroup, table, the consumers' topic and queues. The comment (``source``) of each row names the file of the prowler 5.46.0
 wheel (``prowler/providers/aws/services/<service>/<check>/<check>.py``) and the branch that
 decides. ``manual`` where prowler's finding depends on what the module does not hold: an
 account-level setting, or live data.
@@ -24,6 +24,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from generator.check.hcl_parse import ParsedModule
 from generator.pipeline import build
 from generator.review.controls import (
     MANUAL,
@@ -41,6 +42,7 @@ PASS, FAIL, NA = SATISFIED, NOT_SATISFIED, NOT_APPLICABLE
 S3 = "s3/{0}/{0}.py"
 KMS = "kms/{0}/{0}.py"
 SNS = "sns/{0}/{0}.py"
+SQS = "sqs/{0}/{0}.py"
 ATHENA = "athena/{0}/{0}.py"
 GLUE = "glue/{0}/{0}.py"
 
@@ -190,6 +192,33 @@ TABLE: list[tuple[str, str, Edit, str, str, str]] = [
      MANUAL, "a topic not created here"),
     ("no-monitoring", "delegated-admin", _unchanged, "sns_topics_not_publicly_accessible", NA,
      "no topic, no finding"),
+    # log-archive's consumers: the log-file topic (aws_sns_topic.log_files), its key
+    # (aws_kms_key.log_consumers), a queue and a dead-letter queue per consumer
+    ("log-archive", "log-archive", _unchanged, "sns_topics_kms_encryption_at_rest_enabled", PASS,
+     SNS + ": the log-file topic's KmsMasterKeyId (aws_kms_key.log_consumers)"),
+    ("log-archive", "log-archive", _unchanged, "sns_topics_not_publicly_accessible", PASS,
+     SNS + ": Service principal s3.amazonaws.com: has_public_principal false"),
+    ("log-archive", "log-archive", _unchanged, "sns_subscription_not_using_http_endpoints", PASS,
+     SNS + ": protocol sqs, confirmed when created (not PendingConfirmation)"),
+    ("log-archive", "log-archive", _unchanged, "kms_key_not_publicly_accessible", PASS,
+     KMS + ": is_policy_public(not_allowed_actions=[]): services by aws:SourceArn, roles by ARN "
+     "(one of another account: cross-account is allowed here)"),
+    ("log-archive", "log-archive", _unchanged, "kms_cmk_rotation_enabled", PASS,
+     KMS + ": the consumers' key too, SYMMETRIC_DEFAULT, rotating"),
+    ("log-archive", "log-archive", _unchanged, "s3_bucket_event_notifications_enabled", PASS,
+     S3 + ": notification_config holds the topic configuration (aws_s3_bucket_notification)"),
+    # --- the queues: sqs_client.queues (sqs_service.py: ListQueues, GetQueueAttributes All)
+    ("log-archive", "log-archive", _unchanged, "sqs_queues_server_side_encryption_enabled", PASS,
+     SQS + ": queue.kms_key_id = KmsMasterKeyId on every queue and dead-letter queue"),
+    ("log-archive", "log-archive", _unchanged, "sqs_queues_not_publicly_accessible", PASS,
+     SQS + ": no '*' in Principal, its AWS or CanonicalUser (sns.amazonaws.com, a role ARN of "
+     "555566667777: the check has no cross-account test); the dead-letter queues have no Policy"),
+    ("no-consumers", "log-archive", _drop("consumers"),
+     "sqs_queues_server_side_encryption_enabled", NA, SQS + ": no queue, no finding"),
+    ("no-consumers", "log-archive", _drop("consumers"), "sqs_queues_not_publicly_accessible", NA,
+     SQS + ": no queue, no finding"),
+    ("example", "example", _unchanged, "sqs_queues_not_publicly_accessible", NA,
+     SQS + ": no queue, no finding"),
     # --- the log group
     ("prod", "prod", _unchanged, "cloudwatch_log_group_agentcore_data_protection_policy_enabled",
      NA, "cloudwatch/cloudwatch_log_group_agentcore_.../...py: name outside the prefixes"),
@@ -306,3 +335,107 @@ def test_cross_account_reading_is_prowlers(statement: dict[str, Any], public: bo
     5.46.0 functions on 120,000 random statements when it was written."""
     policy = {"Statement": [statement]}
     assert is_policy_public(policy, "123456789012", is_cross_account_allowed=False) is public
+
+
+def _consumer_verdicts(tmp_path: Path, edit: Callable[[str], str]) -> dict[str, Verdict]:
+    """log-archive's verdicts (prowler's and Security Hub's) once consumers.tf is hand-edited.
+
+    The config cannot produce an unencrypted or public queue, so the rendered module is
+    edited: the report judges the module that will be applied, whatever wrote it.
+    """
+    module = build(ROOT / "configs" / "log-archive.yaml", output_root=tmp_path / "empty")
+    text = module.files["consumers.tf"]
+    files = {**module.files, "consumers.tf": edit(text)}
+    assert files["consumers.tf"] != text
+    parsed = ParsedModule.parse(files)
+    return {r.control.id: r.verdict for r in evaluate(read(parsed), module.config)}
+
+
+_SPLUNK_KEY = (
+    '  name                       = "org-trail-splunk"\n'
+    "  kms_master_key_id          = aws_kms_key.log_consumers.arn\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argument", "expected", "reason"),
+    [
+        pytest.param("  sqs_managed_sse_enabled = false\n", FAIL,
+                     "sqs_managed_sse_enabled = false and no kms_master_key_id", id="sse-off"),
+        pytest.param("", PASS, "no encryption argument: SSE-SQS by default", id="no-argument"),
+        pytest.param("  sqs_managed_sse_enabled = true\n", PASS,
+                     "sqs_managed_sse_enabled = true (SSE-SQS)", id="sse-sqs"),
+    ],
+)  # fmt: skip
+def test_a_queue_without_a_key_is_judged_as_sqs_stores_it(
+    tmp_path: Path, argument: str, expected: str, reason: str
+) -> None:
+    """sqs_service.py: kms_key_id is KmsMasterKeyId, or "SqsManagedSseEnabled" when that
+    attribute is "true" - which SQS makes it for a queue created over HTTPS with SigV4 and no
+    encryption argument (SSE-SQS by default since October 2022). Security Hub SQS.1 (SSE-SQS
+    or SSE-KMS) agrees."""
+    assert _SPLUNK_KEY in (ROOT / "output" / "log-archive" / "consumers.tf").read_text("utf-8")
+    replacement = '  name                       = "org-trail-splunk"\n' + argument
+    result = _consumer_verdicts(tmp_path, lambda text: text.replace(_SPLUNK_KEY, replacement))
+    for check in ("sqs_queues_server_side_encryption_enabled", "SQS.1"):
+        verdict = result[check]
+        assert verdict.status == expected, verdict.reason
+        assert f"aws_sqs_queue.consumer_splunk (account 444455556666): {reason}" in verdict.reason
+        assert verdict.key == "consumers"
+    # the other queues are still judged, on their key
+    assert "consumer_elastic (account 444455556666): kms_master_key_id" in result["SQS.1"].reason
+
+
+_SNS_SERVICE = '      type        = "Service"\n      identifiers = ["sns.amazonaws.com"]\n'
+_ANYONE = '      type        = "*"\n      identifiers = ["*"]\n'
+_SOURCE_ARN = (
+    "\n\n    condition {\n"
+    '      test     = "StringEquals"\n'
+    '      variable = "aws:SourceArn"\n'
+    '      values   = ["arn:aws:sns:eu-west-1:444455556666:org-trail-log-files"]\n'
+    "    }"
+)
+
+
+def _swap(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new)
+
+
+def _splunk_topic_statement(replace: Callable[[str], str]) -> Callable[[str], str]:
+    """An edit of consumer splunk's queue policy: its first statement (the topic's send)."""
+    name = 'data "aws_iam_policy_document" "consumer_splunk_queue" {\n'
+
+    def edit(text: str) -> str:
+        head, found, tail = text.partition(name)
+        statement, rest = tail.split("\n  }\n", 1)
+        return head + found + replace(statement) + "\n  }\n" + rest
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("replace", "prowler", "security_hub"),
+    [
+        # prowler: is_condition_block_restrictive(condition, audited account,
+        # is_cross_account_allowed=True) - a StringEquals aws:SourceArn string is restrictive;
+        # AWS Config's reasoning over conditions is not published: manual
+        pytest.param(lambda s: _swap(s, _SNS_SERVICE, _ANYONE), PASS, MANUAL,
+                     id="anyone-by-source-arn"),
+        pytest.param(lambda s: _swap(_swap(s, _SNS_SERVICE, _ANYONE), _SOURCE_ARN, ""),
+                     FAIL, FAIL, id="anyone"),
+    ],
+)  # fmt: skip
+def test_a_public_queue_policy_is_judged_by_prowler_and_security_hub(
+    tmp_path: Path, replace: Callable[[str], str], prowler: str, security_hub: str
+) -> None:
+    """sqs_queues_not_publicly_accessible.py: an Allow statement whose Principal holds '*' is
+    public unless its Condition is restrictive; Security Hub SQS.3: fixed values only."""
+    result = _consumer_verdicts(tmp_path, _splunk_topic_statement(replace))
+    assert result["sqs_queues_not_publicly_accessible"].status == prowler
+    assert result["SQS.3"].status == security_hub
+    for check in ("sqs_queues_not_publicly_accessible", "SQS.3"):
+        if result[check].status != PASS:
+            assert "consumer_splunk (account 444455556666): AllowLogFileTopicSend" in (
+                result[check].reason
+            )
