@@ -15,14 +15,9 @@ import textwrap
 import yaml
 
 from generator.aws.athena_yaml import athena_section
-from generator.aws.discover import (
-    Discovery,
-    ExistingBucket,
-    ExistingKey,
-    ExistingTrail,
-    coexistence_note,
-)
+from generator.aws.discover import Discovery, ExistingBucket, ExistingKey, ExistingTrail
 from generator.aws.kept_statements import Sorted, sort_statements
+from generator.aws.trails import cost_section, trail_words, warning_comment
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, arn_region
 from generator.core.constants import bucket_policy_sids
@@ -64,7 +59,8 @@ def _flow_list(lead: str, items: list[str], width: int = 100) -> list[str]:
 
 def _trail_line(trail: ExistingTrail) -> str:
     kind = "organization" if trail.is_organization else "single-account"
-    parts = [f"{kind} trail", f"home {trail.home_region}", f"bucket {trail.bucket}"]
+    parts = [f"{kind} trail", *trail_words(trail), f"home {trail.home_region}"]
+    parts += [f"bucket {trail.bucket}"]
     parts += [f"prefix {trail.prefix}"] if trail.prefix else []
     parts += [f"key {trail.kms_key_arn}"] if trail.kms_key_arn else []
     parts += [f"log group {trail.log_group_name}"] if trail.log_group_name else []
@@ -99,11 +95,6 @@ def _header(found: Discovery) -> list[str]:
         )
     lines.append("# Existing trails:" if found.trails else "# Existing trails: none")
     lines += [_trail_line(trail) for trail in found.trails]
-    for trail in found.trails:
-        if trail.managed_by is not None or (trail.is_organization and trail is not found.adopted):
-            lines += [
-                f"# {line}" for note in coexistence_note(trail) for line in textwrap.wrap(note, 92)
-            ]
     lines += [f"# Note: {note}" for note in found.notes]
     return lines
 
@@ -478,6 +469,7 @@ def config_yaml(found: Discovery) -> str:
         else "not enabled yet: the module enables it"
     )
     lines = [
+        *warning_comment(found),
         *_header(found),
         "organization:",
         f"  id: {found.org_id}",
@@ -488,6 +480,7 @@ def config_yaml(found: Discovery) -> str:
         *_kms_section(found),
         *_logs_section(found),
         *_adopt_section(found),
+        *cost_section(found),
         *athena_section(found),
     ]
     return "\n".join(lines) + "\n"

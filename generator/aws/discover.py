@@ -12,15 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.aws.session import Aws, NotFound
+from generator.aws.trails import owner_of, trail_selectors, trail_tags
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, arn_region, parse_arn
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.core.errors import UserError
-
-CONTROL_TOWER_PREFIX = "aws-controltower-"
-# Landing Zone Accelerator names its trail "<prefix>-Organizations-CloudTrail" (default prefix
-# AWSAccelerator; LZA source, logging stack).
-LZA_SUFFIX = "-Organizations-CloudTrail"
+from generator.sections.trail.events import Fields
 
 
 @dataclass(frozen=True)
@@ -42,20 +39,13 @@ class ExistingTrail:
     sns_topic: str | None = None
     has_custom_event_selectors: bool = False
     has_insight_selectors: bool = False
-
-    @property
-    def is_control_tower(self) -> bool:
-        """Control Tower's baseline trail, which its own stack set owns."""
-        return self.name.startswith(CONTROL_TOWER_PREFIX)
+    owner: str | None = None  # trails.owner_of: Control Tower, LZA, a CloudFormation stack
+    selectors: tuple[Fields, ...] = ()  # GetEventSelectors, as advanced selectors
 
     @property
     def managed_by(self) -> str | None:
-        """The landing zone whose own stacks own this trail (never adopted: two owners fight)."""
-        if self.is_control_tower:
-            return "Control Tower"
-        if self.name.endswith(LZA_SUFFIX):
-            return "Landing Zone Accelerator"
-        return None
+        """Who owns this trail (never adopted: two owners fight); None when nobody known."""
+        return self.owner
 
     @property
     def log_group_name(self) -> str | None:
@@ -67,31 +57,6 @@ class ExistingTrail:
     def role_name(self) -> str | None:
         """The delivery role's name (its path dropped)."""
         return self.role_arn.rsplit("/", 1)[-1] if self.role_arn else None
-
-
-def coexistence_note(trail: ExistingTrail) -> list[str]:
-    """What a second organization trail next to ``trail`` costs, and what to do instead.
-
-    Why: CloudTrail delivers the first copy of management events free and bills every further
-    copy (LZA#1170), so a second organization trail pays for a second copy of every management
-    event of every account and region. Empty when ``trail`` is not an organization trail.
-    """
-    if not trail.is_organization:
-        return []
-    owner = trail.managed_by
-    whose = f"{owner}'s organization trail" if owner else "an organization trail"
-    instead = (
-        f"(its owner, {owner}, keeps managing it; this module must not import it)"
-        if owner
-        else "(adopt it: keep the `adopt:` section this file has for it)"
-    )
-    return [
-        f"{trail.name} is {whose} and already records every account. A second organization "
-        "trail pays for a second copy of every management event of every account and region "
-        "(only the first copy is free). Instead: use that trail for management events "
-        f"{instead}, or keep this trail for data events only with "
-        "`trail.events: {management: {read_write: none}, data: [...]}`."
-    ]
 
 
 @dataclass(frozen=True)
@@ -170,9 +135,11 @@ def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
     region = summary.get("HomeRegion")
     response = aws.call("cloudtrail", "get_trail", region=region, Name=summary["TrailARN"]) or {}
     trail = response.get("Trail", {})
+    arn, name = summary["TrailARN"], trail.get("Name", summary.get("Name", ""))
+    group = trail.get("CloudWatchLogsLogGroupArn")
     return ExistingTrail(
-        name=trail.get("Name", summary.get("Name", "")),
-        arn=summary["TrailARN"],
+        name=name,
+        arn=arn,
         home_region=trail.get("HomeRegion") or region or "",
         is_organization=bool(trail.get("IsOrganizationTrail")),
         is_multi_region=bool(trail.get("IsMultiRegionTrail")),
@@ -181,11 +148,13 @@ def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
         bucket=trail.get("S3BucketName"),
         prefix=trail.get("S3KeyPrefix") or None,
         kms_key_arn=trail.get("KmsKeyId"),
-        log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),
+        log_group_arn=group,
         role_arn=trail.get("CloudWatchLogsRoleArn"),
         sns_topic=trail.get("SnsTopicARN") or trail.get("SnsTopicName"),
         has_custom_event_selectors=bool(trail.get("HasCustomEventSelectors")),
         has_insight_selectors=bool(trail.get("HasInsightSelectors")),
+        owner=owner_of(name, group.split(":")[6] if group else None, trail_tags(aws, arn, region)),
+        selectors=trail_selectors(aws, arn, region, trail.get("HasCustomEventSelectors")),
     )
 
 

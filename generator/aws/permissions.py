@@ -35,6 +35,8 @@ DISCOVER_CALLS = (
     ("ec2", "DescribeRegions"),
     ("cloudtrail", "ListTrails"),
     ("cloudtrail", "GetTrail"),
+    ("cloudtrail", "ListTags"),
+    ("cloudtrail", "GetEventSelectors"),
     ("s3", "ListBuckets"),
     ("s3", "GetBucketLocation"),
     ("s3", "GetPublicAccessBlock"),
@@ -128,6 +130,13 @@ def verify_policy(config: Config) -> dict[str, Any]:
                 "cloudtrail:GetInsightSelectors",
             ],
             [arns.trail],
+        ),
+        # every other trail (any account's, any region's) and what it records: the duplicates
+        _statement("ListTrails", ["cloudtrail:DescribeTrails"], ["*"]),
+        _statement(
+            "ReadOtherTrails",
+            ["cloudtrail:GetEventSelectors"],
+            [f"arn:{arns.partition}:cloudtrail:*:*:trail/*"],
         ),
     ]
     if config.log_archive is not None:

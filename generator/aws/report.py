@@ -14,7 +14,7 @@ _LABEL = {"ok": "ok", "fail": "FAIL", "note": "note"}
 # listed (a newer one) is a layer of its own name.
 LAYERS: dict[str, tuple[str, ...]] = {
     "organization": ("organization", "trusted access"),
-    "trail": ("trail", "trail status", "trail events"),
+    "trail": ("trail", "trail status", "trail events", "duplicate trails"),
     "bucket": ("bucket policy", "bucket policy drift", "key policy"),
     "log group": (),
     "delivery": ("S3 delivery", "CloudWatch delivery"),

@@ -20,6 +20,7 @@ from generator.aws.monitoring import check_monitoring
 from generator.aws.progress import Progress
 from generator.aws.session import Aws
 from generator.aws.verify_consumers import check_consumers
+from generator.aws.verify_duplicates import check_duplicate_trails
 from generator.aws.verify_events import check_trail_events
 from generator.check.preflight.policy_reading import statements_from_json
 from generator.core.arns import arn_region
@@ -444,6 +445,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("trail", check_trail),
     ("trail status", check_trail_status),
     ("trail events", check_trail_events),
+    ("duplicate trails", check_duplicate_trails),
     ("bucket policy", check_bucket_policy),
     ("bucket policy drift", check_bucket_policy_drift),
     ("key policy", check_key_policy),

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """Discover, then write the config atomically; refuse to overwrite without --force."""
     from generator.aws.config_yaml import config_yaml, sorted_bucket_policy
     from generator.aws.discover import discover
+    from generator.aws.trails import duplicate_warnings
 
     if args.print_policy:
         from generator.aws.permissions import discover_policy, printable
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in found.notes:
         print(f"note: {note}", file=sys.stderr)
+    for warning in duplicate_warnings(found):
+        print(f"warning: {warning}", file=sys.stderr)
     policy = sorted_bucket_policy(found)
     if policy is not None:
         for sid in policy.duplicate_sids:

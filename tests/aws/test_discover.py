@@ -250,7 +250,7 @@ def test_existing_trail_is_adopted(org_only: Any, tmp_path: Path) -> None:
     assert "regions: regions with delivered logs" in text
     assert "the existing trail has log file validation off; the module turns it on" in text
     assert (
-        "#   legacy-trail: organization trail, home us-east-1, bucket legacy-trail-bucket, prefix audit, key arn:aws:kms:"
+        "#   legacy-trail: organization trail, managed by unknown, records every management event, read and write, home us-east-1, bucket legacy-trail-bucket, prefix audit, key arn:aws:kms:"
         in text
     )
     assert "log group legacy-trail, role arn:aws:iam::" in text
@@ -462,8 +462,9 @@ def test_control_tower_trail_is_recognised_and_its_cost_explained(
     assert code == 0
     text = path.read_text(encoding="utf-8")
     said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
-    assert "aws-controltower-BaselineCloudTrail is Control Tower's organization trail" in said
-    assert "pays for a second copy of every management event of every account" in said
+    arn = f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/"
+    assert f"{arn}aws-controltower-BaselineCloudTrail (managed by Control Tower) already" in said
+    assert "would be a paid second copy" in said
     assert "keep this trail for data events only" in said and "read_write: none" in said
     config = build(path).config
     assert config.trail.name == "org-trail" and config.bucket.create is True
@@ -485,11 +486,9 @@ def test_landing_zone_accelerator_trail_is_not_adopted_and_its_cost_explained(
     assert code == 0
     text = path.read_text(encoding="utf-8")
     said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
-    assert (
-        "AWSAccelerator-Organizations-CloudTrail is Landing Zone Accelerator's organization trail"
-        in said
-    )
-    assert "pays for a second copy of every management event" in said
+    arn = f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/"
+    assert f"{arn}AWSAccelerator-Organizations-CloudTrail (managed by LZA) already" in said
+    assert "would be a paid second copy" in said
     config = build(path).config
     assert config.adopt is None and config.trail.name == "org-trail"
 
