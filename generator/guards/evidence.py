@@ -67,6 +67,14 @@ STATEFUL = {
         "statement this module never wrote included - and writes one on the new bucket",
         guarded=True,
     ),
+    # Only when removed (athena: dropped): a rename is OTG083's. Its query history is the record
+    # of who investigated what, and with force_destroy = false Athena refuses to delete it.
+    "aws_athena_workgroup": Stateful(
+        "Terraform deletes the saved queries, then asks Athena to delete the workgroup, which "
+        "Athena refuses while it holds query history (force_destroy = false): the apply stops "
+        "halfway",
+        guarded=True,
+    ),
 }
 
 # What the replacement of a resource that stores nothing still costs, by type.
@@ -279,6 +287,8 @@ def _steps(previous: ParsedModule, item: Replacement) -> str:
     )
     if item.type == "aws_cloudwatch_log_group":
         otherwise += ", and AWS refuses DeleteLogGroup while deletion protection is on"
+    if item.type == "aws_athena_workgroup":
+        otherwise = "the apply stops halfway at DeleteWorkGroup"
     return (
         f"or, to keep the old one with everything in it, run again with --allow-replace "
         f"{address} and then, in the module's folder, `{_forget_command(previous, address)}` "
@@ -318,6 +328,8 @@ def _evidence(previous: ParsedModule, found: dict[str, Replacement]) -> dict[str
             return item.old.address in log_keys
         if item.type == "aws_s3_bucket_policy":
             return expression(item.old.body.get("bucket")) is None  # a literal: existing bucket
+        if item.type == "aws_athena_workgroup":
+            return item.removed  # a rename is refused by OTG083, whatever is allowed
         return item.type in STATEFUL
 
     return {address: item for address, item in found.items() if counts(item)}

@@ -146,3 +146,38 @@ def test_otg040_names_what_a_workgroup_replacement_really_does(
         "cannot be replaced: Terraform destroys its saved queries, then Athena refuses" in finding
     )
     assert "its query history goes" not in err
+
+
+def _drop_athena(project: Path) -> None:
+    path = project / CONFIG
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["athena"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_dropping_athena_is_refused_because_the_workgroup_cannot_be_deleted(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without athena: the workgroup is destroyed, which fails halfway as a rename does."""
+    before = _snapshot(project)
+    _drop_athena(project)
+    capsys.readouterr()
+    assert main([str(CONFIG)]) == 1
+    err = capsys.readouterr().err
+    assert f"OTG040 athena.tf: {ADDRESS}: {ADDRESS} is no longer generated" in err
+    assert "Athena refuses while it holds query history" in err
+    assert "the apply stops halfway at DeleteWorkGroup" in err
+    assert f"--allow-replace {ADDRESS}" in err and f"terraform state rm {ADDRESS}" in err
+    assert _snapshot(project) == before
+
+
+def test_dropping_athena_with_the_flag_says_to_forget_the_workgroup_first(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _drop_athena(project)
+    capsys.readouterr()
+    assert main([str(CONFIG), "--allow-replace", ADDRESS]) == 0
+    err = capsys.readouterr().err
+    assert f"{ADDRESS} is REMOVED, as --allow-replace allows" in err
+    assert f"run `terraform state rm {ADDRESS}` in the module's folder" in err
+    assert not (project / "output" / "example" / "athena.tf").exists()
