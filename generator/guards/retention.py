@@ -143,12 +143,20 @@ def _lifecycle_findings(new: Block, old: Block) -> list[Finding]:
     return findings
 
 
-def _lock_findings(new: Block | None, old: Block) -> list[Finding]:
+def lock_weakened(old: Block | None, new: Block | None) -> bool:
+    """Whether ``new``'s Object Lock default protects less than ``old``'s; False without one.
+
+    Less: no default any more, fewer days, or COMPLIANCE turned GOVERNANCE.
+    """
     (mode, days), (new_mode, new_days) = lock_default(old), lock_default(new)
     if mode is None:
-        return []
-    weaker = new_mode is None or new_days < days or (mode, new_mode) == ("COMPLIANCE", "GOVERNANCE")
-    if not weaker:
+        return False
+    return new_mode is None or new_days < days or (mode, new_mode) == ("COMPLIANCE", "GOVERNANCE")
+
+
+def _lock_findings(new: Block | None, old: Block) -> list[Finding]:
+    (mode, days), (new_mode, new_days) = lock_default(old), lock_default(new)
+    if not lock_weakened(old, new):
         return []
     shown = "(none)" if new_mode is None else f"{new_mode} {new_days} days"
     return [

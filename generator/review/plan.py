@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule
+from generator.check.preflight.policy_reading import ParsedStatement, statements_from_json
 from generator.core.errors import UserError
 from generator.render.hcl import hcl_string
 from generator.sections.addresses import BUCKET, LOG_GROUP, TRAIL
@@ -111,6 +112,23 @@ def hcl_shaped(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: hcl_shaped(item) for key, item in value.items() if item not in (None, [])}
     return value
+
+
+def policy_statements(values: dict[str, Any] | None) -> list[ParsedStatement]:
+    """The statements of a resource's ``policy`` attribute (JSON text, as the state holds it).
+
+    [] when the attribute is absent, unknown or not a policy document.
+    """
+    text = (values or {}).get("policy")
+    if not isinstance(text, str) or not text.lstrip().startswith("{"):
+        return []
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(document, dict) or "Statement" not in document:
+        return []
+    return statements_from_json(document)
 
 
 def block_of(change: Change, values: dict[str, Any] | None) -> Block:

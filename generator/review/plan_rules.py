@@ -14,21 +14,23 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from typing import Any
 
 from generator.check.hcl_parse import ParsedModule
-from generator.check.preflight.policy_reading import ParsedStatement, statements_from_json
+from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.guards.evidence import STATEFUL
 from generator.guards.retention import (
     days_words,
     lifecycle_days,
     lock_default,
+    lock_weakened,
     log_retention,
     shorter,
 )
-from generator.review.plan import Change, Plan, block_of
+from generator.review.plan import Change, Plan, block_of, policy_statements
 from generator.review.summary_events import event_changes
 
-CLOUDTRAIL = "cloudtrail.amazonaws.com"
+CLOUDTRAIL = CLOUDTRAIL_PRINCIPAL
 
 # Bucket settings whose removal or replacement loses what protects stored logs.
 _SETTINGS = {
@@ -231,16 +233,7 @@ def _retention(plan: Plan, allowed: Collection[str]) -> list[Finding]:
                     )
         elif change.type == "aws_s3_bucket_object_lock_configuration":
             (mode, days), (new_mode, new_days) = lock_default(old), lock_default(new)
-            weaker = (
-                new_mode is None
-                or new_days < days
-                or (mode, new_mode)
-                == (
-                    "COMPLIANCE",
-                    "GOVERNANCE",
-                )
-            )
-            if mode is not None and weaker:
+            if lock_weakened(old, new):
                 finding = _retention_finding(
                     change,
                     "rule.default_retention",
@@ -349,18 +342,11 @@ def _monitoring(plan: Plan, allowed: Collection[str]) -> list[Finding]:
     return found
 
 
-def _cloudtrail_actions(policy: object) -> set[str]:
-    """The actions a policy document (JSON text) allows cloudtrail.amazonaws.com."""
-    if not isinstance(policy, str) or not policy.strip():
-        return set()
-    try:
-        document = json.loads(policy)
-    except json.JSONDecodeError:
-        return set()
-    statements: list[ParsedStatement] = statements_from_json(document)
+def _cloudtrail_actions(values: dict[str, Any]) -> set[str]:
+    """The actions a resource's policy allows cloudtrail.amazonaws.com."""
     return {
         action
-        for statement in statements
+        for statement in policy_statements(values)
         if statement.effect == "Allow" and statement.has_principal("Service", CLOUDTRAIL)
         for action in statement.actions
     }
@@ -372,9 +358,7 @@ def _grants(plan: Plan, allowed: Collection[str]) -> list[Finding]:
     for change in plan.changes:
         if change.before is None or change.after is None or "policy" in change.after_unknown:
             continue
-        lost = _cloudtrail_actions(change.before.get("policy")) - _cloudtrail_actions(
-            change.after.get("policy")
-        )
+        lost = _cloudtrail_actions(change.before) - _cloudtrail_actions(change.after)
         if not lost:
             continue
         found.append(

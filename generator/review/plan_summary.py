@@ -15,9 +15,9 @@ from collections.abc import Collection
 from typing import Any
 
 from generator.check.hcl_parse import ParsedModule
-from generator.check.preflight.policy_reading import ParsedStatement, statements_from_json
+from generator.check.preflight.policy_reading import ParsedStatement
 from generator.review.attention import Attention
-from generator.review.plan import Change, Plan
+from generator.review.plan import Change, Plan, policy_statements
 from generator.review.plan_rules import Finding
 from generator.review.policies import describe, statement_json, statement_key
 from generator.review.summary import ModuleSummary, PolicyChange, ResourceChange, StatementChange
@@ -51,19 +51,9 @@ def _same(before: Any, after: Any) -> bool:
     if before in _EMPTY and after in _EMPTY:
         return True
     if isinstance(before, str) and isinstance(after, str) and before != after:
-        return _policy(before) is not None and _policy(before) == _policy(after)
+        old, new = policy_statements({"policy": before}), policy_statements({"policy": after})
+        return bool(old) and {statement_key(s) for s in old} == {statement_key(s) for s in new}
     return bool(before == after)
-
-
-def _policy(text: str) -> dict[str, Any] | None:
-    """A policy document's JSON, or None when ``text`` is not one."""
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return document if isinstance(document, dict) and "Statement" in document else None
 
 
 def _changed(change: Change) -> tuple[str, ...]:
@@ -79,11 +69,6 @@ def _changed(change: Change) -> tuple[str, ...]:
     )
 
 
-def _statements(values: dict[str, Any] | None) -> list[ParsedStatement]:
-    document = _policy(str((values or {}).get("policy") or ""))
-    return statements_from_json(document) if document else []
-
-
 def _statement_change(statement: ParsedStatement, key: bool, removed: bool) -> StatementChange:
     text = describe(statement, key_policy=key, removed=removed)
     return StatementChange(statement.sid, statement.effect, text, statement_json(statement))
@@ -95,7 +80,7 @@ def _policy_changes(plan: Plan) -> list[PolicyChange]:
     for change in plan.changes:
         if change.type not in _POLICY_TYPES or "policy" in change.after_unknown:
             continue
-        old, new = _statements(change.before), _statements(change.after)
+        old, new = policy_statements(change.before), policy_statements(change.after)
         old_keys, new_keys = {statement_key(s) for s in old}, {statement_key(s) for s in new}
         key = change.type == "aws_kms_key"
         added = [_statement_change(s, key, False) for s in new if statement_key(s) not in old_keys]
@@ -138,7 +123,7 @@ def _outside(plan: Plan) -> list[Attention]:
 def _drift_words(name: str, was: dict[str, Any], live: dict[str, Any]) -> str:
     before, after = was.get(name), live.get(name)
     if name == "policy" and isinstance(before, str) and isinstance(after, str):
-        old, new = _statements(was), _statements(live)
+        old, new = policy_statements(was), policy_statements(live)
         old_keys, new_keys = {statement_key(s) for s in old}, {statement_key(s) for s in new}
         added = [describe(s) for s in new if statement_key(s) not in old_keys]
         gone = [describe(s, removed=True) for s in old if statement_key(s) not in new_keys]
