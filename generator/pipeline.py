@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from generator.check.hcl_parse import ParsedModule
-from generator.check.preflight import RULES, Facts, Finding, run_rules
+from generator.check.preflight import RULES, Facts, Finding, OwnedElsewhere, run_rules
 from generator.core.errors import PreflightError, TemplateError
 from generator.core.paths import config_label, rerun_command
 from generator.guards import evidence, placement, retention
@@ -109,6 +109,22 @@ def preflight_facts(
         adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
         placements=registry.placements(),
         delivery_regions=tuple(delivery_regions(config)),
+        owned_elsewhere=_owned_elsewhere(config),
+        kept_bucket_policy=not config.bucket.create and config.bucket.existing_policy == "keep",
+    )
+
+
+def _owned_elsewhere(config: Config) -> OwnedElsewhere | None:
+    """The owner's trail, bucket, key and log group (companion layout), for rule OTG110."""
+    owner = config.owner_trail
+    if owner is None:
+        return None
+    return OwnedElsewhere(
+        manager=owner.manager,
+        trail_arn=owner.arn,
+        bucket=config.bucket.name,
+        key_arn=config.kms.key_arn if config.kms.enabled else None,
+        log_group_name=owner.log_group_name,
     )
 
 

@@ -20,12 +20,14 @@ from generator.sections.addresses import (
     DELEGATED_ADMIN_PROVIDER,
     KEY,
     LOG_ARCHIVE_PROVIDER,
+    LOG_GROUP,
     LOGS_KEY,
     ROLE_POLICY_NAME,
 )
 
 if TYPE_CHECKING:
     from generator.sections.base import Output
+    from generator.sections.owner.model import OwnerTrail
     from generator.sections.registry import Config
 
 T = TypeVar("T")
@@ -106,8 +108,40 @@ class ModuleFacts:
 
     @cached_property
     def has_cloudwatch(self) -> bool:
-        """Whether the trail also delivers to CloudWatch Logs."""
+        """Whether this module's trail also delivers to CloudWatch Logs (its own log group)."""
         return self.config.cloudwatch_logs is not None
+
+    @cached_property
+    def owner(self) -> OwnerTrail | None:
+        """The organization trail someone else owns (``owner_trail``): the companion layout."""
+        return self.config.owner_trail
+
+    @cached_property
+    def creates_trail(self) -> bool:
+        """Whether this module creates a trail.
+
+        Beside an owner's trail it creates one only for the data and network activity events
+        the config asks for (``trail.events``, management events none); without any, the
+        owner's trail records everything this module monitors.
+        """
+        return self.owner is None or self.config.trail.events is not None
+
+    @cached_property
+    def writes_bucket_policy(self) -> bool:
+        """Whether this module writes the bucket's policy (not ``existing_policy: keep``)."""
+        bucket = self.config.bucket
+        return bucket.create or bucket.existing_policy != "keep"
+
+    @cached_property
+    def monitored_log_group(self) -> str | None:
+        """The log group the metric filters watch: this module's (a reference) or the owner's.
+
+        The owner's is its real name, as ``owner_trail.log_group_arn`` gives it (Control Tower
+        4.0 suffixes it): never a name this module guesses.
+        """
+        if self.owner is not None:
+            return self.owner.log_group_name
+        return Ref(f"{LOG_GROUP}.name") if self.has_cloudwatch else None
 
     @cached_property
     def has_log_group_key(self) -> bool:
@@ -174,13 +208,31 @@ class ModuleFacts:
         statements - with this config's ARNs - are printed for its owner to add.
         """
         cwl = self.config.cloudwatch_logs
-        return policies.key_usage_policy(
+        document = policies.key_usage_policy(
             self.arns,
             readers=self.key_readers,
             log_group_name=cwl.log_group_name
             if cwl and self.trail_key_encrypts_log_group
             else None,
         )
+        if self.creates_trail:
+            return document
+        # Beside an owner's trail without a trail of this module: only the readers' decrypt.
+        readers = tuple(s for s in document.statements if s.sid == "AllowLogReadersDecrypt")
+        return document._replace(statements=readers)
+
+    @cached_property
+    def required_bucket_statements(self) -> policies.PolicyDocument | None:
+        """What a kept bucket policy (``existing_policy: keep``) must grant this module's trail.
+
+        None when this module writes the policy itself, or creates no trail. The TLS-only deny
+        is the owner's to decide and is not asked for.
+        """
+        if self.writes_bucket_policy or not self.creates_trail:
+            return None
+        document = policies.bucket_policy(self.arns)
+        grants = tuple(s for s in document.statements if s.effect == "Allow")
+        return document._replace(statements=grants)
 
     @cached_property
     def managed_bucket_settings(self) -> frozenset[str]:
@@ -269,7 +321,7 @@ class ModuleFacts:
         monitoring = self.config.monitoring
         return (
             monitoring is not None
-            and self.has_cloudwatch
+            and self.monitored_log_group is not None
             and bool(monitoring.control_ids or monitoring.custom_filters)
         )
 

@@ -34,6 +34,7 @@ from generator.sections import (
     monitoring,
     organization,
     outputs,
+    owner,
     trail,
 )
 from generator.sections.adopt.model import Adopt
@@ -49,6 +50,7 @@ from generator.sections.layouts.model import DelegatedAdmin, LogArchive
 from generator.sections.logs.model import CloudWatchLogs
 from generator.sections.monitoring.model import Monitoring
 from generator.sections.organization.model import MISSING_HINTS, RETIRED_KEYS, Organization
+from generator.sections.owner.model import OwnerTrail
 from generator.sections.trail.model import Trail
 
 # The tags of a config that names none: Security Hub CloudTrail.9 fails on an untagged trail,
@@ -84,6 +86,15 @@ class Config(StrictModel):
     delegated_admin: DelegatedAdmin | None = Field(
         default=None,
         description="Create the trail from a CloudTrail delegated administrator account.",
+    )
+    owner_trail: OwnerTrail | None = Field(
+        default=None,
+        description=(
+            "The companion layout: the organization trail is owned elsewhere (Control Tower, "
+            "Landing Zone Accelerator, another stack). This module then adds alarms on its log "
+            "group, Athena over its bucket and, for trail.events, a trail of data events only, "
+            "and manages nothing of the owner's (`orgtrail-gen discover` writes it)."
+        ),
     )
     adopt: Adopt | None = Field(
         default=None,
@@ -127,6 +138,7 @@ SECTIONS: tuple[Section, ...] = (
     kms.SECTION,
     logs.SECTION,
     layouts.SECTION,
+    owner.SECTION,
     monitoring.SECTION,
     athena.SECTION,
     consumers.SECTION,

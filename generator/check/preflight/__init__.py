@@ -32,6 +32,19 @@ class Finding(NamedTuple):
         return f"{self.rule} {self.file}: {self.address}: {self.problem}\n    fix: {self.fix}"
 
 
+class OwnedElsewhere(NamedTuple):
+    """The organization trail someone else owns (``owner_trail``) and what belongs to it.
+
+    ``key_arn`` and ``log_group_name`` are None when the owner's trail has none.
+    """
+
+    manager: str
+    trail_arn: str
+    bucket: str
+    key_arn: str | None
+    log_group_name: str | None
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the rules know besides the HCL.
@@ -57,6 +70,10 @@ class Facts:
     # Regions whose files the organization expects (trail.regions and the global region): the
     # Athena table must project each (OTG082). Empty: the rule samples the table's own enum.
     delivery_regions: tuple[str, ...] = ()
+    # The companion layout (owner_trail): what no resource of the module may manage (OTG110).
+    owned_elsewhere: OwnedElsewhere | None = None
+    # bucket.existing_policy: keep - the bucket's owner writes its policy, not this module.
+    kept_bucket_policy: bool = False
 
     @property
     def bucket_account(self) -> str:

@@ -130,6 +130,8 @@ class BucketView(NamedTuple):
     existing_policy: str
     kept: int
     guard_policy: bool
+    owner: str | None
+    required: tuple[str, ...]
 
 
 def build(facts: ModuleFacts) -> BucketView:
@@ -178,7 +180,15 @@ def build(facts: ModuleFacts) -> BucketView:
         # An adopted bucket's policy carries other trails' grants: a destroy of it alone
         # (the resource removed from the code) would cut their delivery.
         guard_policy=adopted and bucket.create,
+        owner=facts.owner.manager if facts.owner else None,
+        required=tuple(_required_text(facts).splitlines()),
     )
+
+
+def _required_text(facts: ModuleFacts) -> str:
+    """The statements a kept policy must hold for this module's trail, as IAM JSON ('' if none)."""
+    required = facts.required_bucket_statements
+    return policies.to_json_text(required) if required is not None else ""
 
 
 def warnings(facts: ModuleFacts) -> list[str]:
@@ -198,6 +208,14 @@ def warnings(facts: ModuleFacts) -> list[str]:
             f"bucket {bucket.name} exists and its policy will be REPLACED by this module's "
             f"statements plus bucket.kept_statements ({sids}); any other statement it has "
             "today is removed at apply (`orgtrail-gen discover` or `verify` lists them)"
+        )
+    required = _required_text(facts)
+    if required:
+        owner = f"{facts.owner.manager}'s" if facts.owner else "its owner's"
+        result.append(
+            f"bucket {bucket.name} keeps {owner} policy (existing_policy: keep). Before "
+            "`terraform apply`, that policy must contain these statements (also in s3.tf), or "
+            "CreateTrail fails with InsufficientS3BucketPolicyException:\n" + required
         )
     return result + lifecycle_notes(facts.config)
 

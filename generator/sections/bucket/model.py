@@ -132,12 +132,14 @@ class Bucket(StrictModel):
         default=True,
         description="true: create and harden the bucket; false: it exists, emit only its policy.",
     )
-    existing_policy: Literal["replace", "merge"] = Field(
+    existing_policy: Literal["replace", "merge", "keep"] = Field(
         default="replace",
         description=(
             "Only with create: false. aws_s3_bucket_policy REPLACES the bucket's whole policy: "
             "'replace' writes this module's statements only; 'merge' writes them plus "
-            "bucket.kept_statements (the live policy is never read back)."
+            "bucket.kept_statements (the live policy is never read back); 'keep' writes no "
+            "policy at all - the bucket's owner keeps it, and the statements this module needs "
+            "are printed for them to add (required beside an owner_trail)."
         ),
     )
     kept_statements: list[KeptStatement] = Field(
@@ -198,6 +200,14 @@ def _kept_statement_issues(config: Config) -> list[Issue]:
                 (*where, 0),
                 "existing_policy is replace, which writes this module's statements only: set "
                 "bucket.existing_policy: merge to keep these, or remove them",
+            )
+        )
+    if not bucket.create and bucket.existing_policy == "keep" and bucket.kept_statements:
+        issues.append(
+            (
+                (*where, 0),
+                "existing_policy is keep, which writes no policy: the bucket's owner keeps "
+                "every statement it has; remove these",
             )
         )
     partition = partition_of(config.trail.home_region)

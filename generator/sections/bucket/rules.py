@@ -417,18 +417,23 @@ def tls_only(module: ParsedModule, facts: Facts) -> list[Finding]:
         "cycle that Terraform reports instead of planning."
     ),
     satisfy=(
-        "Nothing to set: the policy is always written, and it spells the trail's ARN out "
+        "Nothing to set: the policy is written unless `bucket.existing_policy` is keep (its "
+        "owner adds the printed statements), and it spells the trail's ARN out "
         "from the partition, `trail.home_region`, `organization.management_account_id` and "
         "`trail.name`; " + REPORT_BUG
     ),
 )
 def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """No policy means no delivery; a policy built from aws_cloudtrail's ARN is a cycle."""
+    """No policy means no delivery; a policy built from aws_cloudtrail's ARN is a cycle.
+
+    With ``existing_policy: keep`` the owner writes the policy (``verify`` checks it).
+    """
     findings = []
     for trail in organization_trails(module):
         name = bucket_name(module, trail.body.get("s3_bucket_name"))
         pairs = bucket_policies(module, name) if name else []
-        if not pairs or all(document is None for _, document in pairs):
+        missing = not pairs or all(document is None for _, document in pairs)
+        if missing and not facts.kept_bucket_policy:
             findings.append(
                 Finding(
                     "OTG007",

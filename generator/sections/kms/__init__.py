@@ -73,6 +73,8 @@ class KmsView(NamedTuple):
     existing: str | None
     required: tuple[str, ...]
     keys: tuple[KeyView, ...]
+    owner: str | None = None  # who owns the existing key's trail, in the companion layout
+    creates_trail: bool = True
 
 
 def build(facts: ModuleFacts) -> KmsView | None:
@@ -147,6 +149,8 @@ def build(facts: ModuleFacts) -> KmsView | None:
         existing=kms.key_arn,
         required=tuple(required) if kms.key_arn else (),
         keys=tuple(keys),
+        owner=facts.owner.manager if facts.owner else None,
+        creates_trail=facts.creates_trail,
     )
 
 
@@ -156,6 +160,18 @@ def warnings(facts: ModuleFacts) -> list[str]:
     if not (kms.enabled and kms.key_arn):
         return []
     statements = policies.to_json_text(facts.required_key_statements)
+    if facts.owner is not None:
+        failure = (
+            "CreateTrail fails with InsufficientEncryptionPolicyException and "
+            if facts.creates_trail
+            else ""
+        )
+        return [
+            f"kms.key_arn {kms.key_arn} is the key of {facts.owner.manager}'s trail, not "
+            "managed here. Before `terraform apply`, ask its owner to add these statements to "
+            f"its key policy (also in kms.tf), or {failure}Athena's readers cannot decrypt "
+            "the logs:\n" + statements
+        ]
     return [
         f"kms.key_arn {kms.key_arn} is not managed here. Before `terraform apply`, its "
         "key policy must contain these statements (also in kms.tf), or CreateTrail "

@@ -60,7 +60,7 @@ def created_keys(config: Config) -> dict[str, list[str]]:
         keys.setdefault(management, []).append("the log group's key")
     if (
         monitoring is not None
-        and cwl is not None
+        and (cwl is not None or config.owner_trail is not None)  # or on the owner's log group
         and monitoring.notifications.existing_topic_arn is None
         and (monitoring.control_ids or monitoring.custom_filters)
     ):

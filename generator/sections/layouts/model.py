@@ -111,7 +111,8 @@ def cross_field_issues(config: Config) -> list[Issue]:
             if partition and arn_partition != partition.name:
                 issues.append(((name, key), f"not in the trail's partition {partition.name}"))
     archive = config.log_archive
-    if archive is not None and config.kms.key_arn is not None:
+    # Beside an owner's trail the key is the owner's, wherever its owner keeps it.
+    if archive is not None and config.kms.key_arn is not None and config.owner_trail is None:
         key_account = arn_account(config.kms.key_arn)
         if key_account != archive.account_id:
             issues.append(

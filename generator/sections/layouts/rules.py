@@ -30,6 +30,8 @@ from generator.core.arns import arn_account
 )
 def key_account(module: ParsedModule, facts: Facts) -> list[Finding]:
     """A key the bucket's owner does not control breaks delivery whenever its policy drifts."""
+    if facts.owned_elsewhere is not None:  # the owner's key, wherever its owner keeps it
+        return []
     findings = []
     for trail in organization_trails(module):
         value = trail.body.get("kms_key_id")

@@ -18,7 +18,6 @@ from generator.sections.addresses import (
     ALARM_KEY_ALIAS,
     ALARM_TOPIC,
     ALARM_TOPIC_POLICY,
-    LOG_GROUP,
     label,
 )
 from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
@@ -280,7 +279,8 @@ def build(facts: ModuleFacts) -> MonitoringView | None:
     may read alarms and who may read every account's logs are different duties.
     """
     monitoring = facts.config.monitoring
-    if monitoring is None or not facts.has_cloudwatch:
+    log_group = facts.monitored_log_group
+    if monitoring is None or log_group is None:
         return None
     existing = monitoring.notifications.existing_topic_arn
     action = existing or Ref(f"{ALARM_TOPIC}.arn")
@@ -294,7 +294,7 @@ def build(facts: ModuleFacts) -> MonitoringView | None:
         files.append("queries")
     return MonitoringView(
         files=tuple(files),
-        log_group=Ref(f"{LOG_GROUP}.name"),
+        log_group=log_group,
         namespace=monitoring.alarms.namespace,
         treat_missing_data=monitoring.alarms.treat_missing_data,
         filters=filters,

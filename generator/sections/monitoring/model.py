@@ -229,7 +229,8 @@ def cross_field_issues(config: Config) -> list[Issue]:
         return []
     issues: list[Issue] = []
     where = ("monitoring",)
-    if config.cloudwatch_logs is None:
+    # Beside an owner's trail the filters go on its log group (owner_trail's own rule).
+    if config.cloudwatch_logs is None and config.owner_trail is None:
         issues.append(
             (
                 where,

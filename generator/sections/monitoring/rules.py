@@ -179,16 +179,29 @@ def is_group(value: object, group: Block) -> bool:
     ),
     satisfy=(
         "Nothing to set: filters and saved queries name the group of "
-        "`cloudwatch_logs.log_group_name`; " + REPORT_BUG
+        "`cloudwatch_logs.log_group_name`, or beside an owner's trail the group of "
+        "`owner_trail.log_group_arn`; " + REPORT_BUG
     ),
 )
 def on_trail_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """On another group a filter sees none of the organization's events and never fires."""
+    """On another group a filter sees none of the organization's events and never fires.
+
+    Beside an owner's trail (``owner_trail``) the trail's group is the owner's, named literally.
+    """
+    owned = facts.owned_elsewhere
     group = trail_log_group(module)
     expected = f"{group.address}.name" if group else "the trail's aws_cloudwatch_log_group"
+
+    def on_group(value: object) -> bool:
+        if owned is not None:
+            return owned.log_group_name is not None and literal(value) == owned.log_group_name
+        return group is not None and is_group(value, group)
+
+    if owned is not None:
+        expected = f'"{owned.log_group_name}" (owner_trail.log_group_arn)'
     findings = []
     for block in module.of_type("resource", _FILTER):
-        if group is None or not is_group(block.body.get("log_group_name"), group):
+        if not on_group(block.body.get("log_group_name")):
             findings.append(
                 Finding(
                     "OTG053",
@@ -201,9 +214,7 @@ def on_trail_log_group(module: ParsedModule, facts: Facts) -> list[Finding]:
             )
     for block in module.of_type("resource", "aws_cloudwatch_query_definition"):
         names = block.body.get("log_group_names")
-        if group is None or not (
-            isinstance(names, list) and names and all(is_group(n, group) for n in names)
-        ):
+        if not (isinstance(names, list) and names and all(on_group(n) for n in names)):
             findings.append(
                 Finding(
                     "OTG053",

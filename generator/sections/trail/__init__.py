@@ -153,7 +153,9 @@ def build(facts: ModuleFacts) -> TrailView:
     """The trail, depending on everything CreateTrail validates before it."""
     config = facts.config
     trail = config.trail
-    depends_on = [BUCKET_POLICY, ORGANIZATION]
+    depends_on = [ORGANIZATION]
+    if facts.writes_bucket_policy:
+        depends_on.append(BUCKET_POLICY)
     if facts.enables_trusted_access:
         depends_on.append(TRUSTED_ACCESS)
     admin = config.delegated_admin
@@ -164,7 +166,7 @@ def build(facts: ModuleFacts) -> TrailView:
     if facts.has_created_key:
         depends_on.append(KEY)
     return TrailView(
-        files=("cloudtrail",),
+        files=("cloudtrail",) if facts.creates_trail else (),
         label=label(TRAIL),
         provider=facts.trail_provider,
         name=trail.name,
@@ -219,7 +221,9 @@ def warnings(facts: ModuleFacts) -> list[str]:
 
 
 def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
-    """The trail's ARN and home region."""
+    """The trail's ARN and home region, when this module creates a trail."""
+    if not facts.creates_trail:
+        return ()
     return (
         Output("trail_arn", f"{TRAIL}.arn", "The trail's ARN."),
         Output("trail_home_region", f"{TRAIL}.home_region", "Region the trail is managed from."),
