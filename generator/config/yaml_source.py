@@ -107,7 +107,10 @@ class _Walker:
                     self._issue(key_node, path, "YAML merge keys (<<) are not supported")
                     continue
                 key = self.build(key_node, (*path, "<key>"))
-                if not isinstance(key, str):
+                if not isinstance(key, str) and isinstance(key_node, yaml.ScalarNode):
+                    # A key is a name as written: YAML 1.1 reads `on:` as True, `no:` as False.
+                    key = key_node.value
+                elif not isinstance(key, str):
                     key = str(key)
                 if key in result:
                     self._issue(key_node, (*path, key), f"duplicate key {key!r}")

@@ -10,6 +10,9 @@ import pytest
 
 from generator.config.yaml_source import load_yaml
 from generator.core.errors import ConfigError, ConfigIssue
+from generator.sections.registry import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NESTED = """\
 # a comment line
@@ -198,9 +201,24 @@ def test_control_character_is_reported_on_its_own_line() -> None:
     assert "\n" not in str(issue)
 
 
-def test_non_string_keys_become_strings() -> None:
-    # so that "unknown key" can name them instead of failing on a non-str key
-    assert load_yaml("1: a\ntrue: b\n", "cfg.yaml").data == {"1": "a", "True": "b"}
+def test_keys_are_the_names_as_written() -> None:
+    # so that "unknown key" can name them instead of failing on a non-str key, and so that a
+    # key YAML 1.1 reads as a boolean (cost.measured.on) is the key the user wrote
+    data = load_yaml("1: a\ntrue: b\non: c\nno: d\nnull: e\n", "cfg.yaml").data
+    assert data == {"1": "a", "true": "b", "on": "c", "no": "d", "null": "e"}
+
+
+def test_a_cost_measured_on_key_is_read_as_on(tmp_path: Path) -> None:
+    # `on:` was read as True: cost.measured could not be written at all (docs/cost.md's example)
+    config = (ROOT / "configs" / "example.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "measured.yaml"
+    path.write_text(
+        config + 'cost:\n  measured:\n    on: "2026-12-01"\n    bucket_standard_bytes: 5\n',
+        encoding="utf-8",
+    )
+    cost = load_config(path).cost
+    assert cost is not None and cost.measured is not None
+    assert cost.measured.on == "2026-12-01" and cost.measured.bucket_standard_bytes == 5
 
 
 def test_yaml_scalar_types_are_kept_for_strict_validation() -> None:
