@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 Edit = Callable[[str], str]
 
@@ -229,6 +232,23 @@ def _consumers_log_archive(data: dict[str, Any]) -> None:
     _prefix(data)
 
 
+# The companion layout: configs/control-tower.yaml, whose organization trail, bucket, key and
+# log group are Control Tower's (owner_trail). Its names, spelled out as above.
+CONTROL_TOWER = Path(__file__).resolve().parents[1] / "configs" / "control-tower.yaml"
+CT_TRAIL_ARN = "arn:aws:cloudtrail:eu-west-1:210987654321:trail/aws-controltower-BaselineCloudTrail"
+CT_BUCKET = "aws-controltower-logs-987654321098-eu-west-1"
+CT_KEY_ID = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+CT_KEY_ARN = f"arn:aws:kms:eu-west-1:210987654321:key/{CT_KEY_ID}"
+CT_GROUP = "aws-controltower/CloudTrailLogs-tfw-qeb"  # landing zone 4.0 suffixes it
+CT_GROUP_BEFORE_4_0 = "aws-controltower/CloudTrailLogs"
+CT_OWNS = "which AWS Control Tower's organization trail owns"
+
+
+def _control_tower(data: dict[str, Any]) -> None:
+    data.clear()
+    data.update(yaml.safe_load(CONTROL_TOWER.read_text(encoding="utf-8")))
+
+
 VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "example": lambda data: None,
     "trusted_access_already_enabled": _already_enabled,
@@ -252,6 +272,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], None]] = {
     "athena_log_archive": _athena_log_archive,
     "consumers": _consumers,
     "consumers_log_archive": _consumers_log_archive,
+    "control_tower": _control_tower,
 }
 PARTITIONS = {"aws_cn": "aws-cn", "aws_us_gov": "aws-us-gov"}
 
@@ -396,6 +417,15 @@ def drop_line(fragment: str) -> Edit:
         hits = [line for line in lines if fragment in line]
         assert len(hits) == 1, f"{fragment!r} is on {len(hits)} lines"
         return "".join(line for line in lines if fragment not in line)
+
+    return edit
+
+
+def append(block: str) -> Edit:
+    """Add ``block`` (a whole HCL block) at the end of the file, as a hand edit would."""
+
+    def edit(text: str) -> str:
+        return f"{text}\n{block}"
 
     return edit
 
@@ -1592,6 +1622,124 @@ CONSUMER_BREAKS = [
     ),
 ]
 
+_CT_ROOT_FILTER = 'resource "aws_cloudwatch_log_metric_filter" "root_account_usage"'
+_TAKES_OVER = "remove the resource"
+
+# Beside Control Tower's trail (owner_trail): any resource or import on what it owns is refused.
+OWNER_BREAKS = [
+    Break(
+        "versioning_of_the_owners_bucket",
+        "s3.tf",
+        append(
+            'resource "aws_s3_bucket_versioning" "control_tower" {\n'
+            "  provider = aws.log_archive\n"
+            f'  bucket   = "{CT_BUCKET}"\n\n'
+            "  versioning_configuration {\n"
+            '    status = "Enabled"\n'
+            "  }\n"
+            "}\n"
+        ),
+        (("OTG110", "s3.tf", "aws_s3_bucket_versioning.control_tower"),),
+        (f"the bucket {CT_BUCKET}", CT_OWNS),
+        _TAKES_OVER,
+        variant="control_tower",
+    ),
+    Break(
+        "import_of_the_owners_trail",
+        "cloudtrail.tf",
+        append(f'import {{\n  to = {TRAIL}\n  id = "{CT_TRAIL_ARN}"\n}}\n'),
+        (("OTG062", "cloudtrail.tf", f"import {TRAIL}"), ("OTG110", "cloudtrail.tf", "import")),
+        (f"the trail {CT_TRAIL_ARN} (import into {TRAIL})", CT_OWNS),
+        "remove the import block",
+        variant="control_tower",
+        why="the owner's trail is not the trail this module creates (org-data-events): "
+        "imported, Terraform would rename it in place or replace it",
+        message_rules=("OTG110",),
+    ),
+    Break(
+        "log_group_of_the_owners_trail",
+        "monitoring.tf",
+        append(
+            'resource "aws_cloudwatch_log_group" "control_tower" {\n'
+            f'  name                        = "{CT_GROUP}"\n'
+            "  retention_in_days           = 365\n"
+            "  deletion_protection_enabled = true\n\n"
+            "  lifecycle {\n"
+            "    prevent_destroy = true\n"
+            "  }\n"
+            "}\n"
+        ),
+        (("OTG110", "monitoring.tf", "aws_cloudwatch_log_group.control_tower"),),
+        (f"the log group {CT_GROUP}", CT_OWNS),
+        _TAKES_OVER,
+        variant="control_tower",
+    ),
+    *(
+        Break(
+            f"alias_on_the_owners_key_by_{form}",
+            "kms.tf",
+            append(
+                'resource "aws_kms_alias" "control_tower" {\n'
+                '  name          = "alias/control-tower-trail"\n'
+                f'  target_key_id = "{key}"\n'
+                "}\n"
+            ),
+            (("OTG110", "kms.tf", "aws_kms_alias.control_tower"),),
+            (f"the key {key}", CT_OWNS),
+            _TAKES_OVER,
+            variant="control_tower",
+        )
+        for form, key in (("arn", CT_KEY_ARN), ("id", CT_KEY_ID))
+    ),
+    Break(
+        "trusted_access_the_owners_trail_depends_on",
+        "organizations.tf",
+        append(
+            'resource "aws_organizations_aws_service_access" "cloudtrail" {\n'
+            '  service_principal = "cloudtrail.amazonaws.com"\n'
+            "}\n"
+        ),
+        (
+            ("OTG015", "cloudtrail.tf", TRAIL),
+            ("OTG110", "organizations.tf", TRUSTED_ACCESS),
+        ),
+        ("CloudTrail's trusted access", "AWS Control Tower's organization trail depends"),
+        _TAKES_OVER,
+        variant="control_tower",
+        why="a trusted access this module manages is one its data-event trail must wait for",
+        message_rules=("OTG110",),
+    ),
+    Break(
+        # the name before landing zone 4.0, without the suffix: no event reaches the filter
+        "filter_on_the_owners_group_name_guessed",
+        "monitoring.tf",
+        in_block(
+            _CT_ROOT_FILTER,
+            set_attribute("log_group_name", f'"{CT_GROUP}"', f'"{CT_GROUP_BEFORE_4_0}"'),
+        ),
+        (_monitoring("OTG053", ROOT_FILTER),),
+        ("never fires",),
+        f'log_group_name = "{CT_GROUP}" (owner_trail.log_group_arn)',
+        variant="control_tower",
+    ),
+    Break(
+        "saved_query_on_the_owners_group_name_guessed",
+        "queries.tf",
+        in_block(
+            'resource "aws_cloudwatch_query_definition" "root_activity"',
+            replace(f'["{CT_GROUP}"]', f'["{CT_GROUP_BEFORE_4_0}"]'),
+        ),
+        (
+            _monitoring(
+                "OTG053", "aws_cloudwatch_query_definition.root_activity", file="queries.tf"
+            ),
+        ),
+        ("does not search",),
+        f'log_group_names = ["{CT_GROUP}" (owner_trail.log_group_arn)]',
+        variant="control_tower",
+    ),
+]
+
 BREAKS = (
     BUCKET_BREAKS
     + TRAIL_BREAKS
@@ -1605,4 +1753,5 @@ BREAKS = (
     + EVENT_BREAKS
     + ATHENA_BREAKS
     + CONSUMER_BREAKS
+    + OWNER_BREAKS
 )

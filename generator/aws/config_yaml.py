@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 
 import yaml
 
 from generator.aws.athena_yaml import athena_section
+from generator.aws.companion_yaml import access_note, companion_sections
 from generator.aws.discover import Discovery, ExistingBucket, ExistingKey, ExistingTrail
 from generator.aws.kept_statements import Sorted, sort_statements
 from generator.aws.trails import cost_section, trail_words, warning_comment
+from generator.aws.yaml_text import comment as _comment
+from generator.aws.yaml_text import flow_list as _flow_list
+from generator.aws.yaml_text import scalar as _q
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, arn_region
 from generator.core.constants import bucket_policy_sids
 
-_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9._/-]*$")
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 # The model's own patterns for what discover writes under adopt (sections/adopt/model.py).
 _ADOPTABLE_KEY_ARN = re.compile(
     r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
@@ -35,26 +36,6 @@ _POLICY_ARN = re.compile(
 )
 _LOGGING_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()/-]{0,200}$")
 _ALIAS = re.compile(r"^alias/(?!aws/)[A-Za-z0-9/_-]{1,250}$")
-
-
-def _q(value: str) -> str:
-    """A YAML scalar for ``value``: plain when unambiguous, else a JSON (YAML) quoted string."""
-    if _PLAIN.match(value) and value.lower() not in _YAML_WORDS:
-        return value
-    return json.dumps(value)
-
-
-def _flow_list(lead: str, items: list[str], width: int = 100) -> list[str]:
-    """``lead[a, b, ...]`` wrapped under its opening bracket, so long region lists stay readable."""
-    lines, current = [], f"{lead}["
-    for i, item in enumerate(items):
-        piece = item + ("]" if i == len(items) - 1 else ",")
-        if len(current) + len(piece) + 1 > width and not current.endswith("["):
-            lines.append(current)
-            current = " " * (len(lead) + 1) + piece
-        else:
-            current += ("" if current.endswith("[") else " ") + piece
-    return [*lines, current]
 
 
 def _trail_line(trail: ExistingTrail) -> str:
@@ -69,10 +50,20 @@ def _trail_line(trail: ExistingTrail) -> str:
 
 
 def _header(found: Discovery) -> list[str]:
+    intro = (
+        [
+            "# `orgtrail-gen` on this file. It is written beside an organization trail someone",
+            "# else owns (owner_trail): nothing of theirs is managed or recreated here.",
+        ]
+        if found.owner
+        else [
+            "# `orgtrail-gen` on this file. Values marked 'exists' are adopted (the adopt: section",
+            "# imports them), not recreated.",
+        ]
+    )
     lines = [
         "# Written by `orgtrail-gen discover` from the live organization. Review it, then run",
-        "# `orgtrail-gen` on this file. Values marked 'exists' are adopted (the adopt: section",
-        "# imports them), not recreated.",
+        *intro,
         f"# Organization {found.org_id}: {found.account_count} accounts "
         f"({found.active_count} active), feature set {found.feature_set}.",
         "# CloudTrail delegated administrators: "
@@ -183,15 +174,6 @@ def _trail_section(found: Discovery) -> list[str]:
             if not on:
                 lines.append(f"  # the existing trail {what}")
     return lines
-
-
-def _comment(text: str, indent: str = "  ") -> list[str]:
-    """``text`` as comment lines; anything read from AWS is reduced to printable ASCII."""
-    clean = "".join(c if " " <= c <= "~" else "?" for c in text)
-    return textwrap.wrap(
-        clean, 100, initial_indent=f"{indent}# ", subsequent_indent=f"{indent}#   ",
-        break_long_words=False, break_on_hyphens=False,
-    )  # fmt: skip
 
 
 def sorted_bucket_policy(found: Discovery) -> Sorted | None:
@@ -460,13 +442,28 @@ def _adopt_section(found: Discovery) -> list[str]:
 
 
 def config_yaml(found: Discovery) -> str:
-    """The config text; deterministic for the same discovery."""
-    access = "already_enabled" if found.trusted_access else "enable"
-    access_note = (
+    """The config text; deterministic for the same discovery.
+
+    Beside an organization trail someone else owns (``found.owner``), the sections between
+    organization and cost are the companion layout's (:mod:`generator.aws.companion_yaml`).
+    """
+    access = "already_enabled" if found.trusted_access or found.owner else "enable"
+    note = (
         "exists: only asserted; 'adopt' would own it (a destroy then disables it for every "
         "organization trail)"
         if found.trusted_access
         else "not enabled yet: the module enables it"
+    )
+    sections = (
+        companion_sections(found)
+        if found.owner
+        else [
+            *_trail_section(found),
+            *_bucket_section(found),
+            *_kms_section(found),
+            *_logs_section(found),
+            *_adopt_section(found),
+        ]
     )
     lines = [
         *warning_comment(found),
@@ -474,12 +471,8 @@ def config_yaml(found: Discovery) -> str:
         "organization:",
         f"  id: {found.org_id}",
         f'  management_account_id: "{found.management_account_id}"',
-        f"  cloudtrail_trusted_access: {access}  # {access_note}",
-        *_trail_section(found),
-        *_bucket_section(found),
-        *_kms_section(found),
-        *_logs_section(found),
-        *_adopt_section(found),
+        f"  cloudtrail_trusted_access: {access}  # {access_note(found) if found.owner else note}",
+        *sections,
         *cost_section(found),
         *athena_section(found),
     ]

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.aws.measure import Measurements, measure
 from generator.aws.session import Aws, NotFound
-from generator.aws.trails import owner_of, trail_selectors, trail_tags
+from generator.aws.trails import companion_owner, owner_of, trail_selectors, trail_tags
 from generator.config.regions import partition_of
 from generator.core.arns import arn_account, arn_region, parse_arn
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
@@ -129,6 +130,14 @@ class Discovery:
     log_group: ExistingLogGroup | None = None
     role: ExistingRole | None = None
     active_account_ids: tuple[str, ...] = ()  # for the athena: enum of a small organization
+    # The organization trail someone else owns (trails.companion_owner): the config is written
+    # beside it (owner_trail:, generator.aws.companion_yaml), and nothing is adopted.
+    owner: ExistingTrail | None = None
+    # Whether ListBuckets of the management account lists the owner's bucket; None: not asked
+    # (another account's credentials, or the owner's trail names no bucket).
+    owner_bucket_in_management: bool | None = None
+    # The adopted log group's intake and bucket's size, for cost.measured (generator.aws.measure).
+    measured: Measurements | None = None
 
 
 def _trail(aws: Aws, summary: dict[str, Any]) -> ExistingTrail:
@@ -173,6 +182,15 @@ _BUCKET_GETS = (
 )
 
 
+def _lists_bucket(aws: Aws, name: str) -> bool:
+    """Whether ListBuckets lists ``name``: it lists only the caller's own buckets."""
+    return any(
+        entry.get("Name") == name
+        for page in aws.pages("s3", "list_buckets")
+        for entry in page.get("Buckets", [])
+    )
+
+
 def _bucket(aws: Aws, name: str, home: str) -> ExistingBucket:
     """Whether the management account owns the bucket, its region and its settings.
 
@@ -180,12 +198,7 @@ def _bucket(aws: Aws, name: str, home: str) -> ExistingBucket:
     another account (a log-archive account), which this module cannot import. A bucket in
     another region is not read further: the module's provider works in the home region.
     """
-    owned = any(
-        entry.get("Name") == name
-        for page in aws.pages("s3", "list_buckets")
-        for entry in page.get("Buckets", [])
-    )
-    if not owned:
+    if not _lists_bucket(aws, name):
         return ExistingBucket(name, in_management_account=False)
     location = aws.call("s3", "get_bucket_location", region=home, Bucket=name) or {}
     region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
@@ -361,14 +374,22 @@ def discover(aws: Aws) -> Discovery:
     ]
     trails.sort(key=lambda t: t.name)
     candidates = [t for t in trails if t.is_organization and t.managed_by is None]
-    adopted = candidates[0] if candidates else None
+    owner = companion_owner(trails, management)
+    adopted = candidates[0] if candidates and owner is None else None
     notes = []
-    if len(candidates) > 1:
+    if owner is not None:
+        notes.append(
+            f"wrote the companion layout beside {owner.managed_by}'s trail {owner.name} "
+            "(owner_trail): it records the organization's management events, so this config "
+            f"records none and manages nothing of {owner.managed_by}'s"
+            + (f"; not adopted: {', '.join(t.name for t in candidates)}" if candidates else "")
+        )
+    elif len(candidates) > 1:
         notes.append(
             f"several organization trails exist; adopted {adopted.name if adopted else ''}, "
             f"not {', '.join(t.name for t in candidates[1:])}"
         )
-    home = adopted.home_region if adopted else aws.region
+    home = owner.home_region if owner else adopted.home_region if adopted else aws.region
     if not home:
         raise UserError("no home region for a new trail: pass --region")
     bucket_has_policy = None
@@ -405,13 +426,26 @@ def discover(aws: Aws) -> Discovery:
         log_group = _log_group(aws, adopted.log_group_name, adopted.home_region)
     if own and adopted and adopted.role_name and _arn_account(adopted.role_arn) == management:
         role = _role(aws, adopted.role_name)
+    owner_bucket_in_management = None
+    if owner is not None and owner.bucket and caller == management:
+        owner_bucket_in_management = _lists_bucket(aws, owner.bucket)
+    # Delivered regions are listed in the adopted trail's bucket only, never the owner's: that
+    # is usually another account's, whose policy need not let the management account list it.
     regions = _delivered_regions(aws, adopted, org_id, management) if adopted else []
     source = "regions with delivered logs of the management account"
     if not regions:
         regions, source = _enabled_regions(aws, home), "regions enabled in the management account"
     partition = partition_of(home)
     regions = sorted({r for r in regions if partition and r in partition.regions} | {home})
+    measured = None
+    if log_group is not None or (bucket is not None and bucket.region == home):
+        measured = measure(
+            aws,
+            log_group=(log_group.name, home) if log_group is not None else None,
+            bucket=(bucket.name, bucket.region) if bucket is not None else None,
+        )
     return Discovery(
+        measured=measured,
         org_id=org_id,
         management_account_id=management,
         feature_set=str(org.get("FeatureSet", "")),
@@ -435,4 +469,6 @@ def discover(aws: Aws) -> Discovery:
         active_account_ids=tuple(
             sorted(a["Id"] for a in accounts if (a.get("State") or a.get("Status")) == "ACTIVE")
         ),
+        owner=owner,
+        owner_bucket_in_management=owner_bucket_in_management,
     )

@@ -17,9 +17,11 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from generator.aws.measure import measured_yaml
 from generator.aws.session import Aws
 from generator.aws.verify_events import Recorded, describe, live_selectors, recorded
 from generator.config.prices import Price, dollars, price_list
+from generator.core.arns import arn_account, arn_region
 from generator.sections.cost.model import DEFAULTS
 from generator.sections.trail.events import Fields
 
@@ -51,6 +53,42 @@ def owner_of(name: str, log_group_name: str | None, tags: Mapping[str, str]) -> 
     if stack := tags.get(STACK_TAG):
         return f"CloudFormation stack {stack}"
     return None
+
+
+# owner_of's words -> owner_trail.managed_by (a stack's words carry its name after this).
+MANAGED_BY = {"Control Tower": "control-tower", "LZA": "lza"}
+STACK_WORDS = "CloudFormation stack "
+
+
+def managed_by_key(owner: str) -> str:
+    """owner_trail.managed_by for owner_of's words: control-tower, lza, cloudformation, other."""
+    if owner in MANAGED_BY:
+        return MANAGED_BY[owner]
+    return "cloudformation" if owner.startswith(STACK_WORDS) else "other"
+
+
+def companion_owner(trails: list[ExistingTrail], management: str) -> ExistingTrail | None:
+    """The organization trail discover writes the companion layout beside, if any.
+
+    It is an organization trail of this organization (its ARN carries the management account
+    and its home region) that records management events and that discover would not adopt: one
+    owner_of recognises (Control Tower, LZA, a CloudFormation stack), whose manager would fight
+    an import. A trail nobody is known to manage (a console trail) is adopted as before. Of
+    several, Control Tower's first, then LZA's, then a stack's, then by name.
+    """
+    owned = [
+        t
+        for t in trails
+        if t.is_organization
+        and t.bucket
+        and t.managed_by is not None
+        and arn_account(t.arn) == management
+        and arn_region(t.arn) == t.home_region
+        and records_of(t).management
+    ]
+    order = [*MANAGED_BY.values(), "cloudformation"]
+    owned.sort(key=lambda t: (order.index(managed_by_key(t.managed_by or "")), t.name))
+    return owned[0] if owned else None
 
 
 def trail_tags(aws: Aws, arn: str, region: str | None) -> dict[str, str]:
@@ -137,7 +175,8 @@ def first_copies(found: Discovery) -> list[ExistingTrail]:
     """Organization trails orgtrail-gen will not manage that already record management events.
 
     Each is a copy before the trail the config generates, so that trail's copy is paid: their
-    number is ``cost.management_event_copies_before``.
+    number is ``cost.management_event_copies_before``. Beside an owner (``found.owner``, the
+    companion layout) the owner's trail is one of them, and the config's trail records none.
     """
     return [
         t
@@ -160,6 +199,16 @@ def duplicate_warnings(found: Discovery) -> list[str]:
     warnings = []
     for trail in first_copies(found):
         cost = Copy(accounts, len(found.regions), per)
+        if found.owner is not None:  # the companion layout: this config records none
+            if trail is not found.owner:
+                warnings.append(
+                    f"{trail.arn} ({owner_words(trail.managed_by)}) records the organization's "
+                    f"management events again, beside {found.owner.managed_by}'s trail "
+                    f"{found.owner.name}, which the config is written beside: a paid second "
+                    f"copy ({copy.words}), {cost.words(copy, volume)}. Stop its management "
+                    "events (or delete it) unless something reads them from there"
+                )
+            continue
         warnings.append(
             f"{trail.arn} ({owner_words(trail.managed_by)}) already records management events "
             "for the organization: the trail this config generates would be a paid second "
@@ -207,14 +256,29 @@ def warning_comment(found: Discovery) -> list[str]:
 def cost_section(found: Discovery) -> list[str]:
     """``cost:`` when other organization trails record management events first; else none."""
     before = first_copies(found)
+    measured = measured_yaml(found.measured) if found.measured is not None else []
+    measured_lines = [f"  {line}" for line in measured]
     if not before:
-        return []
+        if not found.measured or not found.measured.any:
+            return measured  # only the reasons nothing was measured, as comments
+        accounts = f"  accounts: {max(found.active_count, 1)}  # the organization's active accounts"
+        return ["cost:  # what discover measured of the adopted trail", accounts, *measured_lines]
     names = ", ".join(t.name for t in before)
+    if found.owner is not None:
+        head = (
+            f"cost:  # companion layout: {len(before)} organization trail(s) record management "
+            f"events ({names}); this config's trail records none, so it pays for no copy"
+        )
+    else:
+        head = (
+            f"cost:  # {len(before)} organization trail(s) record management events first "
+            f"({names}): this trail's copy is paid"
+        )
     return [
-        f"cost:  # {len(before)} organization trail(s) record management events first "
-        f"({names}): this trail's copy is paid",
+        head,
         f"  management_event_copies_before: {len(before)}",
         f"  accounts: {max(found.active_count, 1)}  # the organization's active accounts",
+        *measured_lines,
     ]
 
 

@@ -447,9 +447,10 @@ def test_bucket_object_lock_and_access_logging_are_kept(org_only: Any, tmp_path:
     assert "its lifecycle rules today are REPLACED by bucket.lifecycle" in text
 
 
-def test_control_tower_trail_is_recognised_and_its_cost_explained(
+def test_control_tower_trail_is_recognised_and_written_beside(
     org_only: Any, tmp_path: Path
 ) -> None:
+    """Control Tower's trail records the management events: the config sits beside it."""
     s3 = client(org_only.url, "s3")
     s3.create_bucket(Bucket="aws-controltower-logs-123456789012-us-east-1")
     client(org_only.url, "cloudtrail").create_trail(
@@ -461,16 +462,24 @@ def test_control_tower_trail_is_recognised_and_its_cost_explained(
     code, path = discover(tmp_path)
     assert code == 0
     text = path.read_text(encoding="utf-8")
-    said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
-    arn = f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/"
-    assert f"{arn}aws-controltower-BaselineCloudTrail (managed by Control Tower) already" in said
-    assert "would be a paid second copy" in said
-    assert "keep this trail for data events only" in said and "read_write: none" in said
+    assert "would be a paid second copy" not in text  # this config records no management event
     config = build(path).config
-    assert config.trail.name == "org-trail" and config.bucket.create is True
+    owner = config.owner_trail
+    assert owner is not None and owner.managed_by == "control-tower"
+    assert owner.arn.endswith(":trail/aws-controltower-BaselineCloudTrail")
+    assert config.adopt is None and config.trail.events is None
+    assert config.bucket.create is False and config.bucket.existing_policy == "keep"
+    # ListBuckets of the management account lists the bucket: it is that account's, whatever
+    # its name says, so there is no log_archive; the trail has no key, so neither has this one.
+    assert config.log_archive is None and config.kms.enabled is False
+    assert "No log_archive: Control Tower's bucket is the management account's" in text
+    # moto's organization was seeded without CloudTrail's trusted access: the companion layout
+    # asserts it all the same (an organization trail needs it), and the comment says to check.
+    assert config.organization.cloudtrail_trusted_access == "already_enabled"
+    assert "does not list CloudTrail, yet Control Tower's organization trail exists: check" in text
 
 
-def test_landing_zone_accelerator_trail_is_not_adopted_and_its_cost_explained(
+def test_landing_zone_accelerator_trail_is_not_adopted_but_written_beside(
     org_only: Any, tmp_path: Path
 ) -> None:
     """LZA's CloudFormation owns its trail: importing it too would give it two owners."""
@@ -484,13 +493,11 @@ def test_landing_zone_accelerator_trail_is_not_adopted_and_its_cost_explained(
     )
     code, path = discover(tmp_path)
     assert code == 0
-    text = path.read_text(encoding="utf-8")
-    said = " ".join(line[2:] for line in text.splitlines() if line.startswith("# "))
-    arn = f"arn:aws:cloudtrail:us-east-1:{org_only.management}:trail/"
-    assert f"{arn}AWSAccelerator-Organizations-CloudTrail (managed by LZA) already" in said
-    assert "would be a paid second copy" in said
     config = build(path).config
-    assert config.adopt is None and config.trail.name == "org-trail"
+    assert config.adopt is None and config.trail.name == "org-data-events"
+    assert config.owner_trail is not None and config.owner_trail.managed_by == "lza"
+    assert config.bucket.name == "aws-accelerator-central-logs-1"
+    assert config.trail.s3_key_prefix == "cloudtrail-organization"
 
 
 def test_delegated_administrators_are_listed(

@@ -6,6 +6,7 @@ Against a moto server, like tests/aws/test_discover.py (whose console-style trai
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 from support.moto_server import aws_env, client, moto_url  # noqa: F401  (fixtures)
 from test_discover import _existing_trail, discover, org_only  # noqa: F401  (fixtures)
 
+from generator.cli import main
 from generator.pipeline import build
 
 SECOND_POLICY = "console-extra-grants"
@@ -67,3 +69,51 @@ def test_an_sse_s3_trail_and_a_roles_other_policies_are_written_down(
         assert name in warning
     assert "keeps granting what it grants" in warning
     assert any("SSE-S3 (S3-managed keys) -> SSE-KMS" in w for w in module.warnings)
+
+
+def test_the_adopted_log_group_and_bucket_are_measured_for_the_cost_estimate(
+    org_only: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _existing_trail(org_only, policy=True)
+    cloudwatch = client(org_only.url, "cloudwatch")
+    now = datetime.now(UTC)
+    for days in (1, 2, 3):  # three days of intake, as CloudWatch Logs publishes it
+        cloudwatch.put_metric_data(
+            Namespace="AWS/Logs",
+            MetricData=[
+                {
+                    "MetricName": "IncomingBytes",
+                    "Dimensions": [{"Name": "LogGroupName", "Value": "legacy-trail"}],
+                    "Timestamp": now - timedelta(days=days),
+                    "Value": 1_000_000.0,
+                }
+            ],
+        )
+    code, path = discover(tmp_path)
+    assert code == 0
+    text = path.read_text(encoding="utf-8")
+    config = build(path).config
+    assert config.cost is not None and config.cost.measured is not None
+    measured = config.cost.measured
+    assert measured.log_group_incoming_bytes == 3_000_000
+    assert measured.on == now.date().isoformat()
+    # moto publishes BucketSizeBytes itself, as S3 does: the config holds its latest value.
+    published = cloudwatch.get_metric_statistics(
+        Namespace="AWS/S3",
+        MetricName="BucketSizeBytes",
+        Dimensions=[
+            {"Name": "BucketName", "Value": "legacy-trail-bucket"},
+            {"Name": "StorageType", "Value": "StandardStorage"},
+        ],
+        StartTime=now - timedelta(days=3),
+        EndTime=now,
+        Period=86400,
+        Statistics=["Average"],
+    )["Datapoints"]
+    latest = max(published, key=lambda point: point["Timestamp"])
+    assert measured.bucket_standard_bytes == int(latest["Average"])
+    assert "bucket_standard_bytes:" in text and "# AWS/S3 BucketSizeBytes" in text
+    # The estimate uses the measurement instead of events x bytes_per_event.
+    estimate = main(["cost", str(path), "--json"])
+    assert estimate == 0

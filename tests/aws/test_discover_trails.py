@@ -98,10 +98,12 @@ def test_discover_names_every_trail_its_owner_and_what_it_records_and_prices_the
     assert f"single-account trail, managed by CloudFormation stack {STACK}" in listed["s3-objects"]
     assert "management event" not in listed["s3-objects"].split(", home")[0]
     assert "managed by unknown, records write management events" in listed["plain"]
-    # Neither landing zone's trail is adopted; both are copies before the generated trail's.
+    # Neither landing zone's trail is adopted: the config is written beside Control Tower's
+    # (first of the owners), and LZA's is a paid copy next to it.
     module = build(path)
     config = module.config
-    assert config.adopt is None and config.trail.name == "org-trail"
+    assert config.adopt is None and config.trail.name == "org-data-events"
+    assert config.owner_trail is not None and config.owner_trail.arn == trail_arn(org_only, CT)
     assert config.cost is not None and config.cost.management_event_copies_before == 2
     assert config.cost.accounts == len(org_only.accounts)
     # The warnings: at the top of the file and on standard error, each with its price and cost.
@@ -110,17 +112,15 @@ def test_discover_names_every_trail_its_owner_and_what_it_records_and_prices_the
     per = DEFAULTS["management_events"].value
     monthly = len(org_only.accounts) * regions * per * copy.each
     warnings = [w for w in printed.err.splitlines() if w.startswith("warning: ")]
-    assert len(warnings) == 4, printed.err
-    for owner, name in (("Control Tower", CT), ("LZA", LZA)):
-        start = f"warning: {trail_arn(org_only, name)} "
-        (said,) = [w for w in warnings if w.startswith(start) and "already records" in w]
-        assert f"(managed by {owner}) already records management events for the organization" in (
-            said
-        )
-        assert "would be a paid second copy ($2.00 per 100,000 management events" in said
-        assert "cost.management_event_copies_before" in said
-        assert f"this config's copy costs about ${monthly:,.2f} a month for" in said
-        assert f"{len(org_only.accounts)} account(s) x {regions} region(s) x 150,000" in said
+    assert len(warnings) == 3, printed.err
+    assert "would be a paid second copy" not in printed.err  # this config records none
+    start = f"warning: {trail_arn(org_only, LZA)} "
+    (said,) = [w for w in warnings if w.startswith(start) and "again, beside" in w]
+    assert "(managed by LZA) records the organization's management events again, beside " in said
+    assert f"Control Tower's trail {CT}, which the config is written beside" in said
+    assert "a paid second copy ($2.00 per 100,000 management events" in said
+    assert f"about ${monthly:,.2f} a month for" in said
+    assert f"{len(org_only.accounts)} account(s) x {regions} region(s) x 150,000" in said
     (plain,) = [w for w in warnings if trail_arn(org_only, "plain") in w]
     assert f"records management events of account {org_only.management} again" in plain
     assert "x 1 region(s)" in plain  # a single-region trail
@@ -131,7 +131,7 @@ def test_discover_names_every_trail_its_owner_and_what_it_records_and_prices_the
                                                              "discover` from the live "
                                                              "organization. Review it, then run")])  # fmt: skip
     assert head.startswith(f"WARNING: {trail_arn(org_only, LZA)} (managed by LZA)")
-    assert head.count("WARNING: ") == 4
+    assert head.count("WARNING: ") == 3
     written = yaml.safe_load(text)["cost"]
     assert written == {"management_event_copies_before": 2, "accounts": len(org_only.accounts)}
 
@@ -156,7 +156,9 @@ def test_no_copy_writes_no_cost_section(org_only: Any, tmp_path: Path) -> None: 
     code, path = discover(tmp_path)
     assert code == 0
     text = path.read_text(encoding="utf-8")
-    assert "WARNING" not in text and "cost" not in yaml.safe_load(text)
+    written = yaml.safe_load(text)
+    assert "WARNING" not in text and "cost" not in written
+    assert "owner_trail" not in written  # recording no management event, it is no owner of them
     assert "managed by LZA, records Lambda function data events" in text or (
         "managed by LZA, records " in text and "management" not in text.split(LZA + ":")[1][:80]
     )

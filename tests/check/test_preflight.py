@@ -18,6 +18,7 @@ import yaml
 from preflight_cases import (
     BREAKS,
     BUCKET_DOC,
+    CT_BUCKET,
     DEPENDENCIES,
     MGMT,
     ORG_WRITE_SID,
@@ -30,6 +31,7 @@ from preflight_cases import (
     drop_line,
     drop_statement,
     replace,
+    set_attribute,
 )
 
 import generator.check.preflight
@@ -223,6 +225,29 @@ def test_delivery_role_finding_names_the_role(rendered: Callable[[str], Rendered
     actions = sorted(f.problem.split(" on ")[0].split()[-1] for f in broken(rendered, case)[1])
     assert actions == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert case.expected[0][2] == ROLE
+
+
+def test_a_kept_policy_excuses_only_the_bucket_it_belongs_to(
+    rendered: Callable[[str], Rendered],
+) -> None:
+    """Beside Control Tower's trail its owner keeps the policy of ITS bucket. A trail edited to
+    deliver to another bucket has no policy there at all: CreateTrail fails with
+    InsufficientS3BucketPolicyException, and OTG007 must say so as it does without keep.
+    (OTG080 and OTG082 fire here only because the selectors and Athena name the bucket.)
+    """
+    case = Break(
+        "data_event_trail_into_another_bucket",
+        "cloudtrail.tf",
+        set_attribute("s3_bucket_name", f'"{CT_BUCKET}"', '"some-other-bucket"'),
+        (("OTG007", "cloudtrail.tf", TRAIL),),
+        ("InsufficientS3BucketPolicyException", "some-other-bucket"),
+        "attach the CloudTrail bucket policy",
+        variant="control_tower",
+    )
+    findings = [f for f in broken(rendered, case)[1] if f.rule == "OTG007"]
+    assert where(findings) == list(case.expected)
+    for phrase in case.problem:
+        assert phrase in findings[0].problem
 
 
 # --- the pipeline refuses to write a broken module ---------------------------------------------

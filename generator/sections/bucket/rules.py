@@ -424,16 +424,14 @@ def tls_only(module: ParsedModule, facts: Facts) -> list[Finding]:
     ),
 )
 def policy_present_without_cycle(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """No policy means no delivery; a policy built from aws_cloudtrail's ARN is a cycle.
-
-    With ``existing_policy: keep`` the owner writes the policy (``verify`` checks it).
-    """
+    """No policy, no delivery (a kept one is its owner's); aws_cloudtrail's ARN in it, a cycle."""
     findings = []
     for trail in organization_trails(module):
         name = bucket_name(module, trail.body.get("s3_bucket_name"))
         pairs = bucket_policies(module, name) if name else []
         missing = not pairs or all(document is None for _, document in pairs)
-        if missing and not facts.kept_bucket_policy:
+        kept = facts.kept_bucket_policy and name == facts.arns.bucket_name  # its owner's
+        if missing and not kept:
             findings.append(
                 Finding(
                     "OTG007",

@@ -114,6 +114,10 @@ def cross_field_issues(config: Config) -> list[Issue]:
             )
         )
     group = parse_arn(owner.log_group_arn) if owner.log_group_arn else None
+    if group is not None and partition and group.partition != partition.name:
+        issues.append(
+            (("owner_trail", "log_group_arn"), f"not in the trail's partition {partition.name}")
+        )
     elsewhere = group is not None and trail_arn is not None and group[2:4] != trail_arn[2:4]
     if elsewhere and group is not None and trail_arn is not None:
         issues.append(

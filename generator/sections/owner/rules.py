@@ -45,19 +45,23 @@ def _taken(module: ParsedModule, block: Block, owned: OwnedElsewhere) -> Iterato
     """What of the owner's ``block`` would manage, in words."""
     ids = _identifiers(owned)
     kind = block.labels[0] if block.labels else ""
+    owns = f"which {owned.manager}'s organization trail owns"
     if (
         kind.startswith("aws_s3_bucket")
         and bucket_name(module, block.body.get("bucket")) in (ids["bucket"])
     ):
-        yield f"the bucket {owned.bucket}"
+        yield f"the bucket {owned.bucket}, {owns}"
     for type_label, argument, what in _OWNED_BY_ARGUMENT:
         if kind == type_label and literal(block.body.get(argument)) in ids[what]:
-            yield f"the {what} {literal(block.body.get(argument))}"
+            yield f"the {what} {literal(block.body.get(argument))}, {owns}"
     if (
         kind == _TRUSTED_ACCESS[0]
         and literal(block.body.get("service_principal")) == (_TRUSTED_ACCESS[1])
     ):
-        yield "CloudTrail's trusted access, which the owner's organization trail depends on"
+        yield (
+            f"CloudTrail's trusted access, on which {owned.manager}'s organization trail "
+            "depends: a destroy would disable it"
+        )
 
 
 def _imported(block: Block, owned: OwnedElsewhere) -> Iterator[str]:
@@ -98,7 +102,7 @@ def nothing_of_the_owner(module: ParsedModule, facts: Facts) -> list[Finding]:
                     "OTG110",
                     block.file,
                     block.address,
-                    f"manages {what}, which {owned.manager}'s organization trail owns",
+                    f"manages {what}",
                     "remove the resource: the owner's trail, bucket, key and log group are "
                     "read and verified, never managed here",
                 )

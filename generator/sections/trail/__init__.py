@@ -36,6 +36,28 @@ from generator.sections.trail.events import (
 if TYPE_CHECKING:
     from generator.sections.registry import Config
 
+
+def _no_log_group_reason(facts: ModuleFacts) -> str:
+    """Why the trail has no log group: none configured, or the owner's trail already has it.
+
+    Beside an owner's trail (``owner_trail``) this trail records data events only, which
+    belong in S3: the management events the CIS alarms watch reach CloudWatch Logs through
+    the owner's trail, and ``cloudwatch_logs`` is refused there.
+    """
+    owner = facts.owner
+    if owner is None:
+        return "the config has no cloudwatch_logs section: delivery to S3 only"
+    if owner.log_group_name is None:
+        return (
+            f"data events only, delivered to S3; {owner.manager}'s organization trail, which "
+            "records the management events, delivers to S3 only too"
+        )
+    return (
+        f"data events only, delivered to S3; the management events reach {owner.manager}'s "
+        f"log group {owner.log_group_name} through its organization trail"
+    )
+
+
 SKIPS = (
     CheckovSkip(
         "CKV_AWS_252",
@@ -62,7 +84,7 @@ SKIPS = (
     CheckovSkip(
         "CKV2_AWS_10",
         TRAIL,
-        lambda f: "the config has no cloudwatch_logs section: delivery to S3 only",
+        _no_log_group_reason,
         when=lambda f: f.config.cloudwatch_logs is None,
     ),
     CheckovSkip(
@@ -125,6 +147,13 @@ def _events(facts: ModuleFacts) -> EventsView | None:
     )
 
 
+class Beside(NamedTuple):
+    """The owner's organization trail this module's trail of data events sits beside."""
+
+    manager: str
+    arn: str
+
+
 class TrailView(NamedTuple):
     """What cloudtrail.tf needs."""
 
@@ -147,6 +176,7 @@ class TrailView(NamedTuple):
     validation_off: bool
     expected_regions: tuple[str, ...]
     events: EventsView | None
+    beside: Beside | None
 
 
 def build(facts: ModuleFacts) -> TrailView:
@@ -185,6 +215,7 @@ def build(facts: ModuleFacts) -> TrailView:
         validation_off=not trail.enable_log_file_validation,
         expected_regions=tuple(trail.expected_regions),
         events=_events(facts),
+        beside=Beside(facts.owner.manager, facts.owner.arn) if facts.owner else None,
     )
 
 

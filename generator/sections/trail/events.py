@@ -409,6 +409,12 @@ def event_warnings(config: Config) -> list[str]:
                 "cloudtrail_multi_region_enabled_logging_management_events (it wants the "
                 f"'{MANAGEMENT_SELECTOR_NAME}' with no readOnly condition)"
             )
-            + ". Another trail must record them, or accept the finding"
+            + (
+                f". {config.owner_trail.manager}'s organization trail (owner_trail) records "
+                "them, and those checks pass on it (`orgtrail-gen verify` checks that it still "
+                "does)"
+                if config.owner_trail is not None and management.read_write == "none"
+                else ". Another trail must record them, or accept the finding"
+            )
         )
     return result
