@@ -63,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
         partial.replace(target)
     except OSError as exc:
         raise UserError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    adopted = f"adopted trail {found.adopted.name}" if found.adopted else "a new trail"
+    if found.owner is not None:
+        adopted = f"beside {found.owner.managed_by}'s trail {found.owner.name}"
+    else:
+        adopted = f"adopted trail {found.adopted.name}" if found.adopted else "a new trail"
     print(
         f"{target}: organization {found.org_id}, {found.active_count} active accounts, "
         f"{adopted}, {len(found.regions)} regions from {found.regions_source} "

@@ -81,6 +81,7 @@ def test_control_tower_gets_the_companion_layout_read_from_its_trail(
     code, path = discover(tmp_path)
     printed = capsys.readouterr()
     assert code == 0, printed.err
+    assert f"beside Control Tower's trail {CT}" in printed.out  # not "a new trail"
     config = load_config(path)  # validates as written
     owner = config.owner_trail
     assert owner is not None and owner.managed_by == "control-tower"
