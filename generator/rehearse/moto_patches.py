@@ -43,6 +43,23 @@ def fixed_ids(org_id: str, account_ids: list[str]) -> Iterator[None]:
         check.install(utils, "make_random_account_id", saved[1])
 
 
+@contextmanager
+def fixed_key_id(key_id: str) -> Iterator[None]:
+    """Moto draws a key's id at random: hand out ``key_id`` (an existing key's, from its ARN).
+
+    An owner's key (``kms.key_arn``) must exist under the id the config names. Must run in the
+    server's process: moto's Key calls ``generate_key_id(multi_region)`` through the name
+    ``moto.kms.models`` imported. Raises MotoPatchError when it is not there with that shape.
+    """
+    models = check.lookup("fixed_key_id", "moto.kms", "models")
+    saved = check.method("fixed_key_id", models, "generate_key_id", ("multi_region",))
+    check.install(models, "generate_key_id", lambda multi_region=False: key_id)
+    try:
+        yield
+    finally:
+        check.install(models, "generate_key_id", saved)
+
+
 def patch_moto_gaps() -> list[str]:
     """Patch, in this process, the moto gaps the generated modules reach; name each.
 

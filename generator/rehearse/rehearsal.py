@@ -39,6 +39,9 @@ Progress = Callable[[str, str, float, bool], None]
 Followup = Callable[
     [Tools, ProviderSchema | None, Path, Mapping[str, str], str, Mapping[str, str]], Any
 ]
+# Work against the seeded emulator before the module's first plan (what a test compares the
+# applied emulator with): (AWS environment, endpoint, environ) -> anything.
+Prelude = Callable[[Mapping[str, str], str, Mapping[str, str]], Any]
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Rehearsal:
     seconds: float = 0.0  # wall time, the emulator's start included
     followup: Any = None  # what a Followup returned (not recorded)
     followup_error: str | None = None
+    prelude: Any = None  # what a Prelude returned (not recorded)
+    prelude_error: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -109,6 +114,7 @@ class Rehearsal:
         """This rehearsal as JSON data (the scratch folder's ``rehearsal.json``)."""
         data = dataclasses.asdict(self)
         data.pop("followup")
+        data.pop("prelude")
         return data
 
     @classmethod
@@ -130,13 +136,15 @@ def rehearse_module(
     environ: Mapping[str, str],
     progress: Progress | None = None,
     followup: Followup | None = None,
+    prelude: Prelude | None = None,
 ) -> Rehearsal:
     """Copy ``module`` into ``workdir / name``, seed an emulator from the config, run it through.
 
     ``init``, ``validate``, ``plan`` (judged), ``apply`` and a second plan; the outcome is
     also written to ``workdir / name / rehearsal.json``. Nothing is raised for a failing step:
     it is recorded in the rehearsal. ``followup`` runs after a run whose steps all passed,
-    against the same emulator and state (its result or error is kept, not recorded).
+    against the same emulator and state (its result or error is kept, not recorded);
+    ``prelude`` runs on the seeded emulator before ``init`` (likewise kept).
     """
     folder = workdir / name
     copy = folder / "module"
@@ -162,6 +170,11 @@ def rehearse_module(
         with emulator as seeded:
             tell("emulator", time.monotonic() - begun, True)
             environment = seeded.environment(config.trail.home_region)
+            if prelude is not None:
+                try:
+                    rehearsal.prelude = prelude(environment, seeded.url, environ)
+                except Exception as exc:  # reported by whoever wanted it
+                    rehearsal.prelude_error = f"{type(exc).__name__}: {exc}"
             run = run_module(
                 tools,
                 schema,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.rehearse.moto_patches import fixed_ids
+from generator.rehearse.seed_owner import seed_owner_trail
 from generator.sections.registry import Config
 
 TERRAFORM_USER = "orgtrail-terraform"
@@ -107,8 +108,9 @@ def member_accounts(config: Config) -> list[str]:
 def seed(url: str, config: Config) -> Seeded:
     """Make what the config says exists before the module is applied; return the user's keys.
 
-    Not made: an existing key (``kms.key_arn``; moto cannot create a key with a given id) and
-    the state bucket of ``backend`` (the run replaces the backend by a local one).
+    Not made: an existing key (``kms.key_arn``) other than an owner's trail's (made by
+    :mod:`generator.rehearse.seed_owner` with its id), and the state bucket of ``backend`` (the
+    run replaces the backend by a local one).
     """
     management = config.organization.management_account_id
     home = config.trail.home_region
@@ -167,6 +169,8 @@ def seed(url: str, config: Config) -> Seeded:
 
     if config.adopt is not None:
         seed_console_trail(seeded, config)
+    if config.owner_trail is not None:  # its key, bucket, log group and trail, as its owner's
+        seed_owner_trail(url, config, account_client)
     return seeded
 
 

@@ -161,6 +161,15 @@ def _fixed_ids() -> None:
         pass
 
 
+def _fixed_key_id() -> None:
+    with moto_patches.fixed_key_id("0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"):
+        pass
+
+
+# The seeding's id fixers, which are context managers rather than patches of PATCHES.
+ID_FIXERS: dict[str, Callable[[], None]] = {"fixed_ids": _fixed_ids, "fixed_key_id": _fixed_key_id}
+
+
 def _other_athena_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.core.utils import get_service_model
 
@@ -310,6 +319,14 @@ BROKEN: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], str, str]] = 
         "moto.organizations.utils.make_random_account_id()",
         "moto.organizations.utils.make_random_account_id(length)",
     ),
+    "generate_key_id takes no argument": (
+        "fixed_key_id",
+        lambda mp: mp.setattr(
+            __import__("moto.kms.models").kms.models, "generate_key_id", lambda: "k"
+        ),
+        "moto.kms.models.generate_key_id(multi_region)",
+        "moto.kms.models.generate_key_id()",
+    ),
 }
 
 
@@ -319,9 +336,7 @@ def test_a_patch_whose_target_changed_stops_with_its_name_and_motos_version(
 ) -> None:
     name, breaks, expected, found = BROKEN[case]
     breaks(monkeypatch)
-    run: Callable[[], None] = (
-        _fixed_ids if name == "fixed_ids" else getattr(moto_patches, f"_{name}")
-    )
+    run: Callable[[], None] = ID_FIXERS.get(name) or getattr(moto_patches, f"_{name}")
     with pytest.raises(MotoPatchError) as raised:
         run()
     assert (

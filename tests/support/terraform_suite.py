@@ -31,10 +31,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.rehearse.rehearsal import RECORD, Followup, Rehearsal, rehearse_module
+from generator.rehearse.rehearsal import RECORD, Followup, Prelude, Rehearsal, rehearse_module
 from generator.rehearse.tools import Tools, find_tools
 
-from . import consumer_delivery, plan_scenarios
+from . import consumer_delivery, owner_untouched, plan_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_FILE = "test_terraform_real.py"
@@ -43,7 +43,11 @@ TEST_FILE = "test_terraform_real.py"
 FOLLOWUPS: dict[str, tuple[str, Followup]] = {
     "example": ("test_plan_real.py", plan_scenarios.run),
     "log-archive": ("test_consumers_real.py", consumer_delivery.run),
+    "control-tower": ("test_control_tower_real.py", owner_untouched.run),
 }
+# What a module's follow-up compares with, read on the seeded emulator before ``init``; it runs
+# when the follow-up does. Its result is Outcome.prelude.
+PRELUDES: dict[str, Prelude] = {"control-tower": owner_untouched.before}
 # The module whose run goes through `orgtrail-gen rehearse` itself, and the test file that wants it.
 CLI_RUN = ("greenfield", "test_rehearse.py")
 # What a user's shell may hold; the command must use none of it (each would break the run).
@@ -118,6 +122,7 @@ class Runs:
         if self._cli_wanted and name == CLI_RUN[0]:
             return self._run_cli(name)
         followup = FOLLOWUPS[name][1] if name in self.followups else None
+        prelude = PRELUDES.get(name) if name in self.followups else None
         return rehearse_module(
             name,
             ROOT / "configs" / f"{name}.yaml",
@@ -126,6 +131,7 @@ class Runs:
             self.tools,
             environ=self._environ,
             followup=followup,
+            prelude=prelude,
         )
 
     def _run_cli(self, name: str) -> Outcome:
