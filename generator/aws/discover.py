@@ -442,7 +442,7 @@ def discover(aws: Aws) -> Discovery:
         measured = measure(
             aws,
             log_group=(log_group.name, home) if log_group is not None else None,
-            bucket=(bucket.name, bucket.region) if bucket is not None else None,
+            bucket=(bucket.name, home) if bucket is not None and bucket.region == home else None,
         )
     return Discovery(
         measured=measured,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from generator.aws.progress import Progress
 from generator.aws.session import Aws, NotFound
+from generator.core.arns import arn_region
 from generator.sections.registry import Config, arns_of
 
 Status = Literal["ok", "fail", "note"]
@@ -42,6 +43,9 @@ class Result:
 # ``found`` of the one row that says a layer of the module (trail, bucket, log group,
 # monitoring) does not exist at all: the report's layer summary reads it.
 NOT_DEPLOYED = "not deployed"
+# How ``found`` starts on a row about a layer the config leaves to someone else (the owner of
+# the organization trail, in the companion layout): a note, never a failure.
+NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Live:
         self.aws, self.config, self.options, self.progress = aws, config, options, progress
         self.arns = arns_of(config)
         self.home = config.trail.home_region
+        self._selectors: dict[str, dict[str, Any]] = {}
 
     @cached_property
     def bucket_aws(self) -> Aws:
@@ -215,6 +220,48 @@ class Live:
             TrailName=self.arns.trail,
         )
         return list((answer or {}).get("InsightSelectors") or [])
+
+    def selectors_of(self, arn: str, region: str | None) -> dict[str, Any]:
+        """GetEventSelectors of any trail by its ARN, read once however many checks ask.
+
+        Why: the duplicate trails and the owner's trail rows both read the owner's selectors.
+        """
+        if arn not in self._selectors:
+            answer = self.aws.call(
+                "cloudtrail", "get_event_selectors", region=region, TrailName=arn
+            )
+            self._selectors[arn] = dict(answer or {})
+        return self._selectors[arn]
+
+    @cached_property
+    def owner_trail(self) -> dict[str, Any] | None:
+        """GetTrail of the owner's organization trail (``owner_trail.arn``); None when gone.
+
+        Only asked in the companion layout, with the management account's credentials: the
+        ARN carries that account, which owns every organization trail.
+        """
+        owner = self.config.owner_trail
+        if owner is None:
+            return None
+        response = self.aws.call(
+            "cloudtrail",
+            "get_trail",
+            region=arn_region(owner.arn),
+            missing=("TrailNotFoundException",),
+            Name=owner.arn,
+        )
+        return dict(response["Trail"]) if response else None
+
+    @cached_property
+    def owner_trail_status(self) -> dict[str, Any]:
+        """GetTrailStatus of the owner's trail (only asked when it exists)."""
+        owner = self.config.owner_trail
+        if owner is None:
+            return {}
+        answer = self.aws.call(
+            "cloudtrail", "get_trail_status", region=arn_region(owner.arn), Name=owner.arn
+        )
+        return dict(answer or {})
 
     @cached_property
     def accounts(self) -> list[dict[str, Any]]:

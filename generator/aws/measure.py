@@ -95,6 +95,11 @@ def standard_bytes(aws: Aws, bucket: str, region: str, now: datetime) -> int | s
     return int(float(str(latest.get("Average", 0))))
 
 
+def clock() -> datetime:
+    """Now, in UTC: the window's end and the day written as ``measured.on``."""
+    return datetime.now(UTC)
+
+
 def measure(
     aws: Aws,
     *,
@@ -103,7 +108,7 @@ def measure(
     now: datetime | None = None,
 ) -> Measurements:
     """Measure an existing ``(log group, region)`` and ``(bucket, region)``, each if given."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock()
     notes: list[str] = []
     ingest: int | None = None
     size: int | None = None
@@ -121,9 +126,7 @@ def measured_yaml(found: Measurements, indent: str = "  ") -> list[str]:
     lines = [f"# {note}" for note in found.notes]
     if not found.any:
         return lines
-    lines.append(
-        "measured:                   # read by `orgtrail-gen discover`; replaces estimates"
-    )
+    lines.append("measured:   # read by `orgtrail-gen discover`: replaces the estimates")
     lines.append(f'{indent}on: "{found.on}"             # quoted: YAML would read a date')
     if found.log_group_incoming_bytes is not None:
         lines.append(

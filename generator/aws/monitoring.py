@@ -216,16 +216,25 @@ def _topic_results(live: Live, topic_arn: str, created: bool) -> list[Result]:
 
 
 def check_monitoring(live: Live) -> list[Result]:
-    """Every generated metric filter and alarm exists as generated; the topic reaches someone."""
+    """Every generated metric filter and alarm exists as generated; the topic reaches someone.
+
+    The filters are read from the log group monitoring.tf puts them on: this module's, or,
+    beside an owner's trail, the owner's by its real name (``owner_trail.log_group_arn``).
+    """
     config = live.config
-    if config.monitoring is None or config.cloudwatch_logs is None:
-        return []
     view = facts_of(config, live.arns)
-    if not view.has_alarms:
+    group = (
+        config.cloudwatch_logs.log_group_name
+        if config.cloudwatch_logs
+        else view.owner.log_group_name
+        if view.owner
+        else None
+    )
+    if config.monitoring is None or group is None or not view.has_alarms:
         return []
     topic_arn = view.alarm_topic_arn
     created = view.creates_alarm_topic
-    filters = _filter_results(live, view, config.cloudwatch_logs.log_group_name)
+    filters = _filter_results(live, view, group)
     alarms = _alarm_results(live, view, topic_arn)
     topic = _topic_results(live, topic_arn, created)
     expected = len(metric_filters(config))

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from generator.aws.session import iam_action
+from generator.aws.verify_owner_policies import key_reader
 from generator.core.arns import Arns
 from generator.sections.consumers import queue_arn
 from generator.sections.consumers.model import DLQ_SUFFIX
@@ -54,6 +55,7 @@ DISCOVER_CALLS = (
     ("iam", "GetRole"),
     ("iam", "ListRolePolicies"),
     ("iam", "ListAttachedRolePolicies"),
+    ("cloudwatch", "GetMetricStatistics"),  # cost.measured: IncomingBytes, BucketSizeBytes
 )
 
 
@@ -84,6 +86,18 @@ def _bucket_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
     if consumers:
         read.append("s3:GetBucketNotification")
     key = config.kms.key_arn if config.kms.enabled else None
+    if config.owner_trail is not None:
+        # Beside an owner's trail the key's policy is read in the key's own account, and no
+        # Bucket Key question is asked: the statements kms.tf prints are judged as they are.
+        here = "log-archive" if config.log_archive is not None else "management"
+        own = key_reader(config) == here and key is not None
+        if not facts_of(config, arns).creates_trail:  # no trail of ours: no statement to find
+            read.remove("s3:GetBucketPolicy")
+        return [
+            _statement("ReadTrailBucket", read, [arns.bucket]),
+            *([_statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [str(key)])] if own else []),
+            *consumers,
+        ]
     if key is None:
         return [_statement("ReadTrailBucket", read, [arns.bucket]), *consumers]
     # an existing key: its policy, and whether the bucket uses an S3 Bucket Key (OTG031)
@@ -111,6 +125,8 @@ def verify_policy(config: Config) -> dict[str, Any]:
     """What verify's credentials (the management account's) need for this config."""
     arns = arns_of(config)
     home, account = arns.home_region, arns.management_account_id
+    facts = facts_of(config, arns)
+    owner = config.owner_trail
     statements = [
         _statement(
             "ReadOrganization",
@@ -120,17 +136,16 @@ def verify_policy(config: Config) -> dict[str, Any]:
                 "organizations:ListAccounts",
             ],
             ["*"],
-        ),
-        _statement(
-            "ReadTrail",
-            [
-                "cloudtrail:GetTrail",
-                "cloudtrail:GetTrailStatus",
-                "cloudtrail:GetEventSelectors",
-                "cloudtrail:GetInsightSelectors",
-            ],
-            [arns.trail],
-        ),
+        )
+    ]
+    if facts.creates_trail:
+        trail = ["cloudtrail:GetTrail", "cloudtrail:GetTrailStatus"]
+        events = ["cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors"]
+        statements.append(_statement("ReadTrail", trail + events, [arns.trail]))
+    if owner is not None:  # the owner's trail (its selectors: ReadOtherTrails)
+        read_owner = ["cloudtrail:GetTrail", "cloudtrail:GetTrailStatus"]
+        statements.append(_statement("ReadOwnerTrail", read_owner, [owner.arn]))
+    statements += [
         # every other trail (any account's, any region's) and what it records: the duplicates
         _statement("ListTrails", ["cloudtrail:DescribeTrails"], ["*"]),
         _statement(
@@ -145,29 +160,36 @@ def verify_policy(config: Config) -> dict[str, Any]:
                 "AssumeLogArchiveRole", ["sts:AssumeRole"], [config.log_archive.reader_role_arn]
             )
         )
+        if owner is not None and key_reader(config) == "management":
+            key = str(config.kms.key_arn)  # Control Tower's: management's, the bucket elsewhere
+            statements.append(_statement("ReadTrailKeyPolicy", ["kms:GetKeyPolicy"], [key]))
     else:
         statements += _bucket_statements(config, arns)
-    if config.cloudwatch_logs is not None:
-        group = arns.log_group(config.cloudwatch_logs.log_group_name)
+    # beside an owner's trail its log group is its own: only the metric filters are read
+    group_name = config.cloudwatch_logs.log_group_name if config.cloudwatch_logs else None
+    if owner is not None and owner.log_group_name and config.monitoring is not None:
+        group = arns.log_group(owner.log_group_name)
+        statements.append(
+            _statement("ReadTrailLogGroup", ["logs:DescribeMetricFilters"], [f"{group}:*"])
+        )
+    if group_name is not None:
+        group = arns.log_group(group_name)
         statements.append(_statement("ListLogGroups", ["logs:DescribeLogGroups"], ["*"]))
         read = ["logs:DescribeLogStreams"]
         if config.monitoring is not None:
             read.append("logs:DescribeMetricFilters")
         statements.append(_statement("ReadTrailLogGroup", read, [f"{group}:*"]))
-        facts = facts_of(config, arns)
-        if facts.has_alarms:
-            statements.append(
-                _statement(
-                    "ReadAlarms",
-                    ["cloudwatch:DescribeAlarms"],
-                    [f"arn:{arns.partition}:cloudwatch:{home}:{account}:alarm:*"],
-                )
+    if facts.has_alarms:
+        statements.append(
+            _statement(
+                "ReadAlarms",
+                ["cloudwatch:DescribeAlarms"],
+                [f"arn:{arns.partition}:cloudwatch:{home}:{account}:alarm:*"],
             )
-            statements.append(
-                _statement(
-                    "ReadAlarmTopic", ["sns:ListSubscriptionsByTopic"], [facts.alarm_topic_arn]
-                )
-            )
+        )
+        statements.append(
+            _statement("ReadAlarmTopic", ["sns:ListSubscriptionsByTopic"], [facts.alarm_topic_arn])
+        )
     return _document(statements)
 
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import asdict
 
-from generator.aws.live import NOT_DEPLOYED, Result
+from generator.aws.live import NOT_APPLICABLE, NOT_DEPLOYED, Result
 
 _LABEL = {"ok": "ok", "fail": "FAIL", "note": "note"}
 
@@ -14,8 +14,14 @@ _LABEL = {"ok": "ok", "fail": "FAIL", "note": "note"}
 # listed (a newer one) is a layer of its own name.
 LAYERS: dict[str, tuple[str, ...]] = {
     "organization": ("organization", "trusted access"),
-    "trail": ("trail", "trail status", "trail events", "duplicate trails"),
-    "bucket": ("bucket policy", "bucket policy drift", "key policy"),
+    "trail": ("owner trail", "trail", "trail status", "trail events", "duplicate trails"),
+    "bucket": (
+        "bucket policy",
+        "bucket statements",
+        "bucket policy drift",
+        "key policy",
+        "key statements",
+    ),
     "log group": (),
     "delivery": ("S3 delivery", "CloudWatch delivery"),
     "monitoring": ("monitoring",),
@@ -29,10 +35,11 @@ def _layer_of(result: Result) -> str:
 
 
 def layers(results: list[Result]) -> dict[str, str]:
-    """Each layer with results: "not deployed", "N failed", or "ok" (notes counted).
+    """Each layer with results: "not deployed", "N failed", "not applicable", or "ok".
 
     Why: before apply, or with one layer missing, the head of the report says which layer to
-    apply, instead of a reader adding up rows.
+    apply, instead of a reader adding up rows; a layer someone else owns (the companion
+    layout's log group) says so instead of counting as notes.
     """
     grouped: dict[str, list[Result]] = {}
     for result in results:
@@ -48,8 +55,11 @@ def layers(results: list[Result]) -> dict[str, str]:
             continue
         failed = sum(r.status == "fail" for r in rows)
         notes = sum(r.status == "note" for r in rows)
-        if notes == len(rows) and all(r.found.startswith("not judged") for r in rows):
-            states[name] = "not judged"
+        for state in ("not judged", NOT_APPLICABLE):
+            if notes == len(rows) and all(r.found.startswith(state) for r in rows):
+                states[name] = state
+                break
+        if name in states:
             continue
         state = f"{failed} failed" if failed else "ok"
         states[name] = state + (f", {notes} note{'s' if notes > 1 else ''}" if notes else "")

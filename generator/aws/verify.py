@@ -22,6 +22,7 @@ from generator.aws.session import Aws
 from generator.aws.verify_consumers import check_consumers
 from generator.aws.verify_duplicates import check_duplicate_trails
 from generator.aws.verify_events import check_trail_events
+from generator.aws.verify_owner import layout_checks
 from generator.check.preflight.policy_reading import statements_from_json
 from generator.core.arns import arn_region
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
@@ -461,7 +462,7 @@ def verify(aws: Aws, config: Config, options: Options, progress: Progress) -> li
     live = Live(aws, config, options, progress)
     results: list[Result] = []
     try:
-        for _name, check in CHECKS:
+        for _name, check in layout_checks(live, CHECKS):  # the companion layout's, if any
             found = check(live)
             results += found
             if any(r.subject == TARGET and r.status == "fail" for r in found):

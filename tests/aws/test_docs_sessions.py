@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from support.moto_server import (  # noqa: F401  (fixtures)
     seed_organization,
 )
 
+from generator.aws import measure
 from generator.cli import main
 from generator.pipeline import build
 from generator.rehearse.seed import Seeded, seed_console_trail
@@ -137,6 +139,29 @@ def test_the_console_trail_session_is_what_the_commands_print(
             Body=b"{}",
         )
     fake_delegated_admins(monkeypatch, [])  # moto gap: refuses cloudtrail.amazonaws.com
+    # What discover measures for cost.measured, on a fixed day so that the page holds still:
+    # two days of the log group's intake, and the bucket's size as S3 publishes it daily.
+    day = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    monkeypatch.setattr(measure, "clock", lambda: day)
+    cloudwatch = client(aws_env, "cloudwatch", "us-east-2")
+    group = config.cloudwatch_logs.log_group_name if config.cloudwatch_logs else ""
+    for days_before, metric, dimensions, value in (
+        (2, "IncomingBytes", {"LogGroupName": group}, 734003200.0),
+        (1, "IncomingBytes", {"LogGroupName": group}, 801112064.0),
+        (1, "BucketSizeBytes", {"BucketName": config.bucket.name,
+                                "StorageType": "StandardStorage"}, 52613349376.0),
+    ):  # fmt: skip
+        cloudwatch.put_metric_data(
+            Namespace="AWS/Logs" if metric == "IncomingBytes" else "AWS/S3",
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+                    "Timestamp": day - timedelta(days=days_before),
+                    "Value": value,
+                }
+            ],
+        )
     session = Transcript(capsys)
     assert session.run("discover", "-o", "configs/console.yaml") == 0
     session.shell("cat configs/console.yaml", Path("configs/console.yaml").read_text("utf-8"))
