@@ -28,13 +28,14 @@ from generator.pipeline import preflight_facts
 from generator.review.catalogue import CIS, Control
 from generator.review.controls import SATISFIED, Result, evaluate
 from generator.review.facts import read as read_facts
+from generator.review.owner import owner_of, watched_group
 from generator.review.policies import (
     attached_to,
     documents,
     principal_words,
 )
 from generator.sections.facts import known_accounts
-from generator.sections.registry import Config
+from generator.sections.registry import Config, facts_of
 
 _ORDER = (
     "evidence-replaced",
@@ -42,6 +43,7 @@ _ORDER = (
     "retention-shortened",
     "encryption-off",
     "key-changed",
+    "owner-statements",
     "outside-principal",
     "wildcard",
     "control-lost",
@@ -309,6 +311,55 @@ def _controls_lost(config: Config, previous: ParsedModule, new: ParsedModule) ->
     return found
 
 
+def _destination(module: ParsedModule) -> tuple[object, ...]:
+    """What the statements printed for an owner name of the trail: its ARN, bucket, key."""
+    trails = module.of_type("resource", "aws_cloudtrail")
+    body = trails[0].body if trails else {}
+    return tuple(body.get(a) for a in ("name", "s3_bucket_name", "s3_key_prefix", "kms_key_id"))
+
+
+def _owner_statements(
+    config: Config, new: ParsedModule, previous: ParsedModule | None
+) -> list[Attention]:
+    """Beside an owner's trail: the statements its owner must add, when they are new to them.
+
+    New: a first generation, a compared module that did not sit beside an owner's trail, or a
+    trail whose name, bucket, prefix or key changed (the statements name them).
+    """
+    owner = owner_of(config)
+    if owner is None:
+        return []
+    known = previous is not None and watched_group(previous) is not None
+    if known and previous is not None and _destination(previous) == _destination(new):
+        return []
+    facts = facts_of(config)
+    bucket = facts.required_bucket_statements
+    key = facts.required_key_statements if owner.key_arn else None
+    asks, refusals, fails = [], [], []
+    for what, document, file in (("bucket " + owner.bucket, bucket, "s3.tf"),
+                                 (f"key {owner.key_arn}", key, "kms.tf")):  # fmt: skip
+        if document is not None and document.statements:
+            sids = ", ".join(s.sid for s in document.statements)
+            asks.append(f"to the policy of {what} the statements printed in {file} (Sids {sids})")
+    if bucket is not None:
+        refusals.append("InsufficientS3BucketPolicyException")
+    if key is not None and facts.creates_trail:
+        refusals.append("InsufficientEncryptionPolicyException")
+    if refusals:
+        fails.append(f"CreateTrail fails ({' or '.join(refusals)})")
+    if key is not None:
+        fails.append("Athena's readers cannot decrypt the logs")
+    if not asks:
+        return []
+    text = (
+        f"{owner.manager} owns the trail's bucket and key; before `terraform apply`, its owner "
+        f"must add {' and '.join(asks)} (`orgtrail-gen validate` prints them too): this module "
+        f"cannot (rule OTG110). Without them {' and '.join(fails)}; `orgtrail-gen verify` "
+        "checks they are there"
+    )
+    return [Attention("owner-statements", "owner_trail", text)]
+
+
 def attention(
     config: Config,
     new: ParsedModule,
@@ -327,6 +378,7 @@ def attention(
     found += _retention(config, new, previous, allow_shorter_retention)
     found += _encryption(old, new)
     found += _access(config, old, new)
+    found += _owner_statements(config, new, previous)
     found += _controls_lost(config, old, new) if previous is not None else []
     found += _monitoring_dropped(replaced)
     found += _no_subscriber(old, new)

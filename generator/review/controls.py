@@ -4,20 +4,21 @@ Why computed: a hand-kept table of answers goes stale the first time a config ch
 each verdict is a function of :class:`~generator.review.facts.ModuleFacts`, read from the
 re-parsed HCL, so changing the config changes the report. The config is consulted only to
 name the key that would change a verdict (``monitoring.flavours`` rather than
-``monitoring.cis_controls`` when a filter exists in the wrong flavour).
+``monitoring.cis_controls`` when a filter exists in the wrong flavour). Beside an owner's trail
+(``owner_trail``) :mod:`controls_owner` takes a second look at each verdict: what passes or
+fails on the owner's trail, bucket, key or log group is said so.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.monitoring import cis
-from generator.review import prowler, prowler_services
+from generator.review import controls_filters as filters
+from generator.review import controls_owner, prowler, prowler_services
 from generator.review.catalogue import PROWLER, Control, controls
-from generator.review.facts import MetricFilter, ModuleFacts, s3_shortfall
-from generator.review.prowler import prowler_regex
+from generator.review.facts import ModuleFacts, s3_shortfall
+from generator.review.owner import owner_of
 from generator.review.verdict import MANUAL as MANUAL
 from generator.review.verdict import NOT_APPLICABLE as NOT_APPLICABLE
 from generator.review.verdict import NOT_SATISFIED as NOT_SATISFIED
@@ -43,6 +44,7 @@ class Report:
     module: str
     results: list[Result]
     filters_account: str | None
+    log_group_owner: str | None = None  # beside an owner's trail: whose group they are on
 
 
 _Context = Context
@@ -380,84 +382,25 @@ def _log_group_private(control: Control, ctx: _Context) -> Verdict:
     )
 
 
-def _missing_filter(cis_id: str, ctx: _Context) -> Verdict:
-    monitoring = ctx.config.monitoring
-    if not ctx.facts.log_group:
-        return Verdict(NOT_SATISFIED, "no log group, so no metric filters", "cloudwatch_logs")
-    if monitoring is None:
-        return Verdict(NOT_SATISFIED, "no monitoring section: no metric filters", "monitoring")
-    if cis_id not in monitoring.control_ids:
-        return Verdict(NOT_SATISFIED, f"CIS {cis_id} is not in monitoring.cis_controls",
-                       "monitoring.cis_controls")  # fmt: skip
-    return Verdict(NOT_SATISFIED, f"no filter of this module carries a CIS {cis_id} pattern")
-
-
-def _notified(found: MetricFilter, what: str) -> Verdict:
-    reach = found.notifies
-    if reach is None:
-        return Verdict(MANUAL, f"{what}; its alarm publishes to a topic not managed here: check "
-                       "it has a confirmed subscriber", "monitoring.notifications")  # fmt: skip
-    if not reach:
-        return Verdict(NOT_SATISFIED, f"{what}, but no enabled alarm reaches a subscriber",
-                       "monitoring.notifications.topic.subscriptions")  # fmt: skip
-    if found.awaiting_confirmation:
-        return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber (email or "
-                       "https: it counts once the recipient confirms AWS's message)")  # fmt: skip
-    return Verdict(SATISFIED, f"{what}, alarmed, and its topic has a subscriber")
-
-
-def _flavour_of(cis_id: str, pattern: str | None) -> str | None:
-    control = cis.control(cis_id)
-    return next((f.name for f in control.flavours if f.pattern == pattern), None)
+def _management_gate(ctx: _Context) -> Verdict | None:
+    """The trail that feeds this module's group must log every management event."""
+    trail = _all_management(ctx)
+    return None if trail.status == SATISFIED else trail
 
 
 @_evaluator("cis_filter")
 def _cis_filter(control: Control, ctx: _Context) -> Verdict:
-    """CIS audits the log group of an active multi-region trail logging all management events."""
-    cis_id = control.argument
-    for found in ctx.facts.filters:
-        flavour = _flavour_of(cis_id, found.pattern)
-        if flavour is not None:
-            trail = _all_management(ctx)
-            if trail.status != SATISFIED:
-                return trail
-            return _notified(found, f"{found.address} ({flavour} pattern) on the trail's group")
-    return _missing_filter(cis_id, ctx)
+    return filters.cis_filter(control, ctx, _management_gate, "the trail's group")
 
 
 @_evaluator("cloudwatch")
 def _security_hub_filter(control: Control, ctx: _Context) -> Verdict:
-    cis_id = control.argument
-    exact = cis.control(cis_id).flavour("securityhub").pattern
-    for found in ctx.facts.filters:
-        if found.pattern == exact:
-            trail = _all_management(ctx)
-            if trail.status != SATISFIED:
-                return trail
-            return _notified(found, f"{found.address} has Security Hub's exact pattern")
-        flavour = _flavour_of(cis_id, found.pattern)
-        if flavour is not None:
-            return Verdict(NOT_SATISFIED, f"{found.address} uses flavour {flavour}; Security Hub "
-                           "wants its exact string (flavour securityhub)",
-                           "monitoring.flavours")  # fmt: skip
-    return _missing_filter(cis_id, ctx)
+    return filters.security_hub_filter(control, ctx, _management_gate)
 
 
 @_evaluator("prowler_filter")
 def _prowler_filter(control: Control, ctx: _Context) -> Verdict:
-    cis_id, requirement = control.argument.split("|", 1)
-    regex = prowler_regex(requirement)
-    for found in ctx.facts.filters:
-        if found.pattern and re.search(regex, found.pattern, flags=re.DOTALL):
-            if not found.alarms:
-                return Verdict(NOT_SATISFIED, f"{found.address} matches but has no alarm")
-            return Verdict(SATISFIED, f"{found.address} matches prowler's pattern and is alarmed")
-    for found in ctx.facts.filters:
-        flavour = _flavour_of(cis_id, found.pattern)
-        if flavour is not None:
-            return Verdict(NOT_SATISFIED, f"{found.address} (flavour {flavour}) lacks a term "
-                           "prowler requires", "monitoring.flavours")  # fmt: skip
-    return _missing_filter(cis_id, ctx)
+    return filters.prowler_filter(control, ctx)
 
 
 def evaluate(facts: ModuleFacts, config: Config) -> list[Result]:
@@ -467,9 +410,12 @@ def evaluate(facts: ModuleFacts, config: Config) -> list[Result]:
         KeyError: A catalogue entry names no evaluator (a test proves none does).
     """
     context = _Context(facts, config)
+    owner = owner_of(config)
     results = []
     for control in controls():
         verdict = EVALUATORS[control.check](control, context)
+        if owner is not None:  # beside an owner's trail: what is the owner's is said so
+            verdict = controls_owner.adjust(control, context, owner, verdict)
         if not verdict.key:
             verdict = Verdict(verdict.status, verdict.reason, control.key)
         results.append(Result(control, verdict))
@@ -478,4 +424,5 @@ def evaluate(facts: ModuleFacts, config: Config) -> list[Result]:
 
 def report(stem: str, facts: ModuleFacts, config: Config) -> Report:
     """The report of one module: every verdict, and where its filters live."""
-    return Report(stem, evaluate(facts, config), facts.log_group_account)
+    account, group_owner = controls_owner.filters_where(facts, owner_of(config))
+    return Report(stem, evaluate(facts, config), account, group_owner)

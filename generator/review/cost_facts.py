@@ -20,6 +20,7 @@ from generator.check.preflight.lookups import (
     key_of,
     organization_trails,
 )
+from generator.review.owner import watched_group
 from generator.sections.monitoring.rules import is_group, trail_log_group
 from generator.sections.trail.events import read_write_of
 
@@ -98,6 +99,9 @@ class CostModule:
     subscriptions: tuple[str, ...]  # protocols of the module's topic subscriptions
     queries: tuple[SavedQuery, ...]
     query_cutoff: int | None  # the workgroup's bytes_scanned_cutoff_per_query
+    # Beside an owner's trail: the group the filters watch by name (not this module's), and
+    # the filters counted in ``filters`` are on it.
+    watched_group: str | None = None
 
 
 def _int(value: object) -> int | None:
@@ -251,6 +255,7 @@ def read_cost(module: ParsedModule) -> CostModule:
     trail = trails[0] if trails else None
     management, excluded = _management(trail) if trail else ("none", ())
     group = trail_log_group(module)
+    watched = watched_group(module)
     name = bucket_name(module, trail.body.get("s3_bucket_name")) if trail else None
     keys = module.of_type("resource", "aws_kms_key")
     insights = nested(trail.body, "insight_selector") if trail else []
@@ -272,7 +277,8 @@ def read_cost(module: ParsedModule) -> CostModule:
         filters=sum(
             1
             for f in module.of_type("resource", "aws_cloudwatch_log_metric_filter")
-            if group is not None and is_group(f.body.get("log_group_name"), group)
+            if (group is not None and is_group(f.body.get("log_group_name"), group))
+            or (watched is not None and literal(f.body.get("log_group_name")) == watched)
         ),
         alarms=_alarms(module),
         keys=tuple(k.address for k in keys),
@@ -291,4 +297,5 @@ def read_cost(module: ParsedModule) -> CostModule:
         ),
         queries=_queries(module),
         query_cutoff=_cutoff(module),
+        watched_group=watched,
     )

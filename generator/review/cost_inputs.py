@@ -45,6 +45,7 @@ class Inputs:
     measured_standard_bytes: int | None
     prices: PriceList
     replaced_prices: tuple[str, ...]
+    owner: str | None = None  # beside an owner's trail (owner_trail): who, in words
 
     def __getitem__(self, key: str) -> float:
         """A volume's value by its key under cost.volumes."""
@@ -66,6 +67,14 @@ class Line:
     def usd(self) -> float:
         """The monthly amount."""
         return self.quantity * self.price.each
+
+
+DAYS_PER_MONTH = 30  # the estimate's month
+
+
+def number(value: float) -> str:
+    """A quantity in words: 1,234,567 or 12.5."""
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.4g}"
 
 
 def _volumes(cost: Cost) -> dict[str, Volume]:
@@ -117,4 +126,5 @@ def inputs_of(config: Config) -> Inputs:
         measured_standard_bytes=measured.bucket_standard_bytes if measured else None,
         prices=table.with_amounts(dict(cost.prices)) if cost.prices else table,
         replaced_prices=tuple(sorted(cost.prices)),
+        owner=config.owner_trail.manager if config.owner_trail else None,
     )

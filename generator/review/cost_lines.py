@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import Counter
 
 from generator.review.cost_facts import SMALL_OBJECT_CLASSES, CostModule
-from generator.review.cost_inputs import Inputs, Line
+from generator.review.cost_inputs import DAYS_PER_MONTH, Inputs, Line
+from generator.review.cost_inputs import number as _n
+from generator.review.cost_monitoring import cloudwatch
 
-DAYS_PER_MONTH = 30
 SMALL_OBJECT = 128 * 1024  # S3 moves no smaller object to IA, Glacier IR or Intelligent-Tiering
 ARCHIVE_INDEX = 32 * 1024  # per object in GLACIER/DEEP_ARCHIVE, at that class's rate
 ARCHIVE_METADATA = 8 * 1024  # per object in GLACIER/DEEP_ARCHIVE, at S3 Standard's rate
@@ -27,11 +28,6 @@ _DELIVERY_PRICE = {
     "sqs": "sns.delivery.sqs",
     "lambda": "sns.delivery.lambda",
 }
-
-
-def _n(value: float) -> str:
-    """A quantity in words: 1,234,567 or 12.5."""
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.4g}"
 
 
 class Builder:
@@ -99,6 +95,12 @@ class Builder:
                 f"{self.ar_words} x {_n(per)} management events{which}{excluded}; {copy}",
             )
         self.events += management
+        if inputs.owner is not None and facts.management == "none":
+            own = "this module's trail records none" if facts.trail else "this module has no trail"
+            self.notes.append(
+                f"management events: {own}; {inputs.owner}'s trail records them, on its owner's "
+                "bill, so this module pays for no copy of them"
+            )
         for selector in facts.selectors:
             count, basis = self._selector_volume(
                 selector.name, selector.category, selector.prefixes
@@ -162,74 +164,8 @@ class Builder:
             )
 
     def cloudwatch(self) -> None:
-        """Ingestion and storage of every recorded event, metric filters, alarms."""
-        facts, inputs = self.facts, self.inputs
-        if not facts.log_group:
-            return
-        size = inputs["bytes_per_event"]
-        if inputs.measured_ingest_bytes is not None:
-            ingested = inputs.measured_ingest_bytes / self.gb
-            basis = f"measured on {inputs.measured_on}: IncomingBytes over 30 days"
-        else:
-            ingested = self.events * size / self.gb
-            basis = f"{_n(self.events)} events x {_n(size)} bytes (bytes_per_event)"
-        infrequent = facts.log_class == "INFREQUENT_ACCESS"
-        self.add(
-            "CloudWatch",
-            "Logs ingestion" + (" (Infrequent Access)" if infrequent else ""),
-            ingested,
-            "GB",
-            "cloudwatch.logs.ingestion_infrequent_access"
-            if infrequent
-            else "cloudwatch.logs.ingestion",
-            basis,
-        )
-        days = facts.retention_days or int(inputs["horizon_days"])
-        kept = (
-            f"retention {days} days"
-            if facts.retention_days
-            else f"never expires: as it stands after {days} days (horizon_days), growing after"
-        )
-        fraction = inputs["compressed_fraction"]
-        self.add(
-            "CloudWatch",
-            "Logs storage",
-            ingested * fraction * days / DAYS_PER_MONTH,
-            "GB-month",
-            "cloudwatch.logs.storage",
-            f"{_n(round(ingested, 3))} GB a month x {fraction:g} compressed x {days}/30 months "
-            f"kept ({kept})",
-        )
-        if facts.filters:
-            self.add(
-                "CloudWatch",
-                "metric filters (custom metrics)",
-                facts.filters,
-                "metrics",
-                "cloudwatch.metrics.custom",
-                f"{facts.filters} metric filters on the trail's log group, one metric each; an "
-                "upper bound: a metric is billed only for the hours it has a data point",
-            )
-        standard = sum(1 for a in facts.alarms if not a.high_resolution)
-        high = len(facts.alarms) - standard
-        if standard:
-            self.add(
-                "CloudWatch",
-                "alarms",
-                standard,
-                "alarms",
-                "cloudwatch.alarms.standard",
-                f"{standard} aws_cloudwatch_metric_alarm (period of 60 s or more)",
-            )
-        if high:
-            self.add(
-                "CloudWatch",
-                "high-resolution alarms",
-                high,
-                "alarms",
-                "cloudwatch.alarms.high_resolution",
-                f"{high} aws_cloudwatch_metric_alarm with a period under 60 s",
-            )
+        """The trail's log group (this module's, or the owner's), metric filters, alarms."""
+        cloudwatch(self)
 
     def _stages(self) -> list[tuple[str, int, int, str]]:
         """(storage class, first day, end day, why) of each stage a log file goes through.
@@ -284,6 +220,8 @@ class Builder:
     def s3(self) -> None:
         """Storage by lifecycle stage, the archive classes' per-object overhead, requests."""
         inputs = self.inputs
+        if not self.facts.trail:
+            return  # beside an owner's trail, without a trail of this module: nothing delivered
         size, fraction = inputs["bytes_per_event"], inputs["compressed_fraction"]
         stored = self.events * size * fraction  # bytes written a month
         logs = self.account_regions * inputs["log_files"]
@@ -368,8 +306,9 @@ class Builder:
                 "the class before (the lifecycle rule's comment says so too)"
             )
         if not self.facts.bucket_managed:
+            whose = f"{inputs.owner}'s" if inputs.owner else "the existing"
             self.notes.append(
-                "the existing bucket's lifecycle: it is not in the module, so its logs are priced "
+                f"{whose} bucket's lifecycle: it is not in the module, so its logs are priced "
                 f"as S3 Standard for {int(inputs['horizon_days'])} days"
             )
 
@@ -447,6 +386,13 @@ class Builder:
         facts, inputs = self.facts, self.inputs
         runs = inputs["athena_runs"]
         per_ar_day = self.daily / self.account_regions if self.account_regions else 0.0
+        whose = ""
+        if inputs.owner is not None and facts.management == "none":
+            # the table reads the owner's prefix: its trail's management events are there too
+            per_ar_day += (inputs["management_events"] * inputs["bytes_per_event"]
+                           * inputs["compressed_fraction"] / DAYS_PER_MONTH)  # fmt: skip
+            whose = (f" (with {inputs.owner}'s management events under the same prefix: "
+                     "management_events, read and write)")  # fmt: skip
         tb = inputs.prices.bytes_per_tb
         for query in facts.queries:
             days = query.days or int(inputs["horizon_days"])
@@ -459,7 +405,7 @@ class Builder:
                 scanned = accounts * len(regions) * days * per_ar_day
                 basis = (
                     f"{accounts} account(s) x {len(regions)} region(s) x {days} days x "
-                    f"{_n(round(per_ar_day))} compressed bytes per account, region and day"
+                    f"{_n(round(per_ar_day))} compressed bytes per account, region and day" + whose
                 )
             billed = max(scanned, ATHENA_MINIMUM)
             if facts.query_cutoff is not None and billed > facts.query_cutoff:

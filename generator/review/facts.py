@@ -21,6 +21,7 @@ from generator.check.preflight.lookups import (
     provider_of,
 )
 from generator.check.preflight.policy_reading import all_statements
+from generator.review.owner import watched_group
 from generator.review.resource_facts import ResourceFacts, read_resources
 from generator.sections.monitoring.rules import (
     is_group,
@@ -120,6 +121,10 @@ class ModuleFacts:
     filters: tuple[MetricFilter, ...]
     alarms: tuple[Alarm, ...]
     resources: ResourceFacts  # the bucket, keys, topic, workgroup: prowler's resource checks
+    # Beside an owner's trail: the group the filters watch by name (owner.watched_group), and
+    # those filters. Whose group it is, and which trail feeds it, the config says.
+    watched_group: str | None = None
+    watched: tuple[MetricFilter, ...] = ()
 
 
 def _flag(block: Block | None, name: str, default: bool) -> bool:
@@ -272,11 +277,18 @@ def _alarm(module: ParsedModule, block: Block) -> Alarm:
     )
 
 
-def _filters(module: ParsedModule, alarms: dict[str, Alarm]) -> tuple[MetricFilter, ...]:
+def _filters(
+    module: ParsedModule, alarms: dict[str, Alarm], watched: str | None = None
+) -> tuple[MetricFilter, ...]:
+    """The filters on the trail's log group, or on ``watched`` (a group named literally)."""
     group = trail_log_group(module)
     found = []
     for block in module.of_type("resource", _FILTER):
-        if group is None or not is_group(block.body.get("log_group_name"), group):
+        name = block.body.get("log_group_name")
+        if watched is not None:
+            if literal(name) != watched:
+                continue
+        elif group is None or not is_group(name, group):
             continue  # a filter on another group never sees the trail's events
         metric = metric_of_filter(block)
         watching = tuple(
@@ -307,6 +319,7 @@ def read(module: ParsedModule) -> ModuleFacts:
         None,
     )
     alarms = {b.address: _alarm(module, b) for b in module.of_type("resource", _ALARM)}
+    watched = watched_group(module)
     retention = group.body.get("retention_in_days", 0) if group else None
     return ModuleFacts(
         trail=trail is not None,
@@ -351,4 +364,6 @@ def read(module: ParsedModule) -> ModuleFacts:
         filters=_filters(module, alarms),
         alarms=tuple(alarms.values()),
         resources=read_resources(module),
+        watched_group=watched,
+        watched=_filters(module, alarms, watched) if watched else (),
     )

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from generator.review.catalogue import Control
+from generator.review.prowler_owner import owner_bucket
 from generator.review.prowler_policy import Json, is_policy_public, outside_accounts
 from generator.review.resource_facts import Bucket, ResourceFacts
 from generator.review.verdict import (
@@ -81,8 +82,14 @@ def _bucket_check(name: str, needs_bucket: bool = True) -> Callable[[BucketCheck
     def register(function: BucketCheck) -> BucketCheck:
         def judge(control: Control, ctx: Context) -> Verdict:
             found = []
-            for bucket in resources_of(ctx).buckets:
-                if needs_bucket and not bucket.created:
+            buckets = resources_of(ctx).buckets
+            if not buckets and (owners := owner_bucket(name, ctx, None)):
+                return owners  # beside an owner's trail, without a trail of this module
+            for bucket in buckets:
+                owners = None if bucket.created else owner_bucket(name, ctx, bucket.name)
+                if owners is not None:
+                    verdict = owners
+                elif needs_bucket and not bucket.created:
                     verdict = Verdict(MANUAL, "the bucket is not created here (bucket.create: "
                                       "false): check it in its account")  # fmt: skip
                 else:

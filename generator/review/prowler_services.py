@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from generator.review.catalogue import Control
+from generator.review.owner import owner_of
+from generator.review.prowler_owner import owner_key
 from generator.review.prowler_policy import (
     Json,
     has_public_principal,
@@ -51,7 +53,9 @@ def _key_check(name: str) -> Callable[[KeyCheck], KeyCheck]:
         def judge(control: Control, ctx: Context) -> Verdict:
             found = [(where(ctx, k.address, k.account), v) for k in resources_of(ctx).keys
                      if (v := function(k, ctx)) is not None]  # fmt: skip
-            external = resources_of(ctx).external_keys
+            owners = owner_key(name, ctx)  # the owner's key: manual, whatever ours are
+            found += [(arn, Verdict(MANUAL, text, "owner_trail")) for arn, text in owners]
+            external = [k for k in resources_of(ctx).external_keys if k not in dict(owners)]
             note = (f"{', '.join(external)}: named but not created here (prowler judges that "
                     "key too: check it)") if external else ""  # fmt: skip
             if not found:
@@ -354,7 +358,10 @@ def _queue_no_public_access(queue: Queue, ctx: Context) -> Verdict:
 
 @evaluator("cloudwatch_log_group_agentcore_data_protection_policy_enabled")
 def _agentcore(control: Control, ctx: Context) -> Verdict:
-    name = resources_of(ctx).log_group
+    name, owner = resources_of(ctx).log_group, owner_of(ctx.config)
+    whose = "the trail's"
+    if name is None and owner is not None and owner.log_group is not None:
+        name, whose = owner.log_group, f"{owner.manager}'s trail's"  # the filters watch it
     if name is None:
         return Verdict(NOT_APPLICABLE, "the module creates no log group", "cloudwatch_logs")
     if name.startswith(_AGENTCORE):
@@ -364,7 +371,7 @@ def _agentcore(control: Control, ctx: Context) -> Verdict:
     return Verdict(
         NOT_APPLICABLE,
         f"judges log groups under {' or '.join(_AGENTCORE)} "
-        f"(prowler's agentcore_log_group_name_prefixes); the trail's is {name}",
+        f"(prowler's agentcore_log_group_name_prefixes); {whose} is {name}",
     )
 
 

@@ -32,15 +32,21 @@ NUMBERING = (
 )
 
 
-def member_account_caveat(account: str | None) -> str:
+def member_account_caveat(account: str | None, group_owner: str | None = None) -> str:
     """Why scanners fail the metric-filter controls in member accounts, and how to scope them.
 
-    ``account``: where the trail's log group and filters live (None: the module has none).
+    ``account``: where the trail's log group and filters live (None: the module has none);
+    ``group_owner``: whose group it is, beside an owner's trail (None: this module's).
     """
     where = account or "<management account>"
+    what = (
+        f"{group_owner}'s log group and this module's filters and alarms on it"
+        if group_owner
+        else "this module's log group, filters and alarms"
+    )
     return (
         "Member accounts: metric-filter controls are judged in the account a scanner runs in, "
-        f"and this module's log group, filters and alarms exist in account {where} only. "
+        f"and {what} exist in account {where} only. "
         "prowler's cloudwatch_log_metric_filter_* and cloudwatch_changes_to_* checks FAIL in "
         "every other account (prowler#2438): mute them "
         'with a mutelist entry for Accounts "*" and those two check globs, Regions and Resources '
@@ -98,7 +104,12 @@ def table(report: Report) -> str:
             key = r.verdict.key or "-"
             lines.append(f"  {r.verdict.status:<14}  {_short_id(r):<{width}}  {key}{_mark(r)}")
             lines.append(f"      {r.control.title}: {r.verdict.reason}")
-    lines += ["", NUMBERING, "", "* " + member_account_caveat(report.filters_account)]
+    lines += [
+        "",
+        NUMBERING,
+        "",
+        "* " + member_account_caveat(report.filters_account, report.log_group_owner),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -119,7 +130,12 @@ def markdown(report: Report) -> str:
                 f"| {_cell(_id(r))}{_mark(r)}<br>{_cell(r.control.title)} | {r.verdict.status} "
                 f"| {_cell(r.verdict.reason)} | {key} |"
             )
-    lines += ["", NUMBERING, "", "\\* " + member_account_caveat(report.filters_account)]
+    lines += [
+        "",
+        NUMBERING,
+        "",
+        "\\* " + member_account_caveat(report.filters_account, report.log_group_owner),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -129,7 +145,7 @@ def _module(report: Report) -> dict[str, object]:
         "module": report.module,
         "counts": {s: sum(r.verdict.status == s for r in results) for s in STATUSES},
         "filters_account": report.filters_account,
-        "member_accounts": member_account_caveat(report.filters_account),
+        "member_accounts": member_account_caveat(report.filters_account, report.log_group_owner),
         "controls": [
             {
                 "framework": r.control.framework,

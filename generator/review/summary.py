@@ -38,12 +38,14 @@ JSON shape (``version`` 1)::
                        "before_usd": float | null, "after_usd": float | null}],
             "note": str},                            # both priced with this config's volumes
         "consumers": [{"queue": str, "principal": str,   # who is handed the logs: in words
-                       "change": "added" | "removed", "text": str}]}]}
+                       "change": "added" | "removed", "text": str}],
+        "companion": [str]}]}                        # beside an owner's trail: in sentences
 
 ``attention`` kinds: ``evidence-replaced``, ``evidence-removed``, ``retention-shortened``,
-``encryption-off``, ``key-changed``, ``outside-principal``, ``wildcard``, ``control-lost``,
-``monitoring-dropped``, ``no-subscriber``; a plan's summary (``review``, ``plan_summary``)
-also has ``logging-reduced``, ``grant-removed``, ``changed-outside`` and ``not-from-config``.
+``encryption-off``, ``key-changed``, ``owner-statements``, ``outside-principal``,
+``wildcard``, ``control-lost``, ``monitoring-dropped``, ``no-subscriber``; a plan's summary
+(``review``, ``plan_summary``) also has ``logging-reduced``, ``grant-removed``,
+``changed-outside`` and ``not-from-config``.
 A ``control-lost`` item's ``address`` is the config key that changed the controls it names
 (the controls report's key), not a resource address.
 ``warnings`` are what ``generate`` prints to standard error (``check`` only counts them): in
@@ -52,6 +54,9 @@ they do not make a module ``unchanged: false``.
 ``cost`` is the monthly estimate of ``orgtrail-gen cost`` for the compared module and the new
 one (:mod:`generator.review.cost_change`), both with the current config's volumes: the
 compared module's config is not known.
+``companion`` is empty outside the companion layout (``owner_trail``); in it, the layout in words
+(whose trail the module sits beside, what its own trail records) and what a change that adds,
+drops or moves ``owner_trail`` does (:mod:`generator.review.summary_companion`).
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from generator.review.policies import (
     statement_json,
     statement_key,
 )
+from generator.review.summary_companion import companion
 from generator.review.summary_consumers import ConsumerChange, consumer_changes
 from generator.review.summary_events import EventChange, event_changes
 from generator.sections.organization import MIGRATIONS
@@ -143,6 +149,7 @@ class ModuleSummary:
     basis: str = "module"  # "module": two modules compared; "plan": Terraform's plan read
     cost: CostChange | None = None  # the monthly estimate, when the change moves it
     consumers: tuple[ConsumerChange, ...] = ()  # log consumers told of files now, or no longer
+    companion: tuple[str, ...] = ()  # beside an owner's trail: the layout and its change, in words
 
     @property
     def first_generation(self) -> bool:
@@ -322,6 +329,7 @@ def summarize(
         warnings=tuple(warnings),
         cost=cost_change(config, new, previous),
         consumers=tuple(consumer_changes(old, new)),
+        companion=tuple(companion(config, new, previous)),
     )
 
 
@@ -381,6 +389,7 @@ def module_json(summary: ModuleSummary) -> dict[str, Any]:
             {"queue": c.queue, "principal": c.principal, "change": c.change, "text": c.text}
             for c in summary.consumers
         ],
+        "companion": list(summary.companion),
     }
 
 

@@ -225,6 +225,9 @@ def module_markdown(summary: ModuleSummary) -> str:
     else:
         out.append(f"Compared with the module in {_code(str(summary.compared_with))}.")
     out.append("")
+    if summary.companion:
+        out += ["**Beside another organization trail** (`owner_trail`)", ""]
+        out += [f"- {_plain(line)}" for line in summary.companion] + [""]
     if summary.attention:
         out += ["**Needs attention**", ""]
         for item in summary.attention:

@@ -367,9 +367,10 @@ def test_the_json_shape_is_the_documented_one(
     assert set(module) == {
         "config", "directory", "compared_with", "basis", "first_generation", "unchanged",
         "attention", "resources", "data_sources", "policies", "blocks", "events", "warnings",
-        "cost", "consumers",
+        "cost", "consumers", "companion",
     }  # fmt: skip
     assert module["basis"] == "module"
+    assert module["companion"] == []  # not beside an owner's trail
     # a reader in another account changes policies only: the estimate does not move
     assert module["cost"] is None
     assert all(isinstance(w, str) for w in module["warnings"])
