@@ -1755,3 +1755,164 @@ BREAKS = (
     + CONSUMER_BREAKS
     + OWNER_BREAKS
 )
+
+# --- consumers fed by EventBridge (feed: eventbridge) ------------------------------------------
+
+ELASTIC_RULE = "aws_cloudwatch_event_rule.consumer_elastic"
+ELASTIC_TARGET = "aws_cloudwatch_event_target.consumer_elastic"
+ELASTIC_DLQ = f"{ELASTIC_QUEUE}_dlq"
+ELASTIC_RULE_ARN = f"arn:aws:events:us-east-1:{MGMT}:rule/org-trail-elastic"
+_LOG_WILDCARD = f'"AWSLogs/{ORG_ID}/*/CloudTrail/*.json.gz"'
+
+
+def _fed_by_rule(consumer: dict[str, Any]) -> None:
+    """Elastic on EventBridge (raw_message_delivery is a topic's setting, refused there)."""
+    consumer.pop("raw_message_delivery", None)
+    consumer["feed"] = "eventbridge"
+
+
+def _consumers_eventbridge(data: dict[str, Any]) -> None:
+    _consumers(data)
+    _fed_by_rule(data["consumers"][1])
+
+
+def _consumers_eventbridge_log_archive(data: dict[str, Any]) -> None:
+    _consumers_log_archive(data)
+    _fed_by_rule(data["consumers"][1])
+
+
+VARIANTS["consumers_eventbridge"] = _consumers_eventbridge
+VARIANTS["consumers_eventbridge_log_archive"] = _consumers_eventbridge_log_archive
+
+EVENTBRIDGE_BREAKS = [
+    Break(
+        "consumer_rule_without_eventbridge_on_the_bucket",
+        "consumers.tf",
+        drop_line("  eventbridge = true"),
+        (_consumer("OTG102", ELASTIC_RULE),),
+        ("eventbridge = true", "the rule never fires"),
+        "eventbridge = true in the bucket's aws_s3_bucket_notification",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_with_two_wildcards_in_a_row",
+        "consumers.tf",
+        replace(_LOG_WILDCARD, f'"AWSLogs/{ORG_ID}/**/CloudTrail/*.json.gz"', count=1),
+        (_consumer("OTG102", ELASTIC_RULE),),
+        ("PutRule refuses the event pattern", "two wildcard characters in a row"),
+        "wildcards on detail.object.key",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_on_another_prefix",
+        "consumers.tf",
+        replace(_LOG_WILDCARD, f'"cloudtrail/AWSLogs/{ORG_ID}/*/CloudTrail/*.json.gz"', count=1),
+        (_consumer("OTG102", ELASTIC_RULE),),
+        ("matches no log file of the trail", "told of nothing"),
+        f"wildcard under AWSLogs/{ORG_ID}/",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_on_every_s3_event",
+        "consumers.tf",
+        drop_line('detail-type = ["Object Created"]'),
+        (_consumer("OTG102", ELASTIC_RULE),),
+        ("an Object Deleted event", "dead-letter queue"),
+        'detail-type ["Object Created"]',
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_queue_policy_without_the_rule",
+        "consumers.tf",
+        drop_statement("AllowLogFileRuleSend"),
+        (_consumer("OTG101", ELASTIC_QUEUE),),
+        (
+            "events.amazonaws.com sqs:SendMessage",
+            f"from {ELASTIC_RULE_ARN}",
+            "no event reaches the queue",
+        ),
+        "aws:SourceArn = the rule's ARN",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_queue_key_pinned_to_a_source_arn",
+        "consumers.tf",
+        replace(
+            'variable = "kms:EncryptionContext:aws:sqs:arn"', 'variable = "aws:SourceArn"', count=1
+        ),
+        (_consumer("OTG101", ELASTIC_QUEUE), _consumer("OTG103", ELASTIC_DLQ)),
+        ("events.amazonaws.com kms:GenerateDataKey, kms:Decrypt", "carry neither"),
+        "pinned with kms:EncryptionContext:aws:sqs:arn",
+        variant="consumers_eventbridge",
+        why="one key statement admits EventBridge to the queue and to its dead-letter queue",
+    ),
+    Break(
+        "consumer_rule_target_with_a_role",
+        "consumers.tf",
+        set_attribute(
+            "target_id",
+            '"orgtrail-gen-log-files"',
+            f'"orgtrail-gen-log-files"\n  role_arn = "arn:aws:iam::{MGMT}:role/EventsToSqs"',
+        ),
+        (_consumer("OTG101", ELASTIC_TARGET),),
+        ("names a role", "encrypted queue fails"),
+        "remove role_arn",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_target_without_a_dead_letter_queue",
+        "consumers.tf",
+        in_block(
+            'resource "aws_cloudwatch_event_target" "consumer_elastic"',
+            drop_block("dead_letter_config {"),
+        ),
+        (_consumer("OTG103", ELASTIC_TARGET),),
+        ("no dead_letter_config", "dropped"),
+        "dead_letter_config",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_target_without_a_retry_policy",
+        "consumers.tf",
+        in_block(
+            'resource "aws_cloudwatch_event_target" "consumer_elastic"',
+            drop_block("retry_policy {"),
+        ),
+        (_consumer("OTG103", ELASTIC_TARGET),),
+        ("no retry_policy",),
+        "maximum_event_age_in_seconds = 86400",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_dead_letter_queue_without_the_rule",
+        "consumers.tf",
+        drop_statement("AllowLogFileRuleDeadLetters"),
+        (_consumer("OTG103", ELASTIC_DLQ),),
+        (f"from {ELASTIC_RULE_ARN}", "dropped, not kept"),
+        "aws:SourceArn = the rule's ARN",
+        variant="consumers_eventbridge",
+    ),
+    Break(
+        "consumer_rule_on_the_management_provider",
+        "consumers.tf",
+        in_block(
+            'resource "aws_cloudwatch_event_rule" "consumer_elastic"',
+            drop_line("provider = aws.log_archive"),
+        ),
+        (
+            _consumer("OTG070", ELASTIC_RULE),
+            _consumer("OTG101", ELASTIC_QUEUE),
+            _consumer("OTG101", ELASTIC_RULE),
+            _consumer("OTG103", ELASTIC_DLQ),
+        ),
+        (f"log-archive account {ARCHIVE}",),
+        f'allowed_account_ids = ["{ARCHIVE}"]',
+        variant="consumers_eventbridge_log_archive",
+        why="a rule created in the management account is not in its queue's account, and has "
+        "another ARN: the queue's and the dead-letter queue's policies, pinned to the "
+        "log-archive rule, admit it nowhere",
+        message_rules=("OTG070",),
+    ),
+]
+
+BREAKS = BREAKS + EVENTBRIDGE_BREAKS

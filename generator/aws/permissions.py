@@ -21,6 +21,7 @@ from generator.aws.session import iam_action
 from generator.aws.verify_owner_policies import key_reader
 from generator.core.arns import Arns
 from generator.sections.consumers import queue_arn
+from generator.sections.consumers.eventbridge import rule_arn
 from generator.sections.consumers.model import DLQ_SUFFIX
 from generator.sections.registry import Config, arns_of, facts_of
 
@@ -118,7 +119,16 @@ def _consumer_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
         for consumer in config.consumers
     ]
     actions = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
-    return [_statement("ReadConsumerDeadLetterQueues", actions, dlqs)]
+    statements = [_statement("ReadConsumerDeadLetterQueues", actions, dlqs)]
+    rules = [
+        rule_arn(arns, facts.bucket_account, consumer.queue(config.trail.name))
+        for consumer in config.consumers
+        if consumer.feed == "eventbridge"
+    ]
+    if rules:  # each EventBridge consumer's rule and its targets, as generated
+        read = ["events:DescribeRule", "events:ListTargetsByRule"]
+        statements.append(_statement("ReadConsumerRules", read, rules))
+    return statements
 
 
 def verify_policy(config: Config) -> dict[str, Any]:

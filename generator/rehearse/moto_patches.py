@@ -390,6 +390,48 @@ def _sqs_redrive_policy_compact() -> None:
     check.install(Queue, "attributes", property(attributes))
 
 
+def _s3_notification_eventbridge() -> None:
+    """S3 notification read-back: EventBridgeConfiguration is kept but never answered.
+
+    moto stores PutBucketNotificationConfiguration's EventBridgeConfiguration (and sends the
+    bucket's events to the default bus with it), but GetBucketNotificationConfiguration lists
+    only topic, queue and function configurations: the provider reads ``eventbridge = false``
+    back and plans to set it again after every apply (a perpetual diff only the emulator has).
+    Answer it, empty as AWS does, when the bucket's configuration has it.
+    """
+    patch = "s3_notification_eventbridge"
+    S3Response = check.lookup(patch, "moto.s3.responses", "S3Response")
+    BaseResponse = check.lookup(patch, "moto.core.responses", "BaseResponse")
+    ActionResult = check.lookup(patch, "moto.core.responses", "ActionResult")
+    NotificationConfiguration = check.lookup(patch, "moto.s3.models", "NotificationConfiguration")
+    get = check.method(patch, S3Response, "get_bucket_notification", ("self",))
+    check.method(patch, BaseResponse, "serialized", ("self", "action_result"))
+    check.is_property(patch, ActionResult, "result")
+    check.sets(patch, NotificationConfiguration, "__init__", "event_bridge")
+    check.operations(patch, "s3", "GetBucketNotificationConfiguration")
+
+    def get_bucket_notification(self: Any) -> Any:
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is None or configuration.event_bridge is None:
+            return get(self)
+        serialized = self.serialized
+
+        def with_eventbridge(action_result: Any) -> Any:
+            if isinstance(action_result.result, dict):
+                action_result = ActionResult(
+                    {**action_result.result, "EventBridgeConfiguration": {}}
+                )
+            return serialized(action_result)
+
+        self.serialized = with_eventbridge
+        try:
+            return get(self)
+        finally:
+            del self.serialized
+
+    check.install(S3Response, "get_bucket_notification", get_bucket_notification)
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     _json_short_target,
     _athena_json_protocol,
@@ -399,4 +441,5 @@ PATCHES: tuple[Callable[[], None], ...] = (
     _trail_by_arn,
     _cloudtrail_delegated_admin,
     _sqs_redrive_policy_compact,
+    _s3_notification_eventbridge,
 )

@@ -36,6 +36,7 @@ EMULATED_SERVICES = (
     "athena",
     "cloudtrail",
     "cloudwatch",
+    "events",
     "glue",
     "iam",
     "kms",

@@ -4,21 +4,25 @@ Why a sentence per consumer and not only the policy statements: a consumer's gra
 over five documents - the bucket policy's readers, the trail key's readers, its queue's
 policy, the queue key's policy, the topic's subscription - and the reviewer's question is one:
 who can now read every account's logs? So each principal that may receive a consumer queue's
-messages is said once, with what the module lets it do ("role/Splunk in 999988887777 is told
-of every new log file (queue org-trail-splunk), may read every log file and decrypt it"),
-read from the generated HCL as AWS will evaluate it (the preflight rules' reader), on both
-sides of the change.
+messages is said once, with what the module lets it do and how it is told ("role/Splunk in
+999988887777 is told of every new log file and digest through the log-file topic (queue
+org-trail-splunk), may read every log file and decrypt it"; a queue fed by an EventBridge
+rule is told "through EventBridge rule R", of digests only when the rule's pattern matches
+them), read from the generated HCL as AWS will evaluate it (the preflight rules' reader), on
+both sides of the change: a consumer moved from the topic to EventBridge is a change.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal
 from generator.check.preflight.policy_reading import ParsedStatement, statements
 from generator.review.policies import principal_words
-from generator.sections.consumers.rules import subscribed_queues
+from generator.sections.consumers import feeds
+from generator.sections.consumers.feeds import Feed
 
 
 @dataclass(frozen=True)
@@ -54,15 +58,17 @@ def _trail_key(module: ParsedModule) -> Block | None:
     return None
 
 
-def _announced(module: ParsedModule) -> set[str]:
-    """Topics a bucket notification of the module publishes to."""
-    found = set()
-    for notification in module.of_type("resource", "aws_s3_bucket_notification"):
-        for item in notification.body.get("topic", []):
-            if isinstance(item, dict):
-                reference = expression(item.get("topic_arn")) or ""
-                found.add(".".join(reference.split(".")[:2]))
-    return found
+def _told(feed: Feed) -> str:
+    """How the queue is told of new files, in words: its feed, and whether digests come."""
+    name = literal(feed.source.body.get("name")) or feed.source.address
+    if not feed.by_rule:
+        return f"every new log file and digest through topic {name}"
+    pattern = feeds.decoded_json(feed.source.body.get("event_pattern"), feed.source.file)
+    detail = pattern.get("detail") if isinstance(pattern, dict) else None
+    obj = detail.get("object") if isinstance(detail, dict) else None
+    digests = "/CloudTrail-Digest/" in json.dumps(obj.get("key") if isinstance(obj, dict) else None)
+    told = "every new log file and digest" if digests else "every new log file (not digests)"
+    return f"{told} through EventBridge rule {name}"
 
 
 def consumers(module: ParsedModule) -> dict[tuple[str, str], str]:
@@ -75,17 +81,17 @@ def consumers(module: ParsedModule) -> dict[tuple[str, str], str]:
     partition = next(
         (r.split(":")[1] for s in bucket for r in s.resources if r.startswith("arn:")), "aws"
     )
-    buckets = [
-        f"arn:{partition}:s3:::{literal(b.body.get('bucket')) or ''}/AWSLogs/x.json.gz"
-        for b in module.of_type("resource", "aws_s3_bucket")
+    names = [
+        literal(b.body.get("bucket")) or "" for b in module.of_type("resource", "aws_s3_bucket")
     ]
+    buckets = [f"arn:{partition}:s3:::{name}/AWSLogs/x.json.gz" for name in names]
     key = _trail_key(module)
     key_statements = _document(module, key.body.get("policy")) if key is not None else []
-    announced = _announced(module)
     found: dict[tuple[str, str], str] = {}
-    for _, topic, queue in subscribed_queues(module):
-        if topic.address not in announced:
+    for feed in feeds.feeds(module):
+        if not any(feeds.announces(module, feed, bucket) for bucket in names):
             continue
+        queue = feed.queue
         name = literal(queue.body.get("name")) or queue.address
         receivers = sorted(
             {
@@ -107,7 +113,7 @@ def consumers(module: ParsedModule) -> dict[tuple[str, str], str]:
                 and any(fnmatchcase("kms:Decrypt", a) for a in s.actions)
                 for s in key_statements
             )
-            gains = f"is told of every new log file (queue {name})"
+            gains = f"is told of {_told(feed)} (queue {name})"
             if reads and decrypts:
                 gains += ", may read every log file and decrypt it"
             elif reads:

@@ -47,7 +47,7 @@ output "log_consumer_splunk_queue_arn" {
 }
 
 output "log_consumer_elastic_queue_url" {
-  description = "The queue consumer elastic reads (Splunk: SQS queue; Elastic: queue_url)."
+  description = "The queue consumer elastic reads (Elastic: queue_url); each message is an EventBridge event, the object in detail.object.key."
   value       = aws_sqs_queue.consumer_elastic.url
 }
 

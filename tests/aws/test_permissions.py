@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from support.moto_server import (  # noqa: F401  (fixtures)
     Org,
+    assumed_client,
     aws_env,
     client,
     deploy,
@@ -39,6 +40,7 @@ from generator.aws.progress import Progress
 from generator.aws.session import Aws, iam_action
 from generator.aws.verify import Options, verify
 from generator.cli import main
+from generator.sections.consumers.model import DLQ_SUFFIX
 from generator.sections.registry import load_config
 
 
@@ -205,3 +207,41 @@ def test_print_policy_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         == 2
     )
     assert "no log_archive section" in capsys.readouterr().err
+
+
+def test_an_eventbridge_consumers_rule_is_read_with_what_print_policy_prints(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    archive = org.members[0]
+    role = f"arn:aws:iam::{archive}:role/OrgTrailLogArchiveDeployer"
+    consumer = f"arn:aws:iam::{archive}:role/ElasticAgentCloudTrail"
+    path = tmp_path / "eventbridge.yaml"
+    path.write_text(
+        config_text(
+            org,
+            f'log_archive:\n  account_id: "{archive}"\n  role_arn: {role}\n'
+            f"consumers:\n  - name: elastic\n    roles: [{consumer}]\n    feed: eventbridge\n",
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    deploy(org, config)
+    # The consumer's rule as the module makes it (its pattern is verify's business, not this
+    # test's): verify then reads its targets too.
+    name = config.consumers[0].queue(config.trail.name)
+    events = assumed_client(aws_env, "events", role)
+    events.put_rule(Name=name, EventPattern='{"source": ["aws.s3"]}')
+    events.put_targets(
+        Rule=name, Targets=[{"Id": "queue", "Arn": f"arn:aws:sqs:us-east-1:{archive}:{name}"}]
+    )
+    assumed_client(aws_env, "sqs", role).create_queue(QueueName=f"{name}{DLQ_SUFFIX}")
+    fake_cloudwatch_delivery_status(monkeypatch)
+    aws = Aws(region="us-east-1")
+    verify(aws, config, Options(new_account_hours=0), Progress(enabled=False))
+    role_policy = log_archive_role_policy(config)
+    assert role_policy is not None
+    made = called(aws.assumed[role])
+    assert {"events:DescribeRule", "events:ListTargetsByRule"} <= made
+    assert made == actions_of(role_policy)
+    assert lint(role_policy) == []

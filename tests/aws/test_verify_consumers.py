@@ -31,6 +31,8 @@ from generator.aws.verify import Options, verify
 from generator.check.hcl_parse import literal, literals, nested
 from generator.cli import main
 from generator.pipeline import build
+from generator.rehearse import moto_patches
+from generator.sections.consumers.feeds import decoded_json
 from generator.sections.registry import Config, load_config
 
 SIEM_ROLE = "arn:aws:iam::999988887777:role/SplunkSqsReader"
@@ -70,28 +72,72 @@ def deploy_consumers(org: Org, config: Config, path: Path) -> dict[str, str]:
         ]
         for queue in parsed.of_type("resource", "aws_sqs_queue")
     }
-    (topic,) = parsed.of_type("resource", "aws_sns_topic")
-    topic_arn = sns.create_topic(Name=literal(topic.body["name"]))["TopicArn"]
-    (notification,) = parsed.of_type("resource", "aws_s3_bucket_notification")
-    (item,) = nested(notification.body, "topic")
-    configuration = {
-        "Id": literal(item["id"]),
-        "TopicArn": topic_arn,
-        "Events": literals(item["events"]),
-        "Filter": {
-            "Key": {
-                "FilterRules": [
-                    {"Name": "prefix", "Value": literal(item["filter_prefix"])},
-                    {"Name": "suffix", "Value": literal(item["filter_suffix"])},
-                ]
-            }
-        },
+    topics = {
+        topic.address: sns.create_topic(Name=literal(topic.body["name"]))["TopicArn"]
+        for topic in parsed.of_type("resource", "aws_sns_topic")
+        if topic.file == "consumers.tf"
     }
+    _deploy_rules(org, config, parsed)
+    (notification,) = parsed.of_type("resource", "aws_s3_bucket_notification")
+    wanted: dict[str, Any] = {
+        "TopicConfigurations": [
+            {
+                "Id": literal(item["id"]),
+                "TopicArn": topics[".".join(str(item["topic_arn"]).strip("${}").split(".")[:2])],
+                "Events": literals(item["events"]),
+                "Filter": {
+                    "Key": {
+                        "FilterRules": [
+                            {"Name": "prefix", "Value": literal(item["filter_prefix"])},
+                            {"Name": "suffix", "Value": literal(item["filter_suffix"])},
+                        ]
+                    }
+                },
+            }
+            for item in nested(notification.body, "topic")
+        ]
+    }
+    if notification.body.get("eventbridge") is True:
+        wanted["EventBridgeConfiguration"] = {}
     bucket_client(org, config, "s3").put_bucket_notification_configuration(
-        Bucket=config.bucket.name,
-        NotificationConfiguration={"TopicConfigurations": [configuration]},
+        Bucket=config.bucket.name, NotificationConfiguration=wanted
     )
     return urls
+
+
+def _deploy_rules(org: Org, config: Config, parsed: Any) -> None:
+    """Each consumer rule with its pattern and its target, as consumers.tf describes them."""
+    events, sqs = bucket_client(org, config, "events"), bucket_client(org, config, "sqs")
+
+    def arn_of(reference: object) -> str:
+        queue = parsed.get(".".join(str(reference).strip("${}").split(".")[:2]))
+        url = sqs.get_queue_url(QueueName=literal(queue.body["name"]))["QueueUrl"]
+        return str(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+        )
+
+    for rule in parsed.of_type("resource", "aws_cloudwatch_event_rule"):
+        pattern = decoded_json(rule.body["event_pattern"], rule.file)
+        name = literal(rule.body["name"])
+        events.put_rule(Name=name, EventPattern=json.dumps(pattern))
+        (target,) = [
+            t
+            for t in parsed.of_type("resource", "aws_cloudwatch_event_target")
+            if str(t.body["rule"]).startswith(f"${{{rule.address}.")
+        ]
+        (dead,) = nested(target.body, "dead_letter_config")
+        events.put_targets(
+            Rule=name,
+            Targets=[
+                {
+                    "Id": literal(target.body["target_id"]),
+                    "Arn": arn_of(target.body["arn"]),
+                    "DeadLetterConfig": {"Arn": arn_of(dead["arn"])},
+                }
+            ],
+        )
 
 
 @pytest.fixture
@@ -221,3 +267,108 @@ def test_the_log_archive_role_reads_the_consumers_there(
     assert role_policy is not None
     assert called(aws.assumed[role]) == actions_of(role_policy)
     assert {"s3:GetBucketNotification", "sqs:GetQueueUrl"} <= actions_of(role_policy)
+
+
+EVENTBRIDGE = "    feed: eventbridge\n"
+
+
+@pytest.fixture
+def fed_by_rule(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Org, Path, Any]:
+    """Elastic fed by EventBridge, Splunk by the topic: both ways deployed as generated.
+
+    moto keeps a bucket's EventBridge switch but does not answer it: the emulator's patch
+    (moto_patches, s3_notification_eventbridge) is put on this in-process server for the test.
+    """
+    from moto.s3.responses import S3Response
+
+    monkeypatch.setattr(S3Response, "get_bucket_notification", S3Response.get_bucket_notification)
+    moto_patches._s3_notification_eventbridge()
+    org = seed_organization(aws_env, members=1)
+    path = _config(tmp_path, org)
+    path.write_text(
+        path.read_text().replace('role/ElasticAgent"]\n', 'role/ElasticAgent"]\n' + EVENTBRIDGE)
+    )
+    config = load_config(path)
+    assert [c.feed for c in config.consumers] == ["topic", "eventbridge"]
+    deploy(org, config)
+    urls = deploy_consumers(org, config, path)
+    fake_cloudwatch_delivery_status(monkeypatch)
+    return org, path, urls
+
+
+def test_a_consumer_fed_by_its_rule_passes_when_the_rule_is_as_generated(
+    fed_by_rule: tuple[Org, Path, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _org, path, _urls = fed_by_rule
+    code, rows = _rows(path, capsys)
+    assert code == 0, rows
+    notification = rows["notification of fed-org-cloudtrail-logs"]
+    assert (notification["status"], notification["found"]) == ("ok", "as generated")
+    assert notification["expected"].endswith("; EventBridge on")
+    rule = rows["elastic: rule org-trail-elastic"]
+    assert (rule["status"], rule["found"]) == ("ok", "as generated")
+    assert "org-trail-elastic-dlq" in rule["expected"]
+    assert "splunk: rule org-trail-splunk" not in rows
+
+
+def test_eventbridge_switched_off_by_another_tool_fails(
+    fed_by_rule: tuple[Org, Path, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path, _urls = fed_by_rule
+    config = load_config(path)
+    s3 = bucket_client(org, config, "s3")
+    live = s3.get_bucket_notification_configuration(Bucket=config.bucket.name)
+    s3.put_bucket_notification_configuration(
+        Bucket=config.bucket.name,
+        NotificationConfiguration={"TopicConfigurations": live["TopicConfigurations"]},
+    )
+    code, rows = _rows(path, capsys)
+    assert code == 1
+    row = rows["notification of fed-org-cloudtrail-logs"]
+    assert row["status"] == "fail"
+    assert "EventBridge off" in row["found"] and "no consumer rule fires" in row["found"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "found"),
+    [
+        (lambda events: events.disable_rule(Name="org-trail-elastic"), "state DISABLED"),
+        (
+            lambda events: events.put_rule(
+                Name="org-trail-elastic",
+                EventPattern=json.dumps({"source": ["aws.s3"], "detail-type": ["Object Created"]}),
+            ),
+            "another event pattern",
+        ),
+        (
+            lambda events: events.remove_targets(
+                Rule="org-trail-elastic", Ids=["orgtrail-gen-log-files"]
+            ),
+            "the rule tells nobody",
+        ),
+        (
+            lambda events: (
+                events.remove_targets(Rule="org-trail-elastic", Ids=["orgtrail-gen-log-files"]),
+                events.delete_rule(Name="org-trail-elastic"),
+            ),
+            "not deployed",
+        ),
+    ],
+    ids=["disabled", "pattern edited", "target removed", "rule deleted"],
+)
+def test_a_rule_changed_behind_terraform_fails_and_says_how(
+    fed_by_rule: tuple[Org, Path, Any],
+    capsys: pytest.CaptureFixture[str],
+    damage: Any,
+    found: str,
+) -> None:
+    org, path, _urls = fed_by_rule
+    damage(bucket_client(org, load_config(path), "events"))
+    code, rows = _rows(path, capsys)
+    assert code == 1
+    row = rows["elastic: rule org-trail-elastic"]
+    assert row["status"] == "fail"
+    assert found in row["found"], row
+    assert "terraform apply" in row["fix"]

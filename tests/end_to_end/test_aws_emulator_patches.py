@@ -52,6 +52,7 @@ PATCH_NAMES = [
     "trail_by_arn",
     "cloudtrail_delegated_admin",
     "sqs_redrive_policy_compact",
+    "s3_notification_eventbridge",
 ]
 UPDATE = (
     " — update generator/rehearse/moto_patches.py"
@@ -309,6 +310,18 @@ BROKEN: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None], str, str]] = 
         "property Queue.attributes",
         "a function",
     ),
+    "get_bucket_notification takes the bucket": (
+        "s3_notification_eventbridge",
+        lambda mp: _replace(
+            mp,
+            "moto.s3.responses",
+            "S3Response",
+            "get_bucket_notification",
+            lambda self, bucket_name: None,
+        ),
+        "S3Response.get_bucket_notification(self)",
+        "S3Response.get_bucket_notification(self, bucket_name)",
+    ),
     "make_random_account_id takes a length": (
         "fixed_ids",
         lambda mp: mp.setattr(
@@ -494,3 +507,24 @@ def test_sqs_answers_the_redrive_policy_compactly_as_aws_does(
     queue = sqs.create_queue(QueueName="patch-test", Attributes={"RedrivePolicy": policy})
     answer = sqs.get_queue_attributes(QueueUrl=queue["QueueUrl"], AttributeNames=["All"])
     assert answer["Attributes"]["RedrivePolicy"] == policy
+
+
+def test_s3_answers_the_eventbridge_switch_it_keeps(emulator: tuple[Emulator, Seeded]) -> None:
+    """The provider reads eventbridge back from GetBucketNotificationConfiguration: without the
+    switch in the answer, every plan after an apply would set it again."""
+    _, seeded = emulator
+    s3 = seeded.client("s3", REGION)
+    s3.create_bucket(Bucket="patch-test-eventbridge")
+    before = s3.get_bucket_notification_configuration(Bucket="patch-test-eventbridge")
+    assert "EventBridgeConfiguration" not in before
+    s3.put_bucket_notification_configuration(
+        Bucket="patch-test-eventbridge",
+        NotificationConfiguration={"EventBridgeConfiguration": {}},
+    )
+    on = s3.get_bucket_notification_configuration(Bucket="patch-test-eventbridge")
+    assert on["EventBridgeConfiguration"] == {}
+    s3.put_bucket_notification_configuration(
+        Bucket="patch-test-eventbridge", NotificationConfiguration={}
+    )
+    off = s3.get_bucket_notification_configuration(Bucket="patch-test-eventbridge")
+    assert "EventBridgeConfiguration" not in off

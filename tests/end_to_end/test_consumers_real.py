@@ -2,11 +2,16 @@
 
 After the module's apply and empty second plan (the shipped-module runs of
 support/terraform_suite.py), support/consumer_delivery.py writes a log file and a digest as the
-trail writes them, and two objects the trail never writes, into the bucket; moto delivers S3 ->
-SNS -> SQS with the generated filters. Each consumer's queue must announce the log file exactly
-once, the digest once (S3's and SNS's filters cannot tell a digest from a log file: the account
-id sits between the prefix and the folder, docs/consumers.md), and nothing else; no message may
-reach a dead-letter queue. Skipped, with the reason, without terraform or a provider mirror.
+trail writes them, and two objects the trail never writes, into the bucket. configs/log-archive.yaml
+feeds splunk through the topic (moto delivers S3 -> SNS -> SQS with the generated filters) and
+elastic through EventBridge (S3 -> the default bus -> elastic's rule, wildcard pattern -> SQS).
+The topic's queue must announce the log file exactly once and the digest once (S3's and SNS's
+filters cannot tell a digest from a log file: the account id sits between the prefix and the
+folder, docs/consumers.md), as S3 event notifications; the rule's queue the log file exactly
+once and no digest (digests are not asked for), as EventBridge events; neither anything else,
+and no message may reach a dead-letter queue. The empty second plan also covers the rule, its
+target and the bucket's EventBridge switch. Skipped, with the reason, without terraform or a
+provider mirror.
 """
 
 from __future__ import annotations
@@ -34,12 +39,24 @@ def delivered(request: pytest.FixtureRequest) -> dict[str, Any]:
     return outcome.followup
 
 
-@pytest.mark.parametrize("consumer", ["splunk", "elastic"])
-def test_each_queue_announces_each_trail_file_exactly_once(
-    delivered: dict[str, Any], consumer: str
+def test_the_shipped_config_feeds_one_consumer_each_way(delivered: dict[str, Any]) -> None:
+    assert delivered["feeds"] == {"splunk": "topic", "elastic": "eventbridge"}
+
+
+def test_the_topics_queue_announces_the_log_file_and_the_digest_once_each(
+    delivered: dict[str, Any],
 ) -> None:
     put = delivered["put"]
-    assert sorted(delivered["queues"][consumer]) == sorted([put["log file"], put["digest"]])
+    assert sorted(delivered["queues"]["splunk"]) == sorted([put["log file"], put["digest"]])
+    assert delivered["shapes"]["splunk"] == ["s3 ObjectCreated:Put"]
+
+
+def test_the_rules_queue_announces_the_log_file_once_and_no_digest(
+    delivered: dict[str, Any],
+) -> None:
+    put = delivered["put"]
+    assert delivered["queues"]["elastic"] == [put["log file"]]
+    assert delivered["shapes"]["elastic"] == ["eventbridge Object Created"]
 
 
 def test_an_object_outside_the_prefix_or_with_another_suffix_is_not_announced(

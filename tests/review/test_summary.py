@@ -405,8 +405,9 @@ def test_a_consumer_in_an_unknown_account_is_said_in_words_and_flagged(
         "queue": "aws_sqs_queue.consumer_splunk",
         "principal": SIEM_ROLE,
         "change": "added",
-        "text": "role/SplunkSqsReader in 999988887777 is told of every new log file (queue "
-        "org-trail-splunk), may read every log file and decrypt it",
+        "text": "role/SplunkSqsReader in 999988887777 is told of every new log file and digest "
+        "through topic org-trail-log-files (queue org-trail-splunk), may read every log file "
+        "and decrypt it",
     }
     (outside,) = [a for a in module["attention"] if a["kind"] == "outside-principal"]
     for grant in (
@@ -435,6 +436,29 @@ def test_a_consumer_in_an_unknown_account_is_said_in_words_and_flagged(
     (removed,) = [a for a in module["attention"] if a["kind"] == "evidence-removed"]
     assert removed["allowed_by"] == " ".join(allow)
     assert "EMPTY notification configuration" in removed["text"]
+
+
+def test_a_consumer_moved_to_eventbridge_is_a_change_that_says_its_feed_and_digests(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Digests are part of what a consumer is handed: a reviewer sees them come and go."""
+    consumer = {"name": "splunk", "roles": [SIEM_ROLE]}
+    edit(project, "example", {"consumers": [consumer]})
+    generate("example")
+    edit(project, "example", {"consumers": [{**consumer, "feed": "eventbridge"}]})
+    module, _ = summary(capsys, "example")
+    (change,) = module["consumers"]
+    assert change["change"] == "added"
+    assert change["text"] == (
+        "role/SplunkSqsReader in 999988887777 is told of every new log file (not digests) "
+        "through EventBridge rule org-trail-splunk (queue org-trail-splunk), may read every "
+        "log file and decrypt it"
+    )
+    generate("example")
+    edit(project, "example", {"consumers": [{**consumer, "feed": "eventbridge", "digests": True}]})
+    module, _ = summary(capsys, "example")
+    (change,) = module["consumers"]
+    assert "is told of every new log file and digest through EventBridge rule" in change["text"]
 
 
 def test_the_summary_owns_standard_output_and_the_diff_moves_to_standard_error(

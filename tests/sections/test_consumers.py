@@ -468,3 +468,230 @@ def test_the_cli_points_at_the_duplicate_line(
     assert re.search(
         rf"org\.yaml:{line}:\d+: consumers\[1\]\.name: splunk is also consumers\[0\]", err
     ), err
+
+
+# --- feed: eventbridge, as EventBridge's documentation states matching ----------------------
+# An event matches when every field of the pattern is in it; a field's array matches when one
+# of its values does; {"wildcard": w} treats "*" as any run of characters ("Event pattern
+# syntax"; "Content filtering in Amazon EventBridge event patterns", matching with wildcards).
+# S3's events on the bus: source aws.s3, detail-type "Object Created" (or "Object Deleted"...),
+# the key in detail.object.key (S3 User Guide, "EventBridge event message structure").
+
+
+def _wildcard(pattern: str, value: str) -> bool:
+    return (
+        re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), value) is not None
+    )
+
+
+def eventbridge_matches(pattern: Any, event: Any) -> bool:
+    """Every field of the pattern has a matching value in the event."""
+    for name, rule in pattern.items():
+        value = event.get(name) if isinstance(event, dict) else None
+        if isinstance(rule, dict):
+            if not eventbridge_matches(rule, value):
+                return False
+        elif not any(
+            (isinstance(r, str) and r == value)
+            or (isinstance(r, dict) and isinstance(value, str) and _wildcard(r["wildcard"], value))
+            for r in rule
+        ):
+            return False
+    return True
+
+
+def s3_eventbridge_event(key: str, kind: str = "Object Created", bucket: str = BUCKET) -> Any:
+    return {
+        "version": "0",
+        "detail-type": kind,
+        "source": "aws.s3",
+        "account": MGMT,
+        "region": "us-east-1",
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {"version": "0", "bucket": {"name": bucket}, "object": {"key": key}},
+    }
+
+
+def _eventbridge(**extra: Any) -> list[dict[str, Any]]:
+    return [CONSUMERS[0], {"name": "elastic", "roles": [ELASTIC], "feed": "eventbridge", **extra}]
+
+
+@pytest.mark.parametrize(("digests", "prefix"), [(None, None), (True, "cloudtrail/org")])
+def test_an_eventbridge_consumer_is_told_of_log_files_and_digests_only_when_asked(
+    digests: bool | None, prefix: str | None
+) -> None:
+    extra = {} if digests is None else {"digests": digests}
+    data = _config(consumers=_eventbridge(**extra))
+    if prefix:
+        data["trail"]["s3_key_prefix"] = prefix
+    module = _render(data)
+    rule = module.get("aws_cloudwatch_event_rule.consumer_elastic")
+    assert rule is not None and literal(rule.body["name"]) == "org-trail-elastic"
+    pattern = _jsonencoded(rule.body["event_pattern"])
+    lead = f"{prefix}/" if prefix else ""
+    assert eventbridge_matches(pattern, s3_eventbridge_event(lead + LOG))
+    assert eventbridge_matches(pattern, s3_eventbridge_event(lead + DIGEST)) is bool(digests)
+    for outside in (
+        lead + INSIGHT,
+        f"{lead}AWSLogs/111111111111/CloudTrail/us-east-1/2026/12/01/x.json.gz",  # not the org's
+        lead + LOG.removesuffix(".gz"),
+        f"{lead}athena-results/{LOG}",
+    ):
+        assert not eventbridge_matches(pattern, s3_eventbridge_event(outside)), outside
+    assert not eventbridge_matches(pattern, s3_eventbridge_event(lead + LOG, "Object Deleted"))
+    assert not eventbridge_matches(pattern, s3_eventbridge_event(lead + LOG, bucket="other-b"))
+    (notification,) = module.of_type("resource", "aws_s3_bucket_notification")
+    assert notification.body["eventbridge"] is True
+    (topic,) = nested(notification.body, "topic")  # splunk is still fed by the topic
+    assert literal(topic["filter_prefix"]) == f"{lead}AWSLogs/{ORG}/"
+    waits = {expression(v) for v in notification.body["depends_on"]}
+    assert {
+        "aws_sqs_queue_policy.consumer_elastic",
+        "aws_sqs_queue_policy.consumer_elastic_dlq",
+        "aws_cloudwatch_event_target.consumer_elastic",
+    } <= waits
+    assert module.get("aws_sns_topic_subscription.consumer_elastic") is None
+
+
+def test_a_rule_sends_to_its_queue_retries_a_day_and_keeps_what_it_cannot_deliver() -> None:
+    module = _render(_config(consumers=_eventbridge()))
+    target = module.get("aws_cloudwatch_event_target.consumer_elastic")
+    assert target is not None
+    assert expression(target.body["rule"]) == "aws_cloudwatch_event_rule.consumer_elastic.name"
+    assert expression(target.body["arn"]) == "aws_sqs_queue.consumer_elastic.arn"
+    assert "role_arn" not in target.body  # SQS is reached through the queue's policy
+    (retry,) = nested(target.body, "retry_policy")
+    assert (retry["maximum_event_age_in_seconds"], retry["maximum_retry_attempts"]) == (86400, 185)
+    (dead,) = nested(target.body, "dead_letter_config")
+    assert expression(dead["arn"]) == "aws_sqs_queue.consumer_elastic_dlq.arn"
+    rule = f"arn:aws:events:us-east-1:{MGMT}:rule/org-trail-elastic"
+    queue = f"arn:aws:sqs:us-east-1:{MGMT}:org-trail-elastic"
+    send = _by_sid(
+        module, "data.aws_iam_policy_document.consumer_elastic_queue", "AllowLogFileRuleSend"
+    )
+    assert send.has_principal("Service", "events.amazonaws.com")
+    assert (send.actions, send.resources) == (("sqs:SendMessage",), (queue,))
+    assert send.condition("StringEquals", "aws:SourceArn") == (rule,)
+    dead_letters = _by_sid(
+        module,
+        "data.aws_iam_policy_document.consumer_elastic_dlq_queue",
+        "AllowLogFileRuleDeadLetters",
+    )
+    assert dead_letters.resources == (f"{queue}-dlq",)
+    assert dead_letters.condition("StringEquals", "aws:SourceArn") == (rule,)
+    key = _by_sid(
+        module,
+        "data.aws_iam_policy_document.log_consumers_kms",
+        "AllowEventBridgeEncryptConsumerQueues",
+    )
+    assert key.has_principal("Service", "events.amazonaws.com")
+    # pinned to the queues EventBridge feeds, by SQS's encryption context: EventBridge's KMS
+    # requests carry no aws:SourceArn, so a grant conditioned on it would admit nothing
+    assert key.condition("StringEquals", "kms:EncryptionContext:aws:sqs:arn") == (
+        queue,
+        f"{queue}-dlq",
+    )
+    assert [variable for _, variable, _ in key.conditions] == ["kms:EncryptionContext:aws:sqs:arn"]
+    receive = _by_sid(
+        module, "data.aws_iam_policy_document.consumer_elastic_queue", "AllowConsumerReceive"
+    )
+    assert _principals(receive) == {ELASTIC}
+
+
+def test_without_a_topic_consumer_there_is_no_topic_and_s3_and_sns_get_no_key_grant() -> None:
+    module = _render(_config(consumers=[{**CONSUMERS[0], "feed": "eventbridge"}]))
+    assert module.get("aws_sns_topic.log_files") is None  # (the alarms' topic is monitoring's)
+    assert [b for b in module.blocks if b.file == "consumers.tf" and "sns" in b.labels[0]] == []
+    (notification,) = module.of_type("resource", "aws_s3_bucket_notification")
+    assert notification.body["eventbridge"] is True
+    assert nested(notification.body, "topic") == []
+    sids = {s.sid for s in _statements(module, "data.aws_iam_policy_document.log_consumers_kms")}
+    assert "AllowS3EncryptLogFileEvents" not in sids
+    assert "AllowSnsEncryptConsumerQueues" not in sids
+    outputs = {b.labels[0] for b in module.all("output")}
+    assert "log_files_topic_arn" not in outputs
+    assert "log_consumer_splunk_queue_url" in outputs
+
+
+def test_a_topic_only_module_has_no_eventbridge_at_all() -> None:
+    module = _render(_config())
+    (notification,) = module.of_type("resource", "aws_s3_bucket_notification")
+    assert "eventbridge" not in notification.body
+    assert module.of_type("resource", "aws_cloudwatch_event_rule") == []
+    sids = {s.sid for s in _statements(module, "data.aws_iam_policy_document.log_consumers_kms")}
+    assert "AllowEventBridgeEncryptConsumerQueues" not in sids
+
+
+@pytest.mark.parametrize(
+    ("consumer", "trail", "path", "words"),
+    [
+        (
+            {"feed": "topic", "digests": False},
+            None,
+            "consumers[0].digests",
+            ("feed: topic cannot leave digests out", "Use feed: eventbridge"),
+        ),
+        (
+            {"digests": False},  # the default feed is the topic
+            None,
+            "consumers[0].digests",
+            ("cannot leave digests out", "the account id"),
+        ),
+        (
+            {"feed": "eventbridge", "queue_name": "q" * 65},
+            None,
+            "consumers[0].queue_name",
+            ("EventBridge allows 64", "set queue_name to 64 characters or fewer"),
+        ),
+        (
+            {"feed": "eventbridge"},
+            {"name": "t" * 60},
+            "consumers[0].name",
+            ("EventBridge allows 64",),
+        ),
+        (
+            {"feed": "eventbridge"},
+            {"s3_key_prefix": "logs(eu)"},
+            "consumers[0].feed",
+            ("URL-encodes", "feed: topic"),
+        ),
+        ({"feed": "lambda"}, None, "consumers[0].feed", ("'topic' or 'eventbridge'",)),
+        (
+            {"feed": "eventbridge", "raw_message_delivery": True},
+            None,
+            "consumers[0].raw_message_delivery",
+            ("applies to feed: topic only",),
+        ),
+    ],
+)
+def test_a_feed_that_cannot_do_what_is_asked_is_located(
+    consumer: dict[str, Any], trail: dict[str, Any] | None, path: str, words: tuple[str, ...]
+) -> None:
+    data = _config(consumers=[{**CONSUMERS[0], **consumer}])
+    if trail:
+        data["trail"].update(trail)
+    issues = _issues(data)
+    located = [i for i in issues if i.path == path]
+    assert len(located) == 1, issues
+    assert located[0].line > 0 and located[0].file == "t.yaml"
+    for word in words:
+        assert word in located[0].message, located[0]
+
+
+def test_digests_asked_of_either_feed_are_accepted() -> None:
+    for feed in ("topic", "eventbridge"):
+        validate(
+            load_yaml(
+                yaml.safe_dump(
+                    _config(consumers=[{**CONSUMERS[0], "feed": feed, "digests": True}])
+                ),
+                "t.yaml",
+            )
+        )
+
+
+def test_more_rules_with_wildcards_than_a_bus_allows_are_located_at_the_first_too_many() -> None:
+    consumers = [{"name": f"siem{i}", "roles": [SPLUNK], "feed": "eventbridge"} for i in range(31)]
+    (issue,) = [i for i in _issues(_config(consumers=consumers)) if i.path.endswith(".feed")]
+    assert issue.path == "consumers[30].feed"
+    assert "EventBridge allows 30 such rules per event bus" in issue.message

@@ -4,9 +4,14 @@ Run in the log-archive module's real-Terraform run (support/terraform_suite.py F
 its apply and empty second plan, against the same moto server: the bucket is written to as
 CloudTrail writes it - a log file, a digest file - and as nothing of the trail does - a file
 outside the trail's prefix, a file under it with another suffix - through the log-archive role
-Terraform assumed. Then every consumer's queue and dead-letter queue is read. moto delivers
-S3 -> SNS -> SQS itself, filters included (checked: no patch needed); it encodes object keys
-with ``quote_plus``, so keys are decoded before they are compared.
+Terraform assumed. Then every consumer's queue and dead-letter queue is read, each message by
+its shape: an S3 event notification (``Records[].s3.object.key``, from the topic) or an
+EventBridge event (``detail.object.key``, from a consumer's rule). moto delivers S3 -> SNS ->
+SQS itself, filters included, and S3 -> EventBridge -> SQS, wildcard patterns included
+(checked: no patch needed but the read-back of the bucket's EventBridge switch,
+``moto_patches.s3_notification_eventbridge``); it encodes keys of S3 notifications with
+``quote_plus``, so those are decoded before they are compared, and puts an EventBridge event's
+key as it is.
 """
 
 from __future__ import annotations
@@ -75,22 +80,30 @@ def _allow_plain_http(s3: Any, bucket: str) -> None:
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({**policy, "Statement": kept}))
 
 
-def _drain(sqs: Any, queue: str, seconds: float = 10.0) -> list[str]:
-    """Every S3 object key the queue's messages announce, decoded, until it stays empty."""
+def announced(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(shape, decoded object key) for every object a queue message announces."""
+    if body.get("source") == "aws.s3" and "detail" in body:
+        return [(f"eventbridge {body.get('detail-type')}", body["detail"]["object"]["key"])]
+    return [
+        (f"s3 {record.get('eventName')}", unquote_plus(record["s3"]["object"]["key"]))
+        for record in body.get("Records", [])
+    ]
+
+
+def _drain(sqs: Any, queue: str, seconds: float = 10.0) -> list[tuple[str, str]]:
+    """Every (shape, key) the queue's messages announce, until it stays empty."""
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    keys: list[str] = []
+    found: list[tuple[str, str]] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         messages = answer.get("Messages", [])
         for message in messages:
-            body = json.loads(message["Body"])
-            for record in body.get("Records", []):
-                keys.append(unquote_plus(record["s3"]["object"]["key"]))
+            found += announced(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        if not messages and keys:
+        if not messages and found:
             break
-    return keys
+    return found
 
 
 def run(
@@ -115,9 +128,18 @@ def run(
     _allow_plain_http(s3, config.bucket.name)
     for key in keys.values():
         s3.put_object(Bucket=config.bucket.name, Key=key, Body=b"{}")
-    received: dict[str, Any] = {"put": keys, "queues": {}, "dead_letter": {}}
+    received: dict[str, Any] = {
+        "put": keys,
+        "feeds": {c.name: c.feed for c in config.consumers},
+        "queues": {},
+        "shapes": {},
+        "dead_letter": {},
+    }
     for consumer in config.consumers:
         queue = consumer.queue(config.trail.name)
-        received["queues"][consumer.name] = _drain(sqs, queue)
-        received["dead_letter"][consumer.name] = _drain(sqs, queue + DLQ_SUFFIX, seconds=1.0)
+        messages = _drain(sqs, queue)
+        received["queues"][consumer.name] = [key for _, key in messages]
+        received["shapes"][consumer.name] = sorted({shape for shape, _ in messages})
+        dead = _drain(sqs, queue + DLQ_SUFFIX, seconds=1.0)
+        received["dead_letter"][consumer.name] = [key for _, key in dead]
     return received

@@ -39,6 +39,8 @@ TYPES = (
     "aws_s3_bucket_object_lock_configuration",
     "aws_s3_bucket_logging",
     "aws_s3_bucket_notification",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
     "aws_cloudwatch_log_group",
     "aws_cloudwatch_log_metric_filter",
     "aws_cloudwatch_metric_alarm",

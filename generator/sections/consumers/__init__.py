@@ -13,9 +13,13 @@ What S3 and SNS filters can tell apart, and what they cannot: a CloudTrail key r
 for digests, the account id in between. S3's filter takes one prefix and one suffix, and
 SNS's filter operators (exact, prefix, suffix, anything-but, numeric, exists, cidr) have no
 wildcard: neither can exclude digests (or Insights files) for every account. So every
-consumer is told of every ``.json.gz`` under the organization's prefix, and each SIEM skips
-digests by path (docs/consumers.md). The subscriptions' filter keeps S3's ``s3:TestEvent``
-out (it has no ``Records``), and reads no key: S3 URL-encodes keys in events.
+consumer fed by the topic is told of every ``.json.gz`` under the organization's prefix, and
+each SIEM skips digests by path (docs/consumers.md). The subscriptions' filter keeps S3's
+``s3:TestEvent`` out (it has no ``Records``), and reads no key: S3 URL-encodes keys in events.
+A consumer with ``feed: eventbridge`` is fed instead by an EventBridge rule of its own, which
+can match the key with a wildcard (:mod:`.eventbridge`): log files only, digests if asked; the
+notification then also sends the bucket's events to EventBridge, and the topic exists only
+while some consumer is fed by it.
 """
 
 from __future__ import annotations
@@ -28,9 +32,17 @@ from generator.render.hcl import Ref
 from generator.render.policies import PolicyDocument
 from generator.sections.addresses import BUCKET, label
 from generator.sections.base import CheckovSkip, Output, Section, Skip, skips_for
-from generator.sections.consumers import model, rules
+from generator.sections.consumers import eventbridge, model, rules
+from generator.sections.consumers.eventbridge import (
+    MAX_EVENT_AGE_SECONDS,
+    MAX_RETRY_ATTEMPTS,
+    TARGET_ID,
+    event_pattern,
+    rule_arn,
+)
 from generator.sections.consumers.model import DLQ_SUFFIX, RETENTION_SECONDS, Consumer
 from generator.sections.consumers.policies import (
+    dead_letter_policy,
     key_policy,
     queue_policy,
     role_policy,
@@ -90,8 +102,23 @@ def consumer_label(consumer: Consumer) -> str:
     return f"consumer_{consumer.name}"
 
 
+class RuleView(NamedTuple):
+    """A consumer fed by EventBridge: its rule, the rule's target, the dead-letter policy."""
+
+    label: str
+    name: str
+    arn: str
+    description: str
+    digests: bool
+    pattern: dict[str, Any]
+    target_id: str
+    max_event_age_seconds: int
+    max_retry_attempts: int
+    dlq_policy: PolicyDocument
+
+
 class ConsumerView(NamedTuple):
-    """One consumer: its queue and dead-letter queue, their policy, its subscription."""
+    """One consumer: its queue and dead-letter queue, their policy, its subscription or rule."""
 
     name: str
     label: str
@@ -102,11 +129,23 @@ class ConsumerView(NamedTuple):
     queue_ref: Ref
     queue_id: Ref
     dlq_ref: Ref
+    dlq_id: Ref
     raw_message_delivery: bool
     max_receive_count: int
     policy: PolicyDocument
     role_policy: PolicyDocument | None
     note: tuple[str, ...]
+    rule: RuleView | None  # None: fed by the topic
+
+
+class TopicView(NamedTuple):
+    """The log-file topic, when some consumer is fed by it."""
+
+    label: str
+    name: str
+    ref: Ref
+    policy_label: str
+    policy: PolicyDocument
 
 
 class ConsumersView(NamedTuple):
@@ -124,11 +163,8 @@ class ConsumersView(NamedTuple):
     key_id: Ref
     key_policy: PolicyDocument
     key_policy_skips: tuple[Skip, ...]
-    topic_label: str
-    topic_name: str
-    topic_ref: Ref
-    topic_policy_label: str
-    topic_policy: PolicyDocument
+    topic: TopicView | None
+    eventbridge: bool
     notification_label: str
     bucket_id: Ref
     notification_id: str
@@ -167,10 +203,17 @@ def _note(facts: ModuleFacts, consumer: Consumer) -> tuple[str, ...]:
     known = known_accounts(facts.config)
     outside = sorted({principal_account(r) for r in consumer.roles} - known)
     verbs = ("receives",) if len(consumer.roles) == 1 else ("receive",)
+    if consumer.feed == "eventbridge":
+        digests = "digests too" if consumer.digests else "not digests"
+        told = (
+            f"an EventBridge event for every new log file ({digests}; rule "
+            f"{consumer.rule(facts.config.trail.name)})"
+        )
+    else:
+        told = "a message for every new log file (digests and Insights files too)"
     text = (
-        f"Consumer {consumer.name}: {', '.join(consumer.roles)} {verbs[0]} a message for "
-        f"every new log file (digests and Insights files too), and may read and decrypt "
-        "every log file."
+        f"Consumer {consumer.name}: {', '.join(consumer.roles)} {verbs[0]} {told}, and may "
+        "read and decrypt every log file."
     )
     if outside:
         text += (
@@ -181,26 +224,58 @@ def _note(facts: ModuleFacts, consumer: Consumer) -> tuple[str, ...]:
     return tuple(textwrap.wrap(text, 96, break_on_hyphens=False))
 
 
+def _rule(facts: ModuleFacts, consumer: Consumer, tag: str, dlq_arn: str) -> RuleView:
+    name = consumer.rule(facts.config.trail.name)
+    arn = rule_arn(facts.arns, facts.bucket_account, name)
+    what = "log files and digests" if consumer.digests else "log files (not digests)"
+    return RuleView(
+        label=tag,
+        name=name,
+        arn=arn,
+        description=f"CloudTrail organization trail {facts.config.trail.name}: new {what} "
+        f"to consumer {consumer.name}'s queue",
+        digests=bool(consumer.digests),
+        pattern=event_pattern(facts.arns, bool(consumer.digests)),
+        target_id=TARGET_ID,
+        max_event_age_seconds=MAX_EVENT_AGE_SECONDS,
+        max_retry_attempts=MAX_RETRY_ATTEMPTS,
+        dlq_policy=dead_letter_policy(tag, dlq_arn, arn),
+    )
+
+
 def _consumer(facts: ModuleFacts, consumer: Consumer, topic: str) -> ConsumerView:
     config = facts.config
     queue = consumer.queue(config.trail.name)
     tag = consumer_label(consumer)
     arn = queue_arn(facts, queue)
+    dlq = f"{queue}{DLQ_SUFFIX}"
     roles = tuple(sorted(set(consumer.roles)))
     elsewhere = any(principal_account(r) != facts.bucket_account for r in roles)
+    rule = (
+        _rule(facts, consumer, tag, queue_arn(facts, dlq))
+        if consumer.feed == "eventbridge"
+        else None
+    )
     return ConsumerView(
         name=consumer.name,
         label=tag,
         dlq_label=f"{tag}_dlq",
         queue=queue,
-        dlq=f"{queue}{DLQ_SUFFIX}",
+        dlq=dlq,
         queue_arn=arn,
         queue_ref=Ref(f"aws_sqs_queue.{tag}.arn"),
         queue_id=Ref(f"aws_sqs_queue.{tag}.id"),
         dlq_ref=Ref(f"aws_sqs_queue.{tag}_dlq.arn"),
+        dlq_id=Ref(f"aws_sqs_queue.{tag}_dlq.id"),
         raw_message_delivery=consumer.raw_message_delivery,
         max_receive_count=consumer.max_receive_count,
-        policy=queue_policy(tag, arn, topic, roles),
+        policy=queue_policy(
+            tag,
+            arn,
+            rule.arn if rule else topic,
+            roles,
+            eventbridge=rule is not None,
+        ),
         role_policy=role_policy(
             facts.arns,
             tag,
@@ -211,7 +286,23 @@ def _consumer(facts: ModuleFacts, consumer: Consumer, topic: str) -> ConsumerVie
         if elsewhere
         else None,
         note=_note(facts, consumer),
+        rule=rule,
     )
+
+
+def _depends_on(topic: TopicView | None, consumers: tuple[ConsumerView, ...]) -> tuple[Ref, ...]:
+    """What the notification waits for: every policy S3 checks, every way to a queue."""
+    depends = [Ref(TOPIC_POLICY)] if topic else []
+    for view in consumers:
+        depends.append(Ref(f"aws_sqs_queue_policy.{view.label}"))
+        if view.rule is None:
+            depends.append(Ref(f"aws_sns_topic_subscription.{view.label}"))
+        else:
+            depends += [
+                Ref(f"aws_sqs_queue_policy.{view.dlq_label}"),
+                Ref(f"{eventbridge.TARGET}.{view.label}"),
+            ]
+    return tuple(depends)
 
 
 def build(facts: ModuleFacts) -> ConsumersView | None:
@@ -219,16 +310,25 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
     config = facts.config
     if not config.consumers:
         return None
+    fed_by_topic = any(c.feed == "topic" for c in config.consumers)
     topic = topic_arn(facts)
     queue_key = Ref(f"{KEY}.arn")
     consumers = tuple(_consumer(facts, c, topic) for c in config.consumers)
     readers = tuple(sorted({r for c in config.consumers for r in c.roles}))
-    depends = [Ref(TOPIC_POLICY)]
-    for view in consumers:
-        depends += [
-            Ref(f"aws_sqs_queue_policy.{view.label}"),
-            Ref(f"aws_sns_topic_subscription.{view.label}"),
-        ]
+    fed_by_rules = tuple(
+        arn for v in consumers if v.rule for arn in (v.queue_arn, queue_arn(facts, v.dlq))
+    )
+    topic_view = (
+        TopicView(
+            label=label(TOPIC),
+            name=topic_name(config.trail.name),
+            ref=Ref(f"{TOPIC}.arn"),
+            policy_label=label(TOPIC_POLICY),
+            policy=topic_policy(facts.arns, topic, facts.bucket_account),
+        )
+        if fed_by_topic
+        else None
+    )
     return ConsumersView(
         files=("consumers",),
         provider=facts.bucket_provider,
@@ -236,8 +336,12 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
         key_label=label(KEY),
         alias_label=label(KEY_ALIAS),
         alias=f"{default_key_alias(config)}-log-consumers",
-        key_description=f"CloudTrail organization trail {config.trail.name}: the log-file "
-        "topic and the consumers' queues",
+        key_description=f"CloudTrail organization trail {config.trail.name}: "
+        + (
+            "the log-file topic and the consumers' queues"
+            if fed_by_topic
+            else "the consumers' queues"
+        ),
         deletion_window_in_days=config.kms.deletion_window_in_days,
         key_arn=queue_key,
         key_id=Ref(f"{KEY}.key_id"),
@@ -245,15 +349,13 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
             facts.arns,
             administrators=facts.administrators(facts.bucket_account),
             bucket_account=facts.bucket_account,
-            topic_arn=topic,
+            topic_arn=topic if fed_by_topic else None,
             readers=readers,
+            eventbridge_queues=fed_by_rules,
         ),
         key_policy_skips=tuple(skips_for(SKIPS, KEY_POLICY, facts)),
-        topic_label=label(TOPIC),
-        topic_name=topic_name(config.trail.name),
-        topic_ref=Ref(f"{TOPIC}.arn"),
-        topic_policy_label=label(TOPIC_POLICY),
-        topic_policy=topic_policy(facts.arns, topic, facts.bucket_account),
+        topic=topic_view,
+        eventbridge=bool(fed_by_rules),
         notification_label=label(NOTIFICATION),
         bucket_id=Ref(f"{BUCKET}.id"),
         notification_id=NOTIFICATION_ID,
@@ -264,7 +366,7 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
         visibility_timeout_seconds=VISIBILITY_SECONDS,
         retention_seconds=RETENTION_SECONDS,
         consumers=consumers,
-        depends_on=tuple(depends),
+        depends_on=_depends_on(topic_view, consumers),
     )
 
 
@@ -278,16 +380,19 @@ def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
     config = facts.config
     if not config.consumers:
         return ()
-    found = [Output("log_files_topic_arn", f"{TOPIC}.arn", "Told of every new log file.")]
+    found = []
+    if any(c.feed == "topic" for c in config.consumers):
+        found.append(Output("log_files_topic_arn", f"{TOPIC}.arn", "Told of every new log file."))
     for consumer in config.consumers:
         tag = consumer_label(consumer)
+        url = (
+            f"The queue consumer {consumer.name} reads (Splunk: SQS queue; Elastic: queue_url)."
+            if consumer.feed == "topic"
+            else f"The queue consumer {consumer.name} reads (Elastic: queue_url); each message "
+            "is an EventBridge event, the object in detail.object.key."
+        )
         found += [
-            Output(
-                f"log_consumer_{consumer.name}_queue_url",
-                f"aws_sqs_queue.{tag}.url",
-                f"The queue consumer {consumer.name} reads (Splunk: SQS queue; Elastic: "
-                "queue_url).",
-            ),
+            Output(f"log_consumer_{consumer.name}_queue_url", f"aws_sqs_queue.{tag}.url", url),
             Output(
                 f"log_consumer_{consumer.name}_queue_arn",
                 f"aws_sqs_queue.{tag}.arn",
@@ -339,5 +444,7 @@ SECTION = Section(
         TOPIC: "bucket",
         TOPIC_POLICY: "bucket",
         "aws_sns_topic_subscription.consumer_*": "bucket",
+        eventbridge.RULE: "bucket",
+        eventbridge.TARGET: "bucket",
     },
 )

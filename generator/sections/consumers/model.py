@@ -11,13 +11,15 @@ the grants ``bucket.readers`` get (one definition, :attr:`ModuleFacts.log_reader
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from generator.config.fields import Issue, Principal, StrictModel, _match, _principal_key
 from generator.config.regions import partition_of
 from generator.core.arns import arn_partition, principal_account
+from generator.sections.consumers.eventbridge import MAX_WILDCARD_RULES
 
 if TYPE_CHECKING:
     from generator.sections.registry import Config
@@ -30,6 +32,13 @@ MAX_QUEUE_NAME = 80 - len(DLQ_SUFFIX)
 # SQS keeps a message at most 14 days (MessageRetentionPeriod 1209600): a SIEM that is down
 # for less than that misses no log file.
 RETENTION_SECONDS = 1_209_600
+# EventBridge's rule names (PutRule: 1-64 of [.-_A-Za-z0-9]): a consumer's rule is named after
+# its queue, whose characters are a subset.
+MAX_RULE_NAME = 64
+# Characters of an S3 key that S3's SNS/SQS events URL-encode (application/x-www-form-urlencoded
+# keeps only A-Z a-z 0-9 and "-_.*", S3 also "/"): whether its EventBridge events encode them
+# too is not documented, so a wildcard pattern over a prefix holding one might match nothing.
+_UNENCODED_KEY = re.compile(r"[A-Za-z0-9/._-]*")
 
 ConsumerName = Annotated[
     StrictStr,
@@ -73,17 +82,43 @@ class Consumer(StrictModel):
         default=True,
         description="true: each message is S3's event notification itself, as S3 would put "
         "it on a queue directly (what Splunk's SQS-based S3 input, Elastic's aws-s3 input and "
-        "most collectors read); false: wrapped in SNS's JSON envelope.",
+        "most collectors read); false: wrapped in SNS's JSON envelope. feed: topic only.",
     )
     max_receive_count: Annotated[StrictInt, Field(ge=1, le=1000)] = Field(
         default=5,
         description="After this many receives without a delete, SQS moves the message to the "
         "dead-letter queue (kept 14 days; `orgtrail-gen verify` fails while it holds any).",
     )
+    feed: Literal["topic", "eventbridge"] = Field(
+        default="topic",
+        description="How the queue is told of new files. topic: through the log-file topic, "
+        "each message an S3 event notification (Records[].s3.object.key) - digests included, "
+        "as S3's and SNS's filters cannot tell them apart. eventbridge: S3 sends the bucket's "
+        "events to EventBridge and a rule of this consumer matches the key with a wildcard, "
+        "so digests are left out unless asked for; each message is an EventBridge event "
+        "(detail.object.key), which not every collector reads (docs: consumers).",
+    )
+    digests: StrictBool | None = Field(
+        default=None,
+        description="Whether the queue is also told of digest files (CloudTrail-Digest/). "
+        "feed: topic always delivers them (false is refused); feed: eventbridge leaves them "
+        "out unless true.",
+    )
 
     def queue(self, trail_name: str) -> str:
         """The queue's name: configured, else ``<trail>-<name>`` cut to SQS's limit."""
         return self.queue_name or default_queue_name(trail_name, self.name)
+
+    @property
+    def wants_digests(self) -> bool:
+        """Whether digests reach the queue: always through the topic, if asked through a rule."""
+        if self.feed == "topic":
+            return True
+        return bool(self.digests)
+
+    def rule(self, trail_name: str) -> str:
+        """The EventBridge rule's name: the queue's (unique in the account and region too)."""
+        return self.queue(trail_name)
 
 
 def default_queue_name(trail_name: str, name: str) -> str:
@@ -113,6 +148,17 @@ def cross_field_issues(config: Config) -> list[Issue]:
                 "with whatever other tools put there",
             )
         )
+    by_rule = [i for i, c in enumerate(config.consumers) if c.feed == "eventbridge"]
+    if len(by_rule) > MAX_WILDCARD_RULES:
+        issues.append(
+            (
+                ("consumers", by_rule[MAX_WILDCARD_RULES], "feed"),
+                f"{len(by_rule)} consumers with feed: eventbridge: each has a rule with "
+                f"wildcards, and EventBridge allows {MAX_WILDCARD_RULES} such rules per event "
+                "bus (a quota that cannot be raised; other rules of the account count too). "
+                "Feed the others by the topic",
+            )
+        )
     partition = partition_of(config.trail.home_region)
     administrators = {_principal_key(p) for p in config.kms.administrators}
     names: dict[str, int] = {}
@@ -138,6 +184,7 @@ def cross_field_issues(config: Config) -> list[Issue]:
                 )
             )
         queues.setdefault(queue, i)
+        issues += _feed_issues(config, i, consumer, queue)
         for j, role in enumerate(consumer.roles):
             where: tuple[str | int, ...] = ("consumers", i, "roles", j)
             if role.isdigit() or role.endswith(":root"):
@@ -160,6 +207,53 @@ def cross_field_issues(config: Config) -> list[Issue]:
                         "log file. List a different principal for each",
                     )
                 )
+    return issues
+
+
+def _feed_issues(config: Config, i: int, consumer: Consumer, queue: str) -> list[Issue]:
+    """What a consumer's feed cannot do: leave digests out of a topic, or name a long rule."""
+    if consumer.feed == "topic":
+        if consumer.digests is False:
+            return [
+                (
+                    ("consumers", i, "digests"),
+                    "feed: topic cannot leave digests out: a digest's key differs from a log "
+                    "file's only after the account id (AWSLogs/<org-id>/<account>/"
+                    "CloudTrail-Digest/), and S3's filter (one prefix, one suffix) and SNS's "
+                    "(no wildcard) cannot match past it. Use feed: eventbridge, whose rule "
+                    "matches the key with a wildcard, or drop digests: false",
+                )
+            ]
+        return []
+    issues: list[Issue] = []
+    if "raw_message_delivery" in consumer.model_fields_set:
+        issues.append(
+            (
+                ("consumers", i, "raw_message_delivery"),
+                "applies to feed: topic only (it drops SNS's envelope); with feed: eventbridge "
+                "each message is the EventBridge event itself: remove it",
+            )
+        )
+    if len(queue) > MAX_RULE_NAME:
+        issues.append(
+            (
+                ("consumers", i, "queue_name" if consumer.queue_name else "name"),
+                f"feed: eventbridge names the consumer's EventBridge rule after its queue, "
+                f"{queue} ({len(queue)} characters), and EventBridge allows {MAX_RULE_NAME}: "
+                f"set queue_name to {MAX_RULE_NAME} characters or fewer",
+            )
+        )
+    prefix = config.trail.s3_key_prefix or ""
+    if not _UNENCODED_KEY.fullmatch(prefix):
+        issues.append(
+            (
+                ("consumers", i, "feed"),
+                f"trail.s3_key_prefix {prefix!r} has characters S3 URL-encodes in its event "
+                "notifications; S3 does not document whether its EventBridge events encode "
+                "them, so the rule's key pattern might match no log file. Use feed: topic, or "
+                "a prefix of A-Z a-z 0-9 / . _ - only",
+            )
+        )
     return issues
 
 

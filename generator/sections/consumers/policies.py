@@ -11,8 +11,15 @@ Who may do what, and why each grant is pinned:
   compatibility between event sources from AWS services and encrypted topics"; SQS Developer
   Guide, key policy for SNS publishing to an encrypted queue): each only for its own source;
   the consumers' roles may only decrypt, and only through SQS (``kms:ViaService``).
-- each queue: SNS may send, only from the log-file topic; the consumer's roles may receive,
-  delete and hide messages of that queue and nothing else.
+- each queue: SNS may send, only from the log-file topic - or, for a consumer fed by
+  EventBridge, ``events.amazonaws.com`` only from that consumer's rule (``aws:SourceArn``, as
+  the EventBridge User Guide's "Amazon SQS permissions" shows), which may also send what it
+  could not deliver to the dead-letter queue; the consumer's roles may receive, delete and
+  hide messages of that queue and nothing else.
+- EventBridge's use of the key is pinned to the queues it feeds, by SQS's encryption context
+  (``kms:EncryptionContext:aws:sqs:arn``), not by ``aws:SourceArn``: EventBridge's requests
+  to KMS carry no source keys (the SNS Developer Guide's list of event sources that do
+  names CloudWatch, not EventBridge); the rule itself is pinned in each queue's policy.
 - each consumer role's identity policy (printed for a role of another account, where the
   resource policies alone do not suffice): read the trail's objects, decrypt them, receive.
 """
@@ -32,6 +39,9 @@ from generator.render.policies import (
 
 S3_PRINCIPAL = "s3.amazonaws.com"
 SNS_PRINCIPAL = "sns.amazonaws.com"
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+# SQS's encryption context of a queue's data keys: the queue's ARN.
+SQS_CONTEXT = "kms:EncryptionContext:aws:sqs:arn"
 # What a consumer does with its queue: receive, delete what it processed, extend the time it
 # holds a message, read the queue's attributes (both Splunk's and Elastic's inputs do), and
 # find the queue by name. No SendMessage, no purge, no policy change.
@@ -76,28 +86,50 @@ def key_policy(
     *,
     administrators: tuple[str, ...],
     bucket_account: str,
-    topic_arn: str,
+    topic_arn: str | None,
     readers: tuple[str, ...],
+    eventbridge_queues: tuple[str, ...] = (),
 ) -> PolicyDocument:
-    """The policy of the key that encrypts the topic and every queue."""
+    """The policy of the key that encrypts the topic (if any) and every queue.
+
+    ``topic_arn`` None: no consumer is fed by the topic, so neither S3 nor SNS uses the key.
+    ``eventbridge_queues``: the ARNs of the queues (and dead-letter queues) EventBridge sends to.
+    """
     usage = ("kms:GenerateDataKey*", "kms:Decrypt")
-    statements = [
-        key_administration(administrators),
-        Statement(
-            "AllowS3EncryptLogFileEvents",
-            usage,
-            ("*",),
-            service(S3_PRINCIPAL),
-            (_equals("aws:SourceAccount", bucket_account), _equals("aws:SourceArn", arns.bucket)),
-        ),
-        Statement(
-            "AllowSnsEncryptConsumerQueues",
-            usage,
-            ("*",),
-            service(SNS_PRINCIPAL),
-            (_equals("aws:SourceAccount", bucket_account), _equals("aws:SourceArn", topic_arn)),
-        ),
-    ]
+    statements = [key_administration(administrators)]
+    if topic_arn is not None:
+        statements += [
+            Statement(
+                "AllowS3EncryptLogFileEvents",
+                usage,
+                ("*",),
+                service(S3_PRINCIPAL),
+                (
+                    _equals("aws:SourceAccount", bucket_account),
+                    _equals("aws:SourceArn", arns.bucket),
+                ),
+            ),
+            Statement(
+                "AllowSnsEncryptConsumerQueues",
+                usage,
+                ("*",),
+                service(SNS_PRINCIPAL),
+                (
+                    _equals("aws:SourceAccount", bucket_account),
+                    _equals("aws:SourceArn", topic_arn),
+                ),
+            ),
+        ]
+    if eventbridge_queues:
+        statements.append(
+            Statement(
+                "AllowEventBridgeEncryptConsumerQueues",
+                usage,
+                ("*",),
+                service(EVENTS_PRINCIPAL),
+                (Condition("StringEquals", SQS_CONTEXT, eventbridge_queues),),
+            )
+        )
     if readers:
         statements.append(
             Statement(
@@ -117,24 +149,61 @@ def sqs_service(arns: Arns) -> str:
 
 
 def queue_policy(
-    label: str, queue_arn: str, topic_arn: str, roles: tuple[str, ...]
+    label: str,
+    queue_arn: str,
+    source_arn: str,
+    roles: tuple[str, ...],
+    *,
+    eventbridge: bool = False,
 ) -> PolicyDocument:
-    """One consumer queue's policy: the topic sends, the consumer's roles receive."""
+    """One consumer queue's policy: the topic (or the consumer's rule) sends, its roles receive."""
+    sender = (
+        Statement(
+            "AllowLogFileRuleSend",
+            ("sqs:SendMessage",),
+            (queue_arn,),
+            service(EVENTS_PRINCIPAL),
+            (_equals("aws:SourceArn", source_arn),),
+        )
+        if eventbridge
+        else Statement(
+            "AllowLogFileTopicSend",
+            ("sqs:SendMessage",),
+            (queue_arn,),
+            service(SNS_PRINCIPAL),
+            (_equals("aws:SourceArn", source_arn),),
+        )
+    )
     return PolicyDocument(
         f"{label}_queue",
         (
-            Statement(
-                "AllowLogFileTopicSend",
-                ("sqs:SendMessage",),
-                (queue_arn,),
-                service(SNS_PRINCIPAL),
-                (_equals("aws:SourceArn", topic_arn),),
-            ),
+            sender,
             Statement(
                 "AllowConsumerReceive",
                 RECEIVE_ACTIONS,
                 (queue_arn,),
                 (Principals("AWS", roles),),
+            ),
+        ),
+    )
+
+
+def dead_letter_policy(label: str, dlq_arn: str, rule_arn: str) -> PolicyDocument:
+    """A rule-fed consumer's dead-letter queue: the rule sends what it could not deliver.
+
+    EventBridge puts an event there after its retry policy gives up (the EventBridge User
+    Guide, "Using dead-letter queues to process undelivered events": the queue's policy must
+    let ``events.amazonaws.com`` ``sqs:SendMessage`` with ``aws:SourceArn`` = the rule).
+    """
+    return PolicyDocument(
+        f"{label}_dlq_queue",
+        (
+            Statement(
+                "AllowLogFileRuleDeadLetters",
+                ("sqs:SendMessage",),
+                (dlq_arn,),
+                service(EVENTS_PRINCIPAL),
+                (_equals("aws:SourceArn", rule_arn),),
             ),
         ),
     )

@@ -5,74 +5,39 @@ the topic, so a topic policy without S3's grant, or a topic key S3 may not use, 
 whole configuration ("Unable to validate the following destination configurations"). What
 S3 cannot see fails later and silently: SNS drops every delivery to a queue whose policy or
 key does not admit it, and a queue without a dead-letter queue loses a file that its
-consumer could not read. A filter prefix that is not the trail's announces nothing. Each
-rule reads the generated HCL, as AWS will see it.
+consumer could not read. A filter prefix that is not the trail's announces nothing. For a
+consumer fed by EventBridge, PutRule refuses an invalid pattern and PutTargets a target it
+cannot use, and the rest fails as silently: a rule without ``eventbridge = true`` on the
+bucket's notification never fires, a queue whose policy or key does not admit EventBridge
+drops every event (to the dead-letter queue, after a day of retries). Each rule reads the
+generated HCL, as AWS will see it (:mod:`.feeds`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from typing import Any
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal, literals, nested
 from generator.check.preflight import REPORT_BUG, Facts, Finding, rule
 from generator.check.preflight.lookups import account_of, bucket_name, region_of
-from generator.check.preflight.policy_reading import ParsedStatement, statements
-from generator.sections.kms.rules import _allows, _conditions_admit
+from generator.sections.consumers.feeds import feeds as all_feeds
+from generator.sections.consumers.feeds import referenced as _referenced
+from generator.sections.consumers.feeds import subscribed, targeted
+from generator.sections.consumers.grants import admits as _admits
+from generator.sections.consumers.grants import arn_of as _arn
+from generator.sections.consumers.grants import document as _document
+from generator.sections.consumers.grants import key_problems as _key_problems
+from generator.sections.consumers.grants import queue_statements
+from generator.sections.consumers.rules_eventbridge import dead_letters, deliveries, patterns
+from generator.sections.kms.rules import _allows
 
 S3 = ("Service", "s3.amazonaws.com")
 SNS = ("Service", "sns.amazonaws.com")
-_AWS_MANAGED_SNS_KEY = "alias/aws/sns"
-_AWS_MANAGED_SQS_KEY = "alias/aws/sqs"
+EVENTS = ("Service", "events.amazonaws.com")
 _NOTIFICATION = "aws_s3_bucket_notification"
-
-
-def _referenced(module: ParsedModule, value: object, kind: str) -> Block | None:
-    """The block of ``kind`` an ``<kind>.<name>.<attribute>`` reference names, if any."""
-    reference = expression(value) or ""
-    if reference.startswith(f"{kind}."):
-        return module.get(".".join(reference.split(".")[:2]))
-    return None
-
-
-def _arn(module: ParsedModule, facts: Facts, block: Block, service: str) -> str:
-    """The ARN AWS gives a topic or queue of the module: its region, account and name."""
-    region = region_of(module, block) or facts.arns.home_region
-    account = account_of(module, block) or facts.bucket_account
-    name = literal(block.body.get("name")) or ""
-    return f"arn:{facts.arns.partition}:{service}:{region}:{account}:{name}"
-
-
-def _document(module: ParsedModule, value: object) -> list[ParsedStatement]:
-    block = module.resolve(value, "json")
-    return statements(block) if block is not None else []
-
-
-def _admits(
-    found: list[ParsedStatement], who: tuple[str, str], action: str, context: dict[str, str]
-) -> bool:
-    return any(_allows(s, who, action) and _conditions_admit(s, context) for s in found)
-
-
-def _key_problems(
-    module: ParsedModule, owner: Block, who: tuple[str, str], context: dict[str, str]
-) -> tuple[list[str], str | None]:
-    """(actions the owner's key refuses ``who``, the AWS-managed alias it uses, if any)."""
-    value = owner.body.get("kms_master_key_id")
-    text = literal(value)
-    if text in (_AWS_MANAGED_SNS_KEY, _AWS_MANAGED_SQS_KEY):
-        return [], text
-    key = _referenced(module, value, "aws_kms_key")
-    if key is None:
-        return [], None  # an existing key's policy is not in the module
-    found = _document(module, key.body.get("policy"))
-    missing = [
-        action
-        for action in ("kms:GenerateDataKey", "kms:Decrypt")
-        if not _admits(found, who, action, context)
-    ]
-    return missing, None
 
 
 def _topics(module: ParsedModule, notification: Block) -> list[tuple[dict[str, Any], Block]]:
@@ -177,32 +142,31 @@ def _references(value: object) -> list[str]:
 
 def subscribed_queues(module: ParsedModule) -> list[tuple[Block, Block, Block]]:
     """(subscription, its topic, its queue) for every SQS subscription of a module topic."""
-    found = []
-    for subscription in module.of_type("resource", "aws_sns_topic_subscription"):
-        if literal(subscription.body.get("protocol")) != "sqs":
-            continue
-        topic = _referenced(module, subscription.body.get("topic_arn"), "aws_sns_topic")
-        queue = _referenced(module, subscription.body.get("endpoint"), "aws_sqs_queue")
-        if topic is not None and queue is not None:
-            found.append((subscription, topic, queue))
-    return found
+    return [(f.block, f.source, f.queue) for f in subscribed(module)]
 
 
 @rule(
     "OTG101",
-    "each consumer's queue admits the topic's deliveries",
+    "each consumer's queue admits its feed's deliveries",
     protects=(
         "SNS delivers to a queue only when the queue's policy lets `sns.amazonaws.com` "
         "`sqs:SendMessage` from that topic (`aws:SourceArn`) and, for an encrypted queue, "
         "its key lets SNS `kms:GenerateDataKey*` and `kms:Decrypt`. Otherwise every delivery "
         "is dropped: the subscription exists, the consumer's queue stays empty, and nothing "
-        "fails but SNS's delivery metrics."
+        "fails but SNS's delivery metrics. A queue fed by an EventBridge rule (`feed: "
+        "eventbridge`) must be in the rule's region, with no role on the target, its policy "
+        "must let `events.amazonaws.com` `sqs:SendMessage` from that rule (`aws:SourceArn`), "
+        "and its key must let EventBridge `kms:GenerateDataKey*` and `kms:Decrypt` for SQS's "
+        "encryption context alone - EventBridge's KMS requests carry no `aws:SourceArn` - or "
+        "every event is retried for a day and then given up."
     ),
     satisfy="Nothing to set: each queue's policy follows `consumers`; " + REPORT_BUG,
 )
 def queue_admits_topic(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """Each subscribed queue's policy and key admit SNS from the subscribing topic."""
+    """Each consumer queue's policy and key admit its feed: SNS from its topic, or its rule."""
     findings = []
+    for feed in targeted(module):
+        findings += deliveries(module, facts, feed, "OTG101")
     for _, topic, queue in subscribed_queues(module):
         topic_arn, queue_arn = _arn(module, facts, topic, "sns"), _arn(module, facts, queue, "sqs")
         context = {
@@ -213,13 +177,7 @@ def queue_admits_topic(module: ParsedModule, facts: Facts) -> list[Finding]:
         def finding(problem: str, fix: str, queue: Block = queue) -> Finding:
             return Finding("OTG101", queue.file, queue.address, problem, fix)
 
-        found = [
-            s
-            for p in module.of_type("resource", "aws_sqs_queue_policy")
-            if expression(p.body.get("queue_url")) == f"{queue.address}.id"
-            for s in _document(module, p.body.get("policy"))
-            if queue_arn in s.resources
-        ]
+        found = queue_statements(module, queue, queue_arn)
         if not _admits(found, SNS, "sqs:SendMessage", context):
             findings.append(
                 finding(
@@ -260,13 +218,18 @@ def queue_admits_topic(module: ParsedModule, facts: Facts) -> list[Finding]:
         "(a perpetual diff); destroying it empties the configuration, other tools' "
         "notifications included (OTG041 demands `prevent_destroy`). Its filter must be the "
         "trail's own prefix, `[s3_key_prefix/]AWSLogs/<org-id>/`, and `.json.gz`, for "
-        "`s3:ObjectCreated:*`: with another prefix no log file is ever announced."
+        "`s3:ObjectCreated:*`: with another prefix no log file is ever announced. A "
+        "consumer's EventBridge rule fires only while the notification has `eventbridge = "
+        "true`; PutRule refuses an invalid pattern (a wildcard with two `*` in a row, more "
+        "than 30 rules with wildcards on a bus), and a pattern must match the trail's log "
+        "files (`Object Created`, the bucket, the key under the trail's prefix) and nothing "
+        "the trail does not write."
     ),
     satisfy="Nothing to set: the filter follows `trail.s3_key_prefix`; " + REPORT_BUG,
 )
 def one_notification(module: ParsedModule, facts: Facts) -> list[Finding]:
-    """One notification per bucket, filtered on the trail's own prefix and suffix."""
-    findings = []
+    """One notification per bucket, filtered on the trail's own prefix and suffix; rules fire."""
+    findings = patterns(module, facts, "OTG102")
     seen: dict[str, Block] = {}
     prefix = facts.arns.log_prefix(facts.arns.org_id)
     for notification in module.of_type("resource", _NOTIFICATION):
@@ -316,14 +279,18 @@ def one_notification(module: ParsedModule, facts: Facts) -> list[Finding]:
         "failing on is retried until SQS's retention ends and then deleted: the log file is "
         "never ingested and nothing says so. Without a customer-managed key the queue's "
         "messages (which name every log file) are not under the key policy's control. Both "
-        "queues keep messages 14 days, the longest SQS allows."
+        "queues keep messages 14 days, the longest SQS allows. A rule's target retries for "
+        "a day and then puts the event on its dead-letter queue, which must admit the rule: "
+        "without one the event is dropped."
     ),
     satisfy="Nothing to set: every queue follows `consumers`; " + REPORT_BUG,
 )
 def queue_has_dlq(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Redrive to a dead-letter queue of the module; both queues encrypted with a module key."""
     findings = []
-    for _, _, queue in subscribed_queues(module):
+    for feed in targeted(module):
+        findings += dead_letters(module, facts, feed, "OTG103")
+    for queue in _unique(f.queue for f in all_feeds(module)):
 
         def finding(problem: str, fix: str, block: Block = queue) -> Finding:
             return Finding("OTG103", block.file, block.address, problem, fix)
@@ -369,6 +336,14 @@ def queue_has_dlq(module: ParsedModule, facts: Facts) -> list[Finding]:
     return findings
 
 
+def _unique(blocks: Iterable[Block]) -> list[Block]:
+    """Each block once, in first-seen order (a queue may be fed twice)."""
+    seen: dict[str, Block] = {}
+    for block in blocks:
+        seen.setdefault(block.address, block)
+    return list(seen.values())
+
+
 def _jsonencoded_references(value: object) -> list[str]:
     """The references inside a ``jsonencode({...})`` argument (python-hcl2 keeps its text)."""
     return re.findall(r"\b(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.[A-Za-z_]+", str(value or ""))
@@ -402,7 +377,7 @@ def receivers_read(module: ParsedModule, facts: Facts) -> list[Finding]:
     )
     trail_key_statements = _document(module, trail_key.body.get("policy")) if trail_key else []
     context = {"kms:EncryptionContext:aws:cloudtrail:arn": arns.trail}
-    for _, _, queue in subscribed_queues(module):
+    for queue in _unique(f.queue for f in all_feeds(module)):
         queue_arn = _arn(module, facts, queue, "sqs")
         receivers = {
             identifier
