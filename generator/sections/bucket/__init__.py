@@ -28,6 +28,7 @@ SKIPS = (
             "Cross-region replication is a separate DR decision; the bucket is versioned "
             "and locked against deletion"
         ),
+        when=lambda f: f.config.bucket.create,
     ),
     CheckovSkip(
         "CKV2_AWS_62",
@@ -35,7 +36,8 @@ SKIPS = (
         lambda f: (
             "Nothing consumes object events from the log archive; alerting runs on the log group"
         ),
-        when=lambda f: not f.config.consumers,  # with consumers: the notification exists
+        # with consumers the notification exists; an existing bucket is not declared here
+        when=lambda f: f.config.bucket.create and not f.config.consumers,
     ),
     CheckovSkip(
         "CKV_AWS_18",
@@ -122,7 +124,7 @@ class BucketView(NamedTuple):
     create: bool
     name: str
     policy_label: str
-    policy: policies.PolicyDocument
+    policy: policies.PolicyDocument | None  # None: existing_policy keep, the owner writes it
     encryption_after_trail: bool
     account: str
     region: str
@@ -170,7 +172,9 @@ def build(facts: ModuleFacts) -> BucketView:
         policy_label=label(BUCKET_POLICY),
         policy=policies.bucket_policy(
             facts.arns, readers=readers, kept=tuple(s.iam_json() for s in bucket.kept_statements)
-        ),
+        )
+        if facts.writes_bucket_policy
+        else None,
         encryption_after_trail=facts.encryption_waits_for_trail,
         account=facts.bucket_account,
         region=facts.arns.home_region,
