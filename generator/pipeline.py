@@ -109,12 +109,12 @@ def preflight_facts(
         adopted_retention={LOG_GROUP: adopted.retention_in_days or 0} if adopted else {},
         placements=registry.placements(),
         delivery_regions=tuple(delivery_regions(config)),
-        owned_elsewhere=_owned_elsewhere(config),
+        owned_elsewhere=owned_elsewhere(config),
         kept_bucket_policy=not config.bucket.create and config.bucket.existing_policy == "keep",
     )
 
 
-def _owned_elsewhere(config: Config) -> OwnedElsewhere | None:
+def owned_elsewhere(config: Config) -> OwnedElsewhere | None:
     """The owner's trail, bucket, key and log group (companion layout), for rule OTG110."""
     owner = config.owner_trail
     if owner is None:

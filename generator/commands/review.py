@@ -21,6 +21,7 @@ from generator.core.errors import EXIT_FAILED, EXIT_OK, UserError
 
 if TYPE_CHECKING:
     from generator.check.hcl_parse import ParsedModule
+    from generator.check.preflight import OwnedElsewhere
     from generator.review.plan import Plan
     from generator.review.summary import ModuleSummary
 
@@ -78,15 +79,15 @@ def run(args: argparse.Namespace) -> int:
     if args.summary is None and args.summary_file is not None:
         raise UserError("--summary-file needs --summary markdown or json")
     plan = read(args.plan)
+    label, module, owned = _config_module(args.config) if args.config else (None, None, None)
     found = findings(
-        plan, args.allow_replace, args.allow_shorter_retention, args.allow_less_logging
+        plan, args.allow_replace, args.allow_shorter_retention, args.allow_less_logging, owned
     )
     refused = [f for f in found if f.allowed_by is None]
     stream = sys.stderr if args.summary and args.summary_file is None else sys.stdout
     for finding in found:
         allowed = f" (allowed by {finding.allowed_by})" if finding.allowed_by else ""
         stream.write(f"{finding}{allowed}\n")
-    label, module = _config_module(args.config) if args.config else (None, None)
     summary = summarize_plan(plan, found, label, module)
     for item in summary.attention:
         if item.kind in _NOTES:
@@ -119,16 +120,18 @@ def _counts(plan: Plan) -> str:
     return ", ".join(f"{count} to {action}" for action, count in tally.items())
 
 
-def _config_module(path: Path) -> tuple[str, ParsedModule]:
-    """The config's label and its module, built in memory as ``controls`` builds it."""
+def _config_module(path: Path) -> tuple[str, ParsedModule, OwnedElsewhere | None]:
+    """The config's label, its module built as ``controls`` builds it, its owner's (OTG093)."""
     import tempfile
 
     from generator.commands._modules import build_all
     from generator.core.paths import tree_label
+    from generator.pipeline import owned_elsewhere
 
     with tempfile.TemporaryDirectory(prefix="orgtrail-gen-review-") as empty:
         (target,) = build_all([path], Path(empty), warn=False)
-    return tree_label(target.config, target.config), target.module.parsed
+    config = target.module.config
+    return tree_label(target.config, target.config), target.module.parsed, owned_elsewhere(config)
 
 
 def _write_summary(summary: ModuleSummary, format_name: str, path: Path | None) -> None:

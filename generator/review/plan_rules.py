@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.check.hcl_parse import ParsedModule
+from generator.check.preflight import OwnedElsewhere
 from generator.core.constants import CLOUDTRAIL_PRINCIPAL
 from generator.guards.evidence import STATEFUL
 from generator.guards.retention import (
@@ -29,6 +30,7 @@ from generator.guards.retention import (
 )
 from generator.review.plan import Change, Plan, block_of, policy_statements
 from generator.review.summary_events import event_changes
+from generator.sections.owner.rules import imported_owned, owned_by_values
 
 CLOUDTRAIL = CLOUDTRAIL_PRINCIPAL
 
@@ -380,14 +382,61 @@ def _grants(plan: Plan, allowed: Collection[str]) -> list[Finding]:
     return found
 
 
+def _owner(plan: Plan, owned: OwnedElsewhere | None) -> list[Finding]:
+    """OTG093: the plan creates, changes, imports or destroys what the owner's trail owns.
+
+    Beside an owner's trail (``owner_trail``, known from ``--config``) nothing of its trail,
+    bucket, key, log group or CloudTrail's trusted access may be in this module's state: rule
+    OTG110 refuses it in the generated HCL, and this asks the plan, which also sees a block
+    added by hand and an import of what exists.
+    """
+    if owned is None:
+        return []
+    found = []
+    for change in plan.changes:
+        values = change.after or change.before or {}
+
+        def value(argument: str, values: dict[str, Any] = values) -> str | None:
+            given = values.get(argument)
+            return given if isinstance(given, str) else None
+
+        taken = list(owned_by_values(change.type, value, owned))
+        if change.imported_id:  # by its import id, else by the values it is imported with
+            owns = f"which {owned.manager}'s organization trail owns"
+            named = [f"{w}, {owns}" for w in imported_owned(change.imported_id, owned)] or taken
+            whats = [f"{what} (imported)" for what in named]
+        else:
+            whats = taken if change.actions not in (("no-op",), ("read",)) else []
+        for what in whats:
+            found.append(
+                Finding(
+                    "OTG093",
+                    "owner-taken",
+                    change.address,
+                    "",
+                    "",
+                    "",
+                    f"the plan ({'/'.join(change.actions)}) puts in this module's state {what}",
+                    "remove the block (and its import) from the module: the owner's trail, "
+                    "bucket, key and log group are read and verified, never managed here",
+                )
+            )
+    return found
+
+
 def findings(
     plan: Plan,
     allow_replace: Collection[str] = (),
     allow_shorter_retention: Collection[str] = (),
     allow_less_logging: Collection[str] = (),
+    owned: OwnedElsewhere | None = None,
 ) -> list[Finding]:
-    """Everything the plan does that loses evidence or logs less, allowed or not, in order."""
-    found = _evidence(plan, allow_replace)
+    """Everything the plan does that loses evidence or logs less, allowed or not, in order.
+
+    ``owned``: the owner's trail and what belongs to it (companion layout, from ``--config``).
+    """
+    found = _owner(plan, owned)
+    found += _evidence(plan, allow_replace)
     found += _retention(plan, allow_shorter_retention)
     found += _logging(plan, allow_less_logging)
     found += _monitoring(plan, allow_less_logging)

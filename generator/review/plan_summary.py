@@ -25,6 +25,7 @@ from generator.review.summary_events import event_changes
 
 # Attention kinds, most serious first: the evidence guard's, then what only a plan shows.
 ORDER = (
+    "owner-taken",
     "evidence-replaced",
     "evidence-removed",
     "retention-shortened",

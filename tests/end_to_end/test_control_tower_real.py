@@ -16,6 +16,7 @@ terraform or a provider mirror.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from support.owner_untouched import CONFIG as CONFIG_PATH
 from support.owner_untouched import After, Before, owner_touches
 from support.terraform_suite import Outcome, tools_or_skip
 
+from generator.cli import main
 from generator.pipeline import build
 from generator.rehearse.seed_owner import (
     LOG_RETENTION_DAYS,
@@ -236,3 +238,39 @@ def test_the_discovered_config_generates_without_preflight_findings(
     module = build(path)  # raises PreflightError, naming each finding, on any
     assert module.config.owner_trail is not None
     assert module.config.owner_trail.arn == OWNER.arn
+
+
+def test_orgtrail_gen_review_passes_the_real_plan_and_refuses_one_on_control_towers_bucket(
+    outcome: Outcome, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a user runs on their own plan (`orgtrail-gen review PLAN --config CONFIG`) gives the
+    verdict the judge above gives: OTG093 refuses a change to the owner's objects."""
+    run = outcome.completed()
+    assert run.plan_json is not None
+    real = tmp_path / "plan.json"
+    real.write_text(json.dumps(run.plan_json), encoding="utf-8")
+    assert main(["review", str(real), "--config", str(CONFIG_PATH)]) == 0
+    assert "OTG093" not in capsys.readouterr().err
+    doctored = copy.deepcopy(dict(run.plan_json))
+    doctored["resource_changes"].append(
+        {
+            "address": "aws_s3_bucket_policy.logs",
+            "mode": "managed",
+            "type": "aws_s3_bucket_policy",
+            "name": "logs",
+            "change": {
+                "actions": ["create"],
+                "before": None,
+                "after": {"bucket": CONFIG.bucket.name},
+            },
+        }
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doctored), encoding="utf-8")
+    assert main(["review", str(bad), "--config", str(CONFIG_PATH)]) == 1
+    printed = capsys.readouterr()
+    refusal = (
+        "OTG093 aws_s3_bucket_policy.logs: the plan (create) puts in this module's state the "
+        f"bucket {CONFIG.bucket.name}"
+    )
+    assert refusal in printed.out + printed.err

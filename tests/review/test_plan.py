@@ -307,3 +307,71 @@ def test_state_strings_read_back_exactly(value: str) -> None:
     assert literal(shaped["name"]) == value
     assert shaped["rule"][0]["__is_block__"] is True
     assert literal(shaped["rule"][0]["status"]) == value
+
+
+CT_TRAIL = "arn:aws:cloudtrail:eu-west-1:210987654321:trail/aws-controltower-BaselineCloudTrail"
+CT_BUCKET = "aws-controltower-logs-987654321098-eu-west-1"
+CT_GROUP = "aws-controltower/CloudTrailLogs-tfw-qeb"
+
+
+def _owned() -> Any:
+    from generator.pipeline import owned_elsewhere
+    from generator.sections.registry import load_config
+
+    root = Path(__file__).resolve().parents[2]
+    owned = owned_elsewhere(load_config(root / "configs" / "control-tower.yaml"))
+    assert owned is not None and owned.trail_arn == CT_TRAIL and owned.bucket == CT_BUCKET
+    return owned
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (
+            _change("aws_s3_bucket_versioning.added", ["create"], None, {"bucket": CT_BUCKET}),
+            f"the bucket {CT_BUCKET}",
+        ),
+        (
+            _change(
+                "aws_cloudwatch_log_group.taken", ["update"], {"name": CT_GROUP},
+                {"name": CT_GROUP, "retention_in_days": 30},
+            ),
+            f"the log group {CT_GROUP}",
+        ),
+        (
+            _change(
+                "aws_cloudtrail.ct", ["no-op"], {"name": "aws-controltower-BaselineCloudTrail"},
+                {"name": "aws-controltower-BaselineCloudTrail"}, importing={"id": CT_TRAIL},
+            ),
+            f"the trail {CT_TRAIL}, which AWS Control Tower's organization trail owns (imported)",
+        ),
+        (
+            _change(
+                "aws_organizations_aws_service_access.cloudtrail", ["delete"],
+                {"service_principal": "cloudtrail.amazonaws.com"}, None,
+            ),
+            "CloudTrail's trusted access",
+        ),
+    ],
+    ids=["bucket setting added", "log group retention", "trail imported", "trusted access"],
+)  # fmt: skip
+def test_a_plan_that_touches_the_owners_trail_bucket_or_group_is_refused(
+    change: dict[str, Any], what: str
+) -> None:
+    plan = parse(_plan(change), "plan.json")
+    found = [f for f in findings(plan, owned=_owned()) if f.rule == "OTG093"]
+    assert [f.address for f in found] == [change["address"]]
+    assert what in found[0].problem and "AWS Control Tower" in found[0].problem
+    assert findings(plan) == [f for f in findings(plan) if f.rule != "OTG093"]  # no config
+
+
+def test_the_modules_own_resources_beside_the_owner_pass() -> None:
+    filters = _change(
+        "aws_cloudwatch_log_metric_filter.root", ["create"], None, {"log_group_name": CT_GROUP}
+    )
+    trail = _change(
+        "aws_cloudtrail.org", ["create"], None, {**TRAIL, "name": "org-data-events",
+                                                  "s3_bucket_name": CT_BUCKET},
+    )  # fmt: skip
+    plan = parse(_plan(filters, trail), "plan.json")
+    assert [f for f in findings(plan, owned=_owned()) if f.rule == "OTG093"] == []

@@ -10,7 +10,7 @@ change writes can slip past.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from generator.check.hcl_parse import Block, ParsedModule, expression, literal
 from generator.check.preflight import REPORT_BUG, Facts, Finding, OwnedElsewhere, rule
@@ -41,36 +41,52 @@ def _identifiers(owned: OwnedElsewhere) -> dict[str, set[str]]:
     }
 
 
-def _taken(module: ParsedModule, block: Block, owned: OwnedElsewhere) -> Iterator[str]:
-    """What of the owner's ``block`` would manage, in words."""
+def owned_by_values(
+    kind: str, value: Callable[[str], str | None], owned: OwnedElsewhere
+) -> Iterator[str]:
+    """What of the owner's a resource of type ``kind`` manages, in words.
+
+    ``value(argument)`` reads one of its arguments as a plain string (None when it is not one):
+    the generated HCL's literal here, a plan's planned value in ``orgtrail-gen review``, so
+    that both refuse the same things.
+    """
     ids = _identifiers(owned)
-    kind = block.labels[0] if block.labels else ""
     owns = f"which {owned.manager}'s organization trail owns"
-    if (
-        kind.startswith("aws_s3_bucket")
-        and bucket_name(module, block.body.get("bucket")) in (ids["bucket"])
-    ):
+    if kind.startswith("aws_s3_bucket") and value("bucket") in ids["bucket"]:
         yield f"the bucket {owned.bucket}, {owns}"
     for type_label, argument, what in _OWNED_BY_ARGUMENT:
-        if kind == type_label and literal(block.body.get(argument)) in ids[what]:
-            yield f"the {what} {literal(block.body.get(argument))}, {owns}"
-    if (
-        kind == _TRUSTED_ACCESS[0]
-        and literal(block.body.get("service_principal")) == (_TRUSTED_ACCESS[1])
-    ):
+        if kind == type_label and value(argument) in ids[what]:
+            yield f"the {what} {value(argument)}, {owns}"
+    if kind == _TRUSTED_ACCESS[0] and value("service_principal") == _TRUSTED_ACCESS[1]:
         yield (
             f"CloudTrail's trusted access, on which {owned.manager}'s organization trail "
             "depends: a destroy would disable it"
         )
 
 
+def imported_owned(identifier: str, owned: OwnedElsewhere) -> Iterator[str]:
+    """Which of the owner's things an import id names, in words."""
+    for what, names in _identifiers(owned).items():
+        if identifier in names or any(identifier.startswith(f"{n},") for n in names):
+            yield f"the {what} {identifier}"
+
+
+def _taken(module: ParsedModule, block: Block, owned: OwnedElsewhere) -> Iterator[str]:
+    """What of the owner's ``block`` would manage, in words."""
+
+    def value(argument: str) -> str | None:
+        raw = block.body.get(argument)
+        return bucket_name(module, raw) if argument == "bucket" else literal(raw)
+
+    yield from owned_by_values(block.labels[0] if block.labels else "", value, owned)
+
+
 def _imported(block: Block, owned: OwnedElsewhere) -> Iterator[str]:
     """What of the owner's an ``import`` block brings into this module's state, in words."""
     identifier = literal(block.body.get("id")) or ""
     target = expression(block.body.get("to")) or ""
-    for what, names in _identifiers(owned).items():
-        if identifier in names or any(identifier.startswith(f"{n},") for n in names):
-            yield f"the {what} {identifier} (import into {target})"
+    for what in imported_owned(identifier, owned):
+        yield f"{what} (import into {target})"
 
 
 @rule(
