@@ -1916,3 +1916,104 @@ EVENTBRIDGE_BREAKS = [
 ]
 
 BREAKS = BREAKS + EVENTBRIDGE_BREAKS
+
+
+# --- a consumer that is a Lambda function (the Datadog Forwarder) -----------------------------
+FORWARDER = f"arn:aws:lambda:us-east-1:{MGMT}:function:DatadogForwarder"
+SIEM_FORWARDER = f"arn:aws:lambda:us-east-1:{SIEM}:function:DatadogForwarder"
+DATADOG_SUBSCRIPTION = "aws_sns_topic_subscription.consumer_datadog"
+DATADOG_PERMISSION = "aws_lambda_permission.consumer_datadog"
+TOPIC_DOC = "data.aws_iam_policy_document.log_files_topic"
+
+
+def _consumers_lambda(data: dict[str, Any]) -> None:
+    _consumers(data)
+    data["consumers"].append(
+        {
+            "name": "datadog",
+            "roles": [f"arn:aws:iam::{MGMT}:role/DatadogForwarderRole"],
+            "lambda_function_arn": FORWARDER,
+        }
+    )
+
+
+def _consumers_lambda_elsewhere(data: dict[str, Any]) -> None:
+    _consumers(data)
+    data["consumers"].append(
+        {
+            "name": "datadog",
+            "roles": [f"arn:aws:iam::{SIEM}:role/DatadogForwarderRole"],
+            "lambda_function_arn": SIEM_FORWARDER,
+        }
+    )
+
+
+VARIANTS["consumers_lambda"] = _consumers_lambda
+VARIANTS["consumers_lambda_elsewhere"] = _consumers_lambda_elsewhere
+_NOT_INVOKED = "SNS invokes nothing"
+
+LAMBDA_BREAKS = [
+    Break(
+        "function_permission_for_another_principal",
+        "consumers.tf",
+        in_block(
+            'resource "aws_lambda_permission" "consumer_datadog"',
+            replace('"sns.amazonaws.com"', '"s3.amazonaws.com"', count=1),
+        ),
+        (_consumer("OTG101", DATADOG_SUBSCRIPTION),),
+        ("no aws_lambda_permission", f"lambda:InvokeFunction {FORWARDER}", _NOT_INVOKED),
+        "principal sns.amazonaws.com and source_arn = aws_sns_topic.log_files.arn",
+        variant="consumers_lambda",
+    ),
+    Break(
+        "function_permission_without_the_topic",
+        "consumers.tf",
+        in_block(
+            'resource "aws_lambda_permission" "consumer_datadog"',
+            drop_line("source_arn"),
+        ),
+        (_consumer("OTG101", DATADOG_PERMISSION),),
+        ("any topic of any account (no source_arn)",),
+        "source_arn = aws_sns_topic.log_files.arn",
+        variant="consumers_lambda",
+    ),
+    Break(
+        "function_subscription_to_a_queue_arn",
+        "consumers.tf",
+        in_block(
+            'resource "aws_sns_topic_subscription" "consumer_datadog"',
+            replace(f'"{FORWARDER}"', f'"arn:aws:sqs:us-east-1:{MGMT}:q"', count=1),
+        ),
+        (_consumer("OTG101", DATADOG_SUBSCRIPTION),),
+        ("is not a Lambda function ARN", "SNS refuses the subscription"),
+        "function:<name>",
+        variant="consumers_lambda",
+    ),
+    Break(
+        "function_subscription_with_raw_delivery",
+        "consumers.tf",
+        in_block(
+            'resource "aws_sns_topic_subscription" "consumer_datadog"',
+            replace(
+                'protocol            = "lambda"',
+                'protocol = "lambda"\n  raw_message_delivery = true',
+                count=1,
+            ),
+        ),
+        (_consumer("OTG101", DATADOG_SUBSCRIPTION),),
+        ("raw_message_delivery = true on a lambda subscription", "SNS refuses it"),
+        "remove raw_message_delivery",
+        variant="consumers_lambda",
+    ),
+    Break(
+        "function_subscribe_grant_without_its_endpoint",
+        "consumers.tf",
+        drop_condition("AllowConsumerDatadogSubscribe", "sns:Endpoint"),
+        (_consumer("OTG101", f"{TOPIC_DOC} statement AllowConsumerDatadogSubscribe"),),
+        (f"arn:aws:iam::{SIEM}:root sns:Subscribe without pinning", "every log file"),
+        "sns:Endpoint = the function's ARN",
+        variant="consumers_lambda_elsewhere",
+    ),
+]
+
+BREAKS = BREAKS + LAMBDA_BREAKS

@@ -20,7 +20,7 @@ from typing import Any
 from generator.aws.session import iam_action
 from generator.aws.verify_owner_policies import key_reader
 from generator.core.arns import Arns
-from generator.sections.consumers import queue_arn
+from generator.sections.consumers import queue_arn, topic_arn
 from generator.sections.consumers.eventbridge import rule_arn
 from generator.sections.consumers.model import DLQ_SUFFIX
 from generator.sections.registry import Config, arns_of, facts_of
@@ -117,9 +117,19 @@ def _consumer_statements(config: Config, arns: Arns) -> list[dict[str, Any]]:
     dlqs = [
         queue_arn(facts, consumer.queue(config.trail.name) + DLQ_SUFFIX)
         for consumer in config.consumers
+        if consumer.function is None
     ]
     actions = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
-    statements = [_statement("ReadConsumerDeadLetterQueues", actions, dlqs)]
+    statements = [_statement("ReadConsumerDeadLetterQueues", actions, dlqs)] if dlqs else []
+    functions = [c.function for c in config.consumers if c.function is not None]
+    if functions:  # a function consumer's subscription on the topic, and its permission
+        topic = [topic_arn(facts)]
+        statements.append(
+            _statement("ReadConsumerSubscriptions", ["sns:ListSubscriptionsByTopic"], topic)
+        )
+        own = [f.arn for f in functions if f.account == facts.bucket_account]
+        if own:
+            statements.append(_statement("ReadConsumerFunctionPolicies", ["lambda:GetPolicy"], own))
     rules = [
         rule_arn(arns, facts.bucket_account, consumer.queue(config.trail.name))
         for consumer in config.consumers

@@ -8,7 +8,12 @@ the configuration's EventBridge switch, without which S3 sends no event to the b
 rule with the generated pattern and its queue as target - a rule disabled, edited in the
 console or stripped of its target tells the SIEM of nothing. And a message in a consumer's
 dead-letter queue is a log file its SIEM failed to read ``max_receive_count`` times, or one
-EventBridge could not deliver after a day of retries: it was never ingested. All are read
+EventBridge could not deliver after a day of retries: it was never ingested. A consumer that is
+a Lambda function (the Datadog Forwarder) has no queue: what can break silently is its
+subscription (gone, or never confirmed - a function of another account is subscribed by that
+account, from the printed commands) and, in the topic's account, the statement of the
+function's policy that lets the topic invoke it (removed with the Forwarder's stack update,
+every invocation is refused and nothing else says so). All are read
 with the bucket's session (the log-archive account's role when there is one), where Terraform
 manages them; names, ARNs and patterns come from :mod:`generator.sections.consumers`, the code
 that renders consumers.tf.
@@ -20,6 +25,7 @@ import json
 from typing import Any
 
 from generator.aws.live import NOT_DEPLOYED, Live, Result
+from generator.aws.session import NotFound
 from generator.sections.consumers import EVENTS, NOTIFICATION_ID, SUFFIX, queue_arn, topic_arn
 from generator.sections.consumers.eventbridge import event_pattern
 from generator.sections.consumers.model import DLQ_SUFFIX, Consumer
@@ -207,6 +213,90 @@ def _dead_letters(live: Live, facts: ModuleFacts, consumer: Consumer) -> Result:
     )
 
 
+def _subscription(live: Live, topic: str, consumer: Consumer) -> Result:
+    """The function's subscription on the topic: there, and confirmed."""
+    function = consumer.function
+    assert function is not None
+    subject = f"{consumer.name}: subscription of {function.arn}"
+    want = f"on {topic}, protocol lambda, confirmed"
+    try:
+        found = [
+            s
+            for page in live.bucket_aws.pages(
+                "sns",
+                "list_subscriptions_by_topic",
+                region=live.home,
+                missing=("NotFound",),
+                TopicArn=topic,
+            )
+            for s in page.get("Subscriptions") or []
+            if s.get("Protocol") == "lambda" and s.get("Endpoint") == function.arn
+        ]
+    except NotFound:
+        return Result(CHECK, subject, "fail", want, NOT_DEPLOYED, _APPLY)
+    elsewhere = function.account != topic.split(":")[4]
+    fix = (
+        f"run output log_consumer_{consumer.name}_setup's commands in account {function.account}"
+        if elsewhere
+        else _APPLY
+    )
+    if not found:
+        return Result(CHECK, subject, "fail", want, "no subscription: never invoked", fix)
+    if all(s.get("SubscriptionArn") == "PendingConfirmation" for s in found):
+        return Result(CHECK, subject, "fail", want, "pending confirmation: never invoked", fix)
+    return Result(CHECK, subject, "ok", want, "confirmed")
+
+
+def _permission(live: Live, topic: str, consumer: Consumer) -> Result:
+    """The function's policy lets the topic invoke it (the module's own statement)."""
+    function = consumer.function
+    assert function is not None
+    subject = f"{consumer.name}: permission of {function.arn}"
+    want = f"sns.amazonaws.com may lambda:InvokeFunction from {topic}"
+    qualifier: dict[str, Any] = {"Qualifier": function.qualifier} if function.qualifier else {}
+    answer = live.bucket_aws.call(
+        "lambda",
+        "get_policy",
+        region=live.home,
+        missing=("ResourceNotFoundException",),
+        FunctionName=function.unqualified,
+        **qualifier,
+    )
+    try:
+        policy = json.loads((answer or {}).get("Policy") or "{}")
+    except ValueError:
+        policy = {}
+    statements = policy.get("Statement") or []
+    if not any(_invokes(s, topic) for s in statements):
+        found = "no such statement" if answer else "no function policy (or no function)"
+        return Result(
+            CHECK, subject, "fail", want, f"{found}: SNS's every invocation is refused", _APPLY
+        )
+    return Result(CHECK, subject, "ok", want, "as generated")
+
+
+def _invokes(statement: dict[str, Any], topic: str) -> bool:
+    """Whether a function policy statement lets SNS invoke for this topic (source ARN pinned)."""
+    principal = statement.get("Principal") or {}
+    service = principal.get("Service") if isinstance(principal, dict) else None
+    actions = statement.get("Action")
+    actions = actions if isinstance(actions, list) else [actions]
+    sources = [
+        item
+        for keys in (statement.get("Condition") or {}).values()
+        if isinstance(keys, dict)
+        for key, value in keys.items()
+        if key.lower() == "aws:sourcearn"
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    return (
+        statement.get("Effect") == "Allow"
+        and service == "sns.amazonaws.com"
+        and "lambda:InvokeFunction" in actions
+        and topic in sources
+    )
+
+
 def check_consumers(live: Live) -> list[Result]:
     """The notification as generated, each consumer's rule as generated, every DLQ empty."""
     config = live.config
@@ -224,6 +314,11 @@ def check_consumers(live: Live) -> list[Result]:
         ),
     ]
     for consumer in config.consumers:
+        if consumer.function is not None:
+            results.append(_subscription(live, topic_arn(facts), consumer))
+            if consumer.function.account == facts.bucket_account:
+                results.append(_permission(live, topic_arn(facts), consumer))
+            continue
         if consumer.feed == "eventbridge":
             results.append(_rule(live, facts, consumer))
         results.append(_dead_letters(live, facts, consumer))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.rehearse.moto_patches import fixed_ids
+from generator.rehearse.seed_consumers import seed_consumer_functions
 from generator.rehearse.seed_owner import seed_owner_trail
 from generator.sections.registry import Config
 
@@ -166,6 +167,9 @@ def seed(url: str, config: Config) -> Seeded:
             ":"
         )
         account_client(url, "sns", account, region).create_topic(Name=name)
+
+    if config.consumers:  # the consumers' functions, their owners' (e.g. the Datadog Forwarder)
+        seed_consumer_functions(url, config, account_client)
 
     if config.adopt is not None:
         seed_console_trail(seeded, config)

@@ -40,6 +40,7 @@ EMULATED_SERVICES = (
     "glue",
     "iam",
     "kms",
+    "lambda",
     "logs",
     "organizations",
     "s3",

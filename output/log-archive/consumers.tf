@@ -7,6 +7,7 @@
 # consumer in the config, never a notification elsewhere. Everything is in account 444455556666
 # beside the bucket: S3 notifies destinations of its own region, and its events reach the
 # default event bus of its own account.
+# A consumer that is a Lambda function (the Datadog Forwarder) has no queue: the topic invokes it.
 #
 # Consumers fed by the topic are told of ObjectCreated under org/AWSLogs/o-l0garch1ve/
 # ending in .json.gz: log files, and also digest files (CloudTrail-Digest/) and Insights files
@@ -199,6 +200,55 @@ resource "aws_cloudwatch_event_target" "consumer_elastic" {
   }
 }
 
+# Consumer datadog: function DatadogForwarder of account 444455556666 is invoked for every new log
+# file and digest (each an SNS record, S3's event in its Message);
+# arn:aws:iam::444455556666:role/DatadogForwarderRole may read and decrypt every log file. The
+# function is its owner's (the Datadog Forwarder's stack), not this module's. The module adds one
+# statement to its policy, for this topic only; a destroy removes that statement alone.
+locals {
+  log_consumer_datadog = {
+    function_arn = "arn:aws:lambda:eu-west-1:444455556666:function:DatadogForwarder"
+    roles        = ["arn:aws:iam::444455556666:role/DatadogForwarderRole"]
+  }
+}
+
+# Lets the log-file topic, and only it (source_arn, source_account), invoke DatadogForwarder:
+# one statement of its own in the function's policy, beside its owner's.
+resource "aws_lambda_permission" "consumer_datadog" {
+  provider = aws.log_archive
+
+  statement_id   = "orgtrail-gen-org-trail-log-files"
+  action         = "lambda:InvokeFunction"
+  function_name  = "arn:aws:lambda:eu-west-1:444455556666:function:DatadogForwarder"
+  principal      = "sns.amazonaws.com"
+  source_arn     = aws_sns_topic.log_files.arn
+  source_account = "444455556666"
+}
+
+# No raw delivery (SNS has none for Lambda): each invocation is an SNS record, S3's event in
+# its Message, which the Datadog Forwarder reads as an S3 event. No key is needed here: SNS
+# decrypts a message when it delivers it.
+resource "aws_sns_topic_subscription" "consumer_datadog" {
+  provider = aws.log_archive
+
+  topic_arn           = aws_sns_topic.log_files.arn
+  protocol            = "lambda"
+  endpoint            = "arn:aws:lambda:eu-west-1:444455556666:function:DatadogForwarder"
+  filter_policy_scope = "MessageBody"
+  filter_policy = jsonencode({
+    Records = {
+      eventSource = ["aws:s3"]
+      eventName = [
+        {
+          prefix = "ObjectCreated:"
+        },
+      ]
+    }
+  })
+
+  depends_on = [aws_lambda_permission.consumer_datadog]
+}
+
 # The bucket's ONE notification configuration. Destroying it (removing consumers: from the
 # config) puts an EMPTY configuration on the bucket: no consumer is told of new log files,
 # and any notification another tool added is gone too; prevent_destroy refuses a replacement.
@@ -223,6 +273,7 @@ resource "aws_s3_bucket_notification" "logs" {
 
   depends_on = [
     aws_sns_topic_policy.log_files,
+    aws_sns_topic_subscription.consumer_datadog,
     aws_sqs_queue_policy.consumer_splunk,
     aws_sns_topic_subscription.consumer_splunk,
     aws_sqs_queue_policy.consumer_elastic,

@@ -137,6 +137,7 @@ data "aws_iam_policy_document" "cloudtrail_kms" {
     principals {
       type = "AWS"
       identifiers = [
+        "arn:aws:iam::444455556666:role/DatadogForwarderRole",
         "arn:aws:iam::444455556666:role/SecurityAudit",
         "arn:aws:iam::444455556666:role/SplunkSqsBasedS3",
         "arn:aws:iam::444455556666:root",

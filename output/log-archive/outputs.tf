@@ -60,3 +60,8 @@ output "log_consumer_elastic_role_policy" {
   description = "Attach to consumer elastic's roles in their own account: read and decrypt the log files, receive and decrypt the queue's messages."
   value       = data.aws_iam_policy_document.consumer_elastic_role.json
 }
+
+output "log_consumer_datadog" {
+  description = "Consumer datadog: the function the log-file topic invokes, and the roles it reads the logs as."
+  value       = local.log_consumer_datadog
+}

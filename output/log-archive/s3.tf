@@ -192,6 +192,7 @@ data "aws_iam_policy_document" "cloudtrail_bucket" {
     principals {
       type = "AWS"
       identifiers = [
+        "arn:aws:iam::444455556666:role/DatadogForwarderRole",
         "arn:aws:iam::444455556666:role/SecurityAudit",
         "arn:aws:iam::444455556666:role/SplunkSqsBasedS3",
         "arn:aws:iam::555566667777:role/ElasticAgentCloudTrail",

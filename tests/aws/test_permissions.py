@@ -245,3 +245,83 @@ def test_an_eventbridge_consumers_rule_is_read_with_what_print_policy_prints(
     assert {"events:DescribeRule", "events:ListTargetsByRule"} <= made
     assert made == actions_of(role_policy)
     assert lint(role_policy) == []
+
+
+def _function(aws_env: str, role: str, account: str, name: str) -> str:
+    """A Lambda function in ``account`` as its owner made it (moto runs nothing without Docker)."""
+    import io
+    import zipfile
+
+    iam = assumed_client(aws_env, "iam", role)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    execution = iam.create_role(RoleName=f"{name}Role", AssumeRolePolicyDocument=json.dumps(trust))
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive_zip:
+        archive_zip.writestr("lambda_function.py", "def handler(event, context):\n    return 1\n")
+    created = assumed_client(aws_env, "lambda", role).create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=execution["Role"]["Arn"],
+        Handler="lambda_function.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    assert created["FunctionArn"] == f"arn:aws:lambda:us-east-1:{account}:function:{name}"
+    return str(created["FunctionArn"])
+
+
+def test_a_function_consumers_subscription_and_permission_are_read_with_what_print_policy_prints(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = seed_organization(aws_env, members=1)
+    archive = org.members[0]
+    role = f"arn:aws:iam::{archive}:role/OrgTrailLogArchiveDeployer"
+    function = f"arn:aws:lambda:us-east-1:{archive}:function:DatadogForwarder"
+    path = tmp_path / "function.yaml"
+    path.write_text(
+        config_text(
+            org,
+            f'log_archive:\n  account_id: "{archive}"\n  role_arn: {role}\n'
+            f"consumers:\n  - name: datadog\n"
+            f"    roles: [arn:aws:iam::{archive}:role/DatadogForwarderRole]\n"
+            f"    lambda_function_arn: {function}\n",
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    deploy(org, config)
+    assert _function(aws_env, role, archive, "DatadogForwarder") == function
+    # The topic, the function's permission and the subscription, as consumers.tf makes them.
+    topic = assumed_client(aws_env, "sns", role).create_topic(Name="org-trail-log-files")
+    assumed_client(aws_env, "lambda", role).add_permission(
+        FunctionName=function,
+        StatementId="orgtrail-gen-org-trail-log-files",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic["TopicArn"],
+        SourceAccount=archive,
+    )
+    assumed_client(aws_env, "sns", role).subscribe(
+        TopicArn=topic["TopicArn"], Protocol="lambda", Endpoint=function
+    )
+    fake_cloudwatch_delivery_status(monkeypatch)
+    aws = Aws(region="us-east-1")
+    results = verify(aws, config, Options(new_account_hours=0), Progress(enabled=False))
+    role_policy = log_archive_role_policy(config)
+    assert role_policy is not None
+    made = called(aws.assumed[role])
+    assert {"sns:ListSubscriptionsByTopic", "lambda:GetPolicy"} <= made
+    assert "sqs:GetQueueAttributes" not in made  # no queue, no dead-letter queue
+    assert made == actions_of(role_policy)
+    assert lint(role_policy) == []
+    rows = {r.subject: r.status for r in results if r.check == "consumers"}
+    assert rows[f"datadog: subscription of {function}"] == "ok"
+    assert rows[f"datadog: permission of {function}"] == "ok"

@@ -372,3 +372,119 @@ def test_a_rule_changed_behind_terraform_fails_and_says_how(
     assert row["status"] == "fail"
     assert found in row["found"], row
     assert "terraform apply" in row["fix"]
+
+
+# --- a consumer that is a Lambda function: its subscription and its permission -------------
+
+
+def _forwarder(org: Org, config: Config) -> str:
+    """The Datadog Forwarder as its own stack makes it, in the bucket's account (moto runs no
+    function without Docker, and none is invoked here)."""
+    import io
+    import zipfile
+
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = bucket_client(org, config, "iam").create_role(
+        RoleName="DatadogForwarderRole", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("lambda_function.py", "def handler(event, context):\n    return 1\n")
+    return str(
+        bucket_client(org, config, "lambda").create_function(
+            FunctionName="DatadogForwarder",
+            Runtime="python3.12",
+            Role=role["Role"]["Arn"],
+            Handler="lambda_function.handler",
+            Code={"ZipFile": code.getvalue()},
+        )["FunctionArn"]
+    )
+
+
+@pytest.fixture
+def fed_function(
+    aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Org, Path, str]:
+    """A module with a function consumer, deployed as consumers.tf describes it."""
+    org = seed_organization(aws_env, members=1)
+    function = f"arn:aws:lambda:us-east-1:{org.management}:function:DatadogForwarder"
+    path = _config(
+        tmp_path,
+        org,
+        f"  - name: datadog\n"
+        f'    roles: ["arn:aws:iam::{org.management}:role/DatadogForwarderRole"]\n'
+        f"    lambda_function_arn: {function}\n",
+    )
+    config = load_config(path)
+    deploy(org, config)
+    assert _forwarder(org, config) == function
+    deploy_consumers(org, config, path)
+    parsed = build(path).parsed
+    topic = f"arn:aws:sns:us-east-1:{org.management}:org-trail-log-files"
+    (permission,) = parsed.of_type("resource", "aws_lambda_permission")
+    bucket_client(org, config, "lambda").add_permission(
+        FunctionName=literal(permission.body["function_name"]),
+        StatementId=literal(permission.body["statement_id"]),
+        Action=literal(permission.body["action"]),
+        Principal=literal(permission.body["principal"]),
+        SourceArn=topic,
+        SourceAccount=literal(permission.body["source_account"]),
+    )
+    subscriptions = [
+        s
+        for s in parsed.of_type("resource", "aws_sns_topic_subscription")
+        if literal(s.body["protocol"]) == "lambda"
+    ]
+    (subscription,) = subscriptions
+    bucket_client(org, config, "sns").subscribe(
+        TopicArn=topic, Protocol="lambda", Endpoint=literal(subscription.body["endpoint"])
+    )
+    fake_cloudwatch_delivery_status(monkeypatch)
+    return org, path, function
+
+
+def test_a_function_consumer_passes_when_subscribed_and_permitted(
+    fed_function: tuple[Org, Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _org, path, function = fed_function
+    code, rows = _rows(path, capsys)
+    assert code == 0, rows
+    assert rows[f"datadog: subscription of {function}"]["found"] == "confirmed"
+    assert rows[f"datadog: permission of {function}"]["found"] == "as generated"
+    assert not [s for s in rows if s.startswith("datadog: dead-letter")]  # it has no queue
+
+
+def test_a_function_whose_permission_its_owner_removed_fails(
+    fed_function: tuple[Org, Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path, function = fed_function
+    bucket_client(org, load_config(path), "lambda").remove_permission(
+        FunctionName=function, StatementId="orgtrail-gen-org-trail-log-files"
+    )
+    code, rows = _rows(path, capsys)
+    row = rows[f"datadog: permission of {function}"]
+    assert code == 1 and row["status"] == "fail"
+    assert "SNS's every invocation is refused" in row["found"]
+
+
+def test_a_function_no_longer_subscribed_fails(
+    fed_function: tuple[Org, Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, path, function = fed_function
+    sns = bucket_client(org, load_config(path), "sns")
+    topic = f"arn:aws:sns:us-east-1:{org.management}:org-trail-log-files"
+    for item in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        if item["Protocol"] == "lambda":
+            sns.unsubscribe(SubscriptionArn=item["SubscriptionArn"])
+    code, rows = _rows(path, capsys)
+    row = rows[f"datadog: subscription of {function}"]
+    assert code == 1 and (row["status"], row["found"]) == ("fail", "no subscription: never invoked")

@@ -10,7 +10,13 @@ filters cannot tell a digest from a log file: the account id sits between the pr
 folder, docs/consumers.md), as S3 event notifications; the rule's queue the log file exactly
 once and no digest (digests are not asked for), as EventBridge events; neither anything else,
 and no message may reach a dead-letter queue. The empty second plan also covers the rule, its
-target and the bucket's EventBridge switch. Skipped, with the reason, without terraform or a
+target and the bucket's EventBridge switch. configs/log-archive.yaml's datadog consumer is a
+Lambda function (the Datadog Forwarder, seeded before apply by generator/rehearse/seed_consumers.py):
+after apply the topic has its confirmed lambda subscription, and the function's policy the
+module's one statement (SNS, this topic, this account); the empty second plan covers both. moto
+runs a function only in Docker: without it, each invocation SNS attempts is one log stream of the
+function's log group ("error running docker"), counted here - one per log file and digest, none
+for the rest - while no Forwarder code ran. Skipped, with the reason, without terraform or a
 provider mirror.
 """
 
@@ -40,7 +46,7 @@ def delivered(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 def test_the_shipped_config_feeds_one_consumer_each_way(delivered: dict[str, Any]) -> None:
-    assert delivered["feeds"] == {"splunk": "topic", "elastic": "eventbridge"}
+    assert delivered["feeds"] == {"splunk": "topic", "elastic": "eventbridge", "datadog": "topic"}
 
 
 def test_the_topics_queue_announces_the_log_file_and_the_digest_once_each(
@@ -66,6 +72,31 @@ def test_an_object_outside_the_prefix_or_with_another_suffix_is_not_announced(
     for keys in delivered["queues"].values():
         assert put["outside the prefix"] not in keys
         assert put["another suffix"] not in keys
+
+
+FORWARDER = "arn:aws:lambda:eu-west-1:444455556666:function:DatadogForwarder"
+TOPIC = "arn:aws:sns:eu-west-1:444455556666:org-trail-log-files"
+
+
+def test_the_function_is_subscribed_to_the_topic_and_confirmed(delivered: dict[str, Any]) -> None:
+    assert delivered["functions"]["datadog"]["subscriptions"] == [
+        {"topic": TOPIC, "protocol": "lambda", "endpoint": FORWARDER, "confirmed": True}
+    ]
+
+
+def test_the_functions_policy_lets_only_the_topic_invoke_it(delivered: dict[str, Any]) -> None:
+    (statement,) = delivered["functions"]["datadog"]["policy"]
+    assert statement["Sid"] == "orgtrail-gen-org-trail-log-files"
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == FORWARDER
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == TOPIC
+    assert statement["Condition"]["StringEquals"]["AWS:SourceAccount"] == "444455556666"
+
+
+def test_sns_tries_the_function_once_per_log_file_and_digest(delivered: dict[str, Any]) -> None:
+    assert delivered["functions"]["datadog"]["attempts"] == 2
 
 
 def test_no_message_reaches_a_dead_letter_queue(delivered: dict[str, Any]) -> None:

@@ -461,6 +461,44 @@ def test_a_consumer_moved_to_eventbridge_is_a_change_that_says_its_feed_and_dige
     assert "is told of every new log file and digest through EventBridge rule" in change["text"]
 
 
+FORWARDER = "arn:aws:lambda:us-east-1:111111111111:function:DatadogForwarder"
+FORWARDER_ROLE = "arn:aws:iam::111111111111:role/DatadogForwarderRole"
+
+
+def test_a_function_consumer_is_said_as_the_function_invoked_and_the_role_that_reads(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A function consumer has no queue: the reviewer reads who is invoked and who reads."""
+    generate("example")
+    datadog = {"name": "datadog", "roles": [FORWARDER_ROLE], "lambda_function_arn": FORWARDER}
+    edit(project, "example", {"consumers": [datadog]})
+    module, _ = summary(capsys, "example")
+    (change,) = module["consumers"]
+    assert change == {
+        "queue": "aws_sns_topic_subscription.consumer_datadog",
+        "principal": FORWARDER_ROLE,
+        "change": "added",
+        "text": "function DatadogForwarder in account 111111111111 is invoked for every new "
+        "log file and digest through topic org-trail-log-files; "
+        "role/DatadogForwarderRole in 111111111111 may read every log file and decrypt it",
+    }
+    assert not [a for a in module["attention"] if a["kind"] == "outside-principal"]
+    generate("example")
+    elsewhere = "arn:aws:lambda:us-east-1:999988887777:function:DatadogForwarder"
+    edit(project, "example", {"consumers": [{**datadog, "lambda_function_arn": elsewhere}]})
+    module, _ = summary(capsys, "example")
+    texts = {c["change"]: c["text"] for c in module["consumers"]}
+    assert texts["added"] == (
+        "function DatadogForwarder in account 999988887777 is invoked for every new log file "
+        "and digest through topic org-trail-log-files once its account subscribes it; "
+        "role/DatadogForwarderRole in 111111111111 may read every log file and decrypt it"
+    )
+    assert "is no longer told of new log files" in texts["removed"]
+    (outside,) = [a for a in module["attention"] if a["kind"] == "outside-principal"]
+    assert "aws_sns_topic_policy.log_files" in outside["text"]
+    assert "account 999988887777 is not one of the config's accounts" in outside["text"]
+
+
 def test_the_summary_owns_standard_output_and_the_diff_moves_to_standard_error(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

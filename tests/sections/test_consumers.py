@@ -12,6 +12,7 @@ The object keys are CloudTrail's documented layout, typed out by hand.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -695,3 +696,163 @@ def test_more_rules_with_wildcards_than_a_bus_allows_are_located_at_the_first_to
     (issue,) = [i for i in _issues(_config(consumers=consumers)) if i.path.endswith(".feed")]
     assert issue.path == "consumers[30].feed"
     assert "EventBridge allows 30 such rules per event bus" in issue.message
+
+
+# --- a consumer that is a Lambda function (the Datadog Forwarder) ---------------------------
+# SNS invokes a function subscribed with protocol lambda when the function's policy lets
+# sns.amazonaws.com lambda:InvokeFunction (Lambda Developer Guide, "Using Lambda with Amazon
+# SNS"); raw delivery exists for SQS, HTTP/S and Firehose only (SNS Developer Guide, "Amazon
+# SNS raw message delivery"); another account's function is subscribed by that account, which
+# the topic's policy must let sns:Subscribe (Lambda Developer Guide's cross-account tutorial).
+
+FORWARDER = f"arn:aws:lambda:us-east-1:{MGMT}:function:DatadogForwarder"
+FORWARDER_ROLE = f"arn:aws:iam::{MGMT}:role/DatadogForwarderRole"
+TOPIC_ARN = f"arn:aws:sns:us-east-1:{MGMT}:org-trail-log-files"
+
+
+def _datadog(**extra: Any) -> list[dict[str, Any]]:
+    return [
+        CONSUMERS[0],
+        {"name": "datadog", "roles": [FORWARDER_ROLE], "lambda_function_arn": FORWARDER, **extra},
+    ]
+
+
+def test_a_function_consumer_is_invoked_by_the_topic_with_its_own_permission_and_no_queue() -> None:
+    module = _render(_config(consumers=_datadog()))
+    assert module.get("aws_sqs_queue.consumer_datadog") is None
+    assert module.get("aws_sqs_queue.consumer_datadog_dlq") is None
+    permission = module.get("aws_lambda_permission.consumer_datadog")
+    assert permission is not None
+    body = permission.body
+    assert literal(body["principal"]) == "sns.amazonaws.com"
+    assert literal(body["action"]) == "lambda:InvokeFunction"
+    assert literal(body["function_name"]) == FORWARDER
+    assert expression(body["source_arn"]) == "aws_sns_topic.log_files.arn"
+    assert literal(body["source_account"]) == MGMT
+    subscription = module.get("aws_sns_topic_subscription.consumer_datadog")
+    assert subscription is not None
+    assert literal(subscription.body["protocol"]) == "lambda"
+    assert literal(subscription.body["endpoint"]) == FORWARDER
+    assert "raw_message_delivery" not in subscription.body
+    assert literal(subscription.body["filter_policy_scope"]) == "MessageBody"
+    notification = module.get("aws_s3_bucket_notification.logs")
+    assert notification is not None
+    waits = {expression(item) for item in notification.body["depends_on"]}
+    assert "aws_sns_topic_subscription.consumer_datadog" in waits
+    # a reader of the logs like bucket.readers, but no receiver of any queue
+    bucket = _statements(module, "data.aws_iam_policy_document.cloudtrail_bucket")
+    assert any(FORWARDER_ROLE in _principals(s) and "s3:GetObject" in s.actions for s in bucket)
+    decrypt = _by_sid(
+        module, "data.aws_iam_policy_document.cloudtrail_kms", "AllowLogReadersDecrypt"
+    )
+    assert FORWARDER_ROLE in _principals(decrypt)
+    queue_readers = _by_sid(
+        module, "data.aws_iam_policy_document.log_consumers_kms", "AllowConsumersDecryptTheirQueues"
+    )
+    assert FORWARDER_ROLE not in _principals(queue_readers)
+    topic = _statements(module, "data.aws_iam_policy_document.log_files_topic")
+    assert [s.sid for s in topic] == ["AllowS3PublishLogFileEvents"]
+
+
+def test_a_qualified_function_gets_a_permission_on_its_alias_and_is_the_endpoint() -> None:
+    module = _render(_config(consumers=_datadog(lambda_function_arn=f"{FORWARDER}:live")))
+    permission = module.get("aws_lambda_permission.consumer_datadog")
+    assert permission is not None
+    assert literal(permission.body["function_name"]) == FORWARDER
+    assert literal(permission.body["qualifier"]) == "live"
+    subscription = module.get("aws_sns_topic_subscription.consumer_datadog")
+    assert subscription is not None
+    assert literal(subscription.body["endpoint"]) == f"{FORWARDER}:live"
+
+
+def test_another_accounts_function_may_subscribe_itself_and_is_told_exactly_what_to_run() -> None:
+    function = f"arn:aws:lambda:us-east-1:{SIEM}:function:DatadogForwarder"
+    role = f"arn:aws:iam::{SIEM}:role/DatadogForwarderRole"
+    module = _render(_config(consumers=_datadog(lambda_function_arn=function, roles=[role])))
+    assert module.get("aws_lambda_permission.consumer_datadog") is None
+    assert module.get("aws_sns_topic_subscription.consumer_datadog") is None
+    grant = _by_sid(
+        module, "data.aws_iam_policy_document.log_files_topic", "AllowConsumerDatadogSubscribe"
+    )
+    assert grant.actions == ("sns:Subscribe",)
+    assert grant.resources == (TOPIC_ARN,)
+    assert _principals(grant) == {f"arn:aws:iam::{SIEM}:root"}
+    assert grant.condition("StringEquals", "sns:Protocol") == ("lambda",)
+    assert grant.condition("StringEquals", "sns:Endpoint") == (function,)
+    (local,) = module.all("locals")
+    setup = literal(local.body["log_consumer_datadog_setup"]) or ""
+    add, subscribe = [line for line in setup.splitlines() if line.startswith("aws ")]
+    assert add.split() == [
+        "aws", "lambda", "add-permission", "--region", "us-east-1",
+        "--function-name", function, "--statement-id", "orgtrail-gen-org-trail-log-files",
+        "--action", "lambda:InvokeFunction", "--principal", "sns.amazonaws.com",
+        "--source-arn", TOPIC_ARN, "--source-account", MGMT,
+    ]  # fmt: skip
+    words = subscribe.split(" --attributes ")
+    assert words[0].split() == [
+        "aws", "sns", "subscribe", "--region", "us-east-1", "--topic-arn", TOPIC_ARN,
+        "--protocol", "lambda", "--notification-endpoint", function,
+    ]  # fmt: skip
+    attributes = json.loads(words[1].strip("'"))
+    assert attributes["FilterPolicyScope"] == "MessageBody"
+    assert json.loads(attributes["FilterPolicy"]) == {
+        "Records": {"eventSource": ["aws:s3"], "eventName": [{"prefix": "ObjectCreated:"}]}
+    }
+    outputs = {b.labels[0]: expression(b.body["value"]) for b in module.all("output")}
+    assert outputs["log_consumer_datadog_setup"] == "local.log_consumer_datadog_setup"
+    assert outputs["log_consumer_datadog_role_policy"] == (
+        "data.aws_iam_policy_document.consumer_datadog_role.json"
+    )
+    sids = {
+        s.sid for s in _statements(module, "data.aws_iam_policy_document.consumer_datadog_role")
+    }
+    assert sids == {"ReadLogFiles", "DecryptLogFiles"}  # no queue to receive from
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "words"),
+    [
+        (
+            {"lambda_function_arn": f"arn:aws:lambda:us-east-1:{MGMT}:DatadogForwarder"},
+            "consumers[1].lambda_function_arn",
+            ("a Lambda function ARN",),
+        ),
+        (
+            {"lambda_function_arn": f"{FORWARDER}:$LATEST"},
+            "consumers[1].lambda_function_arn",
+            ("not :$LATEST",),
+        ),
+        (
+            {"lambda_function_arn": f"arn:aws:lambda:eu-west-1:{MGMT}:function:Fwd"},
+            "consumers[1].lambda_function_arn",
+            ("in eu-west-1, the log-file topic in us-east-1", "Deploy the function"),
+        ),
+        ({"feed": "eventbridge"}, "consumers[1].feed", ("fed by the log-file topic only",)),
+        (
+            {"raw_message_delivery": True},
+            "consumers[1].raw_message_delivery",
+            ("refuses raw message delivery for a Lambda subscription",),
+        ),
+        ({"queue_name": "dd"}, "consumers[1].queue_name", ("has no queue",)),
+        ({"max_receive_count": 3}, "consumers[1].max_receive_count", ("has no queue",)),
+        ({"digests": False}, "consumers[1].digests", ("cannot leave digests out",)),
+    ],
+)
+def test_a_function_consumer_that_cannot_be_delivered_to_is_located(
+    extra: dict[str, Any], path: str, words: tuple[str, ...]
+) -> None:
+    located = [i for i in _issues(_config(consumers=_datadog(**extra))) if i.path == path]
+    assert len(located) == 1
+    assert located[0].line > 0 and located[0].file == "t.yaml"
+    for word in words:
+        assert word in located[0].message, located[0]
+
+
+def test_two_consumers_of_one_function_are_located() -> None:
+    consumers = [*_datadog(), {**_datadog()[1], "name": "datadog2"}]
+    (issue,) = [
+        i
+        for i in _issues(_config(consumers=consumers))
+        if i.path == "consumers[2].lambda_function_arn"
+    ]
+    assert "also consumers[1]'s" in issue.message

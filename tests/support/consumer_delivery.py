@@ -11,7 +11,12 @@ SQS itself, filters included, and S3 -> EventBridge -> SQS, wildcard patterns in
 (checked: no patch needed but the read-back of the bucket's EventBridge switch,
 ``moto_patches.s3_notification_eventbridge``); it encodes keys of S3 notifications with
 ``quote_plus``, so those are decoded before they are compared, and puts an EventBridge event's
-key as it is.
+key as it is. A consumer that is a Lambda function (the Datadog Forwarder, seeded by
+``generator.rehearse.seed_consumers``) is read differently: its subscription on the topic (the
+function its endpoint), its function's policy (the module's statement), and how many times SNS
+tried to invoke it - moto runs a function only in Docker; without it, each delivery attempt is
+one log stream of the function's log group saying so ("error running docker"), which is counted,
+not the function's work: no Forwarder ran.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import boto3
 
 from generator.rehearse.adapt import ProviderSchema
 from generator.rehearse.tools import Tools
-from generator.sections.consumers.model import DLQ_SUFFIX
+from generator.sections.consumers.model import DLQ_SUFFIX, FunctionRef
 from generator.sections.registry import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +55,7 @@ def object_keys(prefix: str, org_id: str, account: str, region: str) -> dict[str
     }
 
 
-def _clients(endpoint: str, environment: Mapping[str, str], role_arn: str, region: str) -> Any:
+def _session(endpoint: str, environment: Mapping[str, str], role_arn: str, region: str) -> Any:
     sts = boto3.client(
         "sts",
         endpoint_url=endpoint,
@@ -65,7 +70,7 @@ def _clients(endpoint: str, environment: Mapping[str, str], role_arn: str, regio
         aws_session_token=credentials["SessionToken"],
         region_name=region,
     )
-    return session.client("s3", endpoint_url=endpoint), session.client("sqs", endpoint_url=endpoint)
+    return session
 
 
 def _allow_plain_http(s3: Any, bucket: str) -> None:
@@ -106,6 +111,34 @@ def _drain(sqs: Any, queue: str, seconds: float = 10.0) -> list[tuple[str, str]]
     return found
 
 
+def _function(session: Any, endpoint: str, function: FunctionRef) -> dict[str, Any]:
+    """The function's subscriptions, its policy's statements, SNS's attempts to invoke it."""
+    sns = session.client("sns", endpoint_url=endpoint, region_name=function.region)
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    subscriptions = [
+        {
+            "topic": s["TopicArn"],
+            "protocol": s["Protocol"],
+            "endpoint": s["Endpoint"],
+            "confirmed": s["SubscriptionArn"] != "PendingConfirmation",
+        }
+        for topic in topics
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if s["Endpoint"] == function.arn
+    ]
+    policy = session.client("lambda", endpoint_url=endpoint, region_name=function.region)
+    statements = json.loads(policy.get_policy(FunctionName=function.arn)["Policy"])["Statement"]
+    logs = session.client("logs", endpoint_url=endpoint, region_name=function.region)
+    group = f"/aws/lambda/{function.name}"
+    groups = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    streams = (
+        logs.describe_log_streams(logGroupName=group)["logStreams"]
+        if any(g["logGroupName"] == group for g in groups)
+        else []
+    )
+    return {"subscriptions": subscriptions, "policy": statements, "attempts": len(streams)}
+
+
 def run(
     tools: Tools,
     schema: ProviderSchema,
@@ -118,7 +151,11 @@ def run(
     config = load_config(CONFIG)
     assert config.log_archive is not None and config.trail.s3_key_prefix is not None
     region = config.trail.home_region
-    s3, sqs = _clients(endpoint, environment, config.log_archive.role_arn, region)
+    session = _session(endpoint, environment, config.log_archive.role_arn, region)
+    s3, sqs = (
+        session.client("s3", endpoint_url=endpoint),
+        session.client("sqs", endpoint_url=endpoint),
+    )
     keys = object_keys(
         config.trail.s3_key_prefix,
         config.organization.id,
@@ -134,8 +171,12 @@ def run(
         "queues": {},
         "shapes": {},
         "dead_letter": {},
+        "functions": {},
     }
     for consumer in config.consumers:
+        if consumer.function is not None:
+            received["functions"][consumer.name] = _function(session, endpoint, consumer.function)
+            continue
         queue = consumer.queue(config.trail.name)
         messages = _drain(sqs, queue)
         received["queues"][consumer.name] = [key for _, key in messages]

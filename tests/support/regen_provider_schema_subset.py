@@ -57,6 +57,7 @@ TYPES = (
     "aws_sns_topic_subscription",
     "aws_sqs_queue",
     "aws_sqs_queue_policy",
+    "aws_lambda_permission",
     "aws_glue_catalog_database",
     "aws_glue_catalog_table",
     "aws_athena_workgroup",

@@ -40,6 +40,13 @@ from generator.sections.consumers.eventbridge import (
     event_pattern,
     rule_arn,
 )
+from generator.sections.consumers.functions import (
+    PERMISSION,
+    FunctionView,
+    function_outputs,
+    function_view,
+    subscribe_statement,
+)
 from generator.sections.consumers.model import DLQ_SUFFIX, RETENTION_SECONDS, Consumer
 from generator.sections.consumers.policies import (
     dead_letter_policy,
@@ -175,6 +182,7 @@ class ConsumersView(NamedTuple):
     visibility_timeout_seconds: int
     retention_seconds: int
     consumers: tuple[ConsumerView, ...]
+    functions: tuple[FunctionView, ...]
     depends_on: tuple[Ref, ...]
 
 
@@ -290,9 +298,14 @@ def _consumer(facts: ModuleFacts, consumer: Consumer, topic: str) -> ConsumerVie
     )
 
 
-def _depends_on(topic: TopicView | None, consumers: tuple[ConsumerView, ...]) -> tuple[Ref, ...]:
-    """What the notification waits for: every policy S3 checks, every way to a queue."""
+def _depends_on(
+    topic: TopicView | None,
+    consumers: tuple[ConsumerView, ...],
+    functions: tuple[FunctionView, ...],
+) -> tuple[Ref, ...]:
+    """What the notification waits for: every policy S3 checks, every way to a consumer."""
     depends = [Ref(TOPIC_POLICY)] if topic else []
+    depends += [Ref(f"aws_sns_topic_subscription.{f.label}") for f in functions if f.same_account]
     for view in consumers:
         depends.append(Ref(f"aws_sqs_queue_policy.{view.label}"))
         if view.rule is None:
@@ -313,8 +326,29 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
     fed_by_topic = any(c.feed == "topic" for c in config.consumers)
     topic = topic_arn(facts)
     queue_key = Ref(f"{KEY}.arn")
-    consumers = tuple(_consumer(facts, c, topic) for c in config.consumers)
-    readers = tuple(sorted({r for c in config.consumers for r in c.roles}))
+    queued = [c for c in config.consumers if c.function is None]
+    invoked = [c for c in config.consumers if c.function is not None]
+    consumers = tuple(_consumer(facts, c, topic) for c in queued)
+    functions = tuple(
+        function_view(
+            facts.arns,
+            c,
+            label=consumer_label(c),
+            topic_arn=topic,
+            topic_name=topic_name(config.trail.name),
+            bucket_account=facts.bucket_account,
+            known=known_accounts(config),
+            filter_policy=FILTER_POLICY,
+            trail_key=facts.key_reference,
+        )
+        for c in invoked
+    )
+    subscribers = tuple(
+        subscribe_statement(topic, facts.arns.partition, c)
+        for c in invoked
+        if c.function is not None and c.function.account != facts.bucket_account
+    )
+    readers = tuple(sorted({r for c in queued for r in c.roles}))
     fed_by_rules = tuple(
         arn for v in consumers if v.rule for arn in (v.queue_arn, queue_arn(facts, v.dlq))
     )
@@ -324,7 +358,7 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
             name=topic_name(config.trail.name),
             ref=Ref(f"{TOPIC}.arn"),
             policy_label=label(TOPIC_POLICY),
-            policy=topic_policy(facts.arns, topic, facts.bucket_account),
+            policy=topic_policy(facts.arns, topic, facts.bucket_account, subscribers),
         )
         if fed_by_topic
         else None
@@ -366,7 +400,8 @@ def build(facts: ModuleFacts) -> ConsumersView | None:
         visibility_timeout_seconds=VISIBILITY_SECONDS,
         retention_seconds=RETENTION_SECONDS,
         consumers=consumers,
-        depends_on=_depends_on(topic_view, consumers),
+        functions=functions,
+        depends_on=_depends_on(topic_view, consumers, functions),
     )
 
 
@@ -385,6 +420,9 @@ def outputs(facts: ModuleFacts) -> tuple[Output, ...]:
         found.append(Output("log_files_topic_arn", f"{TOPIC}.arn", "Told of every new log file."))
     for consumer in config.consumers:
         tag = consumer_label(consumer)
+        if consumer.function is not None:
+            found += function_outputs(consumer, facts.bucket_account)
+            continue
         url = (
             f"The queue consumer {consumer.name} reads (Splunk: SQS queue; Elastic: queue_url)."
             if consumer.feed == "topic"
@@ -444,6 +482,7 @@ SECTION = Section(
         TOPIC: "bucket",
         TOPIC_POLICY: "bucket",
         "aws_sns_topic_subscription.consumer_*": "bucket",
+        PERMISSION: "bucket",
         eventbridge.RULE: "bucket",
         eventbridge.TARGET: "bucket",
     },

@@ -12,12 +12,12 @@ the grants ``bucket.readers`` get (one definition, :attr:`ModuleFacts.log_reader
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from generator.config.fields import Issue, Principal, StrictModel, _match, _principal_key
-from generator.config.regions import partition_of
+from generator.config.regions import Partition, partition_of
 from generator.core.arns import arn_partition, principal_account
 from generator.sections.consumers.eventbridge import MAX_WILDCARD_RULES
 
@@ -48,6 +48,19 @@ ConsumerName = Annotated[
         "the consumer's queue and its Terraform blocks)",
     ),
 ]
+# A Lambda function's ARN (Lambda's own pattern, AddPermission and Subscribe): a name of 1-64
+# letters, digits, '-' and '_', optionally qualified by a published version (digits) or an alias
+# (1-128 of the same characters, not all digits). $LATEST is refused: it is the unqualified
+# function, and a permission on it is not one on the function.
+FunctionArn = Annotated[
+    StrictStr,
+    _match(
+        r"arn:aws[a-z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}"
+        r"(?::(?:\d{1,10}|(?!\d+$)[A-Za-z0-9_-]{1,128}))?",
+        "a Lambda function ARN, arn:<partition>:lambda:<region>:<account>:function:<name>, "
+        "optionally :<version> or :<alias> (not :$LATEST: leave the qualifier out)",
+    ),
+]
 QueueName = Annotated[
     StrictStr,
     _match(
@@ -71,6 +84,17 @@ class Consumer(StrictModel):
         "trail key's policy grant it as they grant bucket.readers) and may receive from and "
         "decrypt this queue only. A role of another account also needs the identity policy "
         "the module prints (output log_consumer_<name>_role_policy)."
+    )
+    lambda_function_arn: FunctionArn | None = Field(
+        default=None,
+        description="Deliver to this Lambda function instead of a queue (the Datadog "
+        "Forwarder: it reads no SQS): the log-file topic invokes it for every new log file and "
+        "digest, each invocation an SNS record whose Message is S3's event notification. No "
+        "queue and no dead-letter queue are made; roles are the function's execution roles, "
+        "readers of the logs. The function must be in the trail's home region; in the bucket's "
+        "account the module adds the function's permission and the subscription, in another "
+        "account it lets that account subscribe and prints what it runs (output "
+        "log_consumer_<name>_setup). feed: topic only.",
     )
     queue_name: QueueName | None = Field(
         default=None,
@@ -105,6 +129,11 @@ class Consumer(StrictModel):
         "out unless true.",
     )
 
+    @property
+    def function(self) -> FunctionRef | None:
+        """The function this consumer's deliveries invoke, if it is not fed through a queue."""
+        return FunctionRef.of(self.lambda_function_arn) if self.lambda_function_arn else None
+
     def queue(self, trail_name: str) -> str:
         """The queue's name: configured, else ``<trail>-<name>`` cut to SQS's limit."""
         return self.queue_name or default_queue_name(trail_name, self.name)
@@ -119,6 +148,30 @@ class Consumer(StrictModel):
     def rule(self, trail_name: str) -> str:
         """The EventBridge rule's name: the queue's (unique in the account and region too)."""
         return self.queue(trail_name)
+
+
+class FunctionRef(NamedTuple):
+    """A consumer's function ARN in parts: where it is, its name, its qualifier."""
+
+    arn: str
+    partition: str
+    region: str
+    account: str
+    name: str
+    qualifier: str | None
+
+    @classmethod
+    def of(cls, arn: str) -> FunctionRef:
+        """Split a validated function ARN."""
+        parts = arn.split(":")
+        return cls(
+            arn, parts[1], parts[3], parts[4], parts[6], parts[7] if len(parts) > 7 else None
+        )
+
+    @property
+    def unqualified(self) -> str:
+        """The function's ARN without version or alias (Lambda's ``FunctionName``)."""
+        return ":".join(self.arn.split(":")[:7])
 
 
 def default_queue_name(trail_name: str, name: str) -> str:
@@ -163,6 +216,7 @@ def cross_field_issues(config: Config) -> list[Issue]:
     administrators = {_principal_key(p) for p in config.kms.administrators}
     names: dict[str, int] = {}
     queues: dict[str, int] = {}
+    functions: dict[str, int] = {}
     for i, consumer in enumerate(config.consumers):
         repeated = consumer.name in names
         if repeated:
@@ -174,6 +228,10 @@ def cross_field_issues(config: Config) -> list[Issue]:
                 )
             )
         names.setdefault(consumer.name, i)
+        if consumer.lambda_function_arn is not None:
+            issues += _function_issues(config, i, consumer, functions)
+            issues += _role_issues(consumer, i, partition, administrators)
+            continue
         queue = consumer.queue(config.trail.name)
         if queue in queues and not repeated:
             issues.append(
@@ -185,28 +243,104 @@ def cross_field_issues(config: Config) -> list[Issue]:
             )
         queues.setdefault(queue, i)
         issues += _feed_issues(config, i, consumer, queue)
-        for j, role in enumerate(consumer.roles):
-            where: tuple[str | int, ...] = ("consumers", i, "roles", j)
-            if role.isdigit() or role.endswith(":root"):
-                issues.append(
-                    (
-                        where,
-                        f"{role} is a whole account: name the IAM roles (or users) that read "
-                        "the queue and the logs",
-                    )
+        issues += _role_issues(consumer, i, partition, administrators)
+    return issues
+
+
+def _role_issues(
+    consumer: Consumer, i: int, partition: Partition | None, administrators: set[str]
+) -> list[Issue]:
+    """A consumer's roles: roles (not accounts) of the trail's partition, no key administrator."""
+    issues: list[Issue] = []
+    for j, role in enumerate(consumer.roles):
+        where: tuple[str | int, ...] = ("consumers", i, "roles", j)
+        if role.isdigit() or role.endswith(":root"):
+            issues.append(
+                (
+                    where,
+                    f"{role} is a whole account: name the IAM roles (or users) that read "
+                    "the queue and the logs",
                 )
-                continue
-            if partition and arn_partition(role) != partition.name:
-                issues.append((where, f"not in the trail's partition {partition.name}"))
-            if _principal_key(role) in administrators:
-                issues.append(
-                    (
-                        where,
-                        f"{role} is also in kms.administrators: key administrators get no "
-                        "decrypt permission (separation of duties); a consumer decrypts every "
-                        "log file. List a different principal for each",
-                    )
+            )
+            continue
+        if partition and arn_partition(role) != partition.name:
+            issues.append((where, f"not in the trail's partition {partition.name}"))
+        if _principal_key(role) in administrators:
+            issues.append(
+                (
+                    where,
+                    f"{role} is also in kms.administrators: key administrators get no "
+                    "decrypt permission (separation of duties); a consumer decrypts every "
+                    "log file. List a different principal for each",
                 )
+            )
+    return issues
+
+
+def _function_issues(
+    config: Config, i: int, consumer: Consumer, functions: dict[str, int]
+) -> list[Issue]:
+    """What a function consumer cannot have: a queue's settings, EventBridge, another region.
+
+    SNS itself delivers to a function of another region (SNS Developer Guide, "Sending Amazon
+    SNS messages to an Amazon SQS queue or AWS Lambda function in a different Region"), but
+    not into an opt-in region, and from one only with a regional principal; and this module
+    adds the function's permission with the bucket's provider, in the topic's region, where
+    Lambda's AddPermission finds only functions of that region. So the function must be in the
+    trail's home region, beside the topic (and the bucket it reads).
+    """
+    function = consumer.function
+    assert function is not None
+    where = ("consumers", i, "lambda_function_arn")
+    issues: list[Issue] = _feed_issues(config, i, consumer, "") if consumer.feed == "topic" else []
+    if function.arn in functions:
+        issues.append(
+            (
+                where,
+                f"function {function.arn} is also consumers[{functions[function.arn]}]'s: SNS "
+                "keeps one subscription per topic and endpoint, and each consumer's "
+                "subscription would be the other's",
+            )
+        )
+    functions.setdefault(function.arn, i)
+    partition = partition_of(config.trail.home_region)
+    if partition and function.partition != partition.name:
+        issues.append((where, f"not in the trail's partition {partition.name}"))
+    home = config.trail.home_region
+    if function.region != home:
+        issues.append(
+            (
+                where,
+                f"the function is in {function.region}, the log-file topic in {home} (the "
+                "trail's home region, beside the bucket): the module adds the function's "
+                f"permission in {home}, where Lambda finds no function of {function.region}, "
+                "and SNS's cross-Region delivery to Lambda has exceptions (none into an opt-in "
+                f"Region). Deploy the function (the Datadog Forwarder's stack) in {home}",
+            )
+        )
+    if consumer.feed == "eventbridge":
+        issues.append(
+            (
+                ("consumers", i, "feed"),
+                "a function consumer is fed by the log-file topic only: an EventBridge rule "
+                "would invoke it with an EventBridge event, which the Datadog Forwarder "
+                "forwards as a log itself instead of reading the object it names; remove "
+                "feed: eventbridge (digests arrive as with the topic: the Forwarder's "
+                "EXCLUDE_AT_MATCH drops them, docs: consumers)",
+            )
+        )
+    for name, why in (
+        (
+            "raw_message_delivery",
+            "SNS refuses raw message delivery for a Lambda subscription (only SQS, HTTP/S and "
+            "Firehose endpoints have it): the function receives SNS's record, S3's event in "
+            "its Message, which is what the Datadog Forwarder reads. Remove it",
+        ),
+        ("queue_name", "a function consumer has no queue. Remove it"),
+        ("max_receive_count", "a function consumer has no queue or dead-letter queue. Remove it"),
+    ):
+        if name in consumer.model_fields_set:
+            issues.append((("consumers", i, name), why))
     return issues
 
 

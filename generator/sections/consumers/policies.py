@@ -21,7 +21,10 @@ Who may do what, and why each grant is pinned:
   to KMS carry no source keys (the SNS Developer Guide's list of event sources that do
   names CloudWatch, not EventBridge); the rule itself is pinned in each queue's policy.
 - each consumer role's identity policy (printed for a role of another account, where the
-  resource policies alone do not suffice): read the trail's objects, decrypt them, receive.
+  resource policies alone do not suffice): read the trail's objects, decrypt them, receive
+  (a function consumer's role only reads and decrypts: the topic invokes its function).
+- a function consumer of another account: the topic's policy lets that account subscribe
+  that function only (``sns:Protocol``, ``sns:Endpoint``; :mod:`.functions`).
 """
 
 from __future__ import annotations
@@ -62,8 +65,14 @@ def _equals(variable: str, value: str) -> Condition:
     return Condition("StringEquals", variable, (value,))
 
 
-def topic_policy(arns: Arns, topic_arn: str, bucket_account: str) -> PolicyDocument:
-    """The log-file topic's policy: S3 publishes, for the log bucket only."""
+def topic_policy(
+    arns: Arns, topic_arn: str, bucket_account: str, subscribers: tuple[Statement, ...] = ()
+) -> PolicyDocument:
+    """The log-file topic's policy: S3 publishes, for the log bucket only.
+
+    ``subscribers``: a function consumer's account other than the topic's may subscribe its
+    function, pinned by protocol and endpoint (:func:`.functions.subscribe_statement`).
+    """
     return PolicyDocument(
         "log_files_topic",
         (
@@ -77,6 +86,7 @@ def topic_policy(arns: Arns, topic_arn: str, bucket_account: str) -> PolicyDocum
                     _equals("aws:SourceArn", arns.bucket),
                 ),
             ),
+            *subscribers,
         ),
     )
 
@@ -213,7 +223,7 @@ def role_policy(
     arns: Arns,
     label: str,
     *,
-    queue_arn: str,
+    queue_arn: str | None,
     bucket_account: str,
     trail_key: str | None,
 ) -> PolicyDocument:
@@ -228,16 +238,17 @@ def role_policy(
     module's two name the role. An existing trail key (``kms.key_arn``) is named as it is.
     """
     keys = f"arn:{arns.partition}:kms:{arns.home_region}:{bucket_account}:key/*"
-    statements = [
-        Statement("ReadLogFiles", ("s3:GetObject",), (arns.log_objects(arns.org_id),)),
-        Statement("ReceiveLogFileEvents", RECEIVE_ACTIONS, (queue_arn,)),
-        Statement(
-            "DecryptLogFileEvents",
-            ("kms:Decrypt",),
-            (keys,),
-            conditions=(_equals("kms:ViaService", sqs_service(arns)),),
-        ),
-    ]
+    statements = [Statement("ReadLogFiles", ("s3:GetObject",), (arns.log_objects(arns.org_id),))]
+    if queue_arn is not None:  # a function consumer has no queue: it is invoked
+        statements += [
+            Statement("ReceiveLogFileEvents", RECEIVE_ACTIONS, (queue_arn,)),
+            Statement(
+                "DecryptLogFileEvents",
+                ("kms:Decrypt",),
+                (keys,),
+                conditions=(_equals("kms:ViaService", sqs_service(arns)),),
+            ),
+        ]
     if trail_key is not None:
         statements.append(
             Statement(

@@ -32,6 +32,8 @@ from generator.sections.consumers.grants import document as _document
 from generator.sections.consumers.grants import key_problems as _key_problems
 from generator.sections.consumers.grants import queue_statements
 from generator.sections.consumers.rules_eventbridge import dead_letters, deliveries, patterns
+from generator.sections.consumers.rules_lambda import deliveries as function_deliveries
+from generator.sections.consumers.rules_lambda import subscribe_grants
 from generator.sections.kms.rules import _allows
 
 S3 = ("Service", "s3.amazonaws.com")
@@ -158,13 +160,21 @@ def subscribed_queues(module: ParsedModule) -> list[tuple[Block, Block, Block]]:
         "must let `events.amazonaws.com` `sqs:SendMessage` from that rule (`aws:SourceArn`), "
         "and its key must let EventBridge `kms:GenerateDataKey*` and `kms:Decrypt` for SQS's "
         "encryption context alone - EventBridge's KMS requests carry no `aws:SourceArn` - or "
-        "every event is retried for a day and then given up."
+        "every event is retried for a day and then given up. A function consumer's "
+        "subscription (protocol `lambda`) must name a function ARN of the topic's account "
+        "(another account's stays pending confirmation), without raw delivery (SNS refuses "
+        "it for Lambda), and an `aws_lambda_permission` must let `sns.amazonaws.com` "
+        "`lambda:InvokeFunction` with `source_arn` = this topic - without it every "
+        "invocation is refused silently, without `source_arn` any topic may invoke the "
+        "function. A topic policy that lets another account `sns:Subscribe` must pin "
+        "`sns:Protocol` = lambda and `sns:Endpoint` = its function, or that account may "
+        "subscribe anything of its own to every log file's announcement."
     ),
     satisfy="Nothing to set: each queue's policy follows `consumers`; " + REPORT_BUG,
 )
 def queue_admits_topic(module: ParsedModule, facts: Facts) -> list[Finding]:
     """Each consumer queue's policy and key admit its feed: SNS from its topic, or its rule."""
-    findings = []
+    findings = function_deliveries(module, facts, "OTG101") + subscribe_grants(module, "OTG101")
     for feed in targeted(module):
         findings += deliveries(module, facts, feed, "OTG101")
     for _, topic, queue in subscribed_queues(module):
