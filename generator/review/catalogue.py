@@ -214,6 +214,9 @@ SECURITY_HUB_CONTROLS: tuple[Control, ...] = (
     # in NIST SP 800-53 Rev. 5) and .../userguide/sqs-controls.html (SQS.1, SQS.3).
     _sh("SNS.1", "SNS topics should be encrypted at-rest using AWS KMS", "sns-encrypted-kms",
         "sns_topics_kms_encryption_at_rest_enabled", "monitoring.notifications"),
+    _sh("SNS.4", "SNS topic access policies should not allow public access",
+        "sns-topic-no-public-access (only fixed values may be granted)",
+        "sns_topic_no_public_access", "monitoring.notifications"),
     _sh("SQS.1", "Amazon SQS queues should be encrypted at rest",
         "sqs-queue-encrypted (custom Security Hub rule): SSE-SQS or SSE-KMS",
         "sqs_queues_server_side_encryption_enabled", "consumers"),

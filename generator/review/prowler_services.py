@@ -226,6 +226,30 @@ def _topic_public(topic: Topic, ctx: Context) -> Verdict | None:
     return Verdict(SATISFIED, f"{how} grants no public principal without a condition")
 
 
+@_topic_check("sns_topic_no_public_access")
+def _topic_no_public_access(topic: Topic, ctx: Context) -> Verdict | None:
+    """Security Hub SNS.4 (AWS Config sns-topic-no-public-access): fixed values only.
+
+    AWS Config: "to be considered non-public, an SNS policy must grant access only to fixed
+    values" - no wildcard, no policy variable. How it weighs a condition under a '*' principal
+    is not published, so that case (SNS's default policy among them) is manual, as for SQS.3.
+    """
+    account = account_in(ctx, topic.account)
+    policy = topic.policy if topic.policy is not None else _default_topic_policy(account)
+    how = "its policy" if topic.policy is not None else "SNS's default policy"
+    wild = [s for s in policy.get("Statement", []) if s.get("Effect") == "Allow"
+            and any("*" in v or "${" in v for v in _values(s.get("Principal")))]  # fmt: skip
+    sids = ", ".join(str(s.get("Sid") or "a statement") for s in wild)
+    if any(not s.get("Condition") for s in wild):
+        return Verdict(NOT_SATISFIED, f"{how}: {sids} grants a '*' principal with no condition")
+    if wild:
+        return Verdict(MANUAL, f"{how}: {sids} grants a '*' principal under a condition: AWS "
+                       "Config passes it only if the condition fixes who may call: see the "
+                       "control's finding")  # fmt: skip
+    return Verdict(SATISFIED, f"{how} grants fixed principals only (services, accounts and "
+                   "roles by ARN): no wildcard")  # fmt: skip
+
+
 @_topic_check("sns_subscription_not_using_http_endpoints")
 def _topic_http(topic: Topic, ctx: Context) -> Verdict | None:
     if not topic.protocols:

@@ -171,7 +171,7 @@ def test_security_hub_judges_the_consumers_topic_and_queues(tmp_path: Path) -> N
     """SNS.1 every topic (alarms, log files), SQS.1 and SQS.3 every queue and dead-letter queue:
     log-archive's consumers satisfy them; a module without consumers: has no queue to judge."""
     result = shipped("log-archive", tmp_path / "log-archive")
-    for control in ("SNS.1", "SQS.1", "SQS.3"):
+    for control in ("SNS.1", "SNS.4", "SQS.1", "SQS.3"):
         assert status(result, SH + control) == (SATISFIED, "consumers"), control
     assert "aws_sns_topic.log_files (account 444455556666)" in result[SH + "SNS.1"].reason
     for queue in ("consumer_splunk", "consumer_splunk_dlq", "consumer_elastic_dlq"):
@@ -180,6 +180,7 @@ def test_security_hub_judges_the_consumers_topic_and_queues(tmp_path: Path) -> N
     assert status(result, PROWLER + "sns_topics_not_publicly_accessible")[1] == "consumers"
     example = shipped("example", tmp_path / "example")
     assert status(example, SH + "SNS.1") == (SATISFIED, "monitoring.notifications")
+    assert status(example, SH + "SNS.4") == (SATISFIED, "monitoring.notifications")
     assert status(example, SH + "SQS.1") == (NOT_APPLICABLE, "consumers")
     assert status(example, SH + "SQS.3") == (NOT_APPLICABLE, "consumers")
 

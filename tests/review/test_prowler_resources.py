@@ -439,3 +439,52 @@ def test_a_public_queue_policy_is_judged_by_prowler_and_security_hub(
             assert "consumer_splunk (account 444455556666): AllowLogFileTopicSend" in (
                 result[check].reason
             )
+
+
+_S3_SERVICE = '      type        = "Service"\n      identifiers = ["s3.amazonaws.com"]\n'
+_TOPIC_CONDITIONS = (
+    "\n\n    condition {\n"
+    '      test     = "StringEquals"\n'
+    '      variable = "aws:SourceAccount"\n'
+    '      values   = ["444455556666"]\n'
+    "    }\n\n    condition {\n"
+    '      test     = "StringEquals"\n'
+    '      variable = "aws:SourceArn"\n'
+    '      values   = ["arn:aws:s3:::acme-log-archive-cloudtrail-eu-west-1"]\n'
+    "    }"
+)
+
+
+def _log_file_topic_statement(replace: Callable[[str], str]) -> Callable[[str], str]:
+    """An edit of the log-file topic's policy document: its one statement (S3's publish)."""
+    name = 'data "aws_iam_policy_document" "log_files_topic" {\n'
+
+    def edit(text: str) -> str:
+        head, found, tail = text.partition(name)
+        statement, rest = tail.split("\n  }\n", 1)
+        return head + found + replace(statement) + "\n  }\n" + rest
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("replace", "security_hub"),
+    [
+        pytest.param(lambda s: s, PASS, id="s3-by-source"),
+        pytest.param(lambda s: _swap(s, _S3_SERVICE, _ANYONE), MANUAL, id="anyone-by-source"),
+        pytest.param(lambda s: _swap(_swap(s, _S3_SERVICE, _ANYONE), _TOPIC_CONDITIONS, ""),
+                     FAIL, id="anyone"),
+    ],
+)  # fmt: skip
+def test_a_public_topic_policy_is_judged_as_aws_config_judges_it(
+    tmp_path: Path, replace: Callable[[str], str], security_hub: str
+) -> None:
+    """Security Hub SNS.4 (AWS Config sns-topic-no-public-access): "an SNS policy must grant
+    access only to fixed values" - a '*' principal fails without a condition; under one, how the
+    rule weighs it is not published: manual."""
+    edit = _log_file_topic_statement(replace)
+    result = _consumer_verdicts(tmp_path, lambda text: edit(text) + "\n# edited\n")
+    verdict = result["SNS.4"]
+    assert verdict.status == security_hub, verdict.reason
+    assert "aws_sns_topic.log_files (account 444455556666)" in verdict.reason
+    assert verdict.key == "consumers"
