@@ -50,6 +50,7 @@ class FunctionView(NamedTuple):
     label: str
     arn: str  # the subscription's endpoint, qualified if configured so
     function_name: str  # the unqualified ARN (Lambda's FunctionName)
+    shown: str  # the function's name, with its qualifier if any, as the comments say it
     qualifier: str | None
     account: str
     same_account: bool
@@ -57,6 +58,7 @@ class FunctionView(NamedTuple):
     roles: tuple[str, ...]
     note: tuple[str, ...]
     setup: tuple[str, ...]  # the commands the function's account runs; () in the same account
+    setup_text: str  # the same, one per line, as the output's value
     role_policy: PolicyDocument | None  # for roles of another account than the bucket's
 
 
@@ -132,18 +134,22 @@ def function_view(
     same = function.account == bucket_account
     roles = tuple(sorted(set(consumer.roles)))
     statement = statement_id(topic_name)
+    setup = () if same else _setup(function, topic_arn, statement, filter_policy)
     return FunctionView(
         name=consumer.name,
         label=label,
         arn=function.arn,
         function_name=function.unqualified,
+        shown=function.unqualified.rsplit(":", 1)[1]
+        + (f":{function.qualifier}" if function.qualifier else ""),
         qualifier=function.qualifier,
         account=function.account,
         same_account=same,
         statement_id=statement,
         roles=roles,
         note=_note(consumer, function, roles, same, bucket_account, known),
-        setup=() if same else _setup(function, topic_arn, statement, filter_policy),
+        setup=setup,
+        setup_text="".join(f"{line}\n" for line in setup),
         role_policy=role_policy(
             arns, label, queue_arn=None, bucket_account=bucket_account, trail_key=trail_key
         )
