@@ -114,6 +114,7 @@ class RuleView(NamedTuple):
 
     label: str
     name: str
+    name_ref: str  # the target names its rule by reference, so it waits for it
     arn: str
     description: str
     digests: bool
@@ -239,6 +240,7 @@ def _rule(facts: ModuleFacts, consumer: Consumer, tag: str, dlq_arn: str) -> Rul
     return RuleView(
         label=tag,
         name=name,
+        name_ref=Ref(f"aws_cloudwatch_event_rule.{tag}.name"),
         arn=arn,
         description=f"CloudTrail organization trail {facts.config.trail.name}: new {what} "
         f"to consumer {consumer.name}'s queue",
